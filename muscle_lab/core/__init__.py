@@ -1,0 +1,1 @@
+"""Simulation core: OpenSim, numpy and files. Never imports Qt."""

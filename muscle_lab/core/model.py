@@ -1,0 +1,142 @@
+"""Loading an OpenSim model and describing its muscles, coordinates and bodies."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import opensim
+
+from muscle_lab.core.paths import default_model_path
+
+# OpenSim logs to stdout (a line per integration at "info", a harmless duplicate-joint warning
+# for the default model at "warn"): keep stdout clean for `run --json`.
+opensim.Logger.setLevelString("error")
+
+# The joint angles a frame reports, in this order, where the model has them.
+STANDARD_JOINT_ANGLES = (
+    "hip_flexion_r",
+    "hip_adduction_r",
+    "hip_rotation_r",
+    "knee_angle_r",
+    "ankle_angle_r",
+    "hip_flexion_l",
+    "hip_adduction_l",
+    "hip_rotation_l",
+    "knee_angle_l",
+    "ankle_angle_l",
+    "lumbar_extension",
+)
+
+
+class ModelLoadError(RuntimeError):
+    """A model file that is missing or that OpenSim cannot load."""
+
+
+@dataclass(frozen=True)
+class MuscleInfo:
+    index: int
+    name: str
+    side: str  # "right", "left" or "" for a muscle that belongs to neither
+
+    @property
+    def label(self) -> str:
+        return f"{self.index} {self.name}" + (f" ({self.side})" if self.side else "")
+
+
+def side_of(name: str) -> str:
+    if name.endswith("_r"):
+        return "right"
+    if name.endswith("_l"):
+        return "left"
+    return ""
+
+
+class LoadedModel:
+    """An OpenSim model whose muscles are driven by one constant control each.
+
+    The control functions are the excitations: `set_controls` changes them between steps,
+    as osim-rl's `actuate` does.
+    """
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.path = Path(path).expanduser() if path is not None else default_model_path()
+        if not self.path.is_file():
+            raise ModelLoadError(f"model file not found: {self.path}")
+        try:
+            self.model = opensim.Model(str(self.path))
+            self.model.initSystem()
+        except Exception as error:  # OpenSim raises RuntimeError, sometimes bare Exception
+            raise ModelLoadError(f"cannot load model {self.path}: {_first_line(error)}") from None
+        muscle_set = self.model.getMuscles()
+        if muscle_set.getSize() == 0:
+            raise ModelLoadError(f"model {self.path} has no muscles to drive")
+
+        controller = opensim.PrescribedController()
+        controller.setName("muscle_lab_excitations")
+        for index in range(muscle_set.getSize()):
+            muscle = muscle_set.get(index)
+            controller.addActuator(muscle)
+            controller.prescribeControlForActuator(muscle.getName(), opensim.Constant(0.0))
+        self.model.addController(controller)
+        try:
+            self.model.initSystem()
+        except Exception as error:
+            raise ModelLoadError(f"cannot initialise model {self.path}: {_first_line(error)}") from None
+
+        self.name = self.model.getName()
+        self.muscle_objects = [muscle_set.get(i) for i in range(muscle_set.getSize())]
+        self.muscles = tuple(
+            MuscleInfo(i, m.getName(), side_of(m.getName())) for i, m in enumerate(self.muscle_objects)
+        )
+        functions = self.model.getControllerSet().get(controller.getName())
+        functions = opensim.PrescribedController.safeDownCast(functions).get_ControlFunctions()
+        self._controls = [opensim.Constant.safeDownCast(functions.get(i)) for i in range(functions.getSize())]
+        self._control_values = [math.nan] * len(self._controls)
+
+        coordinate_set = self.model.getCoordinateSet()
+        self.coordinates = [coordinate_set.get(i) for i in range(coordinate_set.getSize())]
+        self.coordinate_names = tuple(c.getName() for c in self.coordinates)
+        self.coordinate_is_rotation = tuple(
+            c.getMotionType() == opensim.Coordinate.Rotational for c in self.coordinates
+        )
+        self.joint_angle_names = self._choose_joint_angles()
+        self._joint_angle_indices = [self.coordinate_names.index(n) for n in self.joint_angle_names]
+
+        body_set = self.model.getBodySet()
+        self.bodies = [body_set.get(i) for i in range(body_set.getSize())]
+        self.body_names = tuple(b.getName() for b in self.bodies)
+        # The pelvis drives reward and episode end; a model without one uses its first body.
+        self.pelvis = body_set.get("pelvis") if body_set.contains("pelvis") else self.bodies[0]
+
+    def _choose_joint_angles(self) -> tuple[str, ...]:
+        standard = tuple(n for n in STANDARD_JOINT_ANGLES if n in self.coordinate_names)
+        if standard:
+            return standard
+        return tuple(
+            name
+            for name, rotation in zip(self.coordinate_names, self.coordinate_is_rotation)
+            if rotation and not name.startswith("pelvis_")
+        )
+
+    def set_controls(self, excitations: list[float]) -> None:
+        """Set each muscle's constant control; unchanged values cost no OpenSim call."""
+        for index, value in enumerate(excitations):
+            if value != self._control_values[index]:
+                self._controls[index].setValue(value)
+                self._control_values[index] = value
+
+    def coordinate_values(self, state: opensim.State) -> list[float]:
+        return [c.getValue(state) for c in self.coordinates]
+
+    def joint_angles_deg(self, coordinate_values: list[float]) -> list[float]:
+        return [math.degrees(coordinate_values[i]) for i in self._joint_angle_indices]
+
+    def activations(self, state: opensim.State) -> list[float]:
+        return [m.getActivation(state) for m in self.muscle_objects]
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip() or type(error).__name__
+    return text.splitlines()[0]

@@ -1,0 +1,51 @@
+"""Where muscle_lab finds its models, assets and the user's data."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+
+import platformdirs
+
+DEFAULT_MODEL_FILE = "gait14dof22musc_pros_20180507.osim"
+HOME_ENV = "MUSCLE_LAB_HOME"
+
+
+class ModelNotFoundError(FileNotFoundError):
+    """The osim-rl model files are not installed, or a model path does not exist."""
+
+
+def osim_rl_models_dir() -> Path:
+    """The `osim/models` folder of the installed osim-rl package.
+
+    Found with `find_spec` so that `osim` is never imported: its import pulls in
+    env code that fails on OpenSim 4.6.
+    """
+    spec = importlib.util.find_spec("osim")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelNotFoundError(
+            "the osim-rl package (which ships the models) is not installed: pip install osim-rl"
+        )
+    return Path(list(spec.submodule_search_locations)[0]) / "models"
+
+
+def default_model_path() -> Path:
+    """The osim-rl 'AI for Prosthetics' model, 19 muscles."""
+    path = osim_rl_models_dir() / DEFAULT_MODEL_FILE
+    if not path.is_file():
+        raise ModelNotFoundError(f"default model not found: {path}")
+    return path
+
+
+def assets_dir() -> Path:
+    """The repository's `assets/` folder (the package is installed editable, next to it)."""
+    return Path(__file__).resolve().parents[2] / "assets"
+
+
+def user_data_dir() -> Path:
+    """Where the user's presets and settings live; `MUSCLE_LAB_HOME` points it elsewhere."""
+    override = os.environ.get(HOME_ENV)
+    if override:
+        return Path(override).expanduser()
+    return Path(platformdirs.user_data_dir("muscle_lab"))

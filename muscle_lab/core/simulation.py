@@ -1,0 +1,208 @@
+"""Forward simulation of a muscle-driven model in 0.01 s steps, osim-rl style."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import opensim
+
+from muscle_lab.core.excitations import check_excitations
+from muscle_lab.core.integrator import FAITHFUL, IntegratorSettings
+from muscle_lab.core.model import LoadedModel, MuscleInfo, _first_line
+from muscle_lab.core.reward import is_done, step_reward
+
+STEP_SECONDS = 0.01
+
+
+class SimulationFailed(RuntimeError):
+    """Stepping was asked of a simulation whose integration failed; reset it first."""
+
+
+@dataclass(frozen=True)
+class Frame:
+    """What one step produced. Arrays are read-only copies, safe to hand to another thread."""
+
+    step: int
+    time: float
+    excitations: np.ndarray  # per muscle, what was applied during this step
+    activations: np.ndarray  # per muscle, at the end of the step
+    coordinates: np.ndarray  # every model coordinate, model units (rad or m)
+    joint_angles: np.ndarray  # degrees, in `Simulation.joint_angle_names` order
+    pelvis_height: float
+    pelvis_vx: float
+    reward: float
+    total_reward: float
+    done: bool
+    error: str | None = None  # set when the integration failed; the frame is then the last good one
+    notes: tuple[str, ...] = field(default=())  # e.g. clipped excitations
+
+
+class Simulation:
+    """An OpenSim model driven by one excitation per muscle, stepped 0.01 s at a time.
+
+    Like osim-rl's OsimModel, one Manager integrates from reset to each step's end time, so the
+    integrator keeps its step-size history; excitations change between steps.
+    """
+
+    def __init__(
+        self, model_path: str | Path | None = None, integrator: IntegratorSettings = FAITHFUL
+    ) -> None:
+        self.loaded = LoadedModel(model_path)
+        self.integrator = integrator
+        self._excitations = np.zeros(len(self.loaded.muscles))
+        self._pending_notes: list[str] = []
+        self.frame = self.reset()
+
+    # -- description -------------------------------------------------------------------
+    @property
+    def model_path(self) -> Path:
+        return self.loaded.path
+
+    @property
+    def model_name(self) -> str:
+        return self.loaded.name
+
+    @property
+    def muscles(self) -> tuple[MuscleInfo, ...]:
+        return self.loaded.muscles
+
+    @property
+    def muscle_names(self) -> tuple[str, ...]:
+        return tuple(m.name for m in self.loaded.muscles)
+
+    @property
+    def coordinate_names(self) -> tuple[str, ...]:
+        return self.loaded.coordinate_names
+
+    @property
+    def joint_angle_names(self) -> tuple[str, ...]:
+        return self.loaded.joint_angle_names
+
+    @property
+    def excitations(self) -> np.ndarray:
+        return self._excitations.copy()
+
+    @property
+    def failed(self) -> bool:
+        return self.frame.error is not None
+
+    # -- control -----------------------------------------------------------------------
+    def set_excitations(self, values: Iterable[float]) -> list[str]:
+        """Use these excitations from the next step on. Returns a note per clipped value.
+
+        Raises ExcitationError for NaN, infinity or a wrong length; nothing changes then.
+        """
+        checked, notes = check_excitations(values, self.muscle_names)
+        self._excitations = checked
+        self._pending_notes.extend(notes)
+        return notes
+
+    def reset(self) -> Frame:
+        """Back to the model's initial standing state; the excitations are kept."""
+        model = self.loaded.model
+        self._state = model.initializeState()
+        model.equilibrateMuscles(self._state)
+        self._state.setTime(0.0)
+        self._step = 0
+        self._total_reward = 0.0
+        self._manager = self._new_manager(self._state)
+        self.frame = self._read_frame(reward=0.0)
+        return self.frame
+
+    def step(self) -> Frame:
+        """Integrate one 0.01 s step with the current excitations.
+
+        A failing integration (an OpenSim exception or a non-finite state) does not raise:
+        the returned frame carries the error and `done`, and the simulation must be reset.
+        """
+        if self.failed:
+            raise SimulationFailed(f"the simulation failed ({self.frame.error}); reset it first")
+        self.loaded.set_controls(self._excitations.tolist())
+        target_step = self._step + 1
+        try:
+            state = self._manager.integrate(target_step * STEP_SECONDS)
+            self.loaded.model.realizeVelocity(state)  # reward needs velocities, no more
+            self._state = state
+            self._step = target_step
+            frame = self._read_frame(reward=None)
+        except Exception as error:  # OpenSim reports integrator failures as RuntimeError
+            return self._fail(f"integration failed at t={target_step * STEP_SECONDS:.2f} s: {_first_line(error)}")
+        if not _is_finite(frame):
+            return self._fail(f"the state became non-finite at t={frame.time:.2f} s")
+        self.frame = frame
+        return frame
+
+    def run(self, seconds: float, stop_at_done: bool = True) -> list[Frame]:
+        """Step for `seconds` of simulated time (or until done, or a failure)."""
+        frames = []
+        for _ in range(round(seconds / STEP_SECONDS)):
+            frame = self.step()
+            frames.append(frame)
+            if frame.error or (stop_at_done and frame.done):
+                break
+        return frames
+
+    # -- internals ---------------------------------------------------------------------
+    def _new_manager(self, state: opensim.State) -> opensim.Manager:
+        manager = opensim.Manager(self.loaded.model)
+        # The Manager otherwise stores every internal step: memory would grow without bound.
+        manager.setWriteToStorage(False)
+        manager.setPerformAnalyses(False)
+        manager.setRecordStatesTrajectory(False)
+        self.integrator.apply(manager)
+        manager.initialize(state)
+        return manager
+
+    def _read_frame(self, reward: float | None) -> Frame:
+        state, loaded = self._state, self.loaded
+        loaded.model.realizeVelocity(state)
+        coordinates = loaded.coordinate_values(state)
+        pelvis = loaded.pelvis
+        height = pelvis.getTransformInGround(state).p()[1]
+        vx = pelvis.getVelocityInGround(state).get(1)[0]
+        if reward is None:
+            reward = step_reward(self._step, vx)
+        self._total_reward += reward
+        notes, self._pending_notes = tuple(self._pending_notes), []
+        return Frame(
+            step=self._step,
+            time=state.getTime(),
+            excitations=_frozen(self._excitations),
+            activations=_frozen(loaded.activations(state)),
+            coordinates=_frozen(coordinates),
+            joint_angles=_frozen(loaded.joint_angles_deg(coordinates)),
+            pelvis_height=height,
+            pelvis_vx=vx,
+            reward=reward,
+            total_reward=self._total_reward,
+            done=is_done(height),
+            notes=notes,
+        )
+
+    def _fail(self, message: str) -> Frame:
+        self.frame = Frame(**{**self.frame.__dict__, "error": message, "done": True})
+        return self.frame
+
+    @property
+    def state(self) -> opensim.State:
+        """The current OpenSim state (for readers in this thread, such as the pose)."""
+        return self._state
+
+
+def _frozen(values: Iterable[float]) -> np.ndarray:
+    array = np.array(values, dtype=float)
+    array.flags.writeable = False
+    return array
+
+
+def _is_finite(frame: Frame) -> bool:
+    return (
+        math.isfinite(frame.pelvis_height)
+        and math.isfinite(frame.pelvis_vx)
+        and bool(np.isfinite(frame.coordinates).all())
+        and bool(np.isfinite(frame.activations).all())
+    )
