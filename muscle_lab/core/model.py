@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,7 +61,7 @@ class LoadedModel:
     as osim-rl's `actuate` does.
     """
 
-    def __init__(self, path: str | Path | None = None) -> None:
+    def __init__(self, path: str | Path | None = None, rigid_tendon_muscles: bool = False) -> None:
         self.path = Path(path).expanduser() if path is not None else default_model_path()
         if not self.path.is_file():
             raise ModelLoadError(f"model file not found: {self.path}")
@@ -68,10 +69,13 @@ class LoadedModel:
             self.model = opensim.Model(str(self.path))
             self.model.initSystem()
         except Exception as error:  # OpenSim raises RuntimeError, sometimes bare Exception
-            raise ModelLoadError(f"cannot load model {self.path}: {_first_line(error)}") from None
+            raise ModelLoadError(f"cannot load model {self.path}: {describe_error(error)}") from None
         muscle_set = self.model.getMuscles()
         if muscle_set.getSize() == 0:
             raise ModelLoadError(f"model {self.path} has no muscles to drive")
+        if rigid_tendon_muscles:
+            _use_rigid_tendon_muscles(self.model)
+            muscle_set = self.model.getMuscles()
 
         controller = opensim.PrescribedController()
         controller.setName("muscle_lab_excitations")
@@ -83,7 +87,7 @@ class LoadedModel:
         try:
             self.model.initSystem()
         except Exception as error:
-            raise ModelLoadError(f"cannot initialise model {self.path}: {_first_line(error)}") from None
+            raise ModelLoadError(f"cannot initialise model {self.path}: {describe_error(error)}") from None
 
         self.name = self.model.getName()
         self.muscle_objects = [muscle_set.get(i) for i in range(muscle_set.getSize())]
@@ -137,6 +141,25 @@ class LoadedModel:
         return [m.getActivation(state) for m in self.muscle_objects]
 
 
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip() or type(error).__name__
-    return text.splitlines()[0]
+def _use_rigid_tendon_muscles(model: opensim.Model) -> None:
+    """Swap each Thelen/Millard muscle for a De Groote-Fregly 2016 muscle with a rigid tendon.
+
+    The swap keeps every parameter (forces, lengths, activation time constants, max contraction
+    velocity); the rigid tendon removes the stiff fiber-length states, which is what makes the
+    fast mode several times faster. Muscles of other types are left as they are.
+    """
+    opensim.DeGrooteFregly2016Muscle.replaceMuscles(model, True)
+    muscles = model.getMuscles()
+    for index in range(muscles.getSize()):
+        muscle = opensim.DeGrooteFregly2016Muscle.safeDownCast(muscles.get(index))
+        if muscle is not None:
+            muscle.set_ignore_tendon_compliance(True)
+    model.finalizeConnections()
+    model.initSystem()
+
+
+def describe_error(error: BaseException, limit: int = 300) -> str:
+    """OpenSim's exception text in one line, without the SWIG wrapper's C++ signature prefix."""
+    text = " ".join(str(error).split()) or type(error).__name__
+    text = re.sub(r"^std::exception in '[^']*':\s*", "", text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

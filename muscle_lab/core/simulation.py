@@ -12,7 +12,7 @@ import opensim
 
 from muscle_lab.core.excitations import check_excitations
 from muscle_lab.core.integrator import FAITHFUL, IntegratorSettings
-from muscle_lab.core.model import LoadedModel, MuscleInfo, _first_line
+from muscle_lab.core.model import LoadedModel, ModelLoadError, MuscleInfo, describe_error
 from muscle_lab.core.reward import is_done, step_reward
 
 STEP_SECONDS = 0.01
@@ -51,11 +51,14 @@ class Simulation:
     def __init__(
         self, model_path: str | Path | None = None, integrator: IntegratorSettings = FAITHFUL
     ) -> None:
-        self.loaded = LoadedModel(model_path)
+        self.loaded = LoadedModel(model_path, integrator.rigid_tendon_muscles)
         self.integrator = integrator
         self._excitations = np.zeros(len(self.loaded.muscles))
         self._pending_notes: list[str] = []
-        self.frame = self.reset()
+        try:
+            self.frame = self.reset()
+        except SimulationFailed as error:
+            raise ModelLoadError(f"model {self.loaded.path} cannot start: {error}") from None
 
     # -- description -------------------------------------------------------------------
     @property
@@ -104,8 +107,11 @@ class Simulation:
     def reset(self) -> Frame:
         """Back to the model's initial standing state; the excitations are kept."""
         model = self.loaded.model
-        self._state = model.initializeState()
-        model.equilibrateMuscles(self._state)
+        try:
+            self._state = model.initializeState()
+            model.equilibrateMuscles(self._state)
+        except Exception as error:  # e.g. a muscle whose parameters admit no equilibrium
+            raise SimulationFailed(f"cannot reset the model: {describe_error(error)}") from None
         self._state.setTime(0.0)
         self._step = 0
         self._total_reward = 0.0
@@ -130,7 +136,7 @@ class Simulation:
             self._step = target_step
             frame = self._read_frame(reward=None)
         except Exception as error:  # OpenSim reports integrator failures as RuntimeError
-            return self._fail(f"integration failed at t={target_step * STEP_SECONDS:.2f} s: {_first_line(error)}")
+            return self._fail(f"integration failed at t={target_step * STEP_SECONDS:.2f} s: {describe_error(error)}")
         if not _is_finite(frame):
             return self._fail(f"the state became non-finite at t={frame.time:.2f} s")
         self.frame = frame

@@ -1,0 +1,1 @@
+"""Benchmarks that print figures: `python -m muscle_lab.bench [--gui]`."""

@@ -1,0 +1,12 @@
+"""The simulation benchmark runs end to end and prints its table (figures are not asserted)."""
+
+from muscle_lab.bench.simulation import main
+
+
+def test_benchmark_prints_a_row_per_configuration(capsys):
+    assert main(["--scenarios", "hip thrust", "--modes", "faithful,fast", "--max-seconds", "0.03"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    rows = [line for line in out if line.startswith("| hip thrust |")]
+    assert [row.split("|")[2].strip() for row in rows] == ["reference (osim-rl)", "faithful", "fast"]
+    assert all(row.split("|")[3].strip() == "3" for row in rows)  # three steps each
+    assert any(line.startswith("hip thrust / faithful: speed target") for line in out)
