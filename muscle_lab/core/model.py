@@ -14,6 +14,7 @@ from muscle_lab.core.paths import default_model_path
 # OpenSim logs to stdout (a line per integration at "info", a harmless duplicate-joint warning
 # for the default model at "warn"): keep stdout clean for `run --json`.
 opensim.Logger.setLevelString("error")
+opensim.Logger.removeFileSink()  # and it would leave an opensim.log in whatever folder we run from
 
 # The joint angles a frame reports, in this order, where the model has them.
 STANDARD_JOINT_ANGLES = (
