@@ -113,3 +113,12 @@ def test_main_py_run_error_exits_2():
     assert result.returncode == 2
     assert result.stderr.strip() == "muscle_lab: error: expected 19 excitations (one per muscle), got 3"
     assert result.stdout == ""
+
+
+def test_preset_and_recording_commands_do_not_load_opensim():
+    code = (
+        "import sys, muscle_lab.cli, muscle_lab.core.recording_files, muscle_lab.core.replay; "
+        "print(sorted(m for m in sys.modules if m.startswith('opensim')))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"  # `presets list` answers at once; OpenSim loads for `run` only

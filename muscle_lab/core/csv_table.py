@@ -7,7 +7,7 @@ import io
 from collections.abc import Iterable, Sequence
 
 from muscle_lab.core.atomic import atomic_write_text
-from muscle_lab.core.simulation import Frame
+from muscle_lab.core.frame import Frame
 
 BASE_COLUMNS = ("time", "pelvis_height", "pelvis_vx", "reward", "total_reward", "done")
 

@@ -6,8 +6,10 @@ The figures behind these choices are printed by `python -m muscle_lab.bench`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import opensim
+if TYPE_CHECKING:
+    import opensim
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,8 @@ class IntegratorSettings:
     rigid_tendon_muscles: bool = False
 
     def apply(self, manager: opensim.Manager) -> None:
+        import opensim  # here, so that choosing a mode does not load OpenSim
+
         manager.setIntegratorMethod(getattr(opensim.Manager, f"IntegratorMethod_{self.method}"))
         manager.setIntegratorAccuracy(self.accuracy)
 

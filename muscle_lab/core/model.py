@@ -9,7 +9,10 @@ from pathlib import Path
 
 import opensim
 
+from muscle_lab.core.errors import ModelLoadError
 from muscle_lab.core.paths import default_model_path
+
+__all__ = ["LoadedModel", "ModelLoadError", "MuscleInfo", "describe_error", "side_of"]
 
 # OpenSim logs to stdout (a line per integration at "info", a harmless duplicate-joint warning
 # for the default model at "warn"): keep stdout clean for `run --json`.
@@ -30,10 +33,6 @@ STANDARD_JOINT_ANGLES = (
     "ankle_angle_l",
     "lumbar_extension",
 )
-
-
-class ModelLoadError(RuntimeError):
-    """A model file that is missing or that OpenSim cannot load."""
 
 
 @dataclass(frozen=True)

@@ -4,41 +4,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import opensim
 
 from muscle_lab.core.excitations import check_excitations
+from muscle_lab.core.frame import STEP_SECONDS, Frame
 from muscle_lab.core.integrator import FAITHFUL, IntegratorSettings
 from muscle_lab.core.model import LoadedModel, ModelLoadError, MuscleInfo, describe_error
 from muscle_lab.core.reward import is_done, step_reward
 
-STEP_SECONDS = 0.01
-
-
 class SimulationFailed(RuntimeError):
     """Stepping was asked of a simulation whose integration failed; reset it first."""
-
-
-@dataclass(frozen=True)
-class Frame:
-    """What one step produced. Arrays are read-only copies, safe to hand to another thread."""
-
-    step: int
-    time: float
-    excitations: np.ndarray  # per muscle, what was applied during this step
-    activations: np.ndarray  # per muscle, at the end of the step
-    coordinates: np.ndarray  # every model coordinate, model units (rad or m)
-    joint_angles: np.ndarray  # degrees, in `Simulation.joint_angle_names` order
-    pelvis_height: float
-    pelvis_vx: float
-    reward: float
-    total_reward: float
-    done: bool
-    error: str | None = None  # set when the integration failed; the frame is then the last good one
-    notes: tuple[str, ...] = field(default=())  # e.g. clipped excitations
 
 
 class Simulation:

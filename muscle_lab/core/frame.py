@@ -1,0 +1,28 @@
+"""What one simulation step produces. No OpenSim here, so readers of recordings stay light."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+STEP_SECONDS = 0.01  # osim-rl's step
+
+
+@dataclass(frozen=True)
+class Frame:
+    """What one step produced. Arrays are read-only copies, safe to hand to another thread."""
+
+    step: int
+    time: float
+    excitations: np.ndarray  # per muscle, what was applied during this step
+    activations: np.ndarray  # per muscle, at the end of the step
+    coordinates: np.ndarray  # every model coordinate, model units (rad or m)
+    joint_angles: np.ndarray  # degrees, in `Simulation.joint_angle_names` order
+    pelvis_height: float
+    pelvis_vx: float
+    reward: float
+    total_reward: float
+    done: bool
+    error: str | None = None  # set when the integration failed; the frame is then the last good one
+    notes: tuple[str, ...] = field(default=())  # e.g. clipped excitations

@@ -1,0 +1,58 @@
+"""Read a model's name and muscle names straight from its .osim XML, without OpenSim.
+
+Loading a model with OpenSim takes seconds; the `presets` commands only need the names, in
+the order OpenSim lists them (the order of the muscles in the model's ForceSet).
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ElementTree
+from dataclasses import dataclass
+from pathlib import Path
+
+from muscle_lab.core.paths import ModelNotFoundError
+
+
+# OpenSim writes tags such as `<HuntCrossleyForce::ContactParametersSet>`, which XML forbids.
+_SCOPED_TAG = re.compile(r"<(/?)([A-Za-z_][\w.]*(?:::[\w.]+)+)")
+
+
+class ModelFileError(ValueError):
+    """An .osim file that is not readable XML or has no muscles."""
+
+
+@dataclass(frozen=True)
+class ModelSummary:
+    name: str
+    muscle_names: tuple[str, ...]
+
+
+def read_model_summary(path: str | Path) -> ModelSummary:
+    """The model's name and its muscles' names, in model order."""
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise ModelNotFoundError(f"model file not found: {path}")
+    try:
+        text = path.read_text(encoding="utf-8")
+        root = ElementTree.fromstring(_SCOPED_TAG.sub(lambda m: f"<{m[1]}{m[2].replace('::', '__')}", text))
+    except (OSError, UnicodeDecodeError, ElementTree.ParseError) as error:
+        raise ModelFileError(f"cannot read model {path}: {error}") from None
+    model = root if root.tag == "Model" else root.find("Model")
+    if model is None:
+        raise ModelFileError(f"cannot read model {path}: no <Model> element")
+    names = tuple(
+        element.get("name", "")
+        for force_set in model.iter("ForceSet")
+        for objects in force_set.findall("objects")
+        for element in objects
+        if "Muscle" in element.tag  # Thelen2003Muscle, Millard2012EquilibriumMuscle, Schutte1993Muscle_Deprecated
+    )
+    if not names:
+        raise ModelFileError(f"model {path} has no muscles")
+    return ModelSummary(model.get("name", path.stem), names)
+
+
+def muscle_names_in_model_file(path: str | Path) -> tuple[str, ...]:
+    """The muscle names of an .osim model, in the order OpenSim's `getMuscles()` gives them."""
+    return read_model_summary(path).muscle_names

@@ -1,0 +1,183 @@
+"""The preset file format: one JSON object per preset, checked field by field.
+
+```json
+{"schema_version": 1, "name": "hip-thrust", "description": "...", "model": "gait14dof22musc_pros",
+ "muscles": ["abd_r", ...], "excitations": [0.0, ...], "created": "2026-11-21T00:00:00Z"}
+```
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+SCHEMA_VERSION = 1
+MAX_NAME_LENGTH = 64
+REQUIRED_FIELDS = ("schema_version", "name", "description", "model", "muscles", "excitations", "created")
+BUILTIN = "built-in"
+USER = "user"
+
+
+class PresetError(ValueError):
+    """A preset that does not exist, cannot be read, or cannot be saved under that name."""
+
+
+class PresetFileError(PresetError):
+    """A preset file that is corrupt or invalid: says which file and why."""
+
+    def __init__(self, path: str | Path, reason: str) -> None:
+        self.path = Path(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A named excitation pattern; `kind` and `path` say where it was found (not stored)."""
+
+    name: str
+    description: str
+    model: str
+    muscles: tuple[str, ...]
+    excitations: tuple[float, ...]
+    created: str
+    kind: str = field(default=USER, compare=False)
+    path: Path | None = field(default=None, compare=False)
+
+    def to_json(self) -> str:
+        data = {
+            "schema_version": SCHEMA_VERSION,
+            "name": self.name,
+            "description": self.description,
+            "model": self.model,
+            "muscles": list(self.muscles),
+            "excitations": list(self.excitations),
+            "created": self.created,
+        }
+        return json.dumps(data, indent=2, allow_nan=False) + "\n"
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def name_problem(name: str) -> str | None:
+    """Why `name` cannot be a preset name, or None when it can (it becomes a file name)."""
+    if not isinstance(name, str) or not name:
+        return "a preset name cannot be empty"
+    if len(name) > MAX_NAME_LENGTH:
+        return f"preset name is {len(name)} characters long; the limit is {MAX_NAME_LENGTH}"
+    if "/" in name or "\\" in name:
+        return f"preset name {name!r} contains a path separator"
+    if name.startswith("."):
+        return f"preset name {name!r} starts with a dot"
+    if not all(ch.isalnum() or ch in " -_." for ch in name):
+        return f"preset name {name!r} may only contain letters, digits, spaces, '-', '_' and '.'"
+    if name != name.strip():
+        return f"preset name {name!r} starts or ends with a space"
+    return None
+
+
+def validate_name(name: str) -> str:
+    problem = name_problem(name)
+    if problem:
+        raise PresetError(problem)
+    return name
+
+
+def excitation_problem(index: int, muscle: str, value: Any) -> str | None:
+    """Why one stored excitation is unusable: files hold exact values, so nothing is clipped."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return f"excitation {index} ({muscle}) is not a number: {value!r}"
+    if not math.isfinite(value):
+        return f"excitation {index} ({muscle}) is not a finite number: {value}"
+    if not 0.0 <= value <= 1.0:
+        return f"excitation {index} ({muscle}) = {value:g} is outside [0, 1]"
+    return None
+
+
+def check_values(muscles: Sequence[str], excitations: Sequence[Any]) -> tuple[float, ...]:
+    """Validate excitations against their muscles; raise PresetError with the first problem."""
+    if len(excitations) != len(muscles):
+        raise PresetError(f"{len(muscles)} muscles but {len(excitations)} excitations")
+    for index, (muscle, value) in enumerate(zip(muscles, excitations)):
+        problem = excitation_problem(index, muscle, value)
+        if problem:
+            raise PresetError(problem)
+    return tuple(float(v) for v in excitations)
+
+
+def check_muscles(muscles: Any) -> tuple[str, ...]:
+    if not isinstance(muscles, list) or not muscles:
+        raise PresetError("muscles must be a non-empty list of names")
+    seen: set[str] = set()
+    for muscle in muscles:
+        if not isinstance(muscle, str) or not muscle:
+            raise PresetError(f"muscle names must be non-empty strings, got {muscle!r}")
+        if muscle in seen:
+            raise PresetError(f"muscle {muscle!r} is listed twice")
+        seen.add(muscle)
+    return tuple(muscles)
+
+
+def preset_from_data(data: Any, *, kind: str = USER, path: Path | None = None) -> Preset:
+    """Build a Preset from parsed JSON; raise PresetError naming the first problem."""
+    if not isinstance(data, dict):
+        raise PresetError(f"expected a JSON object with the preset's fields, got {_json_type(data)}")
+    missing = [key for key in REQUIRED_FIELDS if key not in data]
+    if missing:
+        raise PresetError(f"missing field(s): {', '.join(missing)}")
+    version = data["schema_version"]
+    if version != SCHEMA_VERSION or isinstance(version, bool):
+        raise PresetError(f"unknown schema_version {version!r} (this muscle_lab reads version {SCHEMA_VERSION})")
+    validate_name(data["name"])
+    for key in ("description", "model", "created"):
+        if not isinstance(data[key], str):
+            raise PresetError(f"{key} must be a string, got {_json_type(data[key])}")
+    try:
+        datetime.fromisoformat(data["created"])
+    except ValueError:
+        raise PresetError(f"created is not an ISO 8601 date: {data['created']!r}") from None
+    muscles = check_muscles(data["muscles"])
+    if not isinstance(data["excitations"], list):
+        raise PresetError(f"excitations must be a list of numbers, got {_json_type(data['excitations'])}")
+    excitations = check_values(muscles, data["excitations"])
+    return Preset(data["name"], data["description"], data["model"], muscles, excitations, data["created"], kind, path)
+
+
+def load_json(path: Path) -> Any:
+    """Parse a JSON file; raise PresetFileError for an unreadable, empty or malformed one."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise PresetFileError(path, "not UTF-8 text") from None
+    except OSError as error:
+        raise PresetFileError(path, f"cannot read: {error.strerror or error}") from None
+    if not text.strip():
+        raise PresetFileError(path, "the file is empty")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise PresetFileError(path, f"not valid JSON: {error}") from None
+
+
+def read_preset_file(path: str | Path, *, kind: str = USER) -> Preset:
+    """Read and validate one preset file; any problem raises PresetFileError(path, reason)."""
+    path = Path(path)
+    data = load_json(path)
+    try:
+        return preset_from_data(data, kind=kind, path=path)
+    except PresetFileError:
+        raise
+    except PresetError as error:
+        raise PresetFileError(path, str(error)) from None
+
+
+def _json_type(value: Any) -> str:
+    names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}
+    return names.get(type(value), "a number")

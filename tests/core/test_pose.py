@@ -1,0 +1,54 @@
+"""The drawing geometry read from the real default model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from muscle_lab.core.integrator import MODES
+from muscle_lab.core.pose import PoseReader
+from muscle_lab.core.simulation import Simulation
+
+
+@pytest.fixture(scope="module")
+def simulation() -> Simulation:
+    return Simulation(integrator=MODES["fast"])
+
+
+def test_pose_has_a_segment_per_joint_between_bodies(simulation):
+    pose = PoseReader(simulation.loaded).read(simulation.state)
+    names = pose.body_names
+    pairs = {(names[a], names[b]) for a, b in pose.segments}
+    assert ("pelvis", "femur_r") in pairs
+    assert ("femur_l", "tibia_l") in pairs
+    assert ("pros_tibia_r", "pros_foot_r") in pairs
+    assert all(parent != "ground" for parent, _ in pairs)  # the free joint has no bone
+    assert pose.body_positions.shape == (len(names), 3)
+    # Standing: the pelvis is above the knees, which are above the feet.
+    height = dict(zip(names, pose.body_positions[:, 1]))
+    assert height["pelvis"] > height["tibia_l"] > height["talus_l"]
+
+
+def test_muscle_paths_run_from_origin_to_insertion_in_ground(simulation):
+    reader = PoseReader(simulation.loaded)
+    pose = reader.read(simulation.state)
+    assert len(pose.muscle_paths) == len(simulation.muscles)
+    for path in pose.muscle_paths:
+        assert path.ndim == 2 and path.shape[1] == 3 and path.shape[0] >= 2
+        assert np.isfinite(path).all()
+    # The right hamstrings attach to the pelvis and the shank on the right side (+z).
+    hamstrings = pose.muscle_paths[simulation.muscle_names.index("hamstrings_r")]
+    assert (hamstrings[:, 2] > 0).all()
+    assert hamstrings[0, 1] > hamstrings[-1, 1]
+
+
+def test_pose_follows_the_simulation(simulation):
+    reader = PoseReader(simulation.loaded)
+    simulation.reset()
+    before = reader.read(simulation.state)
+    simulation.set_excitations(np.ones(len(simulation.muscles)))
+    simulation.run(0.1, stop_at_done=False)
+    after = reader.read(simulation.state)
+    assert after.time == pytest.approx(0.1)
+    assert after.activations.mean() > before.activations.mean() + 0.5
+    assert not np.allclose(after.body_positions, before.body_positions)
