@@ -10,6 +10,7 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from muscle_lab.cli_muscles import add_muscle_commands
 from muscle_lab.cli_presets import add_presets_commands
 from muscle_lab.core.csv_table import write_csv
 from muscle_lab.core.excitations import ExcitationError, parse_excitations
@@ -57,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--sto", metavar="PATH", help="write the excitations as an OpenSim controls .sto")
     run.set_defaults(handler=command_run)
     add_presets_commands(commands)
+    add_muscle_commands(commands)
     return parser
 
 

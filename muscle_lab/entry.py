@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 
-HEADLESS_COMMANDS = {"run", "presets"}
+HEADLESS_COMMANDS = {"run", "presets", "muscles", "explore"}
 
 
 def main(argv: list[str] | None = None) -> int:

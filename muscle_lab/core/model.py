@@ -10,6 +10,7 @@ from pathlib import Path
 import opensim
 
 from muscle_lab.core.errors import ModelLoadError
+from muscle_lab.core.muscle_descriptions import side_of
 from muscle_lab.core.paths import default_model_path
 
 __all__ = ["LoadedModel", "ModelLoadError", "MuscleInfo", "describe_error", "side_of"]
@@ -44,14 +45,6 @@ class MuscleInfo:
     @property
     def label(self) -> str:
         return f"{self.index} {self.name}" + (f" ({self.side})" if self.side else "")
-
-
-def side_of(name: str) -> str:
-    if name.endswith("_r"):
-        return "right"
-    if name.endswith("_l"):
-        return "left"
-    return ""
 
 
 class LoadedModel:

@@ -1,0 +1,71 @@
+"""`muscles` lists each excitation index; `explore` turns each muscle on alone."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from muscle_lab.cli import main
+from muscle_lab.core.paths import osim_rl_models_dir
+
+ARM26 = str(osim_rl_models_dir() / "arm26.osim")
+
+
+def test_muscles_lists_index_name_side_and_description(capsys):
+    assert main(["muscles", "--json"]) == 0
+    listing = json.loads(capsys.readouterr().out)
+    muscles = listing["muscles"]
+    assert [m["index"] for m in muscles] == list(range(19))
+    assert muscles[4]["name"] == "glut_max_r" and muscles[4]["side"] == "right"
+    assert muscles[4]["description"].startswith("gluteus maximus")
+    assert muscles[18]["name"] == "tib_ant_l" and muscles[18]["side"] == "left"
+
+
+def test_muscles_table_for_another_model(capsys):
+    assert main(["muscles", "--model", ARM26]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 6
+    assert lines[3].split()[:3] == ["3", "BIClong", "-"]
+
+
+def test_explore_finds_the_elbow_flexors_and_extensors(capsys):
+    assert main(["explore", "--model", ARM26, "--seconds", "0.1", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    effects = {e["muscle"]: e for e in result["effects"]}
+    assert all(e["joint"] == "r_elbow_flex" for e in effects.values())
+    for flexor in ("BIClong", "BICshort", "BRA"):
+        assert effects[flexor]["joint_change_deg"] > 5
+    for extensor in ("TRIlong", "TRIlat", "TRImed"):
+        assert effects[extensor]["joint_change_deg"] < -5
+
+
+def test_explore_on_the_gait_model_names_each_muscles_joint(capsys):
+    assert main(["explore", "--seconds", "0.1", "--json"]) == 0
+    effects = json.loads(capsys.readouterr().out)["effects"]
+    assert len(effects) == 19
+    by_name = {e["muscle"]: e for e in effects}
+    expected = {  # muscle: (joint it moves most in 0.1 s, sign of the change)
+        "glut_max_r": ("hip_flexion_r", -1),  # hip extensor
+        "add_r": ("hip_adduction_r", +1),
+        "abd_l": ("hip_adduction_l", -1),
+        "vasti_l": ("knee_angle_l", +1),  # knee extensor (knee flexion is negative here)
+        "soleus_l": ("ankle_angle_l", -1),  # plantar flexor
+        "tib_ant_l": ("ankle_angle_l", +1),  # dorsiflexor
+    }
+    for muscle, (joint, sign) in expected.items():
+        assert by_name[muscle]["joint"] == joint
+        assert by_name[muscle]["joint_change_deg"] * sign > 5
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--seconds", "-1"], "--seconds must be positive"),
+        (["--level", "2"], "--level must be in [0, 1], got 2"),
+        (["--model", "/missing.osim"], "model file not found: /missing.osim"),
+    ],
+)
+def test_explore_errors_exit_2(capsys, args, message):
+    assert main(["explore", *args]) == 2
+    assert message in capsys.readouterr().err
