@@ -1,5 +1,5 @@
-"""`python -m muscle_lab` behaves like `python main.py`."""
+"""`python -m muscle_lab` behaves like `python main.py`: the window, or a headless subcommand."""
 
-from muscle_lab.cli import main
+from muscle_lab.entry import main
 
 raise SystemExit(main())

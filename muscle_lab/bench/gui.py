@@ -1,0 +1,152 @@
+"""`python -m muscle_lab.bench --gui`: run the real window offscreen and measure it.
+
+Prints redraws per second, the GUI event loop's lateness (a 10 ms timer), how many steps a
+slider move takes to reach the simulation, and resident memory at start and end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+TIMER_MS = 10
+WARM_UP_STEPS = 50  # the first paints of a new window are slow (fonts, caches): not measured
+SLIDER_MOVE_EVERY_MS = 400
+PROBE_MUSCLE = 0
+
+
+def resident_mb() -> float:
+    """VmRSS of this process, in MB (Linux)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m muscle_lab.bench --gui", description=__doc__)
+    parser.add_argument("--seconds", type=float, default=20.0, help="simulated seconds (default %(default)s)")
+    parser.add_argument("--mode", choices=("faithful", "fast"), default="faithful")
+    parser.add_argument("--level", type=float, default=0.05, help="every muscle's excitation (default %(default)s)")
+    parser.add_argument("--as-fast-as-possible", action="store_true", help="do not pace to the wall clock")
+    return parser
+
+
+def main_gui(argv: list[str]) -> int:
+    options = build_parser().parse_args(argv)
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PyQt5.QtCore import Qt, QTimer
+    from PyQt5.QtWidgets import QApplication
+
+    from muscle_lab.core.simulation import STEP_SECONDS
+    from muscle_lab.qt.app import _qt_message
+    from PyQt5.QtCore import qInstallMessageHandler
+
+    qInstallMessageHandler(_qt_message)
+    app = QApplication.instance() or QApplication(["muscle_lab-bench"])
+    from muscle_lab.qt.main_window import MainWindow
+
+    window = MainWindow(mode=options.mode)
+    worker = window.controller.worker
+    target_steps = round(options.seconds / STEP_SECONDS)
+    stats: dict = {"lateness": [], "latency": [], "steps": 0, "episodes": 0, "probe": None}
+    level = float(np.clip(options.level, 0.0, 1.0))
+    probe_values = (level, min(1.0, level + 0.02))
+
+    def on_frames(frames: list) -> None:
+        for frame in frames:
+            if frame.step == 0:
+                continue  # a reset, not a step
+            stats["steps"] += 1  # this frame is step number `steps` since the worker started
+            probe = stats["probe"]
+            if probe is not None and abs(frame.excitations[PROBE_MUSCLE] - probe[1]) < 1e-12:
+                stats["latency"].append(stats["steps"] - probe[0])
+                stats["probe"] = None
+        if "start" not in stats and stats["steps"] >= WARM_UP_STEPS:
+            stats["rss_start"] = resident_mb()
+            stats["redraws_start"] = window.redraw_count
+            stats["start"] = time.perf_counter()
+        if stats["steps"] >= target_steps + WARM_UP_STEPS and "end" not in stats:
+            stats["end"] = time.perf_counter()
+            window.pause()
+            QTimer.singleShot(200, finish)
+
+    def move_slider() -> None:
+        if stats["probe"] is not None or "start" not in stats:
+            return
+        row = window.muscle_panel.rows[PROBE_MUSCLE]
+        value = probe_values[1] if abs(row.value - probe_values[0]) < 1e-12 else probe_values[0]
+        stats["probe"] = (worker.steps_started, value)  # steps already begun at the move
+        row.spin.setValue(value)
+
+    last_tick = [0.0]
+
+    def tick() -> None:
+        now = time.perf_counter()
+        if last_tick[0] and "start" in stats and "end" not in stats:
+            stats["lateness"].append(max(0.0, now - last_tick[0] - TIMER_MS / 1000))
+        last_tick[0] = now
+
+    def start(_info) -> None:
+        window.end_box.setCurrentIndex(1)  # an episode end resets and runs on
+        window.speed_box.setCurrentIndex(1 if options.as_fast_as_possible else 0)
+        window.apply_excitations(np.full(len(window.muscle_panel.rows), level))
+        window.run()
+
+    def finish() -> None:
+        stats["redraws"] = window.redraw_count - stats["redraws_start"]
+        stats["rss_end"] = resident_mb()
+        window.close()
+        app.quit()
+
+    worker.episodeEnded.connect(lambda _frame: stats.__setitem__("episodes", stats["episodes"] + 1))
+    worker.framesReady.connect(on_frames)
+    window.modelReady.connect(start)
+    loop_timer = QTimer()
+    loop_timer.setTimerType(Qt.PreciseTimer)
+    loop_timer.timeout.connect(tick)
+    loop_timer.start(TIMER_MS)
+    slider_timer = QTimer()
+    slider_timer.timeout.connect(move_slider)
+    slider_timer.start(SLIDER_MOVE_EVERY_MS)
+    window.show()
+    app.exec_()
+    if "rss_end" not in stats:
+        print("GUI benchmark did not finish", file=sys.stderr)
+        return 1
+    report(options, stats)
+    return 0
+
+
+def report(options: argparse.Namespace, stats: dict) -> None:
+    wall = stats["end"] - stats["start"]
+    lateness = np.array(stats["lateness"]) * 1000
+    latency = np.array(stats["latency"])
+    redraw_rate = stats["redraws"] / wall
+    growth = stats["rss_end"] - stats["rss_start"]
+    speed = "as fast as possible" if options.as_fast_as_possible else "real time"
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    print(f"GUI benchmark: {options.seconds:g} s simulated, {options.mode} mode, {speed}, "
+          f"platform {platform}, every muscle at {options.level:g}, episodes reset by themselves "
+          f"(measured after {WARM_UP_STEPS} warm-up steps)")
+    print(f"  wall time             {wall:6.1f} s  (real-time factor {options.seconds / wall:.2f}, "
+          f"{stats['episodes']} episode ends)")
+    print(f"  redraws per second    {redraw_rate:6.1f}    target >= 30   {_verdict(redraw_rate >= 30)}")
+    print(f"  event-loop lateness   median {np.median(lateness):.1f} ms, p99 {np.percentile(lateness, 99):.1f} ms, "
+          f"max {lateness.max():.1f} ms  (10 ms timer, n={lateness.size})  target p99 < 50 ms   "
+          f"{_verdict(np.percentile(lateness, 99) < 50)}")
+    if latency.size:
+        print(f"  slider to simulation  median {np.median(latency):.0f} step, max {latency.max():.0f} "
+              f"(n={latency.size}; steps begun after the move until one used it)  target 1   "
+              f"{_verdict(np.median(latency) <= 1)}")
+    print(f"  memory (VmRSS)        start {stats['rss_start']:.1f} MB, end {stats['rss_end']:.1f} MB, "
+          f"growth {growth:+.1f} MB  target < 20 MB   {_verdict(growth < 20)}")
+
+
+def _verdict(ok: bool) -> str:
+    return "ok" if ok else "MISSED"

@@ -1,0 +1,1 @@
+"""The muscle_lab window: widgets, and the worker thread that runs the simulation."""

@@ -1,0 +1,98 @@
+"""The GUI thread's handle on the simulation worker and its thread."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PyQt5.QtCore import QObject, QThread, pyqtSignal
+
+from muscle_lab.core.integrator import DEFAULT_MODE
+from muscle_lab.qt.handoff import ExcitationMailbox, GuiTurns
+from muscle_lab.qt.worker import SimulationWorker
+
+
+class SimulationController(QObject):
+    """The GUI thread's handle on the worker: starts its thread, forwards commands, stops it."""
+
+    _start = pyqtSignal(object, str)
+    _load = pyqtSignal(object)
+    _mode = pyqtSignal(str)
+    _real_time = pyqtSignal(bool)
+    _on_end = pyqtSignal(str)
+    _run = pyqtSignal()
+    _pause = pyqtSignal()
+    _step = pyqtSignal()
+    _reset = pyqtSignal()
+    _shutdown = pyqtSignal()
+    _play = pyqtSignal(object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.mailbox = ExcitationMailbox()
+        self.turns = GuiTurns()
+        self.worker = SimulationWorker(self.mailbox, self.turns)
+        self.thread = QThread()
+        self.thread.setObjectName("simulation")
+        self.worker.moveToThread(self.thread)
+        for signal, slot in (
+            (self._start, self.worker.start),
+            (self._load, self.worker.load_model),
+            (self._mode, self.worker.set_mode),
+            (self._real_time, self.worker.set_real_time),
+            (self._on_end, self.worker.set_on_episode_end),
+            (self._run, self.worker.run),
+            (self._pause, self.worker.pause),
+            (self._step, self.worker.step),
+            (self._reset, self.worker.reset),
+            (self._shutdown, self.worker.shutdown),
+            (self._play, self.worker.play_controls),
+        ):
+            signal.connect(slot)
+        self._stopped = False
+
+    def start(self, model_path: str | Path | None, mode: str = DEFAULT_MODE) -> None:
+        self.thread.start()
+        self._start.emit(model_path, mode)
+
+    def send_excitations(self, values: np.ndarray) -> None:
+        """Used from the next step on; only the latest value counts."""
+        self.mailbox.post(values)
+
+    def load_model(self, path: str | Path) -> None:
+        self._load.emit(Path(path))
+
+    def set_mode(self, mode: str) -> None:
+        self._mode.emit(mode)
+
+    def set_real_time(self, real_time: bool) -> None:
+        self._real_time.emit(real_time)
+
+    def set_on_episode_end(self, choice: str) -> None:
+        self._on_end.emit(choice)
+
+    def run(self) -> None:
+        self._run.emit()
+
+    def pause(self) -> None:
+        self._pause.emit()
+
+    def step(self) -> None:
+        self._step.emit()
+
+    def reset(self) -> None:
+        self._reset.emit()
+
+    def play_controls(self, schedule: object) -> None:
+        """Replay a ControlsSchedule (immutable, read-only arrays: safe to hand over)."""
+        self._play.emit(schedule)
+
+    def stop(self, timeout_ms: int = 30_000) -> bool:
+        """Stop the worker between steps and wait for its thread; True when it ended."""
+        if self._stopped:
+            return True
+        self._stopped = True
+        if not self.thread.isRunning():
+            return True
+        self._shutdown.emit()
+        return self.thread.wait(timeout_ms)

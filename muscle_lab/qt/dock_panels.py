@@ -1,0 +1,53 @@
+"""The panels docked beside the simulation: presets and recording, wired to the window."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from PyQt5.QtCore import QObject
+
+from muscle_lab.core.excitations import ExcitationError
+from muscle_lab.core.recording import RecordingNames
+from muscle_lab.qt.presets_panel import PresetsPanel
+from muscle_lab.qt.recording_panel import RecordingPanel
+
+if TYPE_CHECKING:
+    from muscle_lab.qt.main_window import MainWindow
+    from muscle_lab.qt.worker import ModelInfo
+
+NO_MODEL_YET = RecordingNames((), (), (), ())
+
+
+class DockPanels(QObject):
+    """Builds the presets and recording docks (tabbed) and keeps them in step with the window."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self._window = window
+        self.presets = PresetsPanel((), "")  # lists at once; apply and save wait for a model
+        self.recording = RecordingPanel(NO_MODEL_YET)
+        presets_dock = window.add_dock_panel("Presets", self.presets)
+        recording_dock = window.add_dock_panel("Recording", self.recording)
+        window.tabifyDockWidget(presets_dock, recording_dock)
+        presets_dock.raise_()
+
+        self.presets.applyRequested.connect(self._apply_preset)
+        # "Save current as…" saves what the sliders say, before mute and solo.
+        window.muscle_panel.excitationsChanged.connect(
+            lambda _effective: self.presets.set_current_excitations(window.current_excitations())
+        )
+        window.modelReady.connect(self._on_model_ready)
+        window.framesArrived.connect(self.recording.add_frames)
+        self.recording.replayRequested.connect(window.controller.play_controls)
+
+    def _apply_preset(self, values: np.ndarray) -> None:
+        try:
+            self._window.apply_excitations(values)
+        except ExcitationError as error:  # the panel matched names; a bad length is a bug upstream
+            self._window.message_bar.show_message(f"preset not applied: {error}")
+
+    def _on_model_ready(self, info: ModelInfo) -> None:
+        self.presets.set_model([m.name for m in info.muscles], info.name)
+        self.presets.set_current_excitations(self._window.current_excitations())
+        self.recording.set_model(info.recording_names)

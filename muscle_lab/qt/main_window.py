@@ -1,0 +1,434 @@
+"""The muscle_lab window: sliders on the left, body drawing and plots in the middle, a dock
+area on the right for extra panels, and the run controls in the toolbar."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PyQt5.QtCore import QCoreApplication, Qt, QTimer, pyqtSignal
+from PyQt5.QtGui import QIntValidator, QKeyEvent, QKeySequence
+from PyQt5.QtWidgets import (
+    QAction,
+    QComboBox,
+    QDockWidget,
+    QDoubleSpinBox,
+    QFileDialog,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QScrollArea,
+    QShortcut,
+    QSplitter,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from muscle_lab.core.excitations import check_excitations
+from muscle_lab.core.integrator import DEFAULT_MODE, MODES
+from muscle_lab.core.pose import BodyPose
+from muscle_lab.core.reward import MIN_PELVIS_HEIGHT
+from muscle_lab.core.simulation import Frame
+from muscle_lab.qt.body_view import BodyView
+from muscle_lab.qt.dock_panels import DockPanels
+from muscle_lab.core.muscle_descriptions import load_descriptions
+from muscle_lab.qt.message_bar import MessageBar
+from muscle_lab.qt.muscle_panel import MusclePanel
+from muscle_lab.qt.plot_panel import DEFAULT_WINDOW_SECONDS, PlotPanel
+from muscle_lab.qt.controller import SimulationController
+from muscle_lab.qt.worker import ON_END_PAUSE, ON_END_RESET, Batch, ModelInfo
+
+REDRAW_INTERVAL_MS = 25  # one timer redraws everything, at most 40 times a second
+GUI_MODES = ("faithful", "fast")
+PAUSED = "paused (Space runs)"
+
+
+class MainWindow(QMainWindow):
+    modelReady = pyqtSignal(object)  # ModelInfo, once the widgets are rebuilt for it
+    framesArrived = pyqtSignal(list)  # every Frame in order, on the GUI thread (for recording)
+
+    def __init__(self, model_path: str | Path | None = None, mode: str = DEFAULT_MODE) -> None:
+        super().__init__()
+        self.setWindowTitle("muscle_lab")
+        self.resize(1500, 950)
+        self._descriptions = load_descriptions()
+        self.model_info: ModelInfo | None = None
+        self.latest_frame: Frame | None = None
+        self.running = False
+        self.real_time_factor = 0.0
+        self._last_rate: float | None = None  # shown while paused
+        self.episode_state = "loading"
+        self.replaying: str | None = None  # what is being replayed; sliders follow it
+        self.redraw_count = 0
+        self._pending_pose: BodyPose | None = None
+        self._status_dirty = True
+
+        self.muscle_panel = MusclePanel()
+        self.plot_panel = PlotPanel()
+        self.body_view = BodyView()
+        self.message_bar = MessageBar()
+        self._build_central()
+        self._build_toolbar(mode)
+        self._build_menu()
+        self._build_status_bar()
+        self._build_shortcuts()
+        self.setDockOptions(QMainWindow.AnimatedDocks | QMainWindow.AllowTabbedDocks)
+
+        self.controller = SimulationController(self)
+        # The worker's messages are read from its outbox on the redraw timer, in order.
+        self._handlers = {
+            "modelLoaded": self._on_model_loaded,
+            "modelFailed": self._on_model_failed,
+            "batchReady": self._on_batch,
+            "runningChanged": self._on_running_changed,
+            "episodeEnded": self._on_episode_ended,
+            "simulationFailed": self._on_simulation_failed,
+            "problem": self.message_bar.show_message,
+            "replayChanged": self._on_replay_changed,
+        }
+        self.muscle_panel.excitationsChanged.connect(self.controller.send_excitations)
+        self.panels = DockPanels(self)
+
+        self._redraw_timer = QTimer(self)
+        self._redraw_timer.setInterval(REDRAW_INTERVAL_MS)
+        self._redraw_timer.timeout.connect(self._redraw)
+        self._redraw_timer.start()
+        self.controller.set_real_time(True)
+        self.controller.set_on_episode_end(ON_END_PAUSE)
+        self.controller.start(model_path, mode)
+
+    # -- layout ------------------------------------------------------------------------
+    def _build_central(self) -> None:
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.muscle_panel)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(500)
+        self._muscle_scroll = scroll
+        right = QSplitter(Qt.Vertical)
+        right.addWidget(self.body_view)
+        right.addWidget(self.plot_panel)
+        right.setStretchFactor(0, 2)
+        right.setStretchFactor(1, 3)
+        right.setSizes([340, 520])
+        split = QSplitter(Qt.Horizontal)
+        split.addWidget(scroll)
+        split.addWidget(right)
+        split.setStretchFactor(1, 1)
+        split.setSizes([510, 990])
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(4, 2, 4, 2)
+        layout.addWidget(self.message_bar)
+        layout.addWidget(split, 1)
+        self.setCentralWidget(central)
+        self.message_bar.resetRequested.connect(self.reset)
+
+    def _build_toolbar(self, mode: str) -> None:
+        bar = QToolBar("Simulation")
+        bar.setObjectName("simulation_toolbar")
+        bar.setMovable(False)
+        self.addToolBar(bar)
+        self.run_action = bar.addAction("Run", self.toggle_run)
+        self.run_action.setToolTip("Run or pause the simulation (Space)")
+        bar.addAction("Step", self.step).setToolTip("One 0.01 s step while paused (Right arrow)")
+        bar.addAction("Reset", self.reset).setToolTip("Back to standing at t = 0 (Backspace)")
+        bar.addAction("All to zero", self.zero_all).setToolTip("Every slider to 0 and solo off")
+        bar.addSeparator()
+        self._build_solo_and_goto(bar)
+        self.addToolBarBreak()
+        bar = QToolBar("Options")
+        bar.setObjectName("options_toolbar")
+        bar.setMovable(False)
+        self.addToolBar(bar)
+        self.speed_box = self._combo(bar, "Speed", ["real time", "as fast as possible"],
+                                     "Real time paces the simulation to the wall clock")
+        self.speed_box.currentIndexChanged.connect(lambda i: self.controller.set_real_time(i == 0))
+        self.mode_box = self._combo(bar, "Mode", [m for m in GUI_MODES if m in MODES],
+                                    "\n".join(f"{m}: {MODES[m].description}" for m in GUI_MODES))
+        if mode in GUI_MODES:
+            self.mode_box.setCurrentText(mode)
+        self.mode_box.currentTextChanged.connect(lambda m: self.controller.set_mode(m))
+        self.end_box = self._combo(bar, "At episode end", ["pause", "reset and go on"],
+                                   f"What happens when the pelvis drops below {MIN_PELVIS_HEIGHT} m")
+        self.end_box.currentIndexChanged.connect(
+            lambda i: self.controller.set_on_episode_end(ON_END_RESET if i == 1 else ON_END_PAUSE)
+        )
+        bar.addSeparator()
+        bar.addWidget(QLabel(" Plot window "))
+        self.window_spin = QDoubleSpinBox()
+        self.window_spin.setRange(1.0, 120.0)
+        self.window_spin.setValue(DEFAULT_WINDOW_SECONDS)
+        self.window_spin.setSuffix(" s")
+        self.window_spin.setKeyboardTracking(False)
+        self.window_spin.valueChanged.connect(self.plot_panel.set_window_seconds)
+        bar.addWidget(self.window_spin)
+
+    def _build_solo_and_goto(self, bar: QToolBar) -> None:
+        self.solo_box = self._combo(bar, "Solo", ["off"], "Only the chosen muscle on (raised to 1 if it was 0)")
+        self.solo_box.setMinimumContentsLength(16)
+        self.solo_box.currentIndexChanged.connect(
+            lambda i: self.muscle_panel.set_solo(None if i <= 0 else i - 1) if self.muscle_panel.rows else None
+        )
+        bar.addWidget(QLabel(" Go to "))
+        self.goto_edit = QLineEdit()
+        self.goto_edit.setPlaceholderText("index")
+        self.goto_edit.setValidator(QIntValidator(0, 999))
+        self.goto_edit.setFixedWidth(70)
+        self.goto_edit.setToolTip("Type a muscle index and Enter to focus its slider (Ctrl+G, or type digits)")
+        self.goto_edit.returnPressed.connect(self._go_to_typed_muscle)
+        bar.addWidget(self.goto_edit)
+
+    @staticmethod
+    def _combo(bar: QToolBar, label: str, items: list[str], tooltip: str) -> QComboBox:
+        bar.addWidget(QLabel(f" {label} "))
+        box = QComboBox()
+        box.addItems(items)
+        box.setToolTip(tooltip)
+        bar.addWidget(box)
+        return box
+
+    def _build_menu(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        open_action = QAction("&Open model…", self)
+        open_action.setShortcut(QKeySequence.Open)
+        open_action.triggered.connect(self._choose_model)
+        file_menu.addAction(open_action)
+        file_menu.addSeparator()
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+        self.view_menu = self.menuBar().addMenu("&View")
+
+    def _build_status_bar(self) -> None:
+        self.time_label = QLabel()
+        self.rate_label = QLabel()
+        self.reward_label = QLabel()
+        self.episode_label = QLabel()
+        self.model_label = QLabel()
+        for label, width in ((self.time_label, 140), (self.rate_label, 240), (self.reward_label, 170)):
+            label.setMinimumWidth(width)
+            self.statusBar().addPermanentWidget(label)
+        self.statusBar().addPermanentWidget(self.episode_label, 1)
+        self.statusBar().addPermanentWidget(self.model_label)
+
+    def _build_shortcuts(self) -> None:
+        for key, slot in (
+            (Qt.Key_Space, self.toggle_run),
+            (Qt.Key_Right, self.step),
+            (Qt.Key_Backspace, self.reset),
+            (QKeySequence("Ctrl+G"), self._focus_goto),
+        ):
+            QShortcut(QKeySequence(key), self, activated=slot)
+
+    def add_dock_panel(self, title: str, widget: QWidget) -> QDockWidget:
+        """Add an extra panel (presets, recording, ...) to the dock area on the right."""
+        dock = QDockWidget(title, self)
+        dock.setObjectName(title.lower().replace(" ", "_"))
+        dock.setWidget(widget)
+        dock.setAllowedAreas(Qt.RightDockWidgetArea | Qt.LeftDockWidgetArea)
+        self.addDockWidget(Qt.RightDockWidgetArea, dock)
+        self.view_menu.addAction(dock.toggleViewAction())
+        return dock
+
+    # -- commands ----------------------------------------------------------------------
+    def toggle_run(self) -> None:
+        self.pause() if self.running else self.run()
+
+    def run(self) -> None:
+        self.message_bar.hide()
+        self.controller.run()
+
+    def pause(self) -> None:
+        self.controller.pause()
+
+    def step(self) -> None:
+        self.controller.step()
+
+    def reset(self) -> None:
+        self.message_bar.hide()
+        self.controller.reset()
+
+    def zero_all(self) -> None:
+        self.solo_box.setCurrentIndex(0)
+        self.apply_excitations(np.zeros(len(self.muscle_panel.rows)))
+
+    def set_solo(self, index: int | None) -> None:
+        self.solo_box.setCurrentIndex(0 if index is None else index + 1)
+
+    def apply_excitations(self, values: np.ndarray) -> None:
+        """Move every slider to `values` (solo ends, mutes stay) and send one update.
+
+        Raises ExcitationError for a wrong length or non-finite values; out-of-range values
+        are clipped to [0, 1].
+        """
+        names = [row.muscle.name for row in self.muscle_panel.rows]
+        checked, _ = check_excitations(values, names)
+        self.solo_box.blockSignals(True)
+        self.solo_box.setCurrentIndex(0)
+        self.solo_box.blockSignals(False)
+        self.muscle_panel.solo = None
+        self.muscle_panel.set_values(checked)
+
+    def current_excitations(self) -> np.ndarray:
+        """What the sliders say (before mute and solo)."""
+        return self.muscle_panel.slider_values()
+
+    def go_to_muscle(self, index: int) -> bool:
+        if not self.muscle_panel.focus_muscle(index):
+            self.model_label.setText(f"no muscle {index}: this model has 0 to {len(self.muscle_panel.rows) - 1}")
+            return False
+        self._muscle_scroll.ensureWidgetVisible(self.muscle_panel.rows[index].slider)
+        return True
+
+    def open_model(self, path: str | Path) -> None:
+        """Load another model; the current one keeps running until the new one is ready."""
+        self.model_label.setText(f"loading {Path(path).name} …")
+        self.controller.load_model(path)
+
+    def _choose_model(self) -> None:
+        start = str(self.model_info.path.parent) if self.model_info else ""
+        path, _ = QFileDialog.getOpenFileName(self, "Open an OpenSim model", start, "OpenSim models (*.osim)")
+        if path:
+            self.open_model(path)
+
+    def _focus_goto(self) -> None:
+        self.goto_edit.setFocus(Qt.ShortcutFocusReason)
+        self.goto_edit.selectAll()
+
+    def _go_to_typed_muscle(self) -> None:
+        text = self.goto_edit.text()
+        if text:
+            self.go_to_muscle(int(text))
+            self.goto_edit.clear()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt's name)
+        """Digits typed anywhere outside a text field start a "go to muscle"."""
+        if event.text().isdigit() and not event.modifiers() & (Qt.ControlModifier | Qt.AltModifier):
+            self.goto_edit.setFocus(Qt.ShortcutFocusReason)
+            self.goto_edit.setText(event.text())
+            return
+        super().keyPressEvent(event)
+
+    # -- from the worker ---------------------------------------------------------------
+    def _on_model_loaded(self, info: ModelInfo) -> None:
+        self.model_info = info
+        self.latest_frame = None
+        self._pending_pose = None
+        self.muscle_panel.build(info.muscles, self._descriptions)
+        self.solo_box.blockSignals(True)
+        self.solo_box.clear()
+        self.solo_box.addItems(["off"] + [m.label for m in info.muscles])
+        self.solo_box.blockSignals(False)
+        self.plot_panel.configure(info.joint_angle_names)
+        self.body_view.clear_model()
+        self.model_label.setText(f"{info.path.name}: {len(info.muscles)} muscles")
+        self.episode_state = PAUSED
+        self.controller.send_excitations(self.muscle_panel.effective_excitations())
+        self._status_dirty = True
+        self.modelReady.emit(info)
+
+    def _on_model_failed(self, message: str) -> None:
+        current = f"; still using {self.model_info.path.name}" if self.model_info else ""
+        self.message_bar.show_message(f"{message}{current}")
+        if self.model_info:
+            self.model_label.setText(f"{self.model_info.path.name}: {len(self.model_info.muscles)} muscles")
+
+    def _on_batch(self, batch: Batch) -> None:
+        if batch.pose is not None:
+            self._pending_pose = batch.pose
+        self.real_time_factor = batch.real_time_factor
+        frames = batch.frames
+        self.plot_panel.add_frames(frames)
+        self.latest_frame = frames[-1]
+        self.framesArrived.emit(frames)
+        if self.replaying:
+            self.muscle_panel.show_values(frames[-1].excitations)
+        first = frames[0]
+        if first.step == 0 and first.done:
+            self.episode_state = f"no episode end: the pelvis starts at {first.pelvis_height:.2f} m"
+        elif first.step == 0 and self.episode_state.startswith(("ended", "failed")):
+            self.episode_state = "running" if self.running else PAUSED
+        self._status_dirty = True
+
+    def _on_running_changed(self, running: bool) -> None:
+        self.running = running
+        self.run_action.setText("Pause" if running else "Run")
+        if self.episode_state.startswith("no episode"):
+            pass
+        elif running:
+            self.episode_state = "running"
+        elif not self.episode_state.startswith(("ended", "failed")):
+            self.episode_state = PAUSED
+        self._status_dirty = True
+
+    def _on_replay_changed(self, what: str | None) -> None:
+        self.replaying = what
+        if what:
+            self.message_bar.show_message(f"{what}: the sliders follow it; move one to take over")
+        self._status_dirty = True
+
+    def _on_episode_ended(self, frame: Frame) -> None:
+        ended = f"ended at t = {frame.time:.2f} s (pelvis {frame.pelvis_height:.2f} m < {MIN_PELVIS_HEIGHT} m)"
+        if self.end_box.currentIndex() == 1:
+            self.episode_state = f"running again; the last {ended}"
+        else:
+            self.episode_state = f"{ended}, paused"
+        self._status_dirty = True
+
+    def _on_simulation_failed(self, message: str) -> None:
+        self.episode_state = "failed: reset needed"
+        self.message_bar.show_message(f"The simulation failed: {message}", offer_reset=True)
+        self._status_dirty = True
+
+    # -- drawing -----------------------------------------------------------------------
+    def _redraw(self) -> None:
+        """Push new data to the plots and the body drawing and paint them now, while the
+        simulation waits: a step holds the GIL in C++ for ~10 ms, and pyqtgraph's paint calls
+        Python many times, so painting later (in Qt's own paint event) could wait a step each."""
+        turns = self.controller.turns
+        turns.gui_busy()
+        try:
+            outbox = self.controller.worker.outbox
+            while outbox:
+                name, payload = outbox.popleft()
+                self._handlers[name](payload)
+            drew = self.plot_panel.redraw()
+            if self._pending_pose is not None:
+                self.body_view.set_pose(self._pending_pose)
+                self.body_view.repaint()
+                self._pending_pose = None
+                turns.request_pose()
+                drew = True
+            if self._status_dirty:
+                self._update_status()
+            # Deferred work the updates above posted (pyqtgraph's scene bookkeeping, the
+            # window's repaint) runs now, within the turn, instead of waiting for steps later.
+            QCoreApplication.sendPostedEvents(None, 0)
+        finally:
+            turns.gui_idle()
+        if drew:
+            self.redraw_count += 1
+
+    def _update_status(self) -> None:
+        self._status_dirty = False
+        frame = self.latest_frame
+        if frame is not None:
+            self.time_label.setText(f"sim time {frame.time:6.2f} s")
+            self.reward_label.setText(f"total reward {frame.total_reward:8.2f}")
+        if self.running and self.real_time_factor > 0:
+            self._last_rate = self.real_time_factor
+        last = self._last_rate
+        if self.running or last is None:
+            self.rate_label.setText(f"real-time factor {self.real_time_factor:4.2f}")
+        else:
+            self.rate_label.setText(f"real-time factor {last:4.2f} (last run)")
+        self.episode_label.setText(f"episode: {self.episode_state}")
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        """Stop the worker between two steps, then close: no hang, no dangling thread."""
+        self._redraw_timer.stop()
+        self.controller.stop()
+        super().closeEvent(event)

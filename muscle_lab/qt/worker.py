@@ -1,0 +1,340 @@
+"""The simulation thread: a worker object that owns the OpenSim Simulation.
+
+Everything OpenSim happens in the worker's thread: the GUI sends commands as queued signals
+(handled between steps) and excitations through a lock-protected mailbox (latest value wins,
+read before every step), and reads frames back in batches from the worker's outbox.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+
+from PyQt5.QtCore import QObject, QThread, QTimer, pyqtSignal, pyqtSlot
+
+from muscle_lab.core.excitations import ExcitationError
+from muscle_lab.core.integrator import DEFAULT_MODE, settings_for
+from muscle_lab.qt.handoff import ExcitationMailbox, GuiTurns
+from muscle_lab.core.model import MuscleInfo, ModelLoadError
+from muscle_lab.core.pose import BodyPose, PoseReader
+from muscle_lab.core.recording import RecordingNames
+from muscle_lab.core.replay import ControlsSchedule
+from muscle_lab.core.simulation import STEP_SECONDS, Frame, Simulation
+
+BATCH_SECONDS = 0.02  # frames go to the GUI at most this often (50 Hz); poses at the redraw rate
+YIELD_SECONDS = 0.0005  # GIL-free pause after each step
+FALL_BEHIND_SECONDS = 0.25  # real-time pacing gives up catching up beyond this lag
+ON_END_PAUSE = "pause"
+ON_END_RESET = "reset"
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What the GUI needs to build its widgets for a model: plain data, no OpenSim."""
+
+    path: Path
+    name: str
+    muscles: tuple[MuscleInfo, ...]
+    joint_angle_names: tuple[str, ...]
+    body_names: tuple[str, ...]
+    mode: str
+    recording_names: RecordingNames  # read in the worker: it needs OpenSim's coordinate types
+
+
+@dataclass(frozen=True)
+class Batch:
+    """What the worker sends the GUI at most every BATCH_SECONDS."""
+
+    frames: list[Frame]
+    pose: BodyPose | None  # at the last frame; None while the GUI has not drawn the last one
+    real_time_factor: float  # achieved over the last second; 0 while paused
+
+
+class SimulationWorker(QObject):
+    """Steps the simulation on a timer in its own thread; its slots run in that thread."""
+
+    modelLoaded = pyqtSignal(object)  # ModelInfo
+    modelFailed = pyqtSignal(str)
+    batchReady = pyqtSignal(object)  # Batch: frames, pose and real-time factor
+    framesReady = pyqtSignal(list)  # the same frames: every Frame, in order (for listeners)
+    runningChanged = pyqtSignal(bool)
+    episodeEnded = pyqtSignal(object)  # the Frame that ended it
+    simulationFailed = pyqtSignal(str)
+    problem = pyqtSignal(str)  # a refused command, e.g. excitations of the wrong length
+    replayChanged = pyqtSignal(object)  # str: why a replay started or ended; None while none runs
+
+    def __init__(self, mailbox: ExcitationMailbox, turns: GuiTurns) -> None:
+        super().__init__()
+        # What the window reads, in order, on its redraw timer: (signal name, payload). One
+        # GUI wake-up per redraw instead of one per message (each wake-up may wait for a step).
+        self.outbox: deque[tuple[str, object]] = deque()
+        self._mailbox = mailbox
+        self._turns = turns
+        self._sim: Simulation | None = None
+        self._pose_reader: PoseReader | None = None
+        self._mode = DEFAULT_MODE
+        self._running = False
+        self._real_time = True
+        self._on_end = ON_END_PAUSE
+        self._pending: list[Frame] = []
+        self._last_flush = 0.0
+        self._rate_samples: deque[tuple[float, int]] = deque(maxlen=200)
+        self._steps_taken = 0
+        self._steps_started = 0
+        self._ends_episodes = True  # False for a model whose pelvis starts below the done height
+        self._anchor: tuple[float, float] | None = None  # (wall clock, sim time) for pacing
+        self._timer: QTimer | None = None
+        self._replay: ControlsSchedule | None = None  # a recording being replayed
+        self.step_thread: QThread | None = None  # the thread the last step ran in (for tests)
+
+    @property
+    def steps_started(self) -> int:
+        """Steps begun since the worker started, counted when a step reads its excitations
+        (an int: safe to read from any thread). A value posted now is used by step
+        `steps_started + 1`."""
+        return self._steps_started
+
+    # -- commands (queued from the GUI thread) ---------------------------------------
+    @pyqtSlot(object, str)
+    def start(self, model_path: object, mode: str) -> None:
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._tick)
+        self._mode = mode
+        self.load_model(model_path)
+        if self._sim is None and model_path is not None:
+            self.load_model(None)  # the requested model failed: fall back to the default
+
+    @pyqtSlot(object)
+    def load_model(self, model_path: object) -> None:
+        try:
+            sim = Simulation(model_path, integrator=settings_for(self._mode))
+        except (ModelLoadError, OSError) as error:
+            self._post("modelFailed", str(error))
+            return
+        self._pending.clear()
+        self._end_replay("the model changed")
+        self._sim, self._pose_reader = sim, PoseReader(sim.loaded)
+        self._mailbox.take()  # values meant for the previous model
+        self._post("modelLoaded", self._model_info())
+        self._after_reset(sim.frame)
+
+    @pyqtSlot(str)
+    def set_mode(self, mode: str) -> None:
+        """A new integrator applies from a fresh episode: the episode restarts."""
+        self._mode = mode
+        if self._sim is not None:
+            self._sim.integrator = settings_for(mode)
+            self.reset()
+
+    @pyqtSlot(bool)
+    def set_real_time(self, real_time: bool) -> None:
+        self._real_time = real_time
+        self._anchor = None
+
+    @pyqtSlot(str)
+    def set_on_episode_end(self, choice: str) -> None:
+        self._on_end = choice
+
+    @pyqtSlot()
+    def run(self) -> None:
+        if self._sim is None or self._running:
+            return
+        if self._sim.failed:
+            self._post("simulationFailed", self._sim.frame.error or "")
+            return
+        if self._episode_over():
+            self.reset()  # an ended episode runs again from the start
+        self._set_running(True)
+        self._schedule(0.0)
+
+    @pyqtSlot()
+    def pause(self) -> None:
+        self._set_running(False)
+        self._flush()
+
+    @pyqtSlot()
+    def step(self) -> None:
+        """One step while paused."""
+        if self._sim is None or self._running:
+            return
+        if self._sim.failed:
+            self._post("simulationFailed", self._sim.frame.error or "")
+            return
+        if self._episode_over():
+            self.reset()
+            return
+        self._advance()
+        self._flush()
+
+    @pyqtSlot()
+    def reset(self) -> None:
+        if self._sim is None:
+            return
+        self._end_replay("the simulation was reset")
+        self._turns.wait_for_gui()
+        self._after_reset(self._sim.reset())
+
+    @pyqtSlot(object)
+    def play_controls(self, schedule: ControlsSchedule) -> None:
+        """Replay recorded excitations from the standing start; a slider move takes over."""
+        if self._sim is None:
+            return
+        if tuple(schedule.muscle_names) != self._sim.muscle_names:
+            self._post("problem", f"{schedule.source.name} was read for other muscles than this model's")
+            return
+        self.reset()
+        self._mailbox.take()  # slider values from before the replay
+        self._replay = schedule
+        self._post("replayChanged", f"replaying {schedule.source.name} ({schedule.duration:.2f} s)")
+        self.run()
+
+    def _end_replay(self, why: str) -> None:
+        if self._replay is not None:
+            self._post("replayChanged", None)
+            self._post("problem", f"Replay of {self._replay.source.name} ended: {why}.")
+            self._replay = None
+
+    @pyqtSlot()
+    def shutdown(self) -> None:
+        """Stop stepping, free OpenSim in this thread, and end the thread's event loop."""
+        self._running = False
+        if self._timer is not None:
+            self._timer.stop()
+        self._pending.clear()
+        self._sim = self._pose_reader = None
+        thread = self.thread()
+        if thread is not None:
+            thread.quit()
+
+    # -- stepping --------------------------------------------------------------------
+    def _tick(self) -> None:
+        if not self._running or self._sim is None:
+            return
+        frame = self._advance()
+        if frame is not None and self._running:
+            self._schedule(self._pacing_delay(self._sim.frame.time))
+        if time.perf_counter() - self._last_flush >= BATCH_SECONDS:
+            self._flush(pose_always=False)
+
+    def _advance(self) -> Frame | None:
+        """One step with the latest excitations; handles episode end and failure."""
+        sim = self._sim
+        assert sim is not None
+        self.step_thread = QThread.currentThread()
+        self._turns.wait_for_gui()
+        values = self._mailbox.take()
+        self._steps_started += 1
+        if self._replay is not None:
+            if values is not None:
+                self._end_replay("a slider moved")
+            else:
+                values = self._replay.for_step(sim.frame.step)
+        if values is not None:
+            try:
+                sim.set_excitations(values)
+            except ExcitationError as error:
+                self._post("problem", str(error))
+        frame = sim.step()
+        self._steps_taken += 1
+        time.sleep(YIELD_SECONDS)  # a GIL-free moment: a waiting GUI event runs now, not a step later
+        self._pending.append(frame)
+        if self._replay is not None and frame.step >= self._replay.steps and not frame.error:
+            self._end_replay("the file is over; its last excitations hold")
+            self._set_running(False)
+            self._flush()
+        if frame.error:
+            self._set_running(False)
+            self._flush()
+            self._post("simulationFailed", frame.error)
+        elif frame.done and self._ends_episodes:
+            self._flush()
+            self._post("episodeEnded", frame)
+            if self._on_end == ON_END_RESET and self._running:
+                self.reset()
+            else:
+                self._set_running(False)
+        return frame
+
+    def _episode_over(self) -> bool:
+        return self._sim is not None and self._ends_episodes and self._sim.frame.done
+
+    def _after_reset(self, frame: Frame) -> None:
+        # A model that starts "fallen" (osim-rl's 9-dof model has its pelvis at 0 m) never
+        # ends an episode: every step would end it.
+        self._ends_episodes = not frame.done
+        self._pending.append(frame)
+        self._anchor = None
+        self._flush()
+
+    def _pacing_delay(self, sim_time: float) -> float:
+        """Seconds to wait so that simulated time keeps pace with the wall clock."""
+        if not self._real_time:
+            return 0.0
+        now = time.perf_counter()
+        if self._anchor is None:
+            self._anchor = (now, sim_time)
+            return 0.0
+        ahead = (sim_time - self._anchor[1]) - (now - self._anchor[0])
+        if ahead < -FALL_BEHIND_SECONDS:
+            self._anchor = (now, sim_time)  # slower than real time: do not race to catch up
+            return 0.0
+        return max(0.0, ahead)
+
+    def _schedule(self, delay: float) -> None:
+        if self._running and self._timer is not None:
+            self._timer.start(int(delay * 1000))
+
+    def _set_running(self, running: bool) -> None:
+        if running != self._running:
+            self._running = running
+            self._anchor = None
+            self._rate_samples.clear()  # the factor is measured over running time only
+            if self._timer is not None and not running:
+                self._timer.stop()
+            self._post("runningChanged", running)
+
+    def _post(self, name: str, payload: object) -> None:
+        """Queue a message for the window and emit the same signal for any other listener."""
+        self.outbox.append((name, payload))
+        getattr(self, name).emit(payload)
+
+    def _flush(self, pose_always: bool = True) -> None:
+        """Send the pending frames, the current pose and the achieved real-time factor.
+
+        While running, a pose is read only once the GUI has drawn the previous one; after a
+        pause, a step, a reset or a load it is always sent, so the drawing is never stale.
+        """
+        now = time.perf_counter()
+        self._last_flush = now
+        if not self._pending or self._sim is None or self._pose_reader is None:
+            return
+        frames, self._pending = self._pending, []
+        self._rate_samples.append((now, self._steps_taken))
+        wanted = self._turns.take_pose_request()
+        pose = self._pose_reader.read(self._sim.state) if wanted or pose_always else None
+        self._post("batchReady", Batch(frames, pose, self._real_time_factor(now)))
+        self.framesReady.emit(frames)
+
+    def _real_time_factor(self, now: float) -> float:
+        if not self._running:
+            return 0.0
+        while len(self._rate_samples) > 2 and now - self._rate_samples[0][0] > 1.0:
+            self._rate_samples.popleft()
+        (t0, s0), (t1, s1) = self._rate_samples[0], self._rate_samples[-1]
+        return (s1 - s0) * STEP_SECONDS / (t1 - t0) if t1 > t0 else 0.0
+
+    def _model_info(self) -> ModelInfo:
+        sim = self._sim
+        assert sim is not None
+        return ModelInfo(
+            path=sim.model_path,
+            name=sim.model_name,
+            muscles=sim.muscles,
+            joint_angle_names=sim.joint_angle_names,
+            body_names=sim.loaded.body_names,
+            mode=self._mode,
+            recording_names=RecordingNames.from_simulation(sim),
+        )

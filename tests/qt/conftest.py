@@ -1,0 +1,36 @@
+"""A real muscle_lab window around the real default model, in the fast mode to keep tests short."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+
+from muscle_lab.qt.main_window import MainWindow  # noqa: E402
+
+MODEL_LOAD_TIMEOUT_MS = 60_000
+
+
+@pytest.fixture
+def window(qtbot):
+    """A shown window with its model loaded and the simulation paused at t = 0."""
+    window = MainWindow(mode="fast")
+    qtbot.addWidget(window)  # closed at teardown: the worker thread must stop cleanly
+    with qtbot.waitSignal(window.modelReady, timeout=MODEL_LOAD_TIMEOUT_MS):
+        window.show()
+    qtbot.waitUntil(lambda: window.latest_frame is not None, timeout=10_000)
+    return window
+
+
+@pytest.fixture
+def wait_for_step(qtbot):
+    """wait_for_step(window, n): until the window has received the frame of step n (or later)."""
+
+    def wait(window: MainWindow, step: int, timeout: int = 20_000) -> None:
+        qtbot.waitUntil(
+            lambda: window.latest_frame is not None and window.latest_frame.step >= step, timeout=timeout
+        )
+
+    return wait

@@ -1,0 +1,32 @@
+"""`python -m muscle_lab.bench --gui` runs the real window and prints every figure it promises."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from muscle_lab.bench.gui import resident_mb
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_gui_benchmark_prints_its_figures(tmp_path):
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "MUSCLE_LAB_HOME": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-m", "muscle_lab.bench", "--gui", "--seconds", "0.3", "--mode", "fast"],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "0.3 s simulated, fast mode, real time, platform offscreen" in out
+    assert re.search(r"redraws per second\s+\d+\.\d", out)
+    assert re.search(r"event-loop lateness\s+median \d+\.\d ms, p99 \d+\.\d ms", out)
+    assert re.search(r"slider to simulation\s+median \d+ step", out)
+    assert re.search(r"memory \(VmRSS\)\s+start \d+\.\d MB, end \d+\.\d MB", out)
+
+
+def test_resident_memory_is_read_from_proc():
+    assert 10 < resident_mb() < 10_000

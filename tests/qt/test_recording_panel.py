@@ -1,0 +1,127 @@
+"""The recording panel: toggle, counting while recording, saving, clearing, replaying."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import opensim
+import pytest
+
+from muscle_lab.core.recording import RecordingNames
+from muscle_lab.core.replay import ControlsSchedule
+from muscle_lab.core.simulation import Simulation
+from muscle_lab.qt.recording_panel import RecordingPanel
+
+FIXTURES = Path(__file__).parents[1] / "core" / "fixtures" / "recordings"
+
+
+@pytest.fixture(scope="module")
+def run():
+    """Names and frames of a real 0.1 s run (made here, as the worker thread would)."""
+    simulation = Simulation()
+    simulation.set_excitations(np.linspace(0.0, 0.5, len(simulation.muscle_names)))
+    frames = simulation.run(0.1)
+    return RecordingNames.from_simulation(simulation), frames
+
+
+@pytest.fixture
+def panel(qtbot, run):
+    widget = RecordingPanel(run[0])
+    qtbot.addWidget(widget)
+    return widget
+
+
+def test_frames_count_only_while_recording(panel, run):
+    frames = run[1]
+    panel.add_frames(frames[:3])
+    assert len(panel.recording) == 0 and panel.counter.text() == "0 steps (0.00 s)"
+    panel.record_button.click()
+    assert panel.is_recording and panel.record_button.text() == "Recording"
+    panel.add_frames(frames[:4])
+    panel.add_frames(frames[4:6])
+    assert len(panel.recording) == 6 and panel.counter.text() == "6 steps (0.06 s)"
+    panel.record_button.click()
+    panel.add_frames(frames[6:])
+    assert len(panel.recording) == 6 and not panel.is_recording
+
+
+def test_a_reset_stops_recording_and_keeps_what_was_recorded(panel, run):
+    frames = run[1]
+    panel.set_recording(True)
+    panel.add_frames(frames[:5])
+    panel.add_frames(frames[:2])  # time went back: the simulation was reset
+    assert not panel.is_recording
+    assert len(panel.recording) == 5
+    assert "Recording stopped" in panel.message.text()
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".mot", ".sto"])
+def test_save_writes_the_format_of_the_extension(panel, run, tmp_path, suffix):
+    target = tmp_path / f"run{suffix}"
+    panel.choose_save_path = lambda: target
+    panel.set_recording(True)
+    panel.add_frames(run[1])
+    assert panel.save_as() == target
+    assert "Saved 10 steps" in panel.message.text()
+    if suffix == ".csv":
+        assert len(target.read_text().splitlines()) == 11
+    else:
+        assert opensim.Storage(str(target)).getSize() == (10 if suffix == ".mot" else 11)
+
+
+def test_save_refuses_nothing_recorded_and_unknown_formats(panel, run, tmp_path):
+    panel.choose_save_path = lambda: pytest.fail("no dialog when nothing is recorded")
+    assert panel.save_as() is None
+    assert "Nothing recorded yet" in panel.message.text()
+    panel.set_recording(True)
+    panel.add_frames(run[1])
+    panel.choose_save_path = lambda: tmp_path / "run.txt"
+    assert panel.save_as() is None
+    assert "Not saved:" in panel.message.text() and "unknown format '.txt'" in panel.message.text()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_clear_forgets_the_frames(panel, run):
+    panel.set_recording(True)
+    panel.add_frames(run[1])
+    panel.clear_button.click()
+    assert len(panel.recording) == 0 and panel.counter.text() == "0 steps (0.00 s)"
+
+
+def test_replay_emits_the_loaded_schedule(panel, run, qtbot, tmp_path):
+    target = tmp_path / "run.sto"
+    panel.choose_save_path = lambda: target
+    panel.set_recording(True)
+    panel.add_frames(run[1])
+    panel.save_as()
+    panel.choose_controls_path = lambda: target
+    with qtbot.waitSignal(panel.replayRequested) as emitted:
+        panel.replay_button.click()
+    schedule = emitted.args[0]
+    assert isinstance(schedule, ControlsSchedule)
+    assert schedule.muscle_names == run[0].muscle_names and schedule.steps == 10
+    np.testing.assert_array_equal(schedule.for_step(3), run[1][3].excitations)
+    assert "Replaying 10 steps" in panel.message.text()
+
+
+def test_a_bad_controls_file_is_a_message_and_no_signal(panel, qtbot):
+    panel.choose_controls_path = lambda: FIXTURES / "non_monotonic.sto"
+    with qtbot.assertNotEmitted(panel.replayRequested):
+        panel.replay_button.click()
+    assert panel.message.text().startswith("Cannot replay: ")
+    assert "time is not increasing" in panel.message.text()
+
+
+def test_a_new_model_offers_to_save_unsaved_frames(panel, run, tmp_path):
+    asked = []
+    target = tmp_path / "before-switch.mot"
+    panel.confirm_discard = lambda frames: asked.append(frames) or True
+    panel.choose_save_path = lambda: target
+    panel.set_recording(True)
+    panel.add_frames(run[1])
+    panel.set_model(run[0])
+    assert asked == [10] and target.exists()
+    assert len(panel.recording) == 0 and not panel.is_recording
+    panel.set_model(run[0])  # nothing unsaved now: no question
+    assert asked == [10]
