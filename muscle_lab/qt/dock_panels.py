@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PyQt5.QtCore import QObject
+from PyQt5.QtCore import QObject, Qt, QTimer
 
 from muscle_lab.core.excitations import ExcitationError
 from muscle_lab.core.recording import RecordingNames
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from muscle_lab.qt.worker import ModelInfo
 
 NO_MODEL_YET = RecordingNames((), (), (), ())
+DOCK_WIDTH = 250  # pixels
 
 
 class DockPanels(QObject):
@@ -31,6 +32,9 @@ class DockPanels(QObject):
         recording_dock = window.add_dock_panel("Recording", self.recording)
         window.tabifyDockWidget(presets_dock, recording_dock)
         presets_dock.raise_()
+        # Narrow by default: the plots and the body drawing need the width more. Docks take
+        # their size once the window is laid out, hence after the event loop starts.
+        QTimer.singleShot(0, lambda: window.resizeDocks([presets_dock], [DOCK_WIDTH], Qt.Horizontal))
 
         self.presets.applyRequested.connect(self._apply_preset)
         # "Save current as…" saves what the sliders say, before mute and solo.

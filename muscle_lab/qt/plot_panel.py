@@ -56,9 +56,9 @@ def plan_curves(joint_angle_names: Sequence[str]) -> tuple[dict[str, str], list[
     """
     n = len(joint_angle_names)
     titles = {
-        "right": "Right leg joint angles (deg)",
-        "left": "Left leg joint angles (deg)",
-        "other": "Trunk and other joint angles (deg)",
+        "right": "Right leg angles (deg)",
+        "left": "Left leg angles (deg)",
+        "other": "Trunk angles (deg)",
         "pelvis": "Pelvis height (m)",
         "reward": "Reward per step",
         "total": "Total reward",

@@ -83,7 +83,8 @@ class PresetsPanel(QWidget):
         self.strength_spin.setToolTip(self.strength_slider.toolTip())
 
         self.apply_button = QPushButton("Apply")
-        self.save_button = QPushButton("Save current as…")
+        self.save_button = QPushButton("Save as…")
+        self.save_button.setToolTip("Save the current sliders as a new preset")
         self.rename_button = QPushButton("Rename…")
         self.delete_button = QPushButton("Delete")
         self.import_button = QPushButton("Import…")

@@ -14,7 +14,7 @@ from pathlib import Path
 from PyQt5.QtCore import pyqtSignal, pyqtSlot
 from PyQt5.QtWidgets import (
     QFileDialog,
-    QHBoxLayout,
+    QGridLayout,
     QLabel,
     QMessageBox,
     QPushButton,
@@ -56,19 +56,20 @@ class RecordingPanel(QWidget):
         self.save_button.clicked.connect(self.save_as)
         self.clear_button = QPushButton("Clear")
         self.clear_button.clicked.connect(self.clear)
-        self.replay_button = QPushButton("Replay controls file…")
-        self.replay_button.setToolTip("Play back the excitations of a recorded .sto or CSV")
+        self.replay_button = QPushButton("Replay a file…")
+        self.replay_button.setToolTip("Play back the excitations of a recorded .sto controls file or CSV")
         self.replay_button.clicked.connect(self.replay_file)
         self.message = QLabel()
         self.message.setWordWrap(True)
 
-        buttons = QHBoxLayout()
-        for widget in (self.record_button, self.counter, self.save_button, self.clear_button):
-            buttons.addWidget(widget)
+        buttons = QGridLayout()  # two columns: the dock stays narrow beside the plots
+        for position, button in enumerate((self.record_button, self.save_button, self.clear_button, self.replay_button)):
+            buttons.addWidget(button, position // 2, position % 2)
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)
-        layout.addWidget(self.replay_button)
+        layout.addWidget(self.counter)
         layout.addWidget(self.message)
+        layout.addStretch(1)
         self._update_counter()
 
     # -- state -------------------------------------------------------------------------
