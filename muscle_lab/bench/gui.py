@@ -71,6 +71,7 @@ def main_gui(argv: list[str]) -> int:
             stats["rss_start"] = resident_mb()
             stats["redraws_start"] = window.redraw_count
             stats["start"] = time.perf_counter()
+            QTimer.singleShot(0, move_slider)  # a first probe at once: short runs get a sample too
         if stats["steps"] >= target_steps + WARM_UP_STEPS and "end" not in stats:
             stats["end"] = time.perf_counter()
             window.pause()
@@ -140,7 +141,9 @@ def report(options: argparse.Namespace, stats: dict) -> None:
     print(f"  event-loop lateness   median {np.median(lateness):.1f} ms, p99 {np.percentile(lateness, 99):.1f} ms, "
           f"max {lateness.max():.1f} ms  (10 ms timer, n={lateness.size})  target p99 < 50 ms   "
           f"{_verdict(np.percentile(lateness, 99) < 50)}")
-    if latency.size:
+    if not latency.size:
+        print("  slider to simulation  no sample: the run ended before a moved slider reached a step")
+    else:
         print(f"  slider to simulation  median {np.median(latency):.0f} step, max {latency.max():.0f} "
               f"(n={latency.size}; steps begun after the move until one used it)  target 1   "
               f"{_verdict(np.median(latency) <= 1)}")

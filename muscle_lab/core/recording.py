@@ -43,7 +43,7 @@ class RecordingNames:
         return cls(
             muscle_names=tuple(simulation.muscle_names),
             coordinate_names=tuple(simulation.coordinate_names),
-            coordinate_is_rotation=tuple(simulation.loaded.coordinate_is_rotation),
+            coordinate_is_rotation=tuple(simulation.coordinate_is_rotation),
             joint_angle_names=tuple(simulation.joint_angle_names),
         )
 

@@ -82,6 +82,21 @@ class Simulation:
         self._pending_notes.extend(notes)
         return notes
 
+    @property
+    def coordinate_is_rotation(self) -> tuple[bool, ...]:
+        return self.loaded.coordinate_is_rotation
+
+    @property
+    def body_names(self) -> tuple[str, ...]:
+        return self.loaded.body_names
+
+    def change_integrator(self, integrator: IntegratorSettings) -> Frame:
+        """Switch mode and start a new episode. A mode with other muscles reloads the model."""
+        if integrator.rigid_tendon_muscles != self.integrator.rigid_tendon_muscles:
+            self.loaded = LoadedModel(self.loaded.path, integrator.rigid_tendon_muscles)
+        self.integrator = integrator
+        return self.reset()
+
     def reset(self) -> Frame:
         """Back to the model's initial standing state; the excitations are kept."""
         model = self.loaded.model

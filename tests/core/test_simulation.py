@@ -159,3 +159,17 @@ def test_core_never_imports_qt():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_changing_to_the_fast_mode_swaps_the_muscles_and_keeps_the_excitations():
+    simulation = Simulation()
+    simulation.set_excitations(HIP_THRUST)
+    simulation.run(0.05)
+    frame = simulation.change_integrator(FAST)
+    assert frame.step == 0 and frame.pelvis_height == pytest.approx(0.94)
+    muscle = simulation.loaded.model.getMuscles().get(0)
+    assert muscle.getConcreteClassName() == "DeGrooteFregly2016Muscle"
+    assert simulation.excitations.tolist() == HIP_THRUST
+    assert len(simulation.run(0.05)) == 5
+    simulation.change_integrator(REFERENCE)
+    assert simulation.loaded.model.getMuscles().get(0).getConcreteClassName() == "Thelen2003Muscle"
