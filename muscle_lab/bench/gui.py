@@ -20,9 +20,14 @@ SLIDER_MOVE_EVERY_MS = 400
 PROBE_MUSCLE = 0
 
 
-def resident_mb() -> float:
-    """VmRSS of this process, in MB (Linux)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
+def resident_mb(pid: int | None = None) -> float:
+    """VmRSS of this process (or of process `pid`), in MB (Linux)."""
+    status = Path(f"/proc/{pid if pid is not None else 'self'}/status")
+    try:
+        lines = status.read_text().splitlines()
+    except OSError:
+        return float("nan")
+    for line in lines:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
@@ -43,7 +48,7 @@ def main_gui(argv: list[str]) -> int:
     from PyQt5.QtCore import Qt, QTimer
     from PyQt5.QtWidgets import QApplication
 
-    from muscle_lab.core.simulation import STEP_SECONDS
+    from muscle_lab.core.frame import STEP_SECONDS
     from muscle_lab.qt.app import _qt_message
     from PyQt5.QtCore import qInstallMessageHandler
 
@@ -69,6 +74,7 @@ def main_gui(argv: list[str]) -> int:
                 stats["probe"] = None
         if "start" not in stats and stats["steps"] >= WARM_UP_STEPS:
             stats["rss_start"] = resident_mb()
+            stats["child_rss_start"] = resident_mb(worker.simulation_pid)
             stats["redraws_start"] = window.redraw_count
             stats["start"] = time.perf_counter()
             QTimer.singleShot(0, move_slider)  # a first probe at once: short runs get a sample too
@@ -102,6 +108,7 @@ def main_gui(argv: list[str]) -> int:
     def finish() -> None:
         stats["redraws"] = window.redraw_count - stats["redraws_start"]
         stats["rss_end"] = resident_mb()
+        stats["child_rss_end"] = resident_mb(worker.simulation_pid)
         window.close()
         app.quit()
 
@@ -149,6 +156,9 @@ def report(options: argparse.Namespace, stats: dict) -> None:
               f"{_verdict(np.median(latency) <= 1)}")
     print(f"  memory (VmRSS)        start {stats['rss_start']:.1f} MB, end {stats['rss_end']:.1f} MB, "
           f"growth {growth:+.1f} MB  target < 20 MB   {_verdict(growth < 20)}")
+    child_growth = stats["child_rss_end"] - stats["child_rss_start"]
+    print(f"  simulation process    start {stats['child_rss_start']:.1f} MB, end {stats['child_rss_end']:.1f} MB, "
+          f"growth {child_growth:+.1f} MB  target < 20 MB   {_verdict(child_growth < 20)}")
 
 
 def _verdict(ok: bool) -> str:

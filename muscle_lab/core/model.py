@@ -10,7 +10,7 @@ from pathlib import Path
 import opensim
 
 from muscle_lab.core.errors import ModelLoadError
-from muscle_lab.core.muscle_descriptions import side_of
+from muscle_lab.core.muscles import MuscleInfo, side_of
 from muscle_lab.core.paths import default_model_path
 
 __all__ = ["LoadedModel", "ModelLoadError", "MuscleInfo", "describe_error", "side_of"]
@@ -34,17 +34,6 @@ STANDARD_JOINT_ANGLES = (
     "ankle_angle_l",
     "lumbar_extension",
 )
-
-
-@dataclass(frozen=True)
-class MuscleInfo:
-    index: int
-    name: str
-    side: str  # "right", "left" or "" for a muscle that belongs to neither
-
-    @property
-    def label(self) -> str:
-        return f"{self.index} {self.name}" + (f" ({self.side})" if self.side else "")
 
 
 class LoadedModel:

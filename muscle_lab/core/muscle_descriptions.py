@@ -5,18 +5,12 @@ from __future__ import annotations
 import json
 import re
 
+from muscle_lab.core.muscles import side_of
 from muscle_lab.core.paths import assets_dir
 
+__all__ = ["describe", "load_descriptions", "side_of"]
+
 DESCRIPTIONS_FILE = "muscles.json"
-
-
-def side_of(name: str) -> str:
-    """osim-rl's naming: `_r` right, `_l` left; anything else belongs to neither side."""
-    if name.endswith("_r"):
-        return "right"
-    if name.endswith("_l"):
-        return "left"
-    return ""
 
 
 def load_descriptions() -> dict[str, str]:

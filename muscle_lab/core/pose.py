@@ -7,11 +7,14 @@ arrays only, so it can be handed to a drawing thread.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import opensim
 
-from muscle_lab.core.model import LoadedModel
+if TYPE_CHECKING:  # BodyPose is unpickled in processes that never load OpenSim
+    import opensim
+
+    from muscle_lab.core.model import LoadedModel
 
 
 @dataclass(frozen=True)

@@ -9,14 +9,14 @@ from pathlib import Path
 import numpy as np
 import opensim
 
+from muscle_lab.core.errors import SimulationFailed
 from muscle_lab.core.excitations import check_excitations
 from muscle_lab.core.frame import STEP_SECONDS, Frame
 from muscle_lab.core.integrator import FAITHFUL, IntegratorSettings
 from muscle_lab.core.model import LoadedModel, ModelLoadError, MuscleInfo, describe_error
 from muscle_lab.core.reward import is_done, step_reward
 
-class SimulationFailed(RuntimeError):
-    """Stepping was asked of a simulation whose integration failed; reset it first."""
+__all__ = ["STEP_SECONDS", "Frame", "Simulation", "SimulationFailed"]
 
 
 class Simulation:

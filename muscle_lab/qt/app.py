@@ -12,7 +12,7 @@ from PyQt5.QtWidgets import QApplication
 from muscle_lab.core.excitations import ExcitationError
 from muscle_lab.core.integrator import DEFAULT_MODE
 from muscle_lab.core.presets import PresetError, excitations_from_preset
-from muscle_lab.core.simulation import STEP_SECONDS
+from muscle_lab.core.frame import STEP_SECONDS
 from muscle_lab.qt.main_window import GUI_MODES, MainWindow
 from muscle_lab.qt.worker import ModelInfo
 

@@ -8,7 +8,7 @@ import numpy as np
 from PyQt5.QtCore import QObject, QThread, pyqtSignal
 
 from muscle_lab.core.integrator import DEFAULT_MODE
-from muscle_lab.qt.handoff import ExcitationMailbox, GuiTurns
+from muscle_lab.qt.handoff import ExcitationMailbox, PoseRequests
 from muscle_lab.qt.worker import SimulationWorker
 
 
@@ -30,8 +30,8 @@ class SimulationController(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.mailbox = ExcitationMailbox()
-        self.turns = GuiTurns()
-        self.worker = SimulationWorker(self.mailbox, self.turns)
+        self.poses = PoseRequests()
+        self.worker = SimulationWorker(self.mailbox, self.poses)
         self.thread = QThread()
         self.thread.setObjectName("simulation")
         self.worker.moveToThread(self.thread)

@@ -29,7 +29,7 @@ from muscle_lab.core.excitations import check_excitations
 from muscle_lab.core.integrator import DEFAULT_MODE, MODES
 from muscle_lab.core.pose import BodyPose
 from muscle_lab.core.reward import MIN_PELVIS_HEIGHT
-from muscle_lab.core.simulation import Frame
+from muscle_lab.core.frame import Frame
 from muscle_lab.qt.body_view import BodyView
 from muscle_lab.qt.dock_panels import DockPanels
 from muscle_lab.core.muscle_descriptions import load_descriptions
@@ -385,30 +385,24 @@ class MainWindow(QMainWindow):
 
     # -- drawing -----------------------------------------------------------------------
     def _redraw(self) -> None:
-        """Push new data to the plots and the body drawing and paint them now, while the
-        simulation waits: a step holds the GIL in C++ for ~10 ms, and pyqtgraph's paint calls
-        Python many times, so painting later (in Qt's own paint event) could wait a step each."""
-        turns = self.controller.turns
-        turns.gui_busy()
-        try:
-            outbox = self.controller.worker.outbox
-            while outbox:
-                name, payload = outbox.popleft()
-                self._handlers[name](payload)
-            drew = self.plot_panel.redraw()
-            if self._pending_pose is not None:
-                self.body_view.set_pose(self._pending_pose)
-                self.body_view.repaint()
-                self._pending_pose = None
-                turns.request_pose()
-                drew = True
-            if self._status_dirty:
-                self._update_status()
-            # Deferred work the updates above posted (pyqtgraph's scene bookkeeping, the
-            # window's repaint) runs now, within the turn, instead of waiting for steps later.
-            QCoreApplication.sendPostedEvents(None, 0)
-        finally:
-            turns.gui_idle()
+        """Read the worker's outbox, push new data to the plots and the body drawing, and
+        paint: one timer drives every redraw, at most 1000 / REDRAW_INTERVAL_MS a second."""
+        outbox = self.controller.worker.outbox
+        while outbox:
+            name, payload = outbox.popleft()
+            self._handlers[name](payload)
+        drew = self.plot_panel.redraw()
+        if self._pending_pose is not None:
+            self.body_view.set_pose(self._pending_pose)
+            self.body_view.repaint()
+            self._pending_pose = None
+            self.controller.poses.request_pose()
+            drew = True
+        if self._status_dirty:
+            self._update_status()
+        # Deferred work the updates above posted (pyqtgraph's scene bookkeeping, the window's
+        # repaint) runs now, so that one timer tick is one complete redraw.
+        QCoreApplication.sendPostedEvents(None, 0)
         if drew:
             self.redraw_count += 1
 

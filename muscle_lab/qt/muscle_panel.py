@@ -18,7 +18,7 @@ from PyQt5.QtWidgets import (
     QWidget,
 )
 
-from muscle_lab.core.model import MuscleInfo
+from muscle_lab.core.muscles import MuscleInfo
 from muscle_lab.core.muscle_descriptions import describe
 
 SLIDER_STEPS = 100  # the slider moves in 0.01; the spin box takes 0.001

@@ -11,9 +11,9 @@ import pyqtgraph as pg
 from PyQt5.QtCore import QCoreApplication, Qt
 from PyQt5.QtWidgets import QGraphicsView, QVBoxLayout, QWidget
 
-from muscle_lab.core.model import side_of
+from muscle_lab.core.muscles import side_of
 from muscle_lab.core.reward import MIN_PELVIS_HEIGHT
-from muscle_lab.core.simulation import STEP_SECONDS, Frame
+from muscle_lab.core.frame import STEP_SECONDS, Frame
 from muscle_lab.qt.ring_buffer import RingBuffer
 
 DEFAULT_WINDOW_SECONDS = 10.0

@@ -1,8 +1,10 @@
-"""The simulation thread: a worker object that owns the OpenSim Simulation.
+"""The simulation thread: a worker object that drives the simulation.
 
-Everything OpenSim happens in the worker's thread: the GUI sends commands as queued signals
-(handled between steps) and excitations through a lock-protected mailbox (latest value wins,
-read before every step), and reads frames back in batches from the worker's outbox.
+The GUI sends commands as queued signals (handled between steps) and excitations through a
+lock-protected mailbox (latest value wins, read before every step), and reads frames back in
+batches from the worker's outbox. OpenSim itself runs in a child process that this thread
+drives (`SimulationProcess`): a step holds the GIL for its whole integration, which in this
+process would stall the window; there it runs on the other core while this thread waits.
 """
 
 from __future__ import annotations
@@ -16,15 +18,17 @@ from PyQt5.QtCore import QObject, QThread, QTimer, pyqtSignal, pyqtSlot
 
 from muscle_lab.core.excitations import ExcitationError
 from muscle_lab.core.integrator import DEFAULT_MODE, settings_for
-from muscle_lab.qt.handoff import ExcitationMailbox, GuiTurns
-from muscle_lab.core.model import MuscleInfo, ModelLoadError
-from muscle_lab.core.pose import BodyPose, PoseReader
+from muscle_lab.qt.handoff import ExcitationMailbox, PoseRequests
+from muscle_lab.core.errors import ModelLoadError
+from muscle_lab.core.frame import STEP_SECONDS, Frame
+from muscle_lab.core.muscles import MuscleInfo
+from muscle_lab.core.pose import BodyPose
 from muscle_lab.core.recording import RecordingNames
 from muscle_lab.core.replay import ControlsSchedule
-from muscle_lab.core.simulation import STEP_SECONDS, Frame, Simulation
+from muscle_lab.core.errors import SimulationFailed
+from muscle_lab.core.simulation_process import SimulationProcess
 
 BATCH_SECONDS = 0.02  # frames go to the GUI at most this often (50 Hz); poses at the redraw rate
-YIELD_SECONDS = 0.0005  # GIL-free pause after each step
 FALL_BEHIND_SECONDS = 0.25  # real-time pacing gives up catching up beyond this lag
 ON_END_PAUSE = "pause"
 ON_END_RESET = "reset"
@@ -65,15 +69,14 @@ class SimulationWorker(QObject):
     problem = pyqtSignal(str)  # a refused command, e.g. excitations of the wrong length
     replayChanged = pyqtSignal(object)  # str: why a replay started or ended; None while none runs
 
-    def __init__(self, mailbox: ExcitationMailbox, turns: GuiTurns) -> None:
+    def __init__(self, mailbox: ExcitationMailbox, poses: PoseRequests) -> None:
         super().__init__()
         # What the window reads, in order, on its redraw timer: (signal name, payload). One
         # GUI wake-up per redraw instead of one per message (each wake-up may wait for a step).
         self.outbox: deque[tuple[str, object]] = deque()
         self._mailbox = mailbox
-        self._turns = turns
-        self._sim: Simulation | None = None
-        self._pose_reader: PoseReader | None = None
+        self._poses = poses
+        self._sim: SimulationProcess | None = None
         self._mode = DEFAULT_MODE
         self._running = False
         self._real_time = True
@@ -88,6 +91,11 @@ class SimulationWorker(QObject):
         self._timer: QTimer | None = None
         self._replay: ControlsSchedule | None = None  # a recording being replayed
         self.step_thread: QThread | None = None  # the thread the last step ran in (for tests)
+
+    @property
+    def simulation_pid(self) -> int | None:
+        """The simulation process's id (for measuring it), None before a model has loaded."""
+        return self._sim.pid if self._sim is not None else None
 
     @property
     def steps_started(self) -> int:
@@ -110,13 +118,15 @@ class SimulationWorker(QObject):
     @pyqtSlot(object)
     def load_model(self, model_path: object) -> None:
         try:
-            sim = Simulation(model_path, integrator=settings_for(self._mode))
-        except (ModelLoadError, OSError) as error:
+            sim = SimulationProcess(model_path, settings_for(self._mode))
+        except (ModelLoadError, SimulationFailed, OSError) as error:
             self._post("modelFailed", str(error))
             return
         self._pending.clear()
         self._end_replay("the model changed")
-        self._sim, self._pose_reader = sim, PoseReader(sim.loaded)
+        if self._sim is not None:
+            self._sim.close()
+        self._sim = sim
         self._mailbox.take()  # values meant for the previous model
         self._post("modelLoaded", self._model_info())
         self._after_reset(sim.frame)
@@ -126,8 +136,11 @@ class SimulationWorker(QObject):
         """A new integrator applies from a fresh episode: the episode restarts."""
         self._mode = mode
         if self._sim is not None:
-            self._sim.integrator = settings_for(mode)
-            self.reset()
+            self._end_replay("the mode changed")
+            try:
+                self._after_reset(self._sim.change_integrator(settings_for(mode)))
+            except (ModelLoadError, SimulationFailed) as error:
+                self._post("simulationFailed", str(error))
 
     @pyqtSlot(bool)
     def set_real_time(self, real_time: bool) -> None:
@@ -174,8 +187,10 @@ class SimulationWorker(QObject):
         if self._sim is None:
             return
         self._end_replay("the simulation was reset")
-        self._turns.wait_for_gui()
-        self._after_reset(self._sim.reset())
+        try:
+            self._after_reset(self._sim.reset())
+        except SimulationFailed as error:
+            self._post("simulationFailed", str(error))
 
     @pyqtSlot(object)
     def play_controls(self, schedule: ControlsSchedule) -> None:
@@ -204,7 +219,9 @@ class SimulationWorker(QObject):
         if self._timer is not None:
             self._timer.stop()
         self._pending.clear()
-        self._sim = self._pose_reader = None
+        if self._sim is not None:
+            self._sim.close()
+        self._sim = None
         thread = self.thread()
         if thread is not None:
             thread.quit()
@@ -224,7 +241,6 @@ class SimulationWorker(QObject):
         sim = self._sim
         assert sim is not None
         self.step_thread = QThread.currentThread()
-        self._turns.wait_for_gui()
         values = self._mailbox.take()
         self._steps_started += 1
         if self._replay is not None:
@@ -237,9 +253,8 @@ class SimulationWorker(QObject):
                 sim.set_excitations(values)
             except ExcitationError as error:
                 self._post("problem", str(error))
-        frame = sim.step()
+        frame = sim.step()  # waits on the child without the GIL: the window keeps running
         self._steps_taken += 1
-        time.sleep(YIELD_SECONDS)  # a GIL-free moment: a waiting GUI event runs now, not a step later
         self._pending.append(frame)
         if self._replay is not None and frame.step >= self._replay.steps and not frame.error:
             self._end_replay("the file is over; its last excitations hold")
@@ -309,12 +324,12 @@ class SimulationWorker(QObject):
         """
         now = time.perf_counter()
         self._last_flush = now
-        if not self._pending or self._sim is None or self._pose_reader is None:
+        if not self._pending or self._sim is None:
             return
         frames, self._pending = self._pending, []
         self._rate_samples.append((now, self._steps_taken))
-        wanted = self._turns.take_pose_request()
-        pose = self._pose_reader.read(self._sim.state) if wanted or pose_always else None
+        wanted = self._poses.take_pose_request()
+        pose = self._sim.read_pose() if wanted or pose_always else None
         self._post("batchReady", Batch(frames, pose, self._real_time_factor(now)))
         self.framesReady.emit(frames)
 
@@ -334,7 +349,7 @@ class SimulationWorker(QObject):
             name=sim.model_name,
             muscles=sim.muscles,
             joint_angle_names=sim.joint_angle_names,
-            body_names=sim.loaded.body_names,
+            body_names=sim.body_names,
             mode=self._mode,
             recording_names=RecordingNames.from_simulation(sim),
         )
