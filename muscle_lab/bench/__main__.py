@@ -3,7 +3,7 @@
 import sys
 
 if "--gui" in sys.argv[1:]:
-    from muscle_lab.bench.gui import main_gui
+    from muscle_lab.qt.gui_benchmark import main_gui
 
     sys.exit(main_gui([a for a in sys.argv[1:] if a != "--gui"]))
 

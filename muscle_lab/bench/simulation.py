@@ -7,7 +7,6 @@ relative to the reference, and the largest deviation from the reference trajecto
 from __future__ import annotations
 
 import argparse
-import math
 import time
 from dataclasses import dataclass
 

@@ -1,7 +1,7 @@
 """Where the model's bodies and muscle paths are, in ground coordinates, for drawing.
 
-Read in the simulation's thread (it calls OpenSim); the resulting `BodyPose` holds plain numpy
-arrays only, so it can be handed to a drawing thread.
+Read where the simulation runs (it calls OpenSim: in the simulation process); the resulting
+`BodyPose` holds plain numpy arrays only, so it pickles to the window's process for drawing.
 """
 
 from __future__ import annotations

@@ -92,10 +92,16 @@ class Simulation:
 
     def change_integrator(self, integrator: IntegratorSettings) -> Frame:
         """Switch mode and start a new episode. A mode with other muscles reloads the model."""
+        previous = (self.loaded, self.integrator)
         if integrator.rigid_tendon_muscles != self.integrator.rigid_tendon_muscles:
             self.loaded = LoadedModel(self.loaded.path, integrator.rigid_tendon_muscles)
         self.integrator = integrator
-        return self.reset()
+        try:
+            return self.reset()
+        except SimulationFailed:
+            self.loaded, self.integrator = previous  # keep what worked
+            self.reset()
+            raise
 
     def reset(self) -> Frame:
         """Back to the model's initial standing state; the excitations are kept."""

@@ -106,7 +106,7 @@ class SimulationProcess:
         """Checked here first (ExcitationError, nothing sent); a dead child is reported by the
         next step, and a reset hands these values to its successor."""
         values = list(values)
-        clipped, notes = check_excitations(values, self.muscle_names)
+        _, notes = check_excitations(values, self.muscle_names)
         self._excitations = np.asarray(values, dtype=float)
         try:
             self._call("set_excitations", self._excitations)  # the child's frame carries the notes
@@ -123,17 +123,20 @@ class SimulationProcess:
         return self.frame
 
     def reset(self) -> Frame:
-        if not self._process.is_alive():
+        """Back to the standing start; a new child if the old one died."""
+        try:
+            self.frame = _frozen(self._call("reset"))
+        except SimulationProcessDied:
             return self._restart()
-        self.frame = _frozen(self._call("reset"))
         return self.frame
 
     def change_integrator(self, integrator: IntegratorSettings) -> Frame:
         """Switch mode and start a new episode (a new child if the old one died)."""
-        if not self._process.is_alive():
+        try:
+            self.frame = _frozen(self._call("change_integrator", integrator))
+        except SimulationProcessDied:
             self.integrator = integrator
             return self._restart()
-        self.frame = _frozen(self._call("change_integrator", integrator))
         self.integrator = integrator
         return self.frame
 
@@ -141,8 +144,13 @@ class SimulationProcess:
         """The current body pose; None once the child has died (the drawing keeps the last)."""
         try:
             return self._call("pose")
-        except SimulationProcessDied:
+        except (SimulationFailed, RuntimeError):  # died, or OpenSim could not read this state
             return None
+
+    def kill(self) -> None:
+        """End the child at once, from any thread: a caller blocked on it gets an error."""
+        if self._process.is_alive():
+            self._process.kill()
 
     def close(self) -> None:
         """End the child; waits a moment for a clean exit, then insists."""
@@ -179,6 +187,8 @@ class SimulationProcess:
             self._description: Description = self._receive()
         except BaseException:
             self._process.join(CLOSE_TIMEOUT_SECONDS)
+            self.kill()
+            self._connection.close()
             raise
         self.frame = _frozen(self._description.frame)
 
@@ -213,11 +223,12 @@ def serve(connection: Connection, model_path: str | Path | None, integrator: Int
 
     try:
         simulation = Simulation(model_path, integrator)
+        reader = PoseReader(simulation.loaded)
+        description = _describe(simulation)
     except Exception as error:  # ModelLoadError and the like: the parent raises it
         connection.send(("error", error))
         return
-    reader = PoseReader(simulation.loaded)
-    connection.send(("ok", _describe(simulation)))
+    connection.send(("ok", description))
     while True:
         try:
             command, args = connection.recv()

@@ -12,6 +12,9 @@ from muscle_lab.qt.handoff import ExcitationMailbox, PoseRequests
 from muscle_lab.qt.worker import SimulationWorker
 
 
+KILL_WAIT_MS = 5_000
+
+
 class SimulationController(QObject):
     """The GUI thread's handle on the worker: starts its thread, forwards commands, stops it."""
 
@@ -95,4 +98,9 @@ class SimulationController(QObject):
         if not self.thread.isRunning():
             return True
         self._shutdown.emit()
-        return self.thread.wait(timeout_ms)
+        if self.thread.wait(timeout_ms):
+            return True
+        # A load or a step is still running in the simulation process: end it, so that the
+        # worker's wait on it fails at once and its thread can finish.
+        self.worker.kill_simulation()
+        return self.thread.wait(KILL_WAIT_MS)

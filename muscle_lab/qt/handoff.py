@@ -22,9 +22,10 @@ class PoseRequests:
 
     def take_pose_request(self) -> bool:
         """True (once) when a pose should be read."""
-        wanted = self._pose_wanted.is_set()
-        self._pose_wanted.clear()
-        return wanted
+        if not self._pose_wanted.is_set():
+            return False
+        self._pose_wanted.clear()  # a request set after the check above waits for the next batch
+        return True
 
 
 class ExcitationMailbox:

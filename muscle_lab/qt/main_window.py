@@ -284,7 +284,8 @@ class MainWindow(QMainWindow):
         return True
 
     def open_model(self, path: str | Path) -> None:
-        """Load another model; the current one keeps running until the new one is ready."""
+        """Load another model; the current one stays until the new one is ready (the
+        simulation waits while it loads), and stays for good if the new one fails."""
         self.model_label.setText(f"loading {Path(path).name} …")
         self.controller.load_model(path)
 

@@ -1,7 +1,7 @@
 """The recording panel: record toggle, frame counter, save as CSV/.mot/.sto, clear, replay.
 
-It never calls OpenSim: frames arrive through `add_frames` (connected to the worker's
-`framesReady`), files are written and parsed by plain-Python core modules, and a loaded
+It never calls OpenSim: frames arrive through `add_frames` (connected to the window's
+`framesArrived`, every frame in order), files are written and parsed by plain-Python core modules, and a loaded
 controls file leaves as `replayRequested(ControlsSchedule)` for the window to play back.
 Dialogs sit behind small methods (`choose_save_path`, `choose_controls_path`,
 `confirm_discard`) so tests and embedders can answer them without a modal loop.

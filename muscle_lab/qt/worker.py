@@ -16,22 +16,23 @@ from pathlib import Path
 
 from PyQt5.QtCore import QObject, QThread, QTimer, pyqtSignal, pyqtSlot
 
+from muscle_lab.core.errors import ModelLoadError, SimulationFailed
 from muscle_lab.core.excitations import ExcitationError
-from muscle_lab.core.integrator import DEFAULT_MODE, settings_for
-from muscle_lab.qt.handoff import ExcitationMailbox, PoseRequests
-from muscle_lab.core.errors import ModelLoadError
 from muscle_lab.core.frame import STEP_SECONDS, Frame
 from muscle_lab.core.muscles import MuscleInfo
 from muscle_lab.core.pose import BodyPose
 from muscle_lab.core.recording import RecordingNames
 from muscle_lab.core.replay import ControlsSchedule
-from muscle_lab.core.errors import SimulationFailed
+from muscle_lab.core.integrator import DEFAULT_MODE, settings_for
 from muscle_lab.core.simulation_process import SimulationProcess
+from muscle_lab.qt.handoff import ExcitationMailbox, PoseRequests
 
 BATCH_SECONDS = 0.02  # frames go to the GUI at most this often (50 Hz); poses at the redraw rate
 FALL_BEHIND_SECONDS = 0.25  # real-time pacing gives up catching up beyond this lag
 ON_END_PAUSE = "pause"
 ON_END_RESET = "reset"
+# What starting a simulation process can raise: the model file may have changed since it loaded.
+RESTART_ERRORS = (ModelLoadError, SimulationFailed, OSError)
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ class ModelInfo:
     joint_angle_names: tuple[str, ...]
     body_names: tuple[str, ...]
     mode: str
-    recording_names: RecordingNames  # read in the worker: it needs OpenSim's coordinate types
+    recording_names: RecordingNames  # column names for recordings of this model
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,13 @@ class SimulationWorker(QObject):
         self._anchor: tuple[float, float] | None = None  # (wall clock, sim time) for pacing
         self._timer: QTimer | None = None
         self._replay: ControlsSchedule | None = None  # a recording being replayed
-        self.step_thread: QThread | None = None  # the thread the last step ran in (for tests)
+        self.step_thread: QThread | None = None  # the thread that drove the last step (for tests)
+
+    def kill_simulation(self) -> None:
+        """End the simulation process at once; safe from any thread (used when closing hangs)."""
+        sim = self._sim
+        if sim is not None:
+            sim.kill()
 
     @property
     def simulation_pid(self) -> int | None:
@@ -119,7 +126,7 @@ class SimulationWorker(QObject):
     def load_model(self, model_path: object) -> None:
         try:
             sim = SimulationProcess(model_path, settings_for(self._mode))
-        except (ModelLoadError, SimulationFailed, OSError) as error:
+        except RESTART_ERRORS as error:
             self._post("modelFailed", str(error))
             return
         self._pending.clear()
@@ -139,7 +146,7 @@ class SimulationWorker(QObject):
             self._end_replay("the mode changed")
             try:
                 self._after_reset(self._sim.change_integrator(settings_for(mode)))
-            except (ModelLoadError, SimulationFailed) as error:
+            except RESTART_ERRORS as error:
                 self._post("simulationFailed", str(error))
 
     @pyqtSlot(bool)
@@ -153,10 +160,7 @@ class SimulationWorker(QObject):
 
     @pyqtSlot()
     def run(self) -> None:
-        if self._sim is None or self._running:
-            return
-        if self._sim.failed:
-            self._post("simulationFailed", self._sim.frame.error or "")
+        if not self._ready_to_advance():
             return
         if self._episode_over():
             self.reset()  # an ended episode runs again from the start
@@ -171,10 +175,7 @@ class SimulationWorker(QObject):
     @pyqtSlot()
     def step(self) -> None:
         """One step while paused."""
-        if self._sim is None or self._running:
-            return
-        if self._sim.failed:
-            self._post("simulationFailed", self._sim.frame.error or "")
+        if not self._ready_to_advance():
             return
         if self._episode_over():
             self.reset()
@@ -189,7 +190,7 @@ class SimulationWorker(QObject):
         self._end_replay("the simulation was reset")
         try:
             self._after_reset(self._sim.reset())
-        except SimulationFailed as error:
+        except RESTART_ERRORS as error:  # a new process re-reads the model file
             self._post("simulationFailed", str(error))
 
     @pyqtSlot(object)
@@ -214,7 +215,7 @@ class SimulationWorker(QObject):
 
     @pyqtSlot()
     def shutdown(self) -> None:
-        """Stop stepping, free OpenSim in this thread, and end the thread's event loop."""
+        """Stop stepping, close the simulation process, and end the thread's event loop."""
         self._running = False
         if self._timer is not None:
             self._timer.stop()
@@ -242,6 +243,8 @@ class SimulationWorker(QObject):
         assert sim is not None
         self.step_thread = QThread.currentThread()
         values = self._mailbox.take()
+        if values is not None and len(values) != len(sim.muscles):
+            values = None  # posted for the previous model, before the window rebuilt its sliders
         self._steps_started += 1
         if self._replay is not None:
             if values is not None:
@@ -272,6 +275,15 @@ class SimulationWorker(QObject):
             else:
                 self._set_running(False)
         return frame
+
+    def _ready_to_advance(self) -> bool:
+        """False while running or without a model; a failed simulation is reported instead."""
+        if self._sim is None or self._running:
+            return False
+        if self._sim.failed:
+            self._post("simulationFailed", self._sim.frame.error or "")
+            return False
+        return True
 
     def _episode_over(self) -> bool:
         return self._sim is not None and self._ends_episodes and self._sim.frame.done

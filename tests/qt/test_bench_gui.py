@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from muscle_lab.bench.gui import resident_mb
+from muscle_lab.qt.gui_benchmark import resident_mb
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -49,9 +49,31 @@ def test_the_window_process_never_loads_opensim():
     import sys
 
     code = (
-        "import sys, muscle_lab.qt.app, muscle_lab.qt.main_window, muscle_lab.bench.gui; "
+        "import sys, muscle_lab.qt.app, muscle_lab.qt.main_window, muscle_lab.qt.gui_benchmark; "
         "print(sorted(m for m in sys.modules if m.startswith('opensim')))"
     )
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert result.stdout.strip() == "[]"  # OpenSim lives in the simulation process only
+
+
+def test_a_reset_that_cannot_reload_the_model_is_reported_not_fatal(qtbot, window, wait_for_step, tmp_path):
+    import shutil
+
+    from muscle_lab.core.paths import default_model_path
+
+    copy = tmp_path / "copy.osim"
+    shutil.copy(default_model_path(), copy)
+    worker = window.controller.worker
+    with qtbot.waitSignal(window.modelReady, timeout=60_000):
+        window.open_model(copy)
+    os.kill(worker.simulation_pid, signal.SIGKILL)
+    copy.unlink()  # the new process will not find the model again
+    with qtbot.waitSignal(worker.simulationFailed, timeout=30_000) as failed:
+        window.reset()
+    assert f"model file not found: {copy}" in failed.args[0]
+    # The window still works: the default model loads and steps.
+    with qtbot.waitSignal(window.modelReady, timeout=60_000):
+        window.open_model(default_model_path())
+    run_steps(window, wait_for_step, 2)
+    assert window.latest_frame.error is None
