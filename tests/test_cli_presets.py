@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -104,7 +105,7 @@ def test_delete_a_user_preset(capsys, user_presets):
     run_cli(capsys, "presets", "save", "gone", "--excitations", HIP_THRUST)
     status, out, _ = run_cli(capsys, "presets", "delete", "gone")
     assert (status, out) == (0, f"deleted {user_presets / 'gone.json'}\n")
-    assert list(user_presets.iterdir()) == []
+    assert [p.name for p in user_presets.iterdir()] == [".lock"]  # the writers' lock file stays
 
 
 def test_import_a_plain_list_and_refuse_a_short_one(capsys, user_presets):
@@ -165,3 +166,98 @@ def test_main_py_presets_list_in_a_subprocess(isolated_user_data):
     )
     assert (result.returncode, result.stderr) == (0, "")
     assert any(line.split()[:2] == ["relaxed", "built-in"] for line in result.stdout.splitlines())
+
+
+def main_py(home: Path, *argv: str) -> subprocess.Popen:
+    """`python main.py ARGV` with 1 GB of address space, so a runaway read fails instead of eating RAM."""
+
+    def limit_memory() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (2**30, resource.RLIM_INFINITY))
+
+    env = {**os.environ, HOME_ENV: str(home)}
+    return subprocess.Popen(
+        [sys.executable, "main.py", *argv],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=limit_memory,
+    )
+
+
+def finish(process: subprocess.Popen, timeout: float = 120) -> tuple[int, str, str]:
+    try:
+        out, err = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        pytest.fail(f"{' '.join(process.args)} still running after {timeout:g} s")
+    return process.returncode, out, err
+
+
+def test_list_skips_fifos_devices_and_files_that_would_crash_it(isolated_user_data, user_presets):
+    user_presets.mkdir(parents=True)
+    os.mkfifo(user_presets / "p.json")
+    (user_presets / "z.json").symlink_to("/dev/zero")
+    for name in ("deeply-nested.json", "too-many-digits.json", "lone-surrogate.json"):
+        shutil.copy(FIXTURES / name, user_presets)
+    with open(os.path.join(os.fsencode(user_presets), b"\xff.json"), "wb") as stream:  # not a UTF-8 name
+        stream.write((FIXTURES / "nan.json").read_bytes())
+    assert finish(main_py(isolated_user_data, "presets", "save", "mine", "--excitations", HIP_THRUST))[0] == 0
+
+    status, out, err = finish(main_py(isolated_user_data, "presets", "list"))
+    assert status == 0
+    assert err.splitlines() == [
+        f"muscle_lab: warning: skipped {user_presets / 'deeply-nested.json'}: nested more than 64 levels deep",
+        f"muscle_lab: warning: skipped {user_presets / 'lone-surrogate.json'}: description contains an invalid character U+D800",
+        f"muscle_lab: warning: skipped {user_presets / 'p.json'}: not a regular file (a FIFO)",
+        f"muscle_lab: warning: skipped {user_presets / 'too-many-digits.json'}: a number has more than 4300 digits",
+        f"muscle_lab: warning: skipped {user_presets / 'z.json'}: not a regular file (a character device)",
+        f"muscle_lab: warning: skipped {user_presets}/\\xff.json: excitation 3 (bifemsh_r) is not a finite number: nan",
+    ]
+    assert [line.split()[:2] for line in out.splitlines() if " user " in line] == [["mine", "user"]]
+
+
+def test_import_of_a_device_fails_at_once(isolated_user_data, user_presets):
+    status, out, err = finish(main_py(isolated_user_data, "presets", "import", "/dev/zero", "--name", "zero"))
+    assert (status, out) == (2, "")
+    assert err == "muscle_lab: error: /dev/zero: not a regular file (a character device)\n"
+    assert not user_presets.exists()
+
+
+def test_save_refuses_a_description_that_is_not_utf8(capsys, user_presets):
+    description = os.fsdecode(b"caf\xe9")  # what a Latin-1 terminal passes in argv
+    status, out, err = run_cli(capsys, "presets", "save", "cafe", "--excitations", HIP_THRUST, "--description", description)
+    assert (status, out) == (2, "")
+    assert err == "muscle_lab: error: description contains an invalid character U+DCE9\n"
+    assert not user_presets.exists()
+
+
+def save_at_once(home: Path, names: list[str], *extra: str) -> list[tuple[int, str, str]]:
+    processes = [main_py(home, "presets", "save", name, "--excitations", HIP_THRUST, *extra) for name in names]
+    return sorted(finish(process) for process in processes)
+
+
+def test_concurrent_save_commands_let_exactly_one_win(isolated_user_data, user_presets):
+    for round_ in range(4):
+        name = f"race{round_}"
+        winner, loser = save_at_once(isolated_user_data, [name, name])
+        assert winner == (0, f"saved {name} to {user_presets / (name + '.json')}\n", "")
+        assert loser == (
+            2,
+            "",
+            f"muscle_lab: error: a user preset named {name!r} already exists (use --force to replace it)\n",
+        )
+    for round_ in range(4):
+        winner, loser = save_at_once(isolated_user_data, [f"Foo{round_}", f"foo{round_}"])
+        assert winner[0] == 0 and loser[0] == 2
+        saved = [p.name for p in user_presets.glob("*.json") if p.stem.casefold() == f"foo{round_}"]
+        assert len(saved) == 1
+        assert winner[1] == f"saved {saved[0][:-5]} to {user_presets / saved[0]}\n"
+        assert loser[2] == (
+            f"muscle_lab: error: a user preset named {saved[0][:-5]!r} already exists (use --force to replace it)\n"
+        )
+    forced = save_at_once(isolated_user_data, ["race0", "race0"], "--force")
+    assert [status for status, _, _ in forced] == [0, 0]
+    assert sorted(p.name for p in user_presets.iterdir() if p.name.startswith(".")) == [".lock"]

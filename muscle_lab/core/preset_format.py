@@ -16,7 +16,17 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from muscle_lab.core.user_files import (
+    MAX_USER_FILE_BYTES,
+    UserFileError,
+    brief_repr,
+    display_path,
+    invalid_character,
+    load_user_json,
+)
+
 SCHEMA_VERSION = 1
+MAX_PRESET_BYTES = MAX_USER_FILE_BYTES
 MAX_NAME_LENGTH = 64
 REQUIRED_FIELDS = ("schema_version", "name", "description", "model", "muscles", "excitations", "created")
 BUILTIN = "built-in"
@@ -33,7 +43,7 @@ class PresetFileError(PresetError):
     def __init__(self, path: str | Path, reason: str) -> None:
         self.path = Path(path)
         self.reason = reason
-        super().__init__(f"{self.path}: {reason}")
+        super().__init__(f"{display_path(self.path)}: {reason}")
 
 
 @dataclass(frozen=True)
@@ -93,7 +103,12 @@ def validate_name(name: str) -> str:
 def excitation_problem(index: int, muscle: str, value: Any) -> str | None:
     """Why one stored excitation is unusable: files hold exact values, so nothing is clipped."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return f"excitation {index} ({muscle}) is not a number: {value!r}"
+        return f"excitation {index} ({muscle}) is not a number: {brief_repr(value)}"
+    if isinstance(value, int) and not 0 <= value <= 1:
+        try:
+            float(value)
+        except OverflowError:  # an integer beyond any float: neither isfinite nor :g would take it
+            return f"excitation {index} ({muscle}) is outside [0, 1]: a number of {len(str(abs(value)))} digits"
     if not math.isfinite(value):
         return f"excitation {index} ({muscle}) is not a finite number: {value}"
     if not 0.0 <= value <= 1.0:
@@ -118,11 +133,20 @@ def check_muscles(muscles: Any) -> tuple[str, ...]:
     seen: set[str] = set()
     for muscle in muscles:
         if not isinstance(muscle, str) or not muscle:
-            raise PresetError(f"muscle names must be non-empty strings, got {muscle!r}")
+            raise PresetError(f"muscle names must be non-empty strings, got {brief_repr(muscle)}")
+        check_text("a muscle name", muscle)
         if muscle in seen:
-            raise PresetError(f"muscle {muscle!r} is listed twice")
+            raise PresetError(f"muscle {brief_repr(muscle)} is listed twice")
         seen.add(muscle)
     return tuple(muscles)
+
+
+def check_text(field_name: str, value: str) -> str:
+    """Refuse a string that could not be printed or written as UTF-8 (a lone surrogate)."""
+    bad = invalid_character(value)
+    if bad:
+        raise PresetError(f"{field_name} contains an invalid character {bad}")
+    return value
 
 
 def preset_from_data(data: Any, *, kind: str = USER, path: Path | None = None) -> Preset:
@@ -134,7 +158,8 @@ def preset_from_data(data: Any, *, kind: str = USER, path: Path | None = None) -
         raise PresetError(f"missing field(s): {', '.join(missing)}")
     version = data["schema_version"]
     if version != SCHEMA_VERSION or isinstance(version, bool):
-        raise PresetError(f"unknown schema_version {version!r} (this muscle_lab reads version {SCHEMA_VERSION})")
+        shown = brief_repr(version)
+        raise PresetError(f"unknown schema_version {shown} (this muscle_lab reads version {SCHEMA_VERSION})")
     validate_name(data["name"])
     for key in ("description", "model", "created"):
         if not isinstance(data[key], str):
@@ -142,7 +167,7 @@ def preset_from_data(data: Any, *, kind: str = USER, path: Path | None = None) -
     try:
         datetime.fromisoformat(data["created"])
     except ValueError:
-        raise PresetError(f"created is not an ISO 8601 date: {data['created']!r}") from None
+        raise PresetError(f"created is not an ISO 8601 date: {brief_repr(data['created'])}") from None
     muscles = check_muscles(data["muscles"])
     if not isinstance(data["excitations"], list):
         raise PresetError(f"excitations must be a list of numbers, got {_json_type(data['excitations'])}")
@@ -151,19 +176,14 @@ def preset_from_data(data: Any, *, kind: str = USER, path: Path | None = None) -
 
 
 def load_json(path: Path) -> Any:
-    """Parse a JSON file; raise PresetFileError for an unreadable, empty or malformed one."""
+    """Parse a preset file; PresetFileError for anything but a regular file of sound JSON up to 1 MB.
+
+    Strings that could not be printed (lone surrogates) are refused here, in every field.
+    """
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise PresetFileError(path, "not UTF-8 text") from None
-    except OSError as error:
-        raise PresetFileError(path, f"cannot read: {error.strerror or error}") from None
-    if not text.strip():
-        raise PresetFileError(path, "the file is empty")
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise PresetFileError(path, f"not valid JSON: {error}") from None
+        return load_user_json(path, MAX_PRESET_BYTES)
+    except UserFileError as error:
+        raise PresetFileError(path, error.reason) from None
 
 
 def read_preset_file(path: str | Path, *, kind: str = USER) -> Preset:

@@ -1,15 +1,17 @@
 """Presets: named excitation patterns, built-in (read-only, in assets/) or the user's own.
 
-Every file is checked on read; a bad one is reported with its path and reason, skipped, and
-left on disk for the user. Names are unique regardless of case and a user preset can never
-hide a built-in one. Writes are atomic.
+Every file is checked on read; a bad one (or a FIFO, a device, a huge file) is reported with
+its path and reason, skipped, and left on disk for the user. Names are unique regardless of
+case and a user preset can never hide a built-in one. Writes are atomic; writers hold the
+folder's lock around check-then-create and never replace a file without `force`.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +26,7 @@ from muscle_lab.core.preset_format import (
     PresetError,
     PresetFileError,
     check_muscles,
+    check_text,
     check_values,
     load_json,
     name_problem,
@@ -31,6 +34,13 @@ from muscle_lab.core.preset_format import (
     read_preset_file,
     utc_now,
     validate_name,
+)
+from muscle_lab.core.user_files import (
+    LOCK_TIMEOUT_SECONDS,
+    FolderLock,
+    UserFileError,
+    create_exclusive_text,
+    remove_stale_temp_files,
 )
 
 __all__ = [
@@ -106,13 +116,21 @@ def blend(current: Sequence[float], target: Sequence[float], strength: float) ->
 class PresetStore:
     """Built-in presets (read-only) and the user's presets (one JSON file each)."""
 
-    def __init__(self, user_dir: str | Path | None = None, builtin_dir: str | Path | None = None) -> None:
+    def __init__(
+        self,
+        user_dir: str | Path | None = None,
+        builtin_dir: str | Path | None = None,
+        *,
+        lock_timeout: float = LOCK_TIMEOUT_SECONDS,
+    ) -> None:
         self.user_dir = Path(user_dir) if user_dir is not None else user_data_dir() / "presets"
         self.builtin_dir = Path(builtin_dir) if builtin_dir is not None else assets_dir() / "presets"
+        self.lock_timeout = lock_timeout
 
     # -- reading -------------------------------------------------------------------------
     def list_presets(self) -> PresetListing:
         """Every readable preset, built-ins first; bad files go to `problems`, not an exception."""
+        self._sweep_stale_temp_files()
         listing = PresetListing()
         taken: dict[str, Preset] = {}  # casefolded name -> the preset holding it
         for directory, kind in ((self.builtin_dir, BUILTIN), (self.user_dir, USER)):
@@ -169,26 +187,30 @@ class PresetStore:
         checked_values = check_values(checked_muscles, values)
         if not isinstance(description, str) or not isinstance(model, str):
             raise PresetError("description and model must be strings")
+        check_text("description", description)
+        check_text("model", model)
         self._refuse_builtin_name(name)
-        existing = _find(self.user_dir, name)
-        if existing is not None and not force:
-            raise PresetExistsError(f"a user preset named {existing.stem!r} already exists")
         target = self.user_dir / f"{name}.json"
         preset = Preset(name, description, model, checked_muscles, checked_values, created or utc_now(), USER, target)
-        self._write(preset, replacing=existing)
+        with self._locked():  # no other writer between the check and the creation
+            existing = _find(self.user_dir, name)
+            if existing is not None and not force:
+                raise PresetExistsError(f"a user preset named {existing.stem!r} already exists")
+            self._write(preset, old=existing)
         return preset
 
     def rename(self, old_name: str, new_name: str) -> Preset:
         validate_name(new_name)
-        preset = self.get(old_name)
-        if preset.kind == BUILTIN:
-            raise PresetError(f"{preset.name!r} is a built-in preset and cannot be renamed")
-        self._refuse_builtin_name(new_name)
-        existing = _find(self.user_dir, new_name)
-        if existing is not None and existing != preset.path:
-            raise PresetExistsError(f"a user preset named {existing.stem!r} already exists")
-        renamed = dataclasses.replace(preset, name=new_name, path=self.user_dir / f"{new_name}.json")
-        self._write(renamed, replacing=preset.path)
+        with self._locked():
+            preset = self.get(old_name)
+            if preset.kind == BUILTIN:
+                raise PresetError(f"{preset.name!r} is a built-in preset and cannot be renamed")
+            self._refuse_builtin_name(new_name)
+            existing = _find(self.user_dir, new_name)
+            if existing is not None and existing != preset.path:
+                raise PresetExistsError(f"a user preset named {existing.stem!r} already exists")
+            renamed = dataclasses.replace(preset, name=new_name, path=self.user_dir / f"{new_name}.json")
+            self._write(renamed, old=preset.path)
         return renamed
 
     def delete(self, name: str) -> Path:
@@ -259,10 +281,14 @@ class PresetStore:
         target = Path(destination).expanduser()
         if target.is_dir():
             target = target / f"{preset.name}.json"
-        if target.exists() and not force:
-            raise PresetExistsError(f"{target} already exists")
         try:
-            atomic_write_text(target, preset.to_json())
+            if force:
+                atomic_write_text(target, preset.to_json())
+            else:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                create_exclusive_text(target, preset.to_json())
+        except FileExistsError:
+            raise PresetExistsError(f"{target} already exists") from None
         except OSError as error:
             raise PresetError(f"cannot write {target}: {error.strerror or error}") from None
         return target
@@ -279,20 +305,53 @@ class PresetStore:
         if builtin is not None:
             raise PresetError(f"{builtin.stem!r} is the name of a built-in preset; choose another name")
 
-    def _write(self, preset: Preset, *, replacing: Path | None) -> None:
-        """Write atomically; `replacing` is the file this preset supersedes (removed after)."""
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Hold the user folder's lock (creating the folder), and sweep up stale temporary files."""
+        try:
+            self.user_dir.mkdir(parents=True, exist_ok=True)
+            lock = FolderLock(self.user_dir, self.lock_timeout).acquire()
+        except OSError as error:
+            raise PresetError(f"cannot create {self.user_dir}: {error.strerror or error}") from None
+        except UserFileError as error:
+            raise PresetError(str(error)) from None
+        try:
+            remove_stale_temp_files(self.user_dir)
+            yield
+        finally:
+            lock.release()
+
+    def _sweep_stale_temp_files(self) -> None:
+        """Best effort while listing: never waits for the lock, never creates the folder."""
+        if not self.user_dir.is_dir():
+            return
+        try:
+            with FolderLock(self.user_dir, timeout=0):
+                remove_stale_temp_files(self.user_dir)
+        except UserFileError:
+            pass  # a read-only folder, or a writer at work: next time
+
+    def _write(self, preset: Preset, *, old: Path | None) -> None:
+        """Write `preset` to its path; `old` is the file it supersedes (same name, or renamed from).
+
+        Call with the lock held. A new name is created exclusively, so an existing file is
+        never replaced unless it is `old`.
+        """
         assert preset.path is not None
         target = preset.path
         try:
-            if replacing is not None and replacing != target and replacing.name.casefold() == target.name.casefold():
-                # Same name in another case: rewrite in place, then rename, so that a
+            if old is not None and old.name.casefold() == target.name.casefold():
+                # Same name, maybe in another case: rewrite in place, then rename, so that a
                 # case-insensitive file system never sees the new file deleted as the "old" one.
-                atomic_write_text(replacing, preset.to_json())
-                os.replace(replacing, target)
+                atomic_write_text(old, preset.to_json())
+                if old != target:
+                    os.replace(old, target)
             else:
-                atomic_write_text(target, preset.to_json())
-                if replacing is not None and replacing != target:
-                    replacing.unlink()
+                create_exclusive_text(target, preset.to_json())
+                if old is not None:
+                    old.unlink()
+        except FileExistsError:
+            raise PresetExistsError(f"a user preset named {preset.name!r} already exists") from None
         except OSError as error:
             raise PresetError(f"cannot write {target}: {error.strerror or error}") from None
 

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
+import multiprocessing
+import os
+import resource
 import shutil
+import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -46,6 +53,11 @@ BAD_FILES = {
     "bad-date.json": "created is not an ISO 8601 date: 'yesterday'",
     "bad-name.json": "preset name '../escape' contains a path separator",
     "short-list.json": "expected a JSON object with the preset's fields, got a list",
+    "deeply-nested.json": "nested more than 64 levels deep",
+    "too-many-digits.json": "a number has more than 4300 digits",
+    "huge-integer.json": "excitation 0 (abd_r) is outside [0, 1]: a number of 400 digits",
+    "lone-surrogate.json": "description contains an invalid character U+D800",
+    "surrogate-muscle.json": "muscles[2] contains an invalid character U+DC80",
 }
 
 
@@ -56,6 +68,35 @@ def store(tmp_path) -> PresetStore:
 
 def save_hip_thrust_copy(store: PresetStore, name: str = "mine", **options) -> None:
     store.save(name, MUSCLES, HIP_THRUST, model=DEFAULT.name, description="my thrust", **options)
+
+
+def in_child(function: Callable[[], Any], timeout: float = 60.0) -> tuple[str, Any]:
+    """("returned", value) or ("raised", "Type: message") of function() run in a forked process.
+
+    Memory and time are bounded, so a regression that reads /dev/zero or blocks on a FIFO
+    fails the test instead of hanging it or exhausting the machine.
+    """
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+
+    def child() -> None:
+        status = Path("/proc/self/status").read_text(encoding="ascii")
+        in_use = int(next(line for line in status.splitlines() if line.startswith("VmSize:")).split()[1]) * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (in_use + 512 * 2**20, resource.RLIM_INFINITY))
+        try:
+            sender.send(("returned", function()))
+        except BaseException as error:  # noqa: BLE001 - the test asserts on whatever happened
+            sender.send(("raised", f"{type(error).__name__}: {error}"))
+
+    process = context.Process(target=child, daemon=True)
+    process.start()
+    try:
+        if not receiver.poll(timeout):
+            pytest.fail(f"still running after {timeout:g} s")
+        return receiver.recv()
+    finally:
+        process.kill()
+        process.join()
 
 
 # -- model file ---------------------------------------------------------------------------
@@ -169,7 +210,7 @@ def test_saving_over_a_user_preset_needs_force(store):
         store.save("MINE", MUSCLES, [0.0] * 19, model=DEFAULT.name)
     assert store.get("mine").excitations == tuple(HIP_THRUST)
     store.save("MINE", MUSCLES, [0.25] * 19, model=DEFAULT.name, force=True)
-    assert [p.name for p in store.user_dir.iterdir()] == ["MINE.json"]
+    assert sorted(p.name for p in store.user_dir.iterdir()) == [".lock", "MINE.json"]
     assert store.get("mine").excitations == (0.25,) * 19
 
 
@@ -197,7 +238,7 @@ def test_user_names_that_differ_only_in_case_are_reported(store):
     save_hip_thrust_copy(store, "twin")
     clash = store.user_dir / "Twin.json"
     clash.write_text((store.user_dir / "twin.json").read_text(encoding="utf-8").replace('"twin"', '"Twin"'))
-    if len(list(store.user_dir.iterdir())) == 1:
+    if len(list(store.user_dir.glob("*.json"))) == 1:
         pytest.skip("case-insensitive file system")
     listing = store.list_presets()
     assert [str(p) for p in listing.problems] == [
@@ -238,11 +279,11 @@ def test_save_refuses_bad_values_with_the_muscle_named(store):
 def test_rename_moves_the_file_and_keeps_the_values(store):
     save_hip_thrust_copy(store)
     renamed = store.rename("mine", "thrust two")
-    assert sorted(p.name for p in store.user_dir.iterdir()) == ["thrust two.json"]
+    assert sorted(p.name for p in store.user_dir.iterdir()) == [".lock", "thrust two.json"]
     assert store.get("thrust two").excitations == tuple(HIP_THRUST)
     assert renamed.description == "my thrust"
     store.rename("thrust two", "Thrust Two")  # only the case changes
-    assert sorted(p.name for p in store.user_dir.iterdir()) == ["Thrust Two.json"]
+    assert sorted(p.name for p in store.user_dir.iterdir()) == [".lock", "Thrust Two.json"]
 
 
 def test_rename_refuses_builtins_and_taken_names(store):
@@ -254,13 +295,13 @@ def test_rename_refuses_builtins_and_taken_names(store):
         store.rename("one", "TWO")
     with pytest.raises(PresetError, match="^'glutes' is the name of a built-in preset; choose another name$"):
         store.rename("one", "glutes")
-    assert sorted(p.name for p in store.user_dir.iterdir()) == ["one.json", "two.json"]
+    assert sorted(p.name for p in store.user_dir.iterdir()) == [".lock", "one.json", "two.json"]
 
 
 def test_delete_removes_user_presets_only(store):
     save_hip_thrust_copy(store)
     assert store.delete("MINE") == store.user_dir / "mine.json"
-    assert list(store.user_dir.iterdir()) == []
+    assert [p.name for p in store.user_dir.iterdir()] == [".lock"]
     with pytest.raises(PresetError, match="^'hip-thrust' is a built-in preset and cannot be deleted$"):
         store.delete("hip-thrust")
     with pytest.raises(PresetError, match="^no user preset named 'ghost'$"):
@@ -290,7 +331,7 @@ def test_a_crash_mid_write_leaves_the_old_file_intact(store, monkeypatch, failin
         store.save("mine", MUSCLES, [0.5] * 19, model=DEFAULT.name, force=True)
     monkeypatch.undo()
     assert path.read_bytes() == old_bytes
-    assert [p.name for p in store.user_dir.iterdir()] == ["mine.json"]  # no temporary file left
+    assert sorted(p.name for p in store.user_dir.iterdir()) == [".lock", "mine.json"]  # no temporary file left
     assert store.get("mine").excitations == tuple(HIP_THRUST)
 
 
@@ -331,6 +372,191 @@ def test_getting_a_bad_preset_raises_its_file_error(store):
         store.get("schema-2")
     with pytest.raises(PresetError, match="^no preset named 'ghost'$"):
         store.get("ghost")
+
+
+# -- files that are not presets at all ----------------------------------------------------
+def test_fifos_devices_and_big_files_in_the_user_folder_are_skipped_without_reading(store, tmp_path):
+    store.user_dir.mkdir()
+    os.mkfifo(store.user_dir / "p.json")  # opening it for reading would wait for a writer forever
+    (store.user_dir / "z.json").symlink_to("/dev/zero")  # reading it would never end
+    (store.user_dir / "folder.json").mkdir()
+    big = json.loads((assets_dir() / "presets" / "relaxed.json").read_text(encoding="utf-8"))
+    big.update(name="big", description="x" * 2**20)
+    (store.user_dir / "big.json").write_text(json.dumps(big), encoding="utf-8")
+    elsewhere = tmp_path / "linked.json"
+    glutes = read_preset_file(assets_dir() / "presets" / "glutes.json")
+    elsewhere.write_text(glutes.to_json().replace('"glutes"', '"linked"'), encoding="utf-8")
+    (store.user_dir / "linked.json").symlink_to(elsewhere)  # a link to a regular file is fine
+
+    def listing() -> tuple[dict[str, str], list[str]]:
+        result = store.list_presets()
+        return {p.path.name: p.reason for p in result.problems}, [p.name for p in result.presets if p.kind == USER]
+
+    assert in_child(listing) == (
+        "returned",
+        (
+            {
+                "big.json": "larger than 1 MB",
+                "folder.json": "not a regular file (a folder)",
+                "p.json": "not a regular file (a FIFO)",
+                "z.json": "not a regular file (a character device)",
+            },
+            ["linked"],
+        ),
+    )
+    fifo = store.user_dir / "p.json"
+    assert in_child(lambda: store.get("P")) == ("raised", f"PresetFileError: {fifo}: not a regular file (a FIFO)")
+
+
+@pytest.mark.parametrize(
+    ("source", "reason"),
+    [("/dev/zero", "not a regular file (a character device)"), ("fifo.json", "not a regular file (a FIFO)")],
+)
+def test_import_refuses_devices_and_fifos_without_reading_them(store, tmp_path, source, reason):
+    os.mkfifo(tmp_path / "fifo.json")
+    path = tmp_path / source  # an absolute source stays as it is
+
+    def import_it() -> str:
+        return store.import_file(path, model=DEFAULT.name, muscle_names=MUSCLES, name="x").name
+
+    assert in_child(import_it) == ("raised", f"PresetFileError: {path}: {reason}")
+    assert not store.user_dir.exists()
+
+
+def test_import_refuses_a_file_over_1_mb(store, tmp_path):
+    source = tmp_path / "long.json"
+    source.write_text("[" + ", ".join(["0.0"] * 19) + "]" + " " * 2**20, encoding="utf-8")
+    with pytest.raises(PresetFileError) as raised:
+        store.import_file(source, model=DEFAULT.name, muscle_names=MUSCLES)
+    assert str(raised.value) == f"{source}: larger than 1 MB"
+
+
+def test_a_file_name_that_is_not_utf8_is_reported_printably(store):
+    store.user_dir.mkdir()
+    odd = os.path.join(os.fsencode(store.user_dir), b"\xff.json")
+    with open(odd, "w", encoding="utf-8") as stream:
+        stream.write((FIXTURES / "nan.json").read_text(encoding="utf-8"))
+    listing = store.list_presets()
+    assert [str(p) for p in listing.problems] == [
+        f"{store.user_dir}/\\xff.json: excitation 3 (bifemsh_r) is not a finite number: nan"
+    ]
+    str(listing.problems[0]).encode("utf-8")  # printable: no lone surrogate left in the message
+
+
+@pytest.mark.parametrize("field", ["description", "model"])
+def test_save_refuses_a_lone_surrogate_that_could_not_be_printed(store, field):
+    options = {"description": "ok", "model": DEFAULT.name, field: "bad \udcff byte"}
+    with pytest.raises(PresetError, match=f"^{field} contains an invalid character U\\+DCFF$"):
+        store.save("odd", MUSCLES, HIP_THRUST, **options)
+    assert not store.user_dir.exists()
+
+
+# -- concurrent writers and leftovers -----------------------------------------------------
+def race_saves(user_dir: Path, names: list[str], *, force: bool = False) -> list[str]:
+    """Save each name from its own process, all released at once; what each one reported."""
+    context = multiprocessing.get_context("fork")
+    barrier = context.Barrier(len(names))
+    results = context.SimpleQueue()
+
+    def save(name: str) -> None:
+        store = PresetStore(user_dir=user_dir)
+        barrier.wait(timeout=60)
+        try:
+            store.save(name, MUSCLES, HIP_THRUST, model=DEFAULT.name, force=force)
+            results.put("saved")
+        except PresetError as error:
+            results.put(str(error))
+
+    processes = [context.Process(target=save, args=(name,)) for name in names]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(timeout=120)
+    assert [process.exitcode for process in processes] == [0] * len(names)
+    return sorted(results.get() for _ in names)
+
+
+def test_concurrent_saves_of_one_name_let_exactly_one_win(store):
+    for round_ in range(15):
+        name = f"race {round_}"
+        assert race_saves(store.user_dir, [name, name]) == [f"a user preset named {name!r} already exists", "saved"]
+    assert len(list(store.user_dir.glob("*.json"))) == 15
+
+
+def test_concurrent_saves_of_names_differing_in_case_let_exactly_one_win(store):
+    for round_ in range(15):
+        outcomes = race_saves(store.user_dir, [f"Foo{round_}", f"foo{round_}"])
+        assert outcomes[1] == "saved"
+        assert outcomes[0] in {f"a user preset named '{n}{round_}' already exists" for n in ("Foo", "foo")}
+        assert len([p for p in store.user_dir.glob("*.json") if p.stem.casefold() == f"foo{round_}"]) == 1
+
+
+def test_concurrent_saves_with_force_all_succeed_and_leave_one_file(store):
+    save_hip_thrust_copy(store, "shared")
+    for _ in range(5):
+        assert race_saves(store.user_dir, ["shared", "SHARED"], force=True) == ["saved", "saved"]
+        assert len(list(store.user_dir.glob("*.json"))) == 1
+        assert store.get("shared").excitations == tuple(HIP_THRUST)
+    assert hidden_files_except_lock(store.user_dir) == []
+
+
+def test_a_save_waiting_too_long_for_the_lock_fails_and_listing_goes_on(tmp_path):
+    store = PresetStore(user_dir=tmp_path / "user", lock_timeout=0.2)
+    save_hip_thrust_copy(store, "before")
+    with open(store.user_dir / ".lock", "a+b") as holder:  # another writer holding the folder's lock
+        fcntl.flock(holder, fcntl.LOCK_EX)
+        with pytest.raises(PresetError) as raised:
+            save_hip_thrust_copy(store, "during")
+        assert str(raised.value) == (
+            f"{store.user_dir / '.lock'}: another muscle_lab has held this lock for over 0.2 s; try again"
+        )
+        assert "before" in store.list_presets().names()
+    save_hip_thrust_copy(store, "after")
+    assert {"before", "after"} <= set(store.list_presets().names())
+
+
+def test_stale_temporary_files_are_swept_on_save_and_list_but_fresh_ones_are_kept(store):
+    save_hip_thrust_copy(store, "kept")
+    hour_ago = time.time() - 3600
+
+    def leftover(name: str, *, old: bool) -> Path:
+        path = store.user_dir / name
+        path.write_text('{"half": ', encoding="utf-8")  # what kill -9 during a save leaves
+        if old:
+            os.utime(path, (hour_ago, hour_ago))
+        return path
+
+    stale = leftover(".mine.json.k3_9xq0a.tmp", old=True)
+    fresh = leftover(".other.json.a1b2c3d4.tmp", old=False)  # maybe a writer at work right now
+    unrelated = leftover(".notes.tmp", old=True)  # not named like our temporary files
+    store.list_presets()
+    assert hidden_files_except_lock(store.user_dir) == [".notes.tmp", ".other.json.a1b2c3d4.tmp"]
+    assert fresh.exists() and unrelated.exists() and not stale.exists()
+
+    stale = leftover(".My Thrust_1.0.json.zzzzzzzz.tmp", old=True)
+    save_hip_thrust_copy(store, "another")
+    assert not stale.exists()
+    assert hidden_files_except_lock(store.user_dir) == [".notes.tmp", ".other.json.a1b2c3d4.tmp"]
+
+
+def test_a_file_system_without_hard_links_still_creates_exclusively(store, monkeypatch):
+    save_hip_thrust_copy(store, "taken")
+
+    def no_links(*args, **kwargs):
+        raise OSError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    save_hip_thrust_copy(store, "fresh")
+    assert store.get("fresh").excitations == tuple(HIP_THRUST)
+    taken = store.user_dir / "taken.json"
+    with pytest.raises(PresetExistsError, match=f"^{taken} already exists$"):
+        store.export("fresh", taken)
+    assert store.get("taken").description == "my thrust"
+    assert hidden_files_except_lock(store.user_dir) == []
+
+
+def hidden_files_except_lock(directory: Path) -> list[str]:
+    return sorted(p.name for p in directory.iterdir() if p.name.startswith(".") and p.name != ".lock")
 
 
 # -- import -------------------------------------------------------------------------------
