@@ -15,6 +15,7 @@ from muscle_lab.core.frame import STEP_SECONDS, Frame
 from muscle_lab.core.integrator import FAITHFUL, IntegratorSettings
 from muscle_lab.core.model import LoadedModel, ModelLoadError, MuscleInfo, describe_error
 from muscle_lab.core.reward import is_done, step_reward
+from muscle_lab.core.start_check import start_warnings
 
 __all__ = ["STEP_SECONDS", "Frame", "Simulation", "SimulationFailed"]
 
@@ -37,6 +38,7 @@ class Simulation:
             self.frame = self.reset()
         except SimulationFailed as error:
             raise ModelLoadError(f"model {self.loaded.path} cannot start: {error}") from None
+        self.start_warnings = start_warnings(self.loaded, self._state, self.frame.pelvis_height)
 
     # -- description -------------------------------------------------------------------
     @property

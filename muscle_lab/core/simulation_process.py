@@ -5,12 +5,18 @@ of the window's process stops the window's Python for as long. In a child proces
 runs on the other core while the caller waits on the pipe without the GIL. If the child dies
 (a crash inside OpenSim), the next step reports it like a failed integration and `reset`
 starts a new child: the app survives it.
+
+No wait on the child is blind: the caller polls the pipe, so a call that takes too long (a
+model whose feet start inside the ground, a child stopped with SIGSTOP) can be watched through
+`busy`, given up after a timeout, or abandoned from any thread; giving up ends the child.
 """
 
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Iterable
+import signal
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -26,11 +32,37 @@ from muscle_lab.core.pose import BodyPose
 
 # spawn, not fork: the parent may be a Qt application with threads of its own.
 _CONTEXT = multiprocessing.get_context("spawn")
-CLOSE_TIMEOUT_SECONDS = 5.0
+CLOSE_TIMEOUT_SECONDS = 1.0
+POLL_SECONDS = 0.05  # how often a waiting caller looks at timeouts and abandon requests
+
+# Asked every POLL_SECONDS while a call waits, with the seconds spent so far: a reason to give up
+# on the call (the child is then ended), or None to keep waiting.
+AbandonCheck = Callable[[float], "str | None"]
 
 
 class SimulationProcessDied(SimulationFailed):
     """The child process ended unexpectedly; a reset starts a new one."""
+
+
+class SimulationAbandoned(SimulationFailed):
+    """The caller gave up on a call that took too long; the child was ended, a reset starts anew."""
+
+
+class StepTimeout(SimulationAbandoned):
+    """A step took longer than the caller allowed."""
+
+
+@dataclass(frozen=True)
+class Busy:
+    """A call in flight: what, since when (time.monotonic()), and the simulated time it started from."""
+
+    command: str
+    since: float
+    from_time: float
+    pid: int | None
+
+    def seconds(self) -> float:
+        return time.monotonic() - self.since
 
 
 @dataclass(frozen=True)
@@ -45,6 +77,7 @@ class Description:
     joint_angle_names: tuple[str, ...]
     body_names: tuple[str, ...]
     frame: Frame
+    start_warnings: tuple[str, ...] = ()
 
 
 class SimulationProcess:
@@ -54,11 +87,22 @@ class SimulationProcess:
     `set_excitations`, SimulationFailed from `reset`.
     """
 
-    def __init__(self, model_path: str | Path | None, integrator: IntegratorSettings) -> None:
+    def __init__(
+        self,
+        model_path: str | Path | None,
+        integrator: IntegratorSettings,
+        should_abandon: AbandonCheck | None = None,
+        start: bool = True,
+    ) -> None:
         self.integrator = integrator
+        self.should_abandon = should_abandon
+        self.busy: Busy | None = None  # read from any thread: set while a call waits on the child
         self._model_path = model_path
         self._excitations: np.ndarray | None = None
-        self._start()
+        self._abandoned: str | None = None  # why the child was ended on purpose
+        self._process: multiprocessing.process.BaseProcess | None = None
+        if start:
+            self.start()
 
     # -- description ---------------------------------------------------------------------
     @property
@@ -95,7 +139,16 @@ class SimulationProcess:
 
     @property
     def pid(self) -> int | None:
-        return self._process.pid
+        return self._process.pid if self._process is not None else None
+
+    @property
+    def start_warnings(self) -> tuple[str, ...]:
+        """What is odd about the model's start (e.g. feet deep in the ground), said at load."""
+        return self._description.start_warnings
+
+    def is_stopped(self) -> bool:
+        """True when the child is stopped (SIGSTOP, a debugger): it cannot answer until continued."""
+        return process_state(self.pid) in ("T", "t")
 
     @property
     def failed(self) -> bool:
@@ -114,10 +167,16 @@ class SimulationProcess:
             pass
         return notes
 
-    def step(self) -> Frame:
-        """As Simulation.step; a dead child gives a frame with the error, like a failure."""
+    def step(self, timeout: float | None = None) -> Frame:
+        """As Simulation.step; a dead child gives a frame with the error, like a failure.
+
+        Raises StepTimeout after `timeout` seconds, and SimulationAbandoned when `should_abandon`
+        gives a reason or `abandon` is called: the child is ended then, and `reset` starts anew.
+        """
         try:
-            self.frame = _frozen(self._call("step"))
+            self.frame = _frozen(self._call("step", timeout=timeout))
+        except SimulationAbandoned:
+            raise
         except SimulationProcessDied as died:
             self.frame = Frame(**{**self.frame.__dict__, "error": str(died), "done": True})
         return self.frame
@@ -147,33 +206,48 @@ class SimulationProcess:
         except (SimulationFailed, RuntimeError):  # died, or OpenSim could not read this state
             return None
 
+    def abandon(self, reason: str) -> bool:
+        """From any thread: give up on the call in flight by ending the child. False when idle."""
+        if self.busy is None:
+            return False
+        self._abandoned = reason
+        self.kill()
+        return True
+
     def kill(self) -> None:
-        """End the child at once, from any thread: a caller blocked on it gets an error."""
-        if self._process.is_alive():
-            self._process.kill()
+        """End the child at once, from any thread: a caller waiting on it gets an error."""
+        process = self._process
+        if process is not None and process.is_alive():
+            process.kill()
 
     def close(self) -> None:
-        """End the child; waits a moment for a clean exit, then insists."""
-        try:
-            self._connection.send(("close", ()))
-        except OSError:
-            pass
-        self._process.join(CLOSE_TIMEOUT_SECONDS)
-        if self._process.is_alive():
-            self._process.kill()
-            self._process.join()
+        """End the child; waits a moment for a clean exit, then insists (a stopped child at once)."""
+        process = self._process
+        if process is None:
+            return
+        if not self.is_stopped():
+            try:
+                self._connection.send(("close", ()))
+            except OSError:
+                pass
+            process.join(CLOSE_TIMEOUT_SECONDS)
+        if process.is_alive():
+            process.kill()
+            process.join()
         self._connection.close()
 
     # -- internals -----------------------------------------------------------------------
     def _restart(self) -> Frame:
         """A fresh child at the standing start, with the excitations the caller last set."""
         self._connection.close()
-        self._start()
+        self.start()
         if self._excitations is not None:
             self._call("set_excitations", self._excitations)
         return self.frame
 
-    def _start(self) -> None:
+    def start(self) -> None:
+        """Start the child and load the model in it (abandonable like any call)."""
+        self._abandoned = None
         self._connection, child_end = _CONTEXT.Pipe()
         self._process = _CONTEXT.Process(
             target=serve,
@@ -184,36 +258,64 @@ class SimulationProcess:
         self._process.start()
         child_end.close()
         try:
-            self._description: Description = self._receive()
+            self._description: Description = self._receive("load")
         except BaseException:
-            self._process.join(CLOSE_TIMEOUT_SECONDS)
             self.kill()
+            self._process.join(CLOSE_TIMEOUT_SECONDS)
             self._connection.close()
             raise
         self.frame = _frozen(self._description.frame)
 
-    def _call(self, command: str, *args: object) -> object:
+    def _call(self, command: str, *args: object, timeout: float | None = None) -> object:
         try:
             self._connection.send((command, args))
         except OSError:
             raise self._died() from None
-        return self._receive()
+        return self._receive(command, timeout)
 
-    def _receive(self) -> object:
+    def _receive(self, command: str, timeout: float | None = None) -> object:
+        """The child's answer, waiting in short polls so that the wait can be given up."""
+        from_time = self.frame.time if hasattr(self, "frame") else 0.0
+        self.busy = busy = Busy(command, time.monotonic(), from_time, self.pid)
         try:
+            while not self._connection.poll(POLL_SECONDS):
+                elapsed = busy.seconds()
+                if timeout is not None and elapsed > timeout:
+                    self.kill()
+                    raise StepTimeout(f"the {command} from t = {from_time:.2f} s took longer than {timeout:g} s")
+                reason = self.should_abandon(elapsed) if self.should_abandon is not None else None
+                if reason:
+                    self.abandon(reason)
             status, value = self._connection.recv()
         except (EOFError, OSError):
             raise self._died() from None
+        finally:
+            self.busy = None
         if status == "error":
             raise value
         return value
 
-    def _died(self) -> SimulationProcessDied:
+    def _died(self) -> SimulationProcessDied | SimulationAbandoned:
+        assert self._process is not None
         self._process.join(1.0)
+        reason, self._abandoned = self._abandoned, None  # said once; after that, a dead child
+        if reason is not None:
+            return SimulationAbandoned(reason)
         code = self._process.exitcode
         return SimulationProcessDied(
             f"the simulation process stopped unexpectedly (exit code {code}); reset to start it again"
         )
+
+
+def process_state(pid: int | None) -> str | None:
+    """The one-letter state Linux reports for a process (R, S, T, Z...), None where unknown."""
+    if pid is None:
+        return None
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return None
 
 
 def serve(connection: Connection, model_path: str | Path | None, integrator: IntegratorSettings) -> None:
@@ -221,6 +323,8 @@ def serve(connection: Connection, model_path: str | Path | None, integrator: Int
     from muscle_lab.core.pose import PoseReader
     from muscle_lab.core.simulation import Simulation
 
+    # Ctrl+C in a terminal reaches the whole process group: the parent decides what stops.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         simulation = Simulation(model_path, integrator)
         reader = PoseReader(simulation.loaded)
@@ -265,6 +369,7 @@ def _describe(simulation) -> Description:
         joint_angle_names=simulation.joint_angle_names,
         body_names=simulation.body_names,
         frame=simulation.frame,
+        start_warnings=simulation.start_warnings,
     )
 
 

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import math
+import os
+import signal
+import socket
 import sys
+import traceback
 from pathlib import Path
 
-from PyQt5.QtCore import QtMsgType, QTimer, qInstallMessageHandler
+from PyQt5.QtCore import QSocketNotifier, QtMsgType, QTimer, qInstallMessageHandler
 from PyQt5.QtWidgets import QApplication
 
 from muscle_lab.core.excitations import ExcitationError
@@ -17,6 +22,12 @@ from muscle_lab.qt.main_window import GUI_MODES, MainWindow
 from muscle_lab.qt.worker import ModelInfo
 
 SCREENSHOT_TIMEOUT_FACTOR = 200  # wall seconds allowed per simulated second before giving up
+MAX_RUN_FOR_SECONDS = 3600.0
+SCREENSHOT_CHECK_MS = 50  # the GUI thread looks this often whether the run is over
+NO_DISPLAY_HELP = (
+    "muscle_lab: no display to open the window on ({reason}). Run it under a virtual display: "
+    "xvfb-run -a python main.py; or use the headless commands: python main.py run|presets|muscles|explore --help"
+)
 # Qt platform chatter that says nothing about muscle_lab (offscreen platform, no XDG runtime).
 HARMLESS_QT_MESSAGES = ("propagateSizeHints", "XDG_RUNTIME_DIR not set")
 
@@ -43,13 +54,23 @@ def main(args: list[str]) -> int:
     if options.model is not None and not options.model.expanduser().is_file():
         print(f"muscle_lab: model file not found: {options.model}", file=sys.stderr)
         return 2
-    if options.run_for <= 0:
-        print("muscle_lab: --run-for must be a positive number of seconds", file=sys.stderr)
+    if not (math.isfinite(options.run_for) and 0 < options.run_for <= MAX_RUN_FOR_SECONDS):
+        print(
+            f"muscle_lab: --run-for must be a number of seconds above 0 and at most {MAX_RUN_FOR_SECONDS:g}, "
+            f"got {options.run_for}",
+            file=sys.stderr,
+        )
+        return 2
+    missing_display = _missing_display()
+    if missing_display:
+        print(NO_DISPLAY_HELP.format(reason=missing_display), file=sys.stderr)
         return 2
     qInstallMessageHandler(_qt_message)
     app = QApplication.instance() or QApplication([sys.argv[0], *args])
     app.setApplicationName("muscle_lab")
     window = MainWindow(options.model, options.mode)
+    _close_on_signals(window)
+    sys.excepthook = _report_uncaught(window)
     outcome = {"code": 0}
 
     def on_first_model(info: ModelInfo) -> None:
@@ -89,6 +110,7 @@ def _arrange_screenshot(app: QApplication, window: MainWindow, path: Path, run_f
         if done["taken"] or not finished_running():
             return
         done["taken"] = True
+        poll.stop()
         window.pause()
         QTimer.singleShot(150, take)  # let the last batch and a redraw land
 
@@ -107,8 +129,57 @@ def _arrange_screenshot(app: QApplication, window: MainWindow, path: Path, run_f
             outcome["code"] = 1
             window.close()
 
-    window.controller.worker.framesReady.connect(lambda _frames: check())
-    window.controller.worker.runningChanged.connect(lambda _running: QTimer.singleShot(0, check))
+    # Checked in the GUI thread, where `window.running` and the frames are up to date (the
+    # worker's own signals fire in its thread, before the window has read its messages).
+    poll = QTimer(window)
+    poll.setInterval(SCREENSHOT_CHECK_MS)
+    poll.timeout.connect(check)
+    poll.start()
     QTimer.singleShot(int(1000 * max(60.0, run_for * SCREENSHOT_TIMEOUT_FACTOR)), give_up)
+
+
+def _missing_display() -> str | None:
+    """Why Qt could not open a window here (it would abort with a message of its own), or None."""
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    if platform and not platform.startswith(("xcb", "wayland")):
+        return None  # offscreen, vnc, eglfs...: they need no display server
+    if sys.platform != "linux" or os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    return "neither DISPLAY nor WAYLAND_DISPLAY is set"
+
+
+def _close_on_signals(window: MainWindow) -> None:
+    """Ctrl+C (SIGINT) and SIGTERM close the window as its close button does.
+
+    Qt's event loop runs in C++, where Python signal handlers wait; a socket that the signal
+    writes to wakes the loop, so the handler runs at once.
+    """
+    reader, writer = socket.socketpair()
+    for end in (reader, writer):
+        end.setblocking(False)
+    signal.set_wakeup_fd(writer.fileno())
+    notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Read, window)
+    notifier.activated.connect(lambda _fd: reader.recv(64))
+    window._signal_wakeup = (reader, writer, notifier)  # noqa: SLF001 (kept alive with the window)
+
+    def close(_number: int, _frame: object) -> None:
+        QTimer.singleShot(0, window.close)
+
+    signal.signal(signal.SIGINT, close)
+    signal.signal(signal.SIGTERM, close)
+
+
+def _report_uncaught(window: MainWindow):
+    """An exception that escapes a slot is shown, not fatal: PyQt would otherwise abort."""
+
+    def hook(kind, error, trace) -> None:
+        text = "".join(traceback.format_exception(kind, error, trace))
+        print(text, file=sys.stderr)
+        try:
+            window.message_bar.show_message(f"Internal error (details on stderr): {kind.__name__}: {error}")
+        except RuntimeError:  # the window is already gone
+            pass
+
+    return hook
 
 

@@ -9,10 +9,10 @@ from PyQt5.QtCore import QObject, QThread, pyqtSignal
 
 from muscle_lab.core.integrator import DEFAULT_MODE
 from muscle_lab.qt.handoff import ExcitationMailbox, PoseRequests
-from muscle_lab.qt.worker import SimulationWorker
+from muscle_lab.qt.worker import INTERRUPT_CLOSE, SimulationWorker
 
-
-KILL_WAIT_MS = 5_000
+# Once the simulation process is ended, the worker's thread finishes within one poll (~50 ms).
+STOP_WAIT_MS = 5_000
 
 
 class SimulationController(QObject):
@@ -28,7 +28,7 @@ class SimulationController(QObject):
     _step = pyqtSignal()
     _reset = pyqtSignal()
     _shutdown = pyqtSignal()
-    _play = pyqtSignal(object)
+    _play = pyqtSignal(object, bool)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -78,29 +78,31 @@ class SimulationController(QObject):
         self._run.emit()
 
     def pause(self) -> None:
+        """Pauses after the step in flight; one that has run long is abandoned (see the worker)."""
+        self.worker.request_interrupt("Pause")
         self._pause.emit()
 
     def step(self) -> None:
         self._step.emit()
 
     def reset(self) -> None:
+        self.worker.request_interrupt("Reset")
         self._reset.emit()
 
-    def play_controls(self, schedule: object) -> None:
+    def play_controls(self, schedule: object, start_running: bool = True) -> None:
         """Replay a ControlsSchedule (immutable, read-only arrays: safe to hand over)."""
-        self._play.emit(schedule)
+        self._play.emit(schedule, start_running)
 
-    def stop(self, timeout_ms: int = 30_000) -> bool:
-        """Stop the worker between steps and wait for its thread; True when it ended."""
+    def stop(self) -> bool:
+        """Stop the worker and its thread without waiting on the simulation: a step or a load
+        in flight is ended with its process. True when the thread ended."""
         if self._stopped:
             return True
         self._stopped = True
         if not self.thread.isRunning():
             return True
+        self.worker.request_interrupt(INTERRUPT_CLOSE)
         self._shutdown.emit()
-        if self.thread.wait(timeout_ms):
-            return True
-        # A load or a step is still running in the simulation process: end it, so that the
-        # worker's wait on it fails at once and its thread can finish.
-        self.worker.kill_simulation()
-        return self.thread.wait(KILL_WAIT_MS)
+        if self.worker.busy is not None:
+            self.worker.kill_simulation()  # the worker's wait on it ends at once
+        return self.thread.wait(STOP_WAIT_MS)

@@ -6,10 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PyQt5.QtCore import QCoreApplication, Qt, QTimer, pyqtSignal
+from PyQt5.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, pyqtSignal
 from PyQt5.QtGui import QIntValidator, QKeyEvent, QKeySequence
 from PyQt5.QtWidgets import (
+    QAbstractSpinBox,
     QAction,
+    QApplication,
     QComboBox,
     QDockWidget,
     QDoubleSpinBox,
@@ -38,6 +40,10 @@ from muscle_lab.qt.muscle_panel import MusclePanel
 from muscle_lab.qt.plot_panel import DEFAULT_WINDOW_SECONDS, PlotPanel
 from muscle_lab.qt.controller import SimulationController
 from muscle_lab.qt.worker import ON_END_PAUSE, ON_END_RESET, Batch, ModelInfo
+from muscle_lab.core.simulation_process import Busy
+
+SLOW_CALL_SECONDS = 0.5  # a step or load waited on longer than this is shown in the status bar
+LEAVE_BOX_KEYS = (Qt.Key_Return, Qt.Key_Enter, Qt.Key_Escape)
 
 REDRAW_INTERVAL_MS = 25  # one timer redraws everything, at most 40 times a second
 GUI_MODES = ("faithful", "fast")
@@ -63,6 +69,7 @@ class MainWindow(QMainWindow):
         self.redraw_count = 0
         self._pending_pose: BodyPose | None = None
         self._status_dirty = True
+        self._busy_text = ""  # what the status bar says about a slow step, "" when none
 
         self.muscle_panel = MusclePanel()
         self.plot_panel = PlotPanel()
@@ -73,6 +80,7 @@ class MainWindow(QMainWindow):
         self._build_menu()
         self._build_status_bar()
         self._build_shortcuts()
+        self._build_focus_handling()
         self.setDockOptions(QMainWindow.AnimatedDocks | QMainWindow.AllowTabbedDocks)
 
         self.controller = SimulationController(self)
@@ -223,6 +231,22 @@ class MainWindow(QMainWindow):
         ):
             QShortcut(QKeySequence(key), self, activated=slot)
 
+    def _build_focus_handling(self) -> None:
+        """Shortcuts work from anywhere but a text box; Enter or Esc leaves the box, and a click
+        on the plots or the body drawing takes the focus back from it."""
+        self.centralWidget().setFocusPolicy(Qt.StrongFocus)
+        for view in (self.plot_panel, self.body_view):
+            view.setFocusPolicy(Qt.ClickFocus)
+        self._leave_boxes = _LeaveBoxOnEnter(self._take_focus)
+        QApplication.instance().installEventFilter(self._leave_boxes)
+
+    def _take_focus(self, box: QWidget) -> None:
+        """Focus back to the window itself, where the shortcuts live, if `box` still has it
+        (Enter in "Go to" has already moved it to a slider)."""
+        focused = QApplication.focusWidget()
+        if focused is not None and (focused is box or box.isAncestorOf(focused)) and box.window() is self:
+            self.centralWidget().setFocus(Qt.OtherFocusReason)
+
     def add_dock_panel(self, title: str, widget: QWidget) -> QDockWidget:
         """Add an extra panel (presets, recording, ...) to the dock area on the right."""
         dock = QDockWidget(title, self)
@@ -326,6 +350,9 @@ class MainWindow(QMainWindow):
         self.plot_panel.configure(info.joint_angle_names)
         self.body_view.clear_model()
         self.model_label.setText(f"{info.path.name}: {len(info.muscles)} muscles")
+        self.message_bar.clear_topic("model")  # an earlier "cannot load" no longer holds
+        if info.start_warnings:
+            self.message_bar.show_message("; ".join(info.start_warnings) + ".", topic="model")
         self.episode_state = PAUSED
         self.controller.send_excitations(self.muscle_panel.effective_excitations())
         self._status_dirty = True
@@ -333,7 +360,7 @@ class MainWindow(QMainWindow):
 
     def _on_model_failed(self, message: str) -> None:
         current = f"; still using {self.model_info.path.name}" if self.model_info else ""
-        self.message_bar.show_message(f"{message}{current}")
+        self.message_bar.show_message(f"{message}{current}", topic="model")
         if self.model_info:
             self.model_label.setText(f"{self.model_info.path.name}: {len(self.model_info.muscles)} muscles")
 
@@ -352,6 +379,8 @@ class MainWindow(QMainWindow):
             self.episode_state = f"no episode end: the pelvis starts at {first.pelvis_height:.2f} m"
         elif first.step == 0 and self.episode_state.startswith(("ended", "failed")):
             self.episode_state = "running" if self.running else PAUSED
+        if first.step == 0:
+            self.message_bar.clear_topic("simulation")  # a new episode: the failure is behind us
         self._status_dirty = True
 
     def _on_running_changed(self, running: bool) -> None:
@@ -381,7 +410,7 @@ class MainWindow(QMainWindow):
 
     def _on_simulation_failed(self, message: str) -> None:
         self.episode_state = "failed: reset needed"
-        self.message_bar.show_message(f"The simulation failed: {message}", offer_reset=True)
+        self.message_bar.show_message(f"The simulation failed: {message}", offer_reset=True, topic="simulation")
         self._status_dirty = True
 
     # -- drawing -----------------------------------------------------------------------
@@ -399,6 +428,7 @@ class MainWindow(QMainWindow):
             self._pending_pose = None
             self.controller.poses.request_pose()
             drew = True
+        self._watch_slow_call()
         if self._status_dirty:
             self._update_status()
         # Deferred work the updates above posted (pyqtgraph's scene bookkeeping, the window's
@@ -406,6 +436,30 @@ class MainWindow(QMainWindow):
         QCoreApplication.sendPostedEvents(None, 0)
         if drew:
             self.redraw_count += 1
+
+    def _watch_slow_call(self) -> None:
+        """Say in the status bar when the simulation has been busy with one call for long."""
+        busy = self.controller.worker.busy
+        text = ""
+        if busy is not None and busy.seconds() >= SLOW_CALL_SECONDS:
+            text = self._describe_slow_call(busy)
+        if text != self._busy_text:
+            self._busy_text = text
+            self._status_dirty = True
+
+    def _describe_slow_call(self, busy: Busy) -> str:
+        seconds = busy.seconds()
+        if self.controller.worker.simulation_stopped():
+            return (
+                f"the simulation process (pid {busy.pid}) is stopped (SIGSTOP) and cannot answer; "
+                "Pause or Reset ends it and starts a new one"
+            )
+        if busy.command == "step":
+            return (
+                f"still integrating: {busy.from_time:.2f} s simulated, the step to "
+                f"{busy.from_time + 0.01:.2f} s has run {seconds:.0f} s; Pause or Reset abandons it"
+            )
+        return f"the simulation process is busy ({busy.command}) for {seconds:.0f} s; closing the window ends it"
 
     def _update_status(self) -> None:
         self._status_dirty = False
@@ -420,10 +474,33 @@ class MainWindow(QMainWindow):
             self.rate_label.setText(f"real-time factor {self.real_time_factor:4.2f}")
         else:
             self.rate_label.setText(f"real-time factor {last:4.2f} (last run)")
-        self.episode_label.setText(f"episode: {self.episode_state}")
+        self.episode_label.setText(self._busy_text or f"episode: {self.episode_state}")
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
-        """Stop the worker between two steps, then close: no hang, no dangling thread."""
+        """Offer to save an unsaved recording, then stop the worker (ending a step in flight
+        with its process) and close: no hang, no dangling thread."""
+        if not self.panels.recording.ready_to_close():
+            event.ignore()
+            return
         self._redraw_timer.stop()
+        QApplication.instance().removeEventFilter(self._leave_boxes)
         self.controller.stop()
         super().closeEvent(event)
+
+
+class _LeaveBoxOnEnter(QObject):
+    """After Enter, Return or Esc in a number or text box, the focus leaves it (once the box
+    has taken the key: Enter commits the typed value)."""
+
+    def __init__(self, leave) -> None:
+        super().__init__()
+        self._leave = leave
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if (
+            event.type() == QEvent.KeyPress
+            and event.key() in LEAVE_BOX_KEYS
+            and isinstance(watched, (QAbstractSpinBox, QLineEdit))
+        ):
+            QTimer.singleShot(0, lambda: self._leave(watched))
+        return False

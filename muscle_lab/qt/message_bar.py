@@ -23,12 +23,20 @@ class MessageBar(QFrame):
         layout.addWidget(self.label, 1)
         layout.addWidget(self.reset_button)
         layout.addWidget(close)
+        self.topic: str | None = None
         self.hide()
 
-    def show_message(self, text: str, offer_reset: bool = False) -> None:
+    def show_message(self, text: str, offer_reset: bool = False, topic: str | None = None) -> None:
+        """Show `text`; a message with a `topic` goes away once that situation has changed
+        (`clear_topic`), so that no message outlives what it says."""
         self.label.setText(text)
         self.reset_button.setVisible(offer_reset)
+        self.topic = topic
         self.show()
+
+    def clear_topic(self, topic: str) -> None:
+        if self.topic == topic:
+            self.hide()
 
     @property
     def text(self) -> str:

@@ -141,7 +141,27 @@ class RecordingPanel(QWidget):
         self.show_message(f"Replaying {schedule.steps} steps ({schedule.duration:.2f} s) from {path.name}")
         self.replayRequested.emit(schedule)
 
+    def ready_to_close(self) -> bool:
+        """True when the window may close: nothing unsaved, or the user saved or discarded it."""
+        if not (len(self.recording) and self._unsaved):
+            return True
+        answer = self.ask_unsaved_on_close(len(self.recording))
+        if answer == "save":
+            return self.save_as() is not None  # a cancelled or failed save keeps the window open
+        return answer == "discard"
+
     # -- dialogs (override in tests or embedders) -----------------------------------------
+    def ask_unsaved_on_close(self, frames: int) -> str:
+        """"save", "discard" or "cancel" for `frames` unsaved steps when the window closes."""
+        answer = QMessageBox.question(
+            self,
+            "Unsaved recording",
+            f"Save the {frames} recorded steps before closing?",
+            QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel,
+            QMessageBox.Save,
+        )
+        return {QMessageBox.Save: "save", QMessageBox.Discard: "discard"}.get(answer, "cancel")
+
     def choose_save_path(self) -> Path | None:
         path, chosen_filter = QFileDialog.getSaveFileName(
             self, "Save recording", "recording.mot", ";;".join(SAVE_FILTERS)

@@ -24,13 +24,17 @@ from muscle_lab.core.pose import BodyPose
 from muscle_lab.core.recording import RecordingNames
 from muscle_lab.core.replay import ControlsSchedule
 from muscle_lab.core.integrator import DEFAULT_MODE, settings_for
-from muscle_lab.core.simulation_process import SimulationProcess
+from muscle_lab.core.simulation_process import Busy, SimulationAbandoned, SimulationProcess
 from muscle_lab.qt.handoff import ExcitationMailbox, PoseRequests
 
 BATCH_SECONDS = 0.02  # frames go to the GUI at most this often (50 Hz); poses at the redraw rate
 FALL_BEHIND_SECONDS = 0.25  # real-time pacing gives up catching up beyond this lag
 ON_END_PAUSE = "pause"
 ON_END_RESET = "reset"
+# A Pause or Reset gives up on a step that has run this long (ending the simulation process);
+# a shorter one is simply finished first. Closing the window never waits.
+ABANDON_AFTER_SECONDS = 1.0
+INTERRUPT_CLOSE = "closing the window"
 # What starting a simulation process can raise: the model file may have changed since it loaded.
 RESTART_ERRORS = (ModelLoadError, SimulationFailed, OSError)
 
@@ -46,6 +50,7 @@ class ModelInfo:
     body_names: tuple[str, ...]
     mode: str
     recording_names: RecordingNames  # column names for recordings of this model
+    start_warnings: tuple[str, ...] = ()  # e.g. feet starting deep in the ground
 
 
 @dataclass(frozen=True)
@@ -91,13 +96,36 @@ class SimulationWorker(QObject):
         self._anchor: tuple[float, float] | None = None  # (wall clock, sim time) for pacing
         self._timer: QTimer | None = None
         self._replay: ControlsSchedule | None = None  # a recording being replayed
+        self._loading: SimulationProcess | None = None  # a model being loaded in a new process
+        # Set from the GUI thread ("Pause", "Reset", INTERRUPT_CLOSE) before the queued command:
+        # a wait on the simulation process that has run too long is then given up.
+        self._interrupt: str | None = None
         self.step_thread: QThread | None = None  # the thread that drove the last step (for tests)
 
+    # -- for any thread ---------------------------------------------------------------
+    def request_interrupt(self, why: str) -> None:
+        """Any thread: a slow step or load in flight is abandoned (see ABANDON_AFTER_SECONDS)."""
+        self._interrupt = why
+
     def kill_simulation(self) -> None:
-        """End the simulation process at once; safe from any thread (used when closing hangs)."""
-        sim = self._sim
-        if sim is not None:
-            sim.kill()
+        """End the simulation processes at once; safe from any thread (used when closing)."""
+        for sim in (self._loading, self._sim):
+            if sim is not None:
+                sim.kill()
+
+    @property
+    def busy(self) -> Busy | None:
+        """The call the worker is waiting on (a step, a load...), None when idle: any thread."""
+        for sim in (self._loading, self._sim):
+            busy = sim.busy if sim is not None else None
+            if busy is not None:
+                return busy
+        return None
+
+    def simulation_stopped(self) -> bool:
+        """True when the busy simulation process is stopped (SIGSTOP) and cannot answer."""
+        sim = self._loading or self._sim
+        return sim is not None and sim.is_stopped()
 
     @property
     def simulation_pid(self) -> int | None:
@@ -124,11 +152,15 @@ class SimulationWorker(QObject):
 
     @pyqtSlot(object)
     def load_model(self, model_path: object) -> None:
+        sim = SimulationProcess(model_path, settings_for(self._mode), self._should_abandon, start=False)
+        self._loading = sim
         try:
-            sim = SimulationProcess(model_path, settings_for(self._mode))
+            sim.start()
         except RESTART_ERRORS as error:
             self._post("modelFailed", str(error))
             return
+        finally:
+            self._loading = None
         self._pending.clear()
         self._end_replay("the model changed")
         if self._sim is not None:
@@ -169,6 +201,7 @@ class SimulationWorker(QObject):
 
     @pyqtSlot()
     def pause(self) -> None:
+        self._interrupt = None
         self._set_running(False)
         self._flush()
 
@@ -185,17 +218,22 @@ class SimulationWorker(QObject):
 
     @pyqtSlot()
     def reset(self) -> None:
+        self._interrupt = None
         if self._sim is None:
             return
         self._end_replay("the simulation was reset")
         try:
             self._after_reset(self._sim.reset())
+        except SimulationAbandoned as abandoned:  # a new process was loading the model
+            self._post("problem", f"The simulation was not restarted: {abandoned}.")
         except RESTART_ERRORS as error:  # a new process re-reads the model file
             self._post("simulationFailed", str(error))
 
-    @pyqtSlot(object)
-    def play_controls(self, schedule: ControlsSchedule) -> None:
-        """Replay recorded excitations from the standing start; a slider move takes over."""
+    @pyqtSlot(object, bool)
+    def play_controls(self, schedule: ControlsSchedule, start_running: bool = True) -> None:
+        """Replay recorded excitations from the standing start; a slider move takes over.
+
+        Without `start_running` the replay waits, paused, for Run or Step."""
         if self._sim is None:
             return
         if tuple(schedule.muscle_names) != self._sim.muscle_names:
@@ -205,7 +243,8 @@ class SimulationWorker(QObject):
         self._mailbox.take()  # slider values from before the replay
         self._replay = schedule
         self._post("replayChanged", f"replaying {schedule.source.name} ({schedule.duration:.2f} s)")
-        self.run()
+        if start_running:
+            self.run()
 
     def _end_replay(self, why: str) -> None:
         if self._replay is not None:
@@ -216,6 +255,7 @@ class SimulationWorker(QObject):
     @pyqtSlot()
     def shutdown(self) -> None:
         """Stop stepping, close the simulation process, and end the thread's event loop."""
+        self._interrupt = INTERRUPT_CLOSE
         self._running = False
         if self._timer is not None:
             self._timer.stop()
@@ -229,8 +269,8 @@ class SimulationWorker(QObject):
 
     # -- stepping --------------------------------------------------------------------
     def _tick(self) -> None:
-        if not self._running or self._sim is None:
-            return
+        if not self._running or self._sim is None or self._interrupt is not None:
+            return  # an interrupt's queued command (pause, reset, shutdown) comes next
         frame = self._advance()
         if frame is not None and self._running:
             self._schedule(self._pacing_delay(self._sim.frame.time))
@@ -251,12 +291,16 @@ class SimulationWorker(QObject):
                 self._end_replay("a slider moved")
             else:
                 values = self._replay.for_step(sim.frame.step)
-        if values is not None:
-            try:
-                sim.set_excitations(values)
-            except ExcitationError as error:
-                self._post("problem", str(error))
-        frame = sim.step()  # waits on the child without the GIL: the window keeps running
+        try:
+            if values is not None:
+                try:
+                    sim.set_excitations(values)
+                except ExcitationError as error:
+                    self._post("problem", str(error))
+            frame = sim.step()  # waits on the child without the GIL: the window keeps running
+        except SimulationAbandoned as abandoned:
+            self._recover_from_abandoned_step(str(abandoned))
+            return None
         self._steps_taken += 1
         self._pending.append(frame)
         if self._replay is not None and frame.step >= self._replay.steps and not frame.error:
@@ -275,6 +319,30 @@ class SimulationWorker(QObject):
             else:
                 self._set_running(False)
         return frame
+
+    def _should_abandon(self, elapsed: float) -> str | None:
+        """Asked while waiting on the simulation process: give up on a slow call when told to."""
+        why = self._interrupt
+        if why == INTERRUPT_CLOSE:
+            return why
+        if why is not None and elapsed >= ABANDON_AFTER_SECONDS:
+            return f"{why} was pressed after it had run {elapsed:.1f} s"
+        return None
+
+    def _recover_from_abandoned_step(self, reason: str) -> None:
+        """The child was ended mid-step: start a new one at the standing start (unless closing)."""
+        self._pending.clear()
+        self._end_replay("the step was abandoned")
+        self._set_running(False)
+        if self._interrupt == INTERRUPT_CLOSE:
+            return
+        at = self._sim.frame.time if self._sim is not None else 0.0
+        self._post(
+            "problem",
+            f"Abandoned the step from t = {at:.2f} s: {reason}. The simulation restarts from the "
+            "standing start (a new simulation process loads the model).",
+        )
+        self.reset()
 
     def _ready_to_advance(self) -> bool:
         """False while running or without a model; a failed simulation is reported instead."""
@@ -364,4 +432,5 @@ class SimulationWorker(QObject):
             body_names=sim.body_names,
             mode=self._mode,
             recording_names=RecordingNames.from_simulation(sim),
+            start_warnings=sim.start_warnings,
         )

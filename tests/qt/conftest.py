@@ -18,6 +18,8 @@ def window(qtbot):
     """A shown window with its model loaded and the simulation paused at t = 0."""
     window = MainWindow(mode="fast")
     qtbot.addWidget(window)  # closed at teardown: the worker thread must stop cleanly
+    # Closing asks about an unsaved recording; at teardown the answer is "discard", not a modal loop.
+    window.panels.recording.ask_unsaved_on_close = lambda frames: "discard"
     with qtbot.waitSignal(window.modelReady, timeout=MODEL_LOAD_TIMEOUT_MS):
         window.show()
     qtbot.waitUntil(lambda: window.latest_frame is not None, timeout=10_000)

@@ -82,8 +82,13 @@ def test_moving_a_slider_takes_over_from_a_replay(qtbot, window, wait_for_step, 
     path = tmp_path / "short.sto"
     save_recording(path, window.panels.recording.recording)
     schedule = load_controls(path, window.model_info.recording_names.muscle_names)
-    window.controller.play_controls(schedule)
+    # Paused, so that the 3-step replay cannot end before the slider moves, however slow or
+    # fast this machine is: the step after the move decides.
+    window.controller.play_controls(schedule, start_running=False)
     qtbot.waitUntil(lambda: window.replaying is not None, timeout=10_000)
     window.muscle_panel.rows[0].slider.setValue(80)  # the user takes over
+    window.step()
     qtbot.waitUntil(lambda: window.replaying is None, timeout=10_000)
     assert "ended: a slider moved" in window.message_bar.text
+    wait_for_step(window, 1)
+    assert window.latest_frame.excitations[0] == 0.8  # the slider's value, not the recording's
