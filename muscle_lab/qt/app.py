@@ -42,11 +42,22 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="main.py", description="The muscle_lab window.")
     parser.add_argument("--model", type=Path, help="an OpenSim .osim model (default: osim-rl's prosthetic gait model)")
     parser.add_argument("--preset", help="apply this preset's excitations at start")
-    parser.add_argument("--mode", choices=GUI_MODES, default=DEFAULT_MODE, help="integrator mode (default %(default)s)")
+    parser.add_argument(
+        "--mode", choices=GUI_MODES, help=f"integrator mode (default: the last one used, at first {DEFAULT_MODE})"
+    )
     parser.add_argument("--screenshot", type=Path, metavar="PNG", help="run, save a screenshot of the window, and exit")
     parser.add_argument("--run-for", type=float, default=1.0, metavar="SECONDS",
-                        help="simulated seconds to run before --screenshot (default %(default)s)")
+                        help="simulated seconds to run before --screenshot, or until the episode ends "
+                        "(default %(default)s)")
+    parser.add_argument("--size", type=_window_size, metavar="WxH", help="window size, e.g. 1024x700")
     return parser
+
+
+def _window_size(text: str) -> tuple[int, int]:
+    width, _, height = text.lower().partition("x")
+    if not (width.isdigit() and height.isdigit() and 320 <= int(width) <= 10_000 and 240 <= int(height) <= 10_000):
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT in pixels, e.g. 1024x700, got {text!r}")
+    return int(width), int(height)
 
 
 def main(args: list[str]) -> int:
@@ -68,8 +79,10 @@ def main(args: list[str]) -> int:
     qInstallMessageHandler(_qt_message)
     app = QApplication.instance() or QApplication([sys.argv[0], *args])
     app.setApplicationName("muscle_lab")
+    _close_on_signals(app)  # before the window starts its simulation process
     window = MainWindow(options.model, options.mode)
-    _close_on_signals(window)
+    if options.size is not None:
+        window.resize(*options.size)
     sys.excepthook = _report_uncaught(window)
     outcome = {"code": 0}
 
@@ -148,7 +161,7 @@ def _missing_display() -> str | None:
     return "neither DISPLAY nor WAYLAND_DISPLAY is set"
 
 
-def _close_on_signals(window: MainWindow) -> None:
+def _close_on_signals(app: QApplication) -> None:
     """Ctrl+C (SIGINT) and SIGTERM close the window as its close button does.
 
     Qt's event loop runs in C++, where Python signal handlers wait; a socket that the signal
@@ -158,12 +171,12 @@ def _close_on_signals(window: MainWindow) -> None:
     for end in (reader, writer):
         end.setblocking(False)
     signal.set_wakeup_fd(writer.fileno())
-    notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Read, window)
+    notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Read, app)
     notifier.activated.connect(lambda _fd: reader.recv(64))
-    window._signal_wakeup = (reader, writer, notifier)  # noqa: SLF001 (kept alive with the window)
+    app._signal_wakeup = (reader, writer, notifier)  # noqa: SLF001 (kept alive with the app)
 
     def close(_number: int, _frame: object) -> None:
-        QTimer.singleShot(0, window.close)
+        QTimer.singleShot(0, app.closeAllWindows)
 
     signal.signal(signal.SIGINT, close)
     signal.signal(signal.SIGTERM, close)

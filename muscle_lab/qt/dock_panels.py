@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PyQt5.QtCore import QObject, Qt, QTimer
+from PyQt5.QtCore import QObject, Qt
 
 from muscle_lab.core.excitations import ExcitationError
 from muscle_lab.core.recording import RecordingNames
@@ -32,9 +32,7 @@ class DockPanels(QObject):
         recording_dock = window.add_dock_panel("Recording", self.recording)
         window.tabifyDockWidget(presets_dock, recording_dock)
         presets_dock.raise_()
-        # Narrow by default: the plots and the body drawing need the width more. Docks take
-        # their size once the window is laid out, hence after the event loop starts.
-        QTimer.singleShot(0, lambda: window.resizeDocks([presets_dock], [DOCK_WIDTH], Qt.Horizontal))
+        self.docks = (presets_dock, recording_dock)
 
         self.presets.applyRequested.connect(self._apply_preset)
         # "Save current as…" saves what the sliders say, before mute and solo.
@@ -44,6 +42,13 @@ class DockPanels(QObject):
         window.modelReady.connect(self._on_model_ready)
         window.framesArrived.connect(self.recording.add_frames)
         self.recording.replayRequested.connect(window.controller.play_controls)
+
+    def fit_width(self, narrow: bool) -> None:
+        """Narrow docks: the plots and the body drawing need the width more, all the more in a
+        small window, where the docks take their least width."""
+        dock = self.docks[0]
+        width = dock.minimumSizeHint().width() if narrow else DOCK_WIDTH
+        self._window.resizeDocks([dock], [width], Qt.Horizontal)
 
     def _apply_preset(self, values: np.ndarray) -> None:
         try:

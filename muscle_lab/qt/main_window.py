@@ -21,6 +21,7 @@ from PyQt5.QtWidgets import (
     QMainWindow,
     QScrollArea,
     QShortcut,
+    QSizePolicy,
     QSplitter,
     QToolBar,
     QVBoxLayout,
@@ -37,11 +38,16 @@ from muscle_lab.qt.dock_panels import DockPanels
 from muscle_lab.core.muscle_descriptions import load_descriptions
 from muscle_lab.qt.message_bar import MessageBar
 from muscle_lab.qt.muscle_panel import MusclePanel
-from muscle_lab.qt.plot_panel import DEFAULT_WINDOW_SECONDS, PlotPanel
+from muscle_lab.qt.plot_panel import DEFAULT_WINDOW_SECONDS, MAX_WINDOW_SECONDS, PlotPanel
 from muscle_lab.qt.controller import SimulationController
 from muscle_lab.qt.worker import ON_END_PAUSE, ON_END_RESET, Batch, ModelInfo
+from muscle_lab.core.settings import load_settings
 from muscle_lab.core.simulation_process import Busy
+from muscle_lab.qt.window_settings import apply_settings, store_settings
 
+NARROW_WINDOW_WIDTH = 1200  # below this the docks and the sliders take their least width
+MUSCLE_AREA_WIDTH = 510  # two columns of sliders
+MUSCLE_AREA_MIN_WIDTH = 270  # one column of sliders; two once the area is wide enough
 SLOW_CALL_SECONDS = 0.5  # a step or load waited on longer than this is shown in the status bar
 LEAVE_BOX_KEYS = (Qt.Key_Return, Qt.Key_Enter, Qt.Key_Escape)
 
@@ -54,10 +60,15 @@ class MainWindow(QMainWindow):
     modelReady = pyqtSignal(object)  # ModelInfo, once the widgets are rebuilt for it
     framesArrived = pyqtSignal(list)  # every Frame in order, on the GUI thread (for recording)
 
-    def __init__(self, model_path: str | Path | None = None, mode: str = DEFAULT_MODE) -> None:
+    def __init__(self, model_path: str | Path | None = None, mode: str | None = None) -> None:
+        """`mode` None takes the one saved with the settings (faithful at first)."""
         super().__init__()
         self.setWindowTitle("muscle_lab")
         self.resize(1500, 950)
+        settings, settings_problem = load_settings()
+        mode = mode or settings["mode"]
+        self.dock_layout_restored = False
+        self._narrow: bool | None = None  # window below NARROW_WINDOW_WIDTH; None before the first layout
         self._descriptions = load_descriptions()
         self.model_info: ModelInfo | None = None
         self.latest_frame: Frame | None = None
@@ -97,13 +108,16 @@ class MainWindow(QMainWindow):
         }
         self.muscle_panel.excitationsChanged.connect(self.controller.send_excitations)
         self.panels = DockPanels(self)
+        self.dock_layout_restored = apply_settings(self, settings)
+        if settings_problem:
+            self.message_bar.show_message(settings_problem, topic="settings")
 
         self._redraw_timer = QTimer(self)
         self._redraw_timer.setInterval(REDRAW_INTERVAL_MS)
         self._redraw_timer.timeout.connect(self._redraw)
         self._redraw_timer.start()
-        self.controller.set_real_time(True)
-        self.controller.set_on_episode_end(ON_END_PAUSE)
+        self.controller.set_real_time(self.speed_box.currentIndex() == 0)
+        self.controller.set_on_episode_end(ON_END_RESET if self.end_box.currentIndex() == 1 else ON_END_PAUSE)
         self.controller.start(model_path, mode)
 
     # -- layout ------------------------------------------------------------------------
@@ -112,7 +126,8 @@ class MainWindow(QMainWindow):
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.muscle_panel)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(500)
+        scroll.setMinimumWidth(MUSCLE_AREA_MIN_WIDTH)
+        scroll.viewport().installEventFilter(self)  # its width decides one or two columns
         self._muscle_scroll = scroll
         right = QSplitter(Qt.Vertical)
         right.addWidget(self.body_view)
@@ -124,7 +139,8 @@ class MainWindow(QMainWindow):
         split.addWidget(scroll)
         split.addWidget(right)
         split.setStretchFactor(1, 1)
-        split.setSizes([510, 990])
+        split.setSizes([MUSCLE_AREA_WIDTH, 1500 - MUSCLE_AREA_WIDTH])
+        self._split = split
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(4, 2, 4, 2)
@@ -166,7 +182,7 @@ class MainWindow(QMainWindow):
         bar.addSeparator()
         bar.addWidget(QLabel(" Plot window "))
         self.window_spin = QDoubleSpinBox()
-        self.window_spin.setRange(1.0, 120.0)
+        self.window_spin.setRange(1.0, MAX_WINDOW_SECONDS)
         self.window_spin.setValue(DEFAULT_WINDOW_SECONDS)
         self.window_spin.setSuffix(" s")
         self.window_spin.setKeyboardTracking(False)
@@ -216,11 +232,13 @@ class MainWindow(QMainWindow):
         self.reward_label = QLabel()
         self.episode_label = QLabel()
         self.model_label = QLabel()
-        for label, width in ((self.time_label, 140), (self.rate_label, 240), (self.reward_label, 170)):
+        for label, width in ((self.time_label, 125), (self.rate_label, 215), (self.reward_label, 150)):
             label.setMinimumWidth(width)
             self.statusBar().addPermanentWidget(label)
-        self.statusBar().addPermanentWidget(self.episode_label, 1)
-        self.statusBar().addPermanentWidget(self.model_label)
+        for label in (self.episode_label, self.model_label):  # long texts may be cut, never widen the window
+            label.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
+        self.statusBar().addPermanentWidget(self.episode_label, 3)
+        self.statusBar().addPermanentWidget(self.model_label, 1)
 
     def _build_shortcuts(self) -> None:
         for key, slot in (
@@ -239,6 +257,30 @@ class MainWindow(QMainWindow):
             view.setFocusPolicy(Qt.ClickFocus)
         self._leave_boxes = _LeaveBoxOnEnter(self._take_focus)
         QApplication.instance().installEventFilter(self._leave_boxes)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        """Crossing NARROW_WINDOW_WIDTH re-fits the docks and the sliders' share (once laid out);
+        a dock layout restored from the settings is kept at start."""
+        super().resizeEvent(event)
+        narrow = event.size().width() < NARROW_WINDOW_WIDTH
+        if narrow != self._narrow:
+            first = self._narrow is None
+            self._narrow = narrow
+            if not (first and self.dock_layout_restored):
+                QTimer.singleShot(0, self._fit_width)
+
+    def _fit_width(self) -> None:
+        narrow = bool(self._narrow)
+        self.panels.fit_width(narrow)
+        # Narrow: the sliders take one column, the drawing and plots the rest; wide: two columns.
+        sliders = MUSCLE_AREA_MIN_WIDTH if narrow else MUSCLE_AREA_WIDTH
+        total = sum(self._split.sizes())
+        self._split.setSizes([sliders, max(0, total - sliders)])
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if watched is self._muscle_scroll.viewport() and event.type() == QEvent.Resize:
+            self.muscle_panel.fit_width(event.size().width())
+        return super().eventFilter(watched, event)
 
     def _take_focus(self, box: QWidget) -> None:
         """Focus back to the window itself, where the shortcuts live, if `box` still has it
@@ -475,6 +517,7 @@ class MainWindow(QMainWindow):
         else:
             self.rate_label.setText(f"real-time factor {last:4.2f} (last run)")
         self.episode_label.setText(self._busy_text or f"episode: {self.episode_state}")
+        self.episode_label.setToolTip(self.episode_label.text())
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         """Offer to save an unsaved recording, then stop the worker (ending a step in flight
@@ -484,6 +527,7 @@ class MainWindow(QMainWindow):
             return
         self._redraw_timer.stop()
         QApplication.instance().removeEventFilter(self._leave_boxes)
+        store_settings(self)
         self.controller.stop()
         super().closeEvent(event)
 

@@ -100,6 +100,10 @@ class MusclePanel(QWidget):
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(4, 4, 4, 4)
         self._content: QWidget | None = None
+        self._legs: list[QGroupBox] = []  # one box per side, side by side when they fit
+        self._others: QGroupBox | None = None  # muscles without a side, under the legs
+        self._grid: QGridLayout | None = None
+        self.columns = 2
 
     def build(self, muscles: Sequence[MuscleInfo], descriptions: dict[str, str]) -> None:
         """Replace the sliders with one per muscle of a (new) model; all start at 0."""
@@ -109,18 +113,44 @@ class MusclePanel(QWidget):
         self.rows = [MuscleRow(m, describe(m.name, descriptions), self._emit) for m in muscles]
         self.solo = None
         content = QWidget()
-        grid = QGridLayout(content)
-        grid.setContentsMargins(0, 0, 0, 0)
+        self._grid = QGridLayout(content)
+        self._grid.setContentsMargins(0, 0, 0, 0)
         sides = [(side, title) for side, title in GROUPS if any(r.muscle.side == side for r in self.rows)]
-        for position, (side, title) in enumerate(sides):
+        self._legs, self._others = [], None
+        for side, title in sides:
             box = self._group_box(title if len(sides) > 1 else "Muscles", [r for r in self.rows if r.muscle.side == side])
-            if side == "":  # muscles without a side span the full width, under the legs
-                grid.addWidget(box, 1, 0, 1, 2)
+            if side == "":
+                self._others = box
             else:
-                grid.addWidget(box, 0, position, Qt.AlignTop)
-        grid.setRowStretch(2, 1)
+                self._legs.append(box)
         self._layout.addWidget(content)
         self._content = content
+        self._place_boxes(self.columns)
+
+    def fit_width(self, width: int) -> None:
+        """Legs side by side when `width` holds them, else one under the other (narrow windows)."""
+        side_by_side = sum(box.minimumSizeHint().width() for box in self._legs) + 12
+        columns = 2 if width >= side_by_side else 1
+        if columns != self.columns:
+            self._place_boxes(columns)
+
+    def _place_boxes(self, columns: int) -> None:
+        self.columns = columns
+        grid = self._grid
+        if grid is None:
+            return
+        for box in [*self._legs, self._others]:
+            if box is not None:
+                grid.removeWidget(box)
+        for position, box in enumerate(self._legs):
+            row, column = (0, position) if columns == 2 else (position, 0)
+            grid.addWidget(box, row, column, Qt.AlignTop)
+        below = 1 if columns == 2 else len(self._legs)
+        if self._others is not None:  # muscles without a side span the full width, under the legs
+            grid.addWidget(self._others, below, 0, 1, columns)
+        for row in range(grid.rowCount()):
+            grid.setRowStretch(row, 0)
+        grid.setRowStretch(below + 1, 1)
 
     @staticmethod
     def _group_box(title: str, rows: list[MuscleRow]) -> QGroupBox:

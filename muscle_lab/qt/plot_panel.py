@@ -17,6 +17,8 @@ from muscle_lab.core.frame import STEP_SECONDS, Frame
 from muscle_lab.qt.ring_buffer import RingBuffer
 
 DEFAULT_WINDOW_SECONDS = 10.0
+WIDTH_FOR_THREE_COLUMNS = 380  # pixels
+MAX_WINDOW_SECONDS = 120.0  # the longest plot window the toolbar offers; the buffer holds that much
 # Plotted leg angles: the sagittal ones; hip adduction and rotation stay in the CSV export.
 HIDDEN_ANGLES = ("hip_adduction", "hip_rotation")
 JOINT_COLOURS = {"hip": "#1f77b4", "knee": "#2ca02c", "ankle": "#ff7f0e", "lumbar": "#9467bd"}
@@ -56,9 +58,9 @@ def plan_curves(joint_angle_names: Sequence[str]) -> tuple[dict[str, str], list[
     """
     n = len(joint_angle_names)
     titles = {
-        "right": "Right leg angles (deg)",
-        "left": "Left leg angles (deg)",
-        "other": "Trunk angles (deg)",
+        "right": "Right leg (deg)",
+        "left": "Left leg (deg)",
+        "other": "Trunk (deg)",
         "pelvis": "Pelvis height (m)",
         "reward": "Reward per step",
         "total": "Total reward",
@@ -97,6 +99,8 @@ class PlotPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self._graphics)
         self.window_seconds = DEFAULT_WINDOW_SECONDS
+        self._channels = 1  # until a model's plots are configured
+        self._columns = 3
         self._plots: dict[str, pg.PlotItem] = {}
         self._curves: list[tuple[Curve, pg.PlotDataItem]] = []
         self._buffer = RingBuffer(1, 1)
@@ -121,10 +125,10 @@ class PlotPanel(QWidget):
         titles, curves, channels = plan_curves(joint_angle_names)
         self._channels = channels
         self._allocate()
-        columns = 3
+        self._columns = self._columns_for(self.width())
         first: pg.PlotItem | None = None
         for position, (key, title) in enumerate(titles.items()):
-            plot = self._graphics.addPlot(row=position // columns, col=position % columns)
+            plot = self._graphics.addPlot(row=position // self._columns, col=position % self._columns)
             plot.setTitle(title, size="10pt")
             plot.showGrid(x=True, y=True, alpha=0.25)
             plot.setLabel("bottom", "time", units="s")
@@ -158,14 +162,30 @@ class PlotPanel(QWidget):
             self._curves.append((curve, item))
         self._set_x_range(0.0)
 
+    @staticmethod
+    def _columns_for(width: int) -> int:
+        """Three plots a row where they have room, two in a narrow window (1024 px wide)."""
+        return 3 if width >= WIDTH_FOR_THREE_COLUMNS else 2
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        columns = self._columns_for(event.size().width())
+        if self._plots and columns != self._columns:
+            self._columns = columns
+            layout = self._graphics.ci
+            for plot in self._plots.values():
+                layout.removeItem(plot)
+            for position, plot in enumerate(self._plots.values()):
+                layout.addItem(plot, row=position // columns, col=position % columns)
+            self._dirty = True
+
     def set_window_seconds(self, seconds: float) -> None:
-        """Change how much history is shown; the history restarts."""
+        """Change how much history is shown; the data stay (the buffer holds the longest window)."""
         self.window_seconds = seconds
-        self._allocate()
         self._dirty = True
 
     def _allocate(self) -> None:
-        capacity = int(round(self.window_seconds / STEP_SECONDS)) + 2
+        capacity = int(round(MAX_WINDOW_SECONDS / STEP_SECONDS)) + 2
         self._buffer = RingBuffer(capacity, self._channels)
         self._row = np.zeros(self._channels)
 
@@ -227,6 +247,8 @@ class PlotPanel(QWidget):
             return False
         self._dirty = False
         x, values = self._buffer.view()
+        shown = int(np.searchsorted(x, x[-1] - self.window_seconds - STEP_SECONDS)) if x.size else 0
+        x, values = x[shown:], values[shown:]  # only what the window shows goes to pyqtgraph
         for curve, item in self._curves:
             item.setData(x, values[:, curve.channel], skipFiniteCheck=True)
         latest = self._buffer.last_x or 0.0

@@ -1,0 +1,50 @@
+"""The window's choices kept between launches (size, docks, plot window, mode, speed, episode end),
+in the core's settings file. A corrupt file never stops the window: it says so and uses defaults."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Any
+
+from PyQt5.QtCore import QByteArray
+
+from muscle_lab.core.settings import SettingsError, load_settings, save_settings
+from muscle_lab.qt.worker import ON_END_PAUSE, ON_END_RESET
+
+if TYPE_CHECKING:
+    from muscle_lab.qt.main_window import MainWindow
+
+
+def read_settings() -> tuple[dict[str, Any], str | None]:
+    return load_settings()
+
+
+def apply_settings(window: MainWindow, values: dict[str, Any]) -> bool:
+    """Set the window's controls from `values`; True when a saved dock layout was restored."""
+    window.speed_box.setCurrentIndex(0 if values["real_time"] else 1)
+    window.end_box.setCurrentIndex(1 if values["on_episode_end"] == ON_END_RESET else 0)
+    window.window_spin.setValue(values["plot_window_seconds"])
+    if values["window_geometry"]:
+        window.restoreGeometry(QByteArray.fromBase64(values["window_geometry"].encode("ascii")))
+    if values["window_state"]:
+        return bool(window.restoreState(QByteArray.fromBase64(values["window_state"].encode("ascii"))))
+    return False
+
+
+def collect_settings(window: MainWindow) -> dict[str, Any]:
+    return {
+        "window_geometry": bytes(window.saveGeometry().toBase64()).decode("ascii"),
+        "window_state": bytes(window.saveState().toBase64()).decode("ascii"),
+        "plot_window_seconds": window.window_spin.value(),
+        "mode": window.mode_box.currentText(),
+        "real_time": window.speed_box.currentIndex() == 0,
+        "on_episode_end": ON_END_RESET if window.end_box.currentIndex() == 1 else ON_END_PAUSE,
+    }
+
+
+def store_settings(window: MainWindow) -> None:
+    """Save on close; a failure is said on stderr (the window is going away)."""
+    try:
+        save_settings(collect_settings(window))
+    except SettingsError as error:
+        print(f"muscle_lab: settings not saved: {error}", file=sys.stderr)
