@@ -116,7 +116,10 @@ class Simulation:
         self._state.setTime(0.0)
         self._step = 0
         self._total_reward = 0.0
-        self._manager = self._new_manager(self._state)
+        # The Manager is made at the first step: `initialize` evaluates derivatives with the
+        # controls of that moment, so making it here would carry the previous episode's last
+        # excitations into this one (the same excitations gave different episodes).
+        self._manager: opensim.Manager | None = None
         self.frame = self._read_frame(reward=0.0)
         return self.frame
 
@@ -131,6 +134,8 @@ class Simulation:
         self.loaded.set_controls(self._excitations.tolist())
         target_step = self._step + 1
         try:
+            if self._manager is None:
+                self._manager = self._new_manager(self._state)
             state = self._manager.integrate(target_step * STEP_SECONDS)
             self.loaded.model.realizeVelocity(state)  # reward needs velocities, no more
             self._state = state
