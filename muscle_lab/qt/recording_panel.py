@@ -24,7 +24,7 @@ from PyQt5.QtWidgets import (
 
 from muscle_lab.core.recording import Recording, RecordingError, RecordingNames
 from muscle_lab.core.recording_files import RecordingFileError, save_recording
-from muscle_lab.core.replay import ReplayError, load_controls
+from muscle_lab.qt.controls_loader import ControlsLoader
 
 # The selected filter decides the extension when the user typed none.
 SAVE_FILTERS = {
@@ -59,6 +59,11 @@ class RecordingPanel(QWidget):
         self.replay_button = QPushButton("Replay a file…")
         self.replay_button.setToolTip("Play back the excitations of a recorded .sto controls file or CSV")
         self.replay_button.clicked.connect(self.replay_file)
+        self.cancel_button = QPushButton("Cancel reading")
+        self.cancel_button.setToolTip("Stop reading the controls file")
+        self.cancel_button.clicked.connect(self.cancel_loading)
+        self.cancel_button.hide()
+        self.loader: ControlsLoader | None = None  # a controls file being read
         self.message = QLabel()
         self.message.setWordWrap(True)
 
@@ -67,6 +72,7 @@ class RecordingPanel(QWidget):
             buttons.addWidget(button, position // 2, position % 2)
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)
+        layout.addWidget(self.cancel_button)
         layout.addWidget(self.counter)
         layout.addWidget(self.message)
         layout.addStretch(1)
@@ -130,19 +136,46 @@ class RecordingPanel(QWidget):
 
     def replay_file(self) -> None:
         chosen = self.choose_controls_path()
-        if chosen is None:
+        if chosen is not None:
+            self.read_controls(Path(chosen))
+
+    def read_controls(self, path: Path) -> None:
+        """Read a controls file in the background (progress shown, cancellable), then replay it."""
+        if self.loader is not None:
+            self.show_message(f"Still reading {self.loader.path.name}: cancel it first.")
             return
-        path = Path(chosen)
-        try:
-            schedule = load_controls(path, self.recording.names.muscle_names)
-        except ReplayError as error:
-            self.show_message(f"Cannot replay: {error}")
-            return
-        self.show_message(f"Replaying {schedule.steps} steps ({schedule.duration:.2f} s) from {path.name}")
+        loader = ControlsLoader(path, tuple(self.recording.names.muscle_names))
+        loader.progressed.connect(lambda fraction: self.show_message(f"Reading {path.name}: {fraction:.0%}…"))
+        loader.loaded.connect(self._on_controls_loaded)
+        loader.failed.connect(lambda why: self.show_message(f"Cannot replay: {why}"))
+        loader.finished.connect(self._on_loader_finished)
+        self.loader = loader
+        self.cancel_button.show()
+        self.replay_button.setEnabled(False)
+        self.show_message(f"Reading {path.name}…")
+        loader.start()
+
+    def cancel_loading(self) -> None:
+        if self.loader is not None:
+            self.loader.cancel()
+
+    def _on_controls_loaded(self, schedule) -> None:
+        self.show_message(f"Replaying {schedule.steps} steps ({schedule.duration:.2f} s) from {schedule.source.name}")
         self.replayRequested.emit(schedule)
 
+    def _on_loader_finished(self) -> None:
+        self.cancel_button.hide()
+        self.replay_button.setEnabled(True)
+        if self.loader is not None:
+            self.loader.deleteLater()
+        self.loader = None
+
     def ready_to_close(self) -> bool:
-        """True when the window may close: nothing unsaved, or the user saved or discarded it."""
+        """True when the window may close: nothing unsaved, or the user saved or discarded it.
+        A controls file still being read is cancelled."""
+        if self.loader is not None:
+            self.loader.cancel()
+            self.loader.wait()  # returns within one progress report
         if not (len(self.recording) and self._unsaved):
             return True
         answer = self.ask_unsaved_on_close(len(self.recording))

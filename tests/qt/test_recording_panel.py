@@ -109,6 +109,7 @@ def test_a_bad_controls_file_is_a_message_and_no_signal(panel, qtbot):
     panel.choose_controls_path = lambda: FIXTURES / "non_monotonic.sto"
     with qtbot.assertNotEmitted(panel.replayRequested):
         panel.replay_button.click()
+        qtbot.waitUntil(lambda: panel.loader is None)
     assert panel.message.text().startswith("Cannot replay: ")
     assert "time is not increasing" in panel.message.text()
 
@@ -125,3 +126,32 @@ def test_a_new_model_offers_to_save_unsaved_frames(panel, run, tmp_path):
     assert len(panel.recording) == 0 and not panel.is_recording
     panel.set_model(run[0])  # nothing unsaved now: no question
     assert asked == [10]
+
+
+def test_a_large_controls_file_is_read_off_the_gui_thread_and_can_be_cancelled(panel, run, qtbot, tmp_path):
+    import threading
+
+    from PyQt5.QtCore import Qt
+
+    names = run[0].muscle_names
+    big = tmp_path / "big.sto"
+    row = "\t".join(["0.5"] * len(names))
+    with big.open("w") as stream:  # ~40 MB: many progress reports
+        stream.write(f"big\nversion=1\nnRows=400000\nnColumns={len(names) + 1}\ninDegrees=no\nendheader\n")
+        stream.write("time\t" + "\t".join(names) + "\n")
+        stream.writelines(f"{i * 0.01:.2f}\t{row}\n" for i in range(400_000))
+    reports: list[tuple[int, float]] = []
+
+    def first_report_cancels(fraction: float) -> None:  # runs in the reading thread
+        reports.append((threading.get_ident(), fraction))
+        panel.loader.cancel()
+
+    panel.choose_controls_path = lambda: big
+    with qtbot.assertNotEmitted(panel.replayRequested):
+        panel.replay_button.click()
+        assert panel.loader is not None and panel.cancel_button.isVisibleTo(panel)
+        panel.loader.progressed.connect(first_report_cancels, Qt.DirectConnection)
+        qtbot.waitUntil(lambda: panel.loader is None, timeout=60_000)
+    assert reports and reports[0][0] != threading.main_thread().ident and 0 < reports[0][1] < 1
+    assert panel.message.text() == "Cannot replay: reading big.sto was cancelled"
+    assert not panel.cancel_button.isVisibleTo(panel) and panel.replay_button.isEnabled()
