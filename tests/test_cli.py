@@ -98,7 +98,7 @@ def test_unreadable_model_file_is_an_error(capsys, tmp_path):
 def test_main_py_run_prints_pure_json_on_stdout():
     result = subprocess.run(
         [sys.executable, "main.py", "run", "--preset", "relaxed", "--seconds", "0.05", "--json"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
@@ -108,7 +108,7 @@ def test_main_py_run_prints_pure_json_on_stdout():
 def test_main_py_run_error_exits_2():
     result = subprocess.run(
         [sys.executable, "main.py", "run", "--excitations", "1,2,3"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert result.returncode == 2
     assert result.stderr.strip() == "muscle_lab: error: expected 19 excitations (one per muscle), got 3"
@@ -122,3 +122,40 @@ def test_preset_and_recording_commands_do_not_load_opensim():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"  # `presets list` answers at once; OpenSim loads for `run` only
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["run", "--seconds", "nan"], "--seconds must be positive and finite, got nan"),
+        (["run", "--seconds", "inf"], "--seconds must be positive and finite, got inf"),
+        (["explore", "--seconds", "inf"], "--seconds must be positive and finite, got inf"),
+        (["explore", "--seconds", "nan"], "--seconds must be positive and finite, got nan"),
+        (["explore", "--level", "nan"], "--level must be in [0, 1], got nan"),
+        (["explore", "--base", "-inf"], "--base must be in [0, 1], got -inf"),
+        (["run", "--excitations", ""], "no excitations given"),
+        (["run", "--excitations", "0_5" + ",0" * 18], "excitation 0 is not a number: '0_5'"),
+        (
+            ["run", "--excitations", "0,inf" + ",0" * 17],
+            "excitation 1 (add_r) is inf; values must be finite numbers in [0, 1]",
+        ),
+    ],
+)
+def test_values_that_crashed_or_slipped_through_are_one_line_exit_2(capsys, argv, message):
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert (captured.out, captured.err) == ("", f"muscle_lab: error: {message}\n")
+
+
+def test_a_number_python_reads_oddly_is_a_one_line_usage_error(capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["run", "--seconds", "1_0"])  # float() reads 10
+    assert exited.value.code == 2
+    assert capsys.readouterr().err == "muscle_lab: error: argument --seconds: not a number: '1_0' (see run --help)\n"
+
+
+def test_negative_excitations_are_taken_as_a_value_and_clipped(capsys):
+    assert main(["run", "--excitations", "-1" + ",0" * 18, "--seconds", "0.02"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == "muscle_lab: excitation 0 (abd_r) = -1 is outside [0, 1], clipped to 0\n"
+    assert captured.out.startswith("2 steps, 0.02 s simulated")

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from muscle_lab.cli import main
-from muscle_lab.core.paths import osim_rl_models_dir
+from muscle_lab.core.paths import default_model_path, osim_rl_models_dir
 
 ARM26 = str(osim_rl_models_dir() / "arm26.osim")
 
@@ -69,3 +69,15 @@ def test_explore_on_the_gait_model_names_each_muscles_joint(capsys):
 def test_explore_errors_exit_2(capsys, args, message):
     assert main(["explore", *args]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_a_truncated_model_is_one_line_exit_2_for_every_command(capsys, tmp_path):
+    truncated = tmp_path / "truncated.osim"
+    whole = default_model_path().read_bytes()
+    truncated.write_bytes(whole[: len(whole) // 2])
+    expected = {"muscles": f"cannot read model {truncated}: ", "explore": f"cannot load model {truncated}: "}
+    for command, start in expected.items():
+        assert main([command, "--model", str(truncated)]) == 2
+        captured = capsys.readouterr()
+        assert captured.out == ""
+        assert captured.err.startswith(f"muscle_lab: error: {start}") and captured.err.count("\n") == 1

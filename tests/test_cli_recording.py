@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import opensim
 import pytest
 
 from muscle_lab.cli import main
+from muscle_lab.core.model_file import read_model_summary
+from muscle_lab.core.paths import default_model_path
 
+ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "core" / "fixtures" / "recordings"
 HIP_THRUST = ",".join("1" if i in (2, 4, 10, 12) else "0" for i in range(19))
 
@@ -83,3 +89,69 @@ def test_controls_exclude_other_excitation_sources(capsys):
         main(["run", "--controls", "x.sto", "--preset", "hip-thrust"])
     assert exited.value.code == 2
     assert "not allowed with argument" in capsys.readouterr().err
+
+
+# The CLI in a fresh process that caps its address space (a runaway read fails instead of eating
+# the machine's memory) and prints its own peak memory (kB) as the last line on stderr.
+MEASURED_MAIN = (
+    "import resource, sys; resource.setrlimit(resource.RLIMIT_AS, (int(sys.argv[1]), resource.RLIM_INFINITY)); "
+    "from muscle_lab.cli import main; status = main(sys.argv[2:]); "
+    "print(next(l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM:')), file=sys.stderr); "
+    "sys.exit(status)"
+)  # VmHWM, not ru_maxrss: Linux carries the spawning process's peak into ru_maxrss across exec
+
+
+def run_measured(*args: str, memory_limit: int = 2**31, timeout: float = 120) -> tuple[int, str, str, float]:
+    """(status, stdout, stderr, peak memory in MB) of `run ARGS` in its own process, with an address-space cap."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", MEASURED_MAIN, str(memory_limit), "run", *args],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        out, err = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        pytest.fail(f"run {' '.join(args)} still running after {timeout:g} s")
+    *messages, peak = err.splitlines() or ["0"]
+    return process.returncode, out, "".join(line + "\n" for line in messages), int(peak) / 1024
+
+
+def write_big_controls(path: Path, megabytes: int) -> None:
+    """A .sto of ~`megabytes` MB: the hip thrust in 1 ms rows, written a block of rows at a time."""
+    muscles = read_model_summary(default_model_path()).muscle_names
+    values = "".join("\t1.0000000000" if i in (2, 4, 10, 12) else "\t0.0000000000" for i in range(len(muscles)))
+    with path.open("w") as stream:
+        stream.write(f"big\nversion=1\nnColumns={len(muscles) + 1}\ninDegrees=no\nendheader\n")
+        stream.write("time\t" + "\t".join(muscles) + "\n")
+        row = 0
+        while stream.tell() < megabytes * 2**20:
+            stream.write("".join(f"{(row + k) / 1000:.6f}{values}\n" for k in range(10_000)))
+            row += 10_000
+
+
+def test_a_huge_controls_file_is_streamed_and_read_only_as_far_as_needed(tmp_path):
+    big = tmp_path / "big.sto"
+    write_big_controls(big, megabytes=200)
+    assert big.stat().st_size > 200 * 2**20
+    table = tmp_path / "replayed.csv"
+    status, out, err, peak_mb = run_measured("--controls", str(big), "--seconds", "0.05", "--csv", str(table), "--json")
+    assert (status, err) == (0, ""), err
+    assert json.loads(out)["steps"] == 5
+    assert len(table.read_text().splitlines()) == 6
+    # The interpreter, OpenSim and the model take ~145 MB; the old whole-file parse peaked at 2.7 GB.
+    assert peak_mb < 300, f"peak memory {peak_mb:.0f} MB"
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_a_fifo_or_a_device_is_refused_at_once(tmp_path, kind):
+    if kind == "fifo":
+        source = tmp_path / "controls.sto"
+        os.mkfifo(source)  # nobody writes to it: opening it to read would wait forever
+    else:
+        source = tmp_path / "zeros.sto"
+        source.symlink_to("/dev/zero")  # endless: reading it whole would never end
+    status, out, err, _ = run_measured("--controls", str(source), "--seconds", "0.05", memory_limit=2**30)
+    assert (status, out) == (2, "")
+    what = "a FIFO" if kind == "fifo" else "a character device"
+    assert err == f"muscle_lab: error: {source}: not a regular file ({what})\n"

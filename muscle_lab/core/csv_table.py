@@ -35,9 +35,7 @@ def frame_row(frame: Frame) -> list[object]:
     ]
 
 
-def frames_to_csv(
-    frames: Iterable[Frame], joint_angle_names: Sequence[str], muscle_names: Sequence[str]
-) -> str:
+def frames_to_csv(frames: Iterable[Frame], joint_angle_names: Sequence[str], muscle_names: Sequence[str]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(csv_columns(joint_angle_names, muscle_names))

@@ -7,12 +7,11 @@ the order OpenSim lists them (the order of the muscles in the model's ForceSet).
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ElementTree
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
 from muscle_lab.core.paths import ModelNotFoundError
-
 
 # OpenSim writes tags such as `<HuntCrossleyForce::ContactParametersSet>`, which XML forbids.
 _SCOPED_TAG = re.compile(r"<(/?)([A-Za-z_][\w.]*(?:::[\w.]+)+)")
@@ -35,8 +34,8 @@ def read_model_summary(path: str | Path) -> ModelSummary:
         raise ModelNotFoundError(f"model file not found: {path}")
     try:
         text = path.read_text(encoding="utf-8")
-        root = ElementTree.fromstring(_SCOPED_TAG.sub(lambda m: f"<{m[1]}{m[2].replace('::', '__')}", text))
-    except (OSError, UnicodeDecodeError, ElementTree.ParseError) as error:
+        root = ET.fromstring(_SCOPED_TAG.sub(lambda m: f"<{m[1]}{m[2].replace('::', '__')}", text))
+    except (OSError, UnicodeDecodeError, ET.ParseError) as error:
         raise ModelFileError(f"cannot read model {path}: {error}") from None
     model = root if root.tag == "Model" else root.find("Model")
     if model is None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from muscle_lab.core.atomic import atomic_write_text
+from muscle_lab.core.atomic import OutputTarget, atomic_write_text, check_output_files
 from muscle_lab.core.csv_table import csv_columns
 from muscle_lab.core.recording import Recording
 
@@ -57,9 +57,7 @@ def mot_text(recording: Recording, name: str = "muscle_lab_motion") -> str:
     """Every coordinate (rotations in degrees) and every muscle's activation, per step."""
     names = recording.names
     labels = ["time", *names.coordinate_names, *(activation_label(m) for m in names.muscle_names)]
-    rows = np.column_stack(
-        [np.round(recording.time, 9), recording.coordinates_for_display(), recording.activations]
-    )
+    rows = np.column_stack([np.round(recording.time, 9), recording.coordinates_for_display(), recording.activations])
     return storage_text(name, labels, rows, in_degrees=True)
 
 
@@ -91,6 +89,7 @@ def csv_text(recording: Recording) -> str:
         recording.joint_angles.tolist(),
         recording.excitations.tolist(),
         recording.activations.tolist(),
+        strict=True,
     ):
         writer.writerow([time, height, vx, reward, total, int(done), *angles, *excitations, *activations])
     return buffer.getvalue()
@@ -122,11 +121,9 @@ def save_recording(path: str | os.PathLike[str], recording: Recording) -> str:
     return SAVE_FORMATS[suffix]
 
 
-def check_output_paths(paths: Iterable[str | os.PathLike[str] | None]) -> None:
-    """Refuse, before any work, output paths that can never be written (an existing folder)."""
-    for path in paths:
-        if path is not None and Path(path).is_dir():
-            raise RecordingFileError(f"{path}: is a folder, not a file")
+def check_output_paths(paths: Iterable[str | os.PathLike[str] | None]) -> list[OutputTarget]:
+    """Refuse, before any work, output paths that cannot be written (OutputFileError says why)."""
+    return check_output_files(paths)
 
 
 def _require_frames(recording: Recording, path: str | os.PathLike[str]) -> None:

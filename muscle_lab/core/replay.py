@@ -1,19 +1,21 @@
 """Replaying recorded excitations: a controls file (.sto) or a `run --csv` table, step by step.
 
 Parsed here in plain Python (no OpenSim call), so the window can load a file in its own
-thread and every malformed file gets one clear error naming the file and the reason.
+thread and every malformed file gets one clear error naming the file and the reason. The file
+is streamed line by line (memory stays small for any size) and reading stops at `until`.
 """
 
 from __future__ import annotations
 
 import csv
-import io
 import math
 import os
-from collections.abc import Sequence
+import stat
+from array import array
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
 
@@ -23,6 +25,17 @@ if TYPE_CHECKING:
     from muscle_lab.core.simulation import Simulation
 
 TIME_TOLERANCE = 1e-9  # file times are decimal text; a step's start must still find its own row
+MAX_LINE_BYTES = 1 << 20  # a longer "line" is not a controls file (and must not fill the memory)
+PROGRESS_EVERY_BYTES = 1 << 20
+_FILE_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+Progress = Callable[[int, int], None]  # (bytes read, file size); may raise to cancel the load
 
 
 class ReplayError(ValueError):
@@ -38,6 +51,7 @@ class ControlsSchedule:
     times: np.ndarray  # strictly increasing; row i applies from times[i] until times[i + 1]
     excitations: np.ndarray  # (rows, muscles)
     end_time: float  # when the recorded run ended; the last row holds after it
+    complete: bool = True  # False when reading stopped at `until` (the file may go on): end_time is the last row read
 
     @property
     def duration(self) -> float:
@@ -51,30 +65,34 @@ class ControlsSchedule:
     def excitations_at(self, time: float) -> np.ndarray:
         """The row in force at `time`: before the first row, the first; after the last, the last."""
         row = int(np.searchsorted(self.times, time + TIME_TOLERANCE, side="right")) - 1
-        return self.excitations[max(row, 0)].copy()
+        return np.array(self.excitations[max(row, 0)])  # a copy
 
     def for_step(self, steps_done: int) -> np.ndarray:
         """Excitations for the step that starts after `steps_done` steps (at its start time)."""
         return self.excitations_at(steps_done * STEP_SECONDS)
 
 
-def load_controls(path: str | os.PathLike[str], muscle_names: Sequence[str]) -> ControlsSchedule:
+def load_controls(
+    path: str | os.PathLike[str],
+    muscle_names: Sequence[str],
+    *,
+    until: float | None = None,
+    progress: Progress | None = None,
+) -> ControlsSchedule:
     """Read a .sto controls file (columns named by muscle) or a `run --csv` table.
 
     CSV rows are written at each step's end, with the excitations applied during that step,
-    so their times are shifted back one step. Raises ReplayError for anything malformed.
+    so their times are shifted back one step. With `until` (seconds), reading stops at the
+    first row at or after it: a replay of that long needs nothing later. Only regular files
+    are read (a FIFO or a device would never end). Raises ReplayError for anything malformed.
     """
     source = Path(path)
-    try:
-        text = source.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise ReplayError(f"{source}: not a text file") from None
-    except OSError as error:
-        raise ReplayError(f"{source}: cannot read it: {error.strerror or error}") from None
-    parser = _Parser(source, tuple(muscle_names))
-    if source.suffix.lower() == ".csv":
-        return parser.from_csv(text)
-    return parser.from_storage(text)
+    with _open_regular_file(source) as stream:
+        lines = _Lines(source, stream, progress)
+        parser = _Parser(source, tuple(muscle_names), until)
+        if source.suffix.lower() == ".csv":
+            return parser.from_csv(lines)
+        return parser.from_storage(lines)
 
 
 def replay(
@@ -94,44 +112,103 @@ def replay(
     return frames
 
 
+def _open_regular_file(source: Path) -> BinaryIO:
+    """Open without blocking (a FIFO would wait for a writer), and refuse all but regular files."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        handle = os.open(source, flags)
+    except OSError as error:
+        raise ReplayError(f"{source}: cannot read it: {error.strerror or error}") from None
+    mode = os.fstat(handle).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(handle)
+        kind = next((name for test, name in _FILE_KINDS if test(mode)), "not a file")
+        raise ReplayError(f"{source}: not a regular file ({kind})")
+    os.set_blocking(handle, True)
+    return open(handle, "rb")  # the caller's `with` closes it
+
+
+class _Lines:
+    """The file's lines as (line number, text without its line end), read one at a time."""
+
+    def __init__(self, source: Path, stream: BinaryIO, progress: Progress | None) -> None:
+        self.source = source
+        self.stream = stream
+        self.progress = progress
+        self.total = os.fstat(stream.fileno()).st_size
+        self.bytes_read = 0
+        self.number = 0
+        self._reported = 0
+
+    def __iter__(self) -> Iterator[tuple[int, str]]:
+        while True:
+            raw = self.stream.readline(MAX_LINE_BYTES)
+            if not raw:
+                self._report()
+                return
+            self.number += 1
+            self.bytes_read += len(raw)
+            if len(raw) == MAX_LINE_BYTES and not raw.endswith(b"\n"):
+                raise ReplayError(f"{self.source}: line {self.number} is longer than {MAX_LINE_BYTES} bytes")
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise ReplayError(f"{self.source}: not a text file") from None
+            if self.bytes_read - self._reported >= PROGRESS_EVERY_BYTES:
+                self._report()
+            yield self.number, text.rstrip("\r\n")
+
+    def _report(self) -> None:
+        self._reported = self.bytes_read
+        if self.progress is not None:
+            self.progress(self.bytes_read, self.total)
+
+
 class _Parser:
-    def __init__(self, source: Path, muscle_names: tuple[str, ...]) -> None:
+    def __init__(self, source: Path, muscle_names: tuple[str, ...], until: float | None) -> None:
         self.source = source
         self.muscle_names = muscle_names
+        self.until = until
 
     def fail(self, reason: str) -> ReplayError:
         return ReplayError(f"{self.source}: {reason}")
 
-    def from_storage(self, text: str) -> ControlsSchedule:
-        lines = text.splitlines()
-        end = next((i for i, line in enumerate(lines) if line.strip().lower() == "endheader"), None)
-        if end is None:
+    def from_storage(self, lines: _Lines) -> ControlsSchedule:
+        header: dict[str, str] = {}
+        rows = iter(lines)
+        for _, line in rows:
+            if line.strip().lower() == "endheader":
+                break
+            if "=" in line:
+                key, value = line.split("=", 1)
+                header[key] = value
+        else:
             raise self.fail("no 'endheader' line: not an OpenSim controls (.sto) file")
-        header = dict(
-            line.split("=", 1) for line in lines[:end] if "=" in line
-        )
-        body = [(number, line) for number, line in enumerate(lines[end + 1 :], start=end + 2) if line.strip()]
-        if not body:
+        label_number, label_line = next(((n, line) for n, line in rows if line.strip()), (0, ""))
+        if not label_line:
             raise self.fail("no column labels after 'endheader'")
-        label_number, label_line = body[0]
         labels = [label.strip() for label in label_line.split("\t")] if "\t" in label_line else label_line.split()
         declared = header.get("nColumns", "").strip()
         if declared.isdigit() and int(declared) != len(labels):
             raise self.fail(f"the header says nColumns={declared} but line {label_number} has {len(labels)} labels")
-        rows = [(number, line.split()) for number, line in body[1:]]
         columns = {label: index for index, label in enumerate(labels) if label.lower() != "time"}
-        time_column = self._time_column(labels)
+        self._time_column(labels)
         unknown = [label for label in columns if label not in self.muscle_names]
         if unknown:
             raise self.fail(f"columns that are not muscles of this model: {', '.join(unknown)}")
-        times, values = self._numbers(labels, rows, time_column, columns)
-        return self._schedule(times, values, end_time=float(times[-1]))
+        table = _Table(self, labels, columns, time_shift=0.0)
+        for number, line in rows:
+            fields = line.split()
+            if fields and table.add(number, fields):
+                break
+        return table.schedule()
 
-    def from_csv(self, text: str) -> ControlsSchedule:
-        records = [(number, row) for number, row in enumerate(csv.reader(io.StringIO(text)), start=1) if row]
-        if not records:
+    def from_csv(self, lines: _Lines) -> ControlsSchedule:
+        reader = csv.reader(line for _, line in lines)
+        header = next((row for row in reader if row), None)
+        if header is None:
             raise self.fail("empty file: no header row")
-        labels = [label.strip() for label in records[0][1]]
+        labels = [label.strip() for label in header]
         prefix = "excitation_"
         columns = {label[len(prefix) :]: i for i, label in enumerate(labels) if label.startswith(prefix)}
         if not columns:
@@ -139,9 +216,12 @@ class _Parser:
         unknown = [name for name in columns if name not in self.muscle_names]
         if unknown:
             raise self.fail(f"excitation columns for muscles this model lacks: {', '.join(unknown)}")
-        time_column = self._time_column(labels)
-        times, values = self._numbers(labels, records[1:], time_column, columns)
-        return self._schedule(np.round(times - STEP_SECONDS, 9), values, end_time=float(times[-1]))
+        self._time_column(labels)
+        table = _Table(self, labels, columns, time_shift=STEP_SECONDS)
+        for row in reader:
+            if row and table.add(reader.line_num, row):
+                break
+        return table.schedule()
 
     def _time_column(self, labels: list[str]) -> int:
         duplicates = sorted({label for label in labels if labels.count(label) > 1})
@@ -151,32 +231,7 @@ class _Parser:
             raise self.fail(f"the first column must be 'time', found {labels[0] if labels else 'nothing'!r}")
         return 0
 
-    def _numbers(
-        self, labels: list[str], rows: list[tuple[int, list[str]]], time_column: int, columns: dict[str, int]
-    ) -> tuple[np.ndarray, np.ndarray]:
-        missing = [name for name in self.muscle_names if name not in columns]
-        if missing:
-            raise self.fail(f"no column for the muscles {', '.join(missing)}")
-        if not rows:
-            raise self.fail("no data rows")
-        order = [columns[name] for name in self.muscle_names]
-        times, values = [], []
-        for number, fields in rows:
-            if len(fields) != len(labels):
-                raise self.fail(f"line {number} has {len(fields)} values, expected {len(labels)}")
-            numbers = [self._number(fields[i], number, labels[i]) for i in [time_column, *order]]
-            if times and numbers[0] <= times[-1]:
-                raise self.fail(
-                    f"time is not increasing at line {number} (t={numbers[0]:g} after t={times[-1]:g})"
-                )
-            for value, name in zip(numbers[1:], self.muscle_names):
-                if not 0.0 <= value <= 1.0:
-                    raise self.fail(f"line {number}: excitation of {name} is {value:g}, outside [0, 1]")
-            times.append(numbers[0])
-            values.append(numbers[1:])
-        return np.array(times), np.array(values)
-
-    def _number(self, text: str, line: int, label: str) -> float:
+    def number(self, text: str, line: int, label: str) -> float:
         try:
             value = float(text)
         except ValueError:
@@ -185,7 +240,51 @@ class _Parser:
             raise self.fail(f"line {line}, column {label!r}: {text.strip()} is not a finite number")
         return value
 
-    def _schedule(self, times: np.ndarray, values: np.ndarray, end_time: float) -> ControlsSchedule:
-        for array in (times, values):
-            array.flags.writeable = False
-        return ControlsSchedule(self.source, self.muscle_names, times, values, end_time)
+
+class _Table:
+    """Rows checked and kept as they are read, in compact arrays (8 bytes a value)."""
+
+    def __init__(self, parser: _Parser, labels: list[str], columns: dict[str, int], time_shift: float) -> None:
+        missing = [name for name in parser.muscle_names if name not in columns]
+        if missing:
+            raise parser.fail(f"no column for the muscles {', '.join(missing)}")
+        self.parser = parser
+        self.labels = labels
+        self.order = [columns[name] for name in parser.muscle_names]
+        self.time_shift = time_shift  # CSV rows carry their step's end time
+        self.times = array("d")
+        self.values = array("d")
+        self.complete = True
+
+    def add(self, number: int, fields: list[str]) -> bool:
+        """Check and keep one row; True once the rows read cover `until` (stop reading)."""
+        parser, labels = self.parser, self.labels
+        if len(fields) != len(labels):
+            raise parser.fail(f"line {number} has {len(fields)} values, expected {len(labels)}")
+        time = parser.number(fields[0], number, labels[0])
+        if self.times and time <= self.times[-1]:
+            raise parser.fail(f"time is not increasing at line {number} (t={time:g} after t={self.times[-1]:g})")
+        excitations = [parser.number(fields[i], number, labels[i]) for i in self.order]
+        for value, name in zip(excitations, parser.muscle_names, strict=True):
+            if not 0.0 <= value <= 1.0:
+                raise parser.fail(f"line {number}: excitation of {name} is {value:g}, outside [0, 1]")
+        self.times.append(time)
+        self.values.extend(excitations)
+        if parser.until is not None and time - self.time_shift >= parser.until - TIME_TOLERANCE:
+            self.complete = False
+            return True
+        return False
+
+    def schedule(self) -> ControlsSchedule:
+        if not self.times:
+            raise self.parser.fail("no data rows")
+        times = np.frombuffer(self.times, dtype=float)
+        end_time = float(times[-1])
+        if self.time_shift:
+            times = np.round(times - self.time_shift, 9)
+        values = np.frombuffer(self.values, dtype=float).reshape(len(self.times), len(self.order))
+        times, values = times.copy(), values.copy()  # own their memory, then made read-only
+        for array_ in (times, values):
+            array_.flags.writeable = False
+        parser = self.parser
+        return ControlsSchedule(parser.source, parser.muscle_names, times, values, end_time, self.complete)

@@ -53,3 +53,22 @@ def test_parse_comma_separated_text():
         parse_excitations("0,abc")
     with pytest.raises(ExcitationError, match="no excitations given"):
         parse_excitations("  ")
+
+
+@pytest.mark.parametrize("text", ["0_5", "1_000", "0x1", "\u0661", "1e", ".", "1.5.2", "--1", "0.5f", "inf0"])
+def test_only_plain_decimal_numbers_parse(text):
+    with pytest.raises(ExcitationError) as caught:
+        parse_excitations(f"0,{text},1")
+    assert str(caught.value) == f"excitation 1 is not a number: {text!r}"
+
+
+def test_signs_points_and_exponents_parse():
+    assert parse_excitations("-1, +.5, 1., 2e-1, 1E0") == [-1.0, 0.5, 1.0, 0.2, 1.0]
+
+
+def test_nan_and_infinity_parse_and_the_check_refuses_them_by_muscle():
+    values = parse_excitations("0, NaN, -inf")
+    assert math.isnan(values[1]) and values[2] == -math.inf
+    with pytest.raises(ExcitationError) as caught:
+        check_excitations(values, NAMES)
+    assert str(caught.value) == "excitation 1 (b_r) is nan; values must be finite numbers in [0, 1]"

@@ -106,7 +106,7 @@ def test_time_going_back_means_a_reset_and_is_refused(run, recording):
 def test_views_are_read_only_and_survive_clear(recording):
     heights = recording.pelvis_height
     copy = heights.copy()
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="read-only"):
         heights[0] = 0.0
     recording.clear()
     assert len(recording) == 0
@@ -133,7 +133,7 @@ def test_mot_loads_in_opensim_with_coordinate_names_in_degrees(run, recording, t
     values = table.getMatrix().to_numpy()
     expected = np.where(rotation, np.degrees(recording.coordinates), recording.coordinates)
     np.testing.assert_allclose(values[:, : len(coordinates)], expected, rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(values[:, len(coordinates):], recording.activations, rtol=1e-12)
+    np.testing.assert_allclose(values[:, len(coordinates) :], recording.activations, rtol=1e-12)
     hip = coordinates.index("hip_flexion_r")
     assert rotation[hip] and abs(values[-1, hip]) > 1.0  # degrees, not radians
 
@@ -156,10 +156,10 @@ def test_mot_becomes_full_model_states_as_the_opensim_gui_does(run, recording, t
 
     labels = labels_of(states)[1:]
     last = states.getStateVector(states.getSize() - 1).getData()
-    values = dict(zip(labels, (last.get(i) for i in range(last.getSize()))))
-    for coordinate, expected in zip(simulation.loaded.coordinates, recording.coordinates[-1]):
+    values = dict(zip(labels, (last.get(i) for i in range(last.getSize())), strict=True))
+    for coordinate, expected in zip(simulation.loaded.coordinates, recording.coordinates[-1], strict=True):
         assert values[f"{coordinate.getAbsolutePathString()}/value"] == pytest.approx(expected, abs=1e-9)
-    for muscle, expected in zip(simulation.muscle_names, recording.activations[-1]):
+    for muscle, expected in zip(simulation.muscle_names, recording.activations[-1], strict=True):
         assert values[f"/forceset/{muscle}/activation"] == pytest.approx(expected, abs=1e-12)
 
 
@@ -214,7 +214,8 @@ def test_save_picks_the_format_from_the_extension(recording, tmp_path):
     assert save_recording(tmp_path / "a.MOT", recording) == "OpenSim motion"
     assert save_recording(tmp_path / "a.sto", recording) == "OpenSim controls"
     assert (tmp_path / "a.csv").read_text().startswith("time,pelvis_height")
-    assert (tmp_path / "a.MOT").read_text().startswith("a\nversion=1\nnRows=30\nnColumns=37\ninDegrees=yes\nendheader\n")
+    mot_header = "a\nversion=1\nnRows=30\nnColumns=37\ninDegrees=yes\nendheader\n"
+    assert (tmp_path / "a.MOT").read_text().startswith(mot_header)
     assert (tmp_path / "a.sto").read_text().startswith("a\nversion=1\nnRows=31\nnColumns=20\ninDegrees=no\nendheader\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.MOT", "a.csv", "a.sto"]  # no temp files left
 

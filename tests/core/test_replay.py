@@ -117,8 +117,76 @@ def test_a_schedule_for_other_muscles_is_refused(recorded, tmp_path):
     write_controls(path, recording)
     schedule = load_controls(path, muscle_names)
     simulation = Simulation()
-    renamed = type(schedule)(schedule.source, tuple(reversed(muscle_names)), schedule.times,
-                             schedule.excitations, schedule.end_time)
+    renamed = type(schedule)(
+        schedule.source, tuple(reversed(muscle_names)), schedule.times, schedule.excitations, schedule.end_time
+    )
     with pytest.raises(ReplayError, match="its muscles are not this model's muscles"):
         replay(simulation, renamed)
     assert simulation.frame.step == 0  # nothing was stepped
+
+
+def write_storage(path: Path, muscle_names, rows: int, dt: float = 0.01, tail: str = "") -> None:
+    """A .sto of `rows` rows, all excitations 0.25 (made fast: one formatted block)."""
+    values = "\t0.25" * len(muscle_names)
+    header = f"controls\nversion=1\nnRows={rows}\nnColumns={len(muscle_names) + 1}\ninDegrees=no\nendheader\n"
+    body = "".join(f"{k * dt:.6f}{values}\n" for k in range(rows))
+    path.write_text(header + "time\t" + "\t".join(muscle_names) + "\n" + body + tail)
+
+
+def test_reading_stops_at_until(recorded, tmp_path):
+    muscle_names = recorded[0]
+    path = tmp_path / "long.sto"
+    write_storage(path, muscle_names, rows=30, tail="0.5\tbroken row\n")  # never read with until <= 0.29
+    schedule = load_controls(path, muscle_names, until=0.1)
+    assert schedule.complete is False
+    assert schedule.times.tolist() == pytest.approx([k * 0.01 for k in range(11)])  # up to the row at 0.1
+    np.testing.assert_array_equal(schedule.for_step(9), np.full(len(muscle_names), 0.25))
+    with pytest.raises(ReplayError, match=r"line 38 has 3 values, expected 20"):
+        load_controls(path, muscle_names)  # the whole file
+
+
+def test_a_csv_table_stops_at_until_in_its_own_time(recorded, tmp_path):
+    muscle_names, recording, _ = recorded
+    path = tmp_path / "run.csv"
+    write_recording_csv(path, recording)
+    schedule = load_controls(path, muscle_names, until=0.05)
+    assert schedule.complete is False and schedule.times[-1] == pytest.approx(0.05)  # row 0.06 holds from 0.05
+    whole = load_controls(path, muscle_names)
+    assert whole.complete is True and whole.end_time == pytest.approx(0.3)
+    np.testing.assert_array_equal(schedule.excitations, whole.excitations[: len(schedule.times)])
+
+
+def test_progress_reports_bytes_and_can_cancel(recorded, tmp_path):
+    muscle_names = recorded[0]
+    path = tmp_path / "big.sto"
+    write_storage(path, muscle_names, rows=40_000)
+    size = path.stat().st_size
+    assert size > 3 * 2**20
+    calls: list[tuple[int, int]] = []
+    schedule = load_controls(path, muscle_names, progress=lambda done, total: calls.append((done, total)))
+    assert len(schedule.times) == 40_000
+    assert len(calls) >= 3 and calls[-1] == (size, size)
+    assert [done for done, _ in calls] == sorted(done for done, _ in calls)
+
+    class Cancelled(Exception):
+        pass
+
+    def cancel(done: int, total: int) -> None:
+        raise Cancelled
+
+    with pytest.raises(Cancelled):
+        load_controls(path, muscle_names, progress=cancel)
+
+
+def test_a_line_without_end_is_refused_without_reading_it_whole(recorded, tmp_path):
+    path = tmp_path / "one_line.sto"
+    path.write_bytes(b"x" * (3 * 2**20))
+    with pytest.raises(ReplayError) as caught:
+        load_controls(path, recorded[0])
+    assert str(caught.value) == f"{path}: line 1 is longer than 1048576 bytes"
+
+
+def test_a_folder_is_not_a_controls_file(recorded, tmp_path):
+    with pytest.raises(ReplayError) as caught:
+        load_controls(tmp_path, recorded[0])
+    assert str(caught.value) == f"{tmp_path}: not a regular file (a folder)"

@@ -7,6 +7,7 @@ import dataclasses
 import json
 import sys
 
+from muscle_lab.cli.common import check_seconds, check_unit_interval, number
 from muscle_lab.core.integrator import DEFAULT_MODE, MODES
 from muscle_lab.core.model_file import read_model_summary
 from muscle_lab.core.muscle_descriptions import describe, load_descriptions, side_of
@@ -19,14 +20,14 @@ def add_muscle_commands(commands: argparse._SubParsersAction) -> None:
     listing.add_argument("--json", action="store_true", help="print JSON instead of a table")
     listing.set_defaults(handler=command_muscles)
 
-    explore = commands.add_parser(
-        "explore", help="turn each muscle on alone and report which joint it moves most"
-    )
-    explore.add_argument("--seconds", type=float, default=0.3, help="simulated seconds per muscle (default 0.3)")
-    explore.add_argument("--level", type=float, default=1.0, help="excitation of the muscle under test (default 1)")
-    explore.add_argument("--base", type=float, default=0.0, help="excitation of all the others (default 0)")
+    explore = commands.add_parser("explore", help="turn each muscle on alone and report which joint it moves most")
+    explore.add_argument("--seconds", type=number, default=0.3, help="simulated seconds per muscle (default 0.3)")
+    explore.add_argument("--level", type=number, default=1.0, help="excitation of the muscle under test (default 1)")
+    explore.add_argument("--base", type=number, default=0.0, help="excitation of all the others (default 0)")
     explore.add_argument("--model", metavar="PATH", help="an .osim model (default: osim-rl's prosthetic gait model)")
-    explore.add_argument("--mode", choices=list(MODES), default=DEFAULT_MODE, help="integrator mode (default %(default)s)")
+    explore.add_argument(
+        "--mode", choices=list(MODES), default=DEFAULT_MODE, help="integrator mode (default %(default)s)"
+    )
     explore.add_argument("--json", action="store_true", help="print JSON instead of a table")
     explore.set_defaults(handler=command_explore)
 
@@ -48,16 +49,12 @@ def command_muscles(args: argparse.Namespace) -> int:
 
 
 def command_explore(args: argparse.Namespace) -> int:
-    from muscle_lab.cli import CommandError  # the shared user-error type
-    from muscle_lab.core.explore import explore
+    check_seconds("--seconds", args.seconds)
+    check_unit_interval("--level", args.level)
+    check_unit_interval("--base", args.base)
+    from muscle_lab.core.explore import explore  # loads OpenSim: only for commands that simulate
     from muscle_lab.core.simulation import Simulation
 
-    if args.seconds <= 0:
-        raise CommandError(f"--seconds must be positive, got {args.seconds:g}")
-    for option in ("level", "base"):
-        value = getattr(args, option)
-        if not 0.0 <= value <= 1.0:
-            raise CommandError(f"--{option} must be in [0, 1], got {value:g}")
     simulation = Simulation(args.model, MODES[args.mode])
 
     def progress(index: int, count: int) -> None:

@@ -75,7 +75,7 @@ def command_show(args: argparse.Namespace) -> int:
     print(f"{preset.name} ({preset.kind}): {preset.description}")
     print(f"model {preset.model}, created {preset.created}, file {preset.path}")
     width = max(len(m) for m in preset.muscles)
-    for index, (muscle, value) in enumerate(zip(preset.muscles, preset.excitations)):
+    for index, (muscle, value) in enumerate(zip(preset.muscles, preset.excitations, strict=True)):
         print(f"{index:>3} {muscle:<{width}}  {value:.3f}")
     _print_notes(preset, _model(None))
     return 0
