@@ -13,6 +13,7 @@ model whose feet start inside the ground, a child stopped with SIGSTOP) can be w
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import signal
 import time
@@ -20,6 +21,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -28,7 +30,11 @@ from muscle_lab.core.excitations import check_excitations
 from muscle_lab.core.frame import Frame
 from muscle_lab.core.integrator import IntegratorSettings
 from muscle_lab.core.muscles import MuscleInfo
-from muscle_lab.core.pose import BodyPose
+from muscle_lab.core.pose import BodyPose, SceneDescription
+
+if TYPE_CHECKING:
+    from muscle_lab.core.pose import PoseReader
+    from muscle_lab.core.simulation import Simulation
 
 # spawn, not fork: the parent may be a Qt application with threads of its own.
 _CONTEXT = multiprocessing.get_context("spawn")
@@ -77,6 +83,7 @@ class Description:
     joint_angle_names: tuple[str, ...]
     body_names: tuple[str, ...]
     frame: Frame
+    scene: SceneDescription
     start_warnings: tuple[str, ...] = ()
 
 
@@ -93,8 +100,12 @@ class SimulationProcess:
         integrator: IntegratorSettings,
         should_abandon: AbandonCheck | None = None,
         start: bool = True,
+        poses: bool = False,
     ) -> None:
+        """`poses`: every step also reads the body pose (`self.pose`), for drawing and video."""
         self.integrator = integrator
+        self.pose: BodyPose | None = None  # the last step's, when `poses`
+        self._poses = poses
         self.should_abandon = should_abandon
         self.busy: Busy | None = None  # read from any thread: set while a call waits on the child
         self._model_path = model_path
@@ -142,6 +153,11 @@ class SimulationProcess:
         return self._process.pid if self._process is not None else None
 
     @property
+    def scene(self) -> SceneDescription:
+        """The model's meshes and muscles for drawing, read once in the child."""
+        return self._description.scene
+
+    @property
     def start_warnings(self) -> tuple[str, ...]:
         """What is odd about the model's start (e.g. feet deep in the ground), said at load."""
         return self._description.start_warnings
@@ -161,10 +177,8 @@ class SimulationProcess:
         values = list(values)
         _, notes = check_excitations(values, self.muscle_names)
         self._excitations = np.asarray(values, dtype=float)
-        try:
+        with contextlib.suppress(SimulationProcessDied):  # the next step reports a dead child
             self._call("set_excitations", self._excitations)  # the child's frame carries the notes
-        except SimulationProcessDied:
-            pass
         return notes
 
     def step(self, timeout: float | None = None) -> Frame:
@@ -174,7 +188,8 @@ class SimulationProcess:
         gives a reason or `abandon` is called: the child is ended then, and `reset` starts anew.
         """
         try:
-            self.frame = _frozen(self._call("step", timeout=timeout))
+            frame, self.pose = self._call("step", timeout=timeout)
+            self.frame = _frozen(frame)
         except SimulationAbandoned:
             raise
         except SimulationProcessDied as died:
@@ -202,7 +217,7 @@ class SimulationProcess:
     def read_pose(self) -> BodyPose | None:
         """The current body pose; None once the child has died (the drawing keeps the last)."""
         try:
-            return self._call("pose")
+            return cast("BodyPose | None", self._call("pose"))
         except (SimulationFailed, RuntimeError):  # died, or OpenSim could not read this state
             return None
 
@@ -226,10 +241,8 @@ class SimulationProcess:
         if process is None:
             return
         if not self.is_stopped():
-            try:
+            with contextlib.suppress(OSError):  # already gone
                 self._connection.send(("close", ()))
-            except OSError:
-                pass
             process.join(CLOSE_TIMEOUT_SECONDS)
         if process.is_alive():
             process.kill()
@@ -251,7 +264,7 @@ class SimulationProcess:
         self._connection, child_end = _CONTEXT.Pipe()
         self._process = _CONTEXT.Process(
             target=serve,
-            args=(child_end, self._model_path, self.integrator),
+            args=(child_end, self._model_path, self.integrator, self._poses),
             name="muscle_lab simulation",
             daemon=True,  # never outlives the app
         )
@@ -266,14 +279,14 @@ class SimulationProcess:
             raise
         self.frame = _frozen(self._description.frame)
 
-    def _call(self, command: str, *args: object, timeout: float | None = None) -> object:
+    def _call(self, command: str, *args: object, timeout: float | None = None) -> Any:
         try:
             self._connection.send((command, args))
         except OSError:
             raise self._died() from None
         return self._receive(command, timeout)
 
-    def _receive(self, command: str, timeout: float | None = None) -> object:
+    def _receive(self, command: str, timeout: float | None = None) -> Any:
         """The child's answer, waiting in short polls so that the wait can be given up."""
         from_time = self.frame.time if hasattr(self, "frame") else 0.0
         self.busy = busy = Busy(command, time.monotonic(), from_time, self.pid)
@@ -318,8 +331,11 @@ def process_state(pid: int | None) -> str | None:
         return None
 
 
-def serve(connection: Connection, model_path: str | Path | None, integrator: IntegratorSettings) -> None:
-    """The child's loop: build the Simulation, then answer commands until told to close."""
+def serve(
+    connection: Connection, model_path: str | Path | None, integrator: IntegratorSettings, poses: bool = False
+) -> None:
+    """The child's loop: build the Simulation, then answer commands until told to close.
+    A step answers (frame, pose), the pose None unless `poses`."""
     from muscle_lab.core.pose import PoseReader
     from muscle_lab.core.simulation import Simulation
 
@@ -328,8 +344,8 @@ def serve(connection: Connection, model_path: str | Path | None, integrator: Int
     try:
         simulation = Simulation(model_path, integrator)
         reader = PoseReader(simulation.loaded)
-        description = _describe(simulation)
-    except Exception as error:  # ModelLoadError and the like: the parent raises it
+        description = _describe(simulation, reader.scene)
+    except Exception as error:  # noqa: BLE001 - ModelLoadError and whatever OpenSim raises: the parent raises it
         connection.send(("error", error))
         return
     connection.send(("ok", description))
@@ -342,7 +358,8 @@ def serve(connection: Connection, model_path: str | Path | None, integrator: Int
             return
         try:
             if command == "step":
-                value: object = simulation.step()
+                frame = simulation.step()
+                value: object = (frame, _pose_or_none(reader, simulation) if poses and not frame.error else None)
             elif command == "reset":
                 value = simulation.reset()
             elif command == "set_excitations":
@@ -355,11 +372,19 @@ def serve(connection: Connection, model_path: str | Path | None, integrator: Int
             else:
                 raise ValueError(f"unknown command {command!r}")
             connection.send(("ok", value))
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - any failure goes back to the caller, the child serves on
             connection.send(("error", error))
 
 
-def _describe(simulation) -> Description:
+def _pose_or_none(reader: PoseReader, simulation: Simulation) -> BodyPose | None:
+    """The pose after a step; a state OpenSim cannot read a pose from costs the drawing only."""
+    try:
+        return reader.read(simulation.state)
+    except RuntimeError:
+        return None
+
+
+def _describe(simulation: Simulation, scene: SceneDescription) -> Description:
     return Description(
         model_path=simulation.model_path,
         model_name=simulation.model_name,
@@ -369,6 +394,7 @@ def _describe(simulation) -> Description:
         joint_angle_names=simulation.joint_angle_names,
         body_names=simulation.body_names,
         frame=simulation.frame,
+        scene=scene,
         start_warnings=simulation.start_warnings,
     )
 

@@ -8,7 +8,7 @@ import numpy as np
 from PyQt5.QtCore import QObject, QThread, pyqtSignal
 
 from muscle_lab.core.integrator import DEFAULT_MODE
-from muscle_lab.qt.handoff import ExcitationMailbox, PoseRequests
+from muscle_lab.qt.handoff import ExcitationMailbox
 from muscle_lab.qt.worker import INTERRUPT_CLOSE, SimulationWorker
 
 # Once the simulation process is ended, the worker's thread finishes within one poll (~50 ms).
@@ -33,8 +33,7 @@ class SimulationController(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.mailbox = ExcitationMailbox()
-        self.poses = PoseRequests()
-        self.worker = SimulationWorker(self.mailbox, self.poses)
+        self.worker = SimulationWorker(self.mailbox)
         self.thread = QThread()
         self.thread.setObjectName("simulation")
         self.worker.moveToThread(self.thread)

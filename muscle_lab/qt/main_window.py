@@ -16,6 +16,7 @@ from PyQt5.QtWidgets import (
     QDockWidget,
     QDoubleSpinBox,
     QFileDialog,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QMainWindow,
@@ -29,25 +30,30 @@ from PyQt5.QtWidgets import (
 )
 
 from muscle_lab.core.excitations import check_excitations
-from muscle_lab.core.integrator import DEFAULT_MODE, MODES
+from muscle_lab.core.frame import Frame
+from muscle_lab.core.integrator import MODES
+from muscle_lab.core.muscle_descriptions import load_descriptions
 from muscle_lab.core.pose import BodyPose
 from muscle_lab.core.reward import MIN_PELVIS_HEIGHT
-from muscle_lab.core.frame import Frame
-from muscle_lab.qt.body_view import BodyView
+from muscle_lab.core.settings import load_settings
+from muscle_lab.core.simulation_process import Busy
+from muscle_lab.qt.body_area import BodyArea
+from muscle_lab.qt.controller import SimulationController
 from muscle_lab.qt.dock_panels import DockPanels
-from muscle_lab.core.muscle_descriptions import load_descriptions
 from muscle_lab.qt.message_bar import MessageBar
 from muscle_lab.qt.muscle_panel import MusclePanel
 from muscle_lab.qt.plot_panel import DEFAULT_WINDOW_SECONDS, MAX_WINDOW_SECONDS, PlotPanel
-from muscle_lab.qt.controller import SimulationController
-from muscle_lab.qt.worker import ON_END_PAUSE, ON_END_RESET, Batch, ModelInfo
-from muscle_lab.core.settings import load_settings
-from muscle_lab.core.simulation_process import Busy
+from muscle_lab.qt.video_export import VideoExport
 from muscle_lab.qt.window_settings import apply_settings, store_settings
+from muscle_lab.qt.worker import ON_END_PAUSE, ON_END_RESET, Batch, ModelInfo
+from muscle_lab.render.overlay import excitation_summary
+from muscle_lab.render.scene import COLOUR_BY, COLOUR_BY_LABELS
 
 NARROW_WINDOW_WIDTH = 1200  # below this the docks and the sliders take their least width
 MUSCLE_AREA_WIDTH = 510  # two columns of sliders
 MUSCLE_AREA_MIN_WIDTH = 270  # one column of sliders; two once the area is wide enough
+MAX_EPISODE_POSES = 6000  # 60 s of steps (~26 MB) for the video export
+VIDEO_SPEEDS = {"true speed (1x)": 1.0, "half speed (0.5x)": 0.5, "quarter speed (0.25x)": 0.25, "0.1x": 0.1}
 SLOW_CALL_SECONDS = 0.5  # a step or load waited on longer than this is shown in the status bar
 LEAVE_BOX_KEYS = (Qt.Key_Return, Qt.Key_Enter, Qt.Key_Escape)
 
@@ -68,6 +74,7 @@ class MainWindow(QMainWindow):
         settings, settings_problem = load_settings()
         mode = mode or settings["mode"]
         self.dock_layout_restored = False
+        self._shut_down = False  # closed once: the simulation and the timers are gone
         self._narrow: bool | None = None  # window below NARROW_WINDOW_WIDTH; None before the first layout
         self._descriptions = load_descriptions()
         self.model_info: ModelInfo | None = None
@@ -84,7 +91,10 @@ class MainWindow(QMainWindow):
 
         self.muscle_panel = MusclePanel()
         self.plot_panel = PlotPanel()
-        self.body_view = BodyView()
+        self.body_view = BodyArea()
+        self.episode_poses: list[BodyPose] = []  # the current episode's, for "Export video…"
+        self.video_export: VideoExport | None = None
+        self.applied_preset: str | None = None  # named in videos; None once a slider moves
         self.message_bar = MessageBar()
         self._build_central()
         self._build_toolbar(mode)
@@ -107,6 +117,8 @@ class MainWindow(QMainWindow):
             "replayChanged": self._on_replay_changed,
         }
         self.muscle_panel.excitationsChanged.connect(self.controller.send_excitations)
+        self.muscle_panel.excitationsChanged.connect(self._forget_preset)
+        self._connect_body_view()
         self.panels = DockPanels(self)
         self.dock_layout_restored = apply_settings(self, settings)
         if settings_problem:
@@ -166,16 +178,26 @@ class MainWindow(QMainWindow):
         bar.setObjectName("options_toolbar")
         bar.setMovable(False)
         self.addToolBar(bar)
-        self.speed_box = self._combo(bar, "Speed", ["real time", "as fast as possible"],
-                                     "Real time paces the simulation to the wall clock")
+        self.speed_box = self._combo(
+            bar, "Speed", ["real time", "as fast as possible"], "Real time paces the simulation to the wall clock"
+        )
         self.speed_box.currentIndexChanged.connect(lambda i: self.controller.set_real_time(i == 0))
-        self.mode_box = self._combo(bar, "Mode", [m for m in GUI_MODES if m in MODES],
-                                    "\n".join(f"{m}: {MODES[m].description}" for m in GUI_MODES))
+        self.mode_box = self._combo(
+            bar,
+            "Mode",
+            [m for m in GUI_MODES if m in MODES],
+            "\n".join(f"{m}: {MODES[m].description}" for m in GUI_MODES),
+        )
         if mode in GUI_MODES:
             self.mode_box.setCurrentText(mode)
-        self.mode_box.currentTextChanged.connect(lambda m: self.controller.set_mode(m))
-        self.end_box = self._combo(bar, "At episode end", ["pause", "reset and go on"],
-                                   f"What happens when the pelvis drops below {MIN_PELVIS_HEIGHT} m")
+        # The controller is made after the toolbar: look it up when the mode changes.
+        self.mode_box.currentTextChanged.connect(lambda mode: self.controller.set_mode(mode))  # noqa: PLW0108
+        self.end_box = self._combo(
+            bar,
+            "At episode end",
+            ["pause", "reset and go on"],
+            f"What happens when the pelvis drops below {MIN_PELVIS_HEIGHT} m",
+        )
         self.end_box.currentIndexChanged.connect(
             lambda i: self.controller.set_on_episode_end(ON_END_RESET if i == 1 else ON_END_PAUSE)
         )
@@ -188,6 +210,10 @@ class MainWindow(QMainWindow):
         self.window_spin.setKeyboardTracking(False)
         self.window_spin.valueChanged.connect(self.plot_panel.set_window_seconds)
         bar.addWidget(self.window_spin)
+        self.colour_box = self._combo(
+            bar, "Colour", [COLOUR_BY_LABELS[c] for c in COLOUR_BY], "What the muscles' colour shows in the 3D view"
+        )
+        self.colour_box.currentIndexChanged.connect(lambda i: self.body_view.view3d.set_colour_by(COLOUR_BY[i]))
 
     def _build_solo_and_goto(self, bar: QToolBar) -> None:
         self.solo_box = self._combo(bar, "Solo", ["off"], "Only the chosen muscle on (raised to 1 if it was 0)")
@@ -195,6 +221,7 @@ class MainWindow(QMainWindow):
         self.solo_box.currentIndexChanged.connect(
             lambda i: self.muscle_panel.set_solo(None if i <= 0 else i - 1) if self.muscle_panel.rows else None
         )
+        self.solo_box.currentIndexChanged.connect(lambda i: self.body_view.view3d.set_soloed(None if i <= 0 else i - 1))
         bar.addWidget(QLabel(" Go to "))
         self.goto_edit = QLineEdit()
         self.goto_edit.setPlaceholderText("index")
@@ -219,12 +246,28 @@ class MainWindow(QMainWindow):
         open_action.setShortcut(QKeySequence.Open)
         open_action.triggered.connect(self._choose_model)
         file_menu.addAction(open_action)
+        file_menu.addAction("Export &video of this episode…", self._choose_video)
         file_menu.addSeparator()
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.Quit)
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
         self.view_menu = self.menuBar().addMenu("&View")
+        body = self.body_view.view3d
+        for title, key, slot in (
+            ("Side view", "S", lambda: body.set_view("side")),
+            ("Front view", "F", lambda: body.set_view("front")),
+            ("Three-quarter view", "T", lambda: body.set_view("three_quarter")),
+            ("Reset view", "R", body.reset_view),
+        ):
+            action = self.view_menu.addAction(title, slot)
+            action.setShortcut(QKeySequence(key))
+        self.follow_action = self.view_menu.addAction("Camera follows the pelvis")
+        self.follow_action.setCheckable(True)
+        self.follow_action.setChecked(True)
+        self.follow_action.setShortcut(QKeySequence("P"))
+        self.follow_action.toggled.connect(body.set_follow_pelvis)
+        self.view_menu.addSeparator()
 
     def _build_status_bar(self) -> None:
         self.time_label = QLabel()
@@ -253,7 +296,7 @@ class MainWindow(QMainWindow):
         """Shortcuts work from anywhere but a text box; Enter or Esc leaves the box, and a click
         on the plots or the body drawing takes the focus back from it."""
         self.centralWidget().setFocusPolicy(Qt.StrongFocus)
-        for view in (self.plot_panel, self.body_view):
+        for view in (self.plot_panel, self.body_view.view2d, self.body_view.view3d):
             view.setFocusPolicy(Qt.ClickFocus)
         self._leave_boxes = _LeaveBoxOnEnter(self._take_focus)
         QApplication.instance().installEventFilter(self._leave_boxes)
@@ -281,6 +324,74 @@ class MainWindow(QMainWindow):
         if watched is self._muscle_scroll.viewport() and event.type() == QEvent.Resize:
             self.muscle_panel.fit_width(event.size().width())
         return super().eventFilter(watched, event)
+
+    # -- the body view ----------------------------------------------------------------
+    def _connect_body_view(self) -> None:
+        """Clicking a muscle selects its slider and the reverse; solo highlights it too."""
+        self.body_view.view3d.muscleClicked.connect(self.go_to_muscle)
+        self.body_view.fellBack.connect(
+            lambda why: self.message_bar.show_message(f"The 3D view stopped working ({why}); showing the 2D drawing.")
+        )
+        QApplication.instance().focusChanged.connect(self._on_focus_changed)
+        if not self.body_view.uses_3d:
+            reason = self.body_view.unavailable_reason
+            QTimer.singleShot(
+                0, lambda: self.message_bar.show_message(f"No 3D view here ({reason}); showing the 2D drawing.")
+            )
+
+    def apply_preset(self, name: str, values: np.ndarray) -> None:
+        """Move the sliders to a preset's values; videos are captioned with its name."""
+        self.apply_excitations(values)
+        self.applied_preset = name
+
+    def _forget_preset(self, _values: np.ndarray) -> None:
+        self.applied_preset = None
+
+    def _on_focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
+        for row in self.muscle_panel.rows:
+            if new is row.slider or new is row.spin or (new is not None and row.spin.isAncestorOf(new)):
+                self.body_view.view3d.set_selected(row.muscle.index)
+                return
+
+    def _choose_video(self) -> None:
+        if not self.episode_poses:
+            self.message_bar.show_message("Nothing to export yet: run the simulation first.")
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Export video", "episode.gif", "GIF (*.gif);;MP4 (*.mp4)")
+        if not path:
+            return
+        speed, chosen = QInputDialog.getItem(self, "Video speed", "Speed of the video", list(VIDEO_SPEEDS), 0, False)
+        if chosen:
+            self.export_video(Path(path), VIDEO_SPEEDS[speed])
+
+    def export_video(self, path: Path, speed: float = 1.0) -> VideoExport | None:
+        """Render this episode offscreen to `path` in the background, from the view's camera."""
+        if self.video_export is not None:
+            self.message_bar.show_message("A video is still being written.")
+            return None
+        info = self.model_info
+        if info is None or not self.episode_poses:
+            self.message_bar.show_message("Nothing to export yet: run the simulation first.")
+            return None
+        caption = (
+            f"preset {self.applied_preset}"
+            if self.applied_preset
+            else excitation_summary(self.episode_poses[-1].excitations, [m.name for m in info.muscles])
+        )
+        export = VideoExport(path, info.scene, self.episode_poses, speed, self.body_view.view3d.camera, caption)
+        export.progressed.connect(
+            lambda done, total: self.message_bar.show_message(f"Writing {path.name}: frame {done} of {total}…")
+        )
+        export.finished_with.connect(self.message_bar.show_message)
+        export.finished.connect(self._video_done)
+        self.video_export = export
+        export.start()
+        return export
+
+    def _video_done(self) -> None:
+        if self.video_export is not None:
+            self.video_export.deleteLater()
+        self.video_export = None
 
     def _take_focus(self, box: QWidget) -> None:
         """Focus back to the window itself, where the shortcuts live, if `box` still has it
@@ -336,6 +447,7 @@ class MainWindow(QMainWindow):
         self.solo_box.setCurrentIndex(0)
         self.solo_box.blockSignals(False)
         self.muscle_panel.solo = None
+        self.body_view.view3d.set_soloed(None)
         self.muscle_panel.set_values(checked)
 
     def current_excitations(self) -> np.ndarray:
@@ -391,10 +503,16 @@ class MainWindow(QMainWindow):
         self.solo_box.blockSignals(False)
         self.plot_panel.configure(info.joint_angle_names)
         self.body_view.clear_model()
+        self.body_view.set_scene(info.scene)
+        self.episode_poses = []
         self.model_label.setText(f"{info.path.name}: {len(info.muscles)} muscles")
         self.message_bar.clear_topic("model")  # an earlier "cannot load" no longer holds
-        if info.start_warnings:
-            self.message_bar.show_message("; ".join(info.start_warnings) + ".", topic="model")
+        notes = list(info.start_warnings)
+        if self.body_view.uses_3d and self.body_view.view3d.missing_meshes:
+            missing = self.body_view.view3d.missing_meshes
+            notes.append(f"{len(missing)} bone mesh file(s) not found, drawn without them: {', '.join(missing)}")
+        if notes:
+            self.message_bar.show_message("; ".join(notes) + ".", topic="model")
         self.episode_state = PAUSED
         self.controller.send_excitations(self.muscle_panel.effective_excitations())
         self._status_dirty = True
@@ -409,6 +527,11 @@ class MainWindow(QMainWindow):
     def _on_batch(self, batch: Batch) -> None:
         if batch.pose is not None:
             self._pending_pose = batch.pose
+        for frame, pose in zip(batch.frames, batch.poses, strict=True):
+            if frame.step == 0:
+                self.episode_poses = []
+            if pose is not None and len(self.episode_poses) < MAX_EPISODE_POSES:
+                self.episode_poses.append(pose)
         self.real_time_factor = batch.real_time_factor
         frames = batch.frames
         self.plot_panel.add_frames(frames)
@@ -466,9 +589,7 @@ class MainWindow(QMainWindow):
         drew = self.plot_panel.redraw()
         if self._pending_pose is not None:
             self.body_view.set_pose(self._pending_pose)
-            self.body_view.repaint()
             self._pending_pose = None
-            self.controller.poses.request_pose()
             drew = True
         self._watch_slow_call()
         if self._status_dirty:
@@ -522,11 +643,19 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         """Offer to save an unsaved recording, then stop the worker (ending a step in flight
         with its process) and close: no hang, no dangling thread."""
+        if self._shut_down:
+            super().closeEvent(event)
+            return
         if not self.panels.recording.ready_to_close():
             event.ignore()
             return
+        self._shut_down = True
         self._redraw_timer.stop()
         QApplication.instance().removeEventFilter(self._leave_boxes)
+        QApplication.instance().focusChanged.disconnect(self._on_focus_changed)
+        if self.video_export is not None:
+            self.video_export.cancel()
+            self.video_export.wait()
         store_settings(self)
         self.controller.stop()
         super().closeEvent(event)

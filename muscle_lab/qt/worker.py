@@ -19,15 +19,15 @@ from PyQt5.QtCore import QObject, QThread, QTimer, pyqtSignal, pyqtSlot
 from muscle_lab.core.errors import ModelLoadError, SimulationFailed
 from muscle_lab.core.excitations import ExcitationError
 from muscle_lab.core.frame import STEP_SECONDS, Frame
+from muscle_lab.core.integrator import DEFAULT_MODE, settings_for
 from muscle_lab.core.muscles import MuscleInfo
-from muscle_lab.core.pose import BodyPose
+from muscle_lab.core.pose import BodyPose, SceneDescription
 from muscle_lab.core.recording import RecordingNames
 from muscle_lab.core.replay import ControlsSchedule
-from muscle_lab.core.integrator import DEFAULT_MODE, settings_for
 from muscle_lab.core.simulation_process import Busy, SimulationAbandoned, SimulationProcess
-from muscle_lab.qt.handoff import ExcitationMailbox, PoseRequests
+from muscle_lab.qt.handoff import ExcitationMailbox
 
-BATCH_SECONDS = 0.02  # frames go to the GUI at most this often (50 Hz); poses at the redraw rate
+BATCH_SECONDS = 0.02  # frames and their poses go to the GUI at most this often (50 Hz)
 FALL_BEHIND_SECONDS = 0.25  # real-time pacing gives up catching up beyond this lag
 ON_END_PAUSE = "pause"
 ON_END_RESET = "reset"
@@ -50,6 +50,7 @@ class ModelInfo:
     body_names: tuple[str, ...]
     mode: str
     recording_names: RecordingNames  # column names for recordings of this model
+    scene: SceneDescription  # meshes and muscles for the 3D view
     start_warnings: tuple[str, ...] = ()  # e.g. feet starting deep in the ground
 
 
@@ -58,8 +59,13 @@ class Batch:
     """What the worker sends the GUI at most every BATCH_SECONDS."""
 
     frames: list[Frame]
-    pose: BodyPose | None  # at the last frame; None while the GUI has not drawn the last one
+    poses: list[BodyPose | None]  # one per frame: the body at that frame (None where unreadable)
     real_time_factor: float  # achieved over the last second; 0 while paused
+
+    @property
+    def pose(self) -> BodyPose | None:
+        """The latest readable pose of the batch."""
+        return next((pose for pose in reversed(self.poses) if pose is not None), None)
 
 
 class SimulationWorker(QObject):
@@ -75,19 +81,19 @@ class SimulationWorker(QObject):
     problem = pyqtSignal(str)  # a refused command, e.g. excitations of the wrong length
     replayChanged = pyqtSignal(object)  # str: why a replay started or ended; None while none runs
 
-    def __init__(self, mailbox: ExcitationMailbox, poses: PoseRequests) -> None:
+    def __init__(self, mailbox: ExcitationMailbox) -> None:
         super().__init__()
         # What the window reads, in order, on its redraw timer: (signal name, payload). One
         # GUI wake-up per redraw instead of one per message (each wake-up may wait for a step).
         self.outbox: deque[tuple[str, object]] = deque()
         self._mailbox = mailbox
-        self._poses = poses
         self._sim: SimulationProcess | None = None
         self._mode = DEFAULT_MODE
         self._running = False
         self._real_time = True
         self._on_end = ON_END_PAUSE
         self._pending: list[Frame] = []
+        self._pending_poses: list[BodyPose | None] = []  # aligned with _pending
         self._last_flush = 0.0
         self._rate_samples: deque[tuple[float, int]] = deque(maxlen=200)
         self._steps_taken = 0
@@ -152,7 +158,7 @@ class SimulationWorker(QObject):
 
     @pyqtSlot(object)
     def load_model(self, model_path: object) -> None:
-        sim = SimulationProcess(model_path, settings_for(self._mode), self._should_abandon, start=False)
+        sim = SimulationProcess(model_path, settings_for(self._mode), self._should_abandon, start=False, poses=True)
         self._loading = sim
         try:
             sim.start()
@@ -162,6 +168,7 @@ class SimulationWorker(QObject):
         finally:
             self._loading = None
         self._pending.clear()
+        self._pending_poses.clear()
         self._end_replay("the model changed")
         if self._sim is not None:
             self._sim.close()
@@ -260,6 +267,7 @@ class SimulationWorker(QObject):
         if self._timer is not None:
             self._timer.stop()
         self._pending.clear()
+        self._pending_poses.clear()
         if self._sim is not None:
             self._sim.close()
         self._sim = None
@@ -275,7 +283,7 @@ class SimulationWorker(QObject):
         if frame is not None and self._running:
             self._schedule(self._pacing_delay(self._sim.frame.time))
         if time.perf_counter() - self._last_flush >= BATCH_SECONDS:
-            self._flush(pose_always=False)
+            self._flush()
 
     def _advance(self) -> Frame | None:
         """One step with the latest excitations; handles episode end and failure."""
@@ -302,7 +310,7 @@ class SimulationWorker(QObject):
             self._recover_from_abandoned_step(str(abandoned))
             return None
         self._steps_taken += 1
-        self._pending.append(frame)
+        self._add_pending(frame, sim.pose)
         if self._replay is not None and frame.step >= self._replay.steps and not frame.error:
             self._end_replay("the file is over; its last excitations hold")
             self._set_running(False)
@@ -332,6 +340,7 @@ class SimulationWorker(QObject):
     def _recover_from_abandoned_step(self, reason: str) -> None:
         """The child was ended mid-step: start a new one at the standing start (unless closing)."""
         self._pending.clear()
+        self._pending_poses.clear()
         self._end_replay("the step was abandoned")
         self._set_running(False)
         if self._interrupt == INTERRUPT_CLOSE:
@@ -360,7 +369,7 @@ class SimulationWorker(QObject):
         # A model that starts "fallen" (osim-rl's 9-dof model has its pelvis at 0 m) never
         # ends an episode: every step would end it.
         self._ends_episodes = not frame.done
-        self._pending.append(frame)
+        self._add_pending(frame, self._sim.read_pose() if self._sim is not None else None)
         self._anchor = None
         self._flush()
 
@@ -396,21 +405,20 @@ class SimulationWorker(QObject):
         self.outbox.append((name, payload))
         getattr(self, name).emit(payload)
 
-    def _flush(self, pose_always: bool = True) -> None:
-        """Send the pending frames, the current pose and the achieved real-time factor.
+    def _add_pending(self, frame: Frame, pose: BodyPose | None) -> None:
+        self._pending.append(frame)
+        self._pending_poses.append(pose)
 
-        While running, a pose is read only once the GUI has drawn the previous one; after a
-        pause, a step, a reset or a load it is always sent, so the drawing is never stale.
-        """
+    def _flush(self) -> None:
+        """Send the pending frames with their poses, and the achieved real-time factor."""
         now = time.perf_counter()
         self._last_flush = now
         if not self._pending or self._sim is None:
             return
         frames, self._pending = self._pending, []
+        poses, self._pending_poses = self._pending_poses, []
         self._rate_samples.append((now, self._steps_taken))
-        wanted = self._poses.take_pose_request()
-        pose = self._sim.read_pose() if wanted or pose_always else None
-        self._post("batchReady", Batch(frames, pose, self._real_time_factor(now)))
+        self._post("batchReady", Batch(frames, poses, self._real_time_factor(now)))
         self.framesReady.emit(frames)
 
     def _real_time_factor(self, now: float) -> float:
@@ -432,5 +440,6 @@ class SimulationWorker(QObject):
             body_names=sim.body_names,
             mode=self._mode,
             recording_names=RecordingNames.from_simulation(sim),
+            scene=sim.scene,
             start_warnings=sim.start_warnings,
         )

@@ -8,7 +8,6 @@ from PyQt5.QtCore import Qt
 from PyQt5.QtWidgets import QApplication, QLabel
 
 from muscle_lab.core.excitations import ExcitationError
-from muscle_lab.qt.body_view import activation_colour
 
 GLUT_MAX_R = 4
 
@@ -27,8 +26,23 @@ def test_window_has_a_slider_per_muscle_grouped_by_side_with_descriptions(window
     assert left.mapTo(window, left.rect().topLeft()).x() > right_x
 
 
+def glut_max_r_colour(qtbot, view):
+    """The colour the 3D view paints inside glut_max_r (found through the renderer's id image)."""
+    view.repaint()
+    ids = view.renderer.id_image()
+    mask = ids == GLUT_MAX_R
+    inner = mask[1:-1, 1:-1] & mask[:-2, 1:-1] & mask[2:, 1:-1] & mask[1:-1, :-2] & mask[1:-1, 2:]
+    rows, columns = np.nonzero(inner)
+    assert rows.size, "glut_max_r is not visible in the 3D view"
+    middle = rows.size // 2
+    return view.grab().toImage().pixelColor(int(columns[middle]) + 1, int(rows[middle]) + 1)
+
+
 def test_moving_a_slider_changes_the_next_frame_and_the_body_colour(qtbot, window, wait_for_step):
-    before = window.body_view.muscle_colours()[GLUT_MAX_R]
+    view = window.body_view.view3d
+    assert window.body_view.uses_3d, window.body_view.unavailable_reason
+    qtbot.waitUntil(lambda: view.pose is not None and view.render_count > 0)
+    before = glut_max_r_colour(qtbot, view)
     start = window.latest_frame.step
     window.muscle_panel.rows[GLUT_MAX_R].slider.setValue(100)  # as a user drag ends
     assert window.muscle_panel.rows[GLUT_MAX_R].spin.value() == 1.0
@@ -41,17 +55,27 @@ def test_moving_a_slider_changes_the_next_frame_and_the_body_colour(qtbot, windo
     for _ in range(5):
         window.step()
     wait_for_step(window, start + 6)
-    qtbot.waitUntil(lambda: window.body_view.pose is not None and window.body_view.pose.time >= 0.06 - 1e-9)
-    after = window.body_view.muscle_colours()[GLUT_MAX_R]
-    assert after.red() > before.red() + 100 and after.blue() < before.blue() - 100
-    assert after == activation_colour(window.body_view.pose.activations[GLUT_MAX_R])
-    # And the drawing really shows it: the rendered view holds pixels of that red.
-    image = window.body_view.grab().toImage()
-    assert any(
-        image.pixelColor(x, y) == after
-        for x in range(0, image.width(), 2)
-        for y in range(0, image.height() - 30, 2)
-    )
+    qtbot.waitUntil(lambda: view.pose is not None and view.pose.time >= 0.06 - 1e-9)
+    assert view.pose.activations[GLUT_MAX_R] > 0.5
+    after = glut_max_r_colour(qtbot, view)  # blue when off, red when on: the drawing shows it
+    assert after.red() > before.red() + 60 and after.blue() < before.blue() - 60
+
+
+def test_clicking_a_muscle_selects_its_slider_and_a_slider_highlights_its_muscle(qtbot, window):
+    view = window.body_view.view3d
+    qtbot.waitUntil(lambda: view.pose is not None and view.render_count > 0)
+    view.repaint()
+    ids = view.renderer.id_image()
+    rows, columns = np.nonzero(ids == GLUT_MAX_R)
+    assert rows.size
+    from PyQt5.QtCore import QPoint, Qt
+
+    qtbot.mouseClick(view, Qt.LeftButton, pos=QPoint(int(columns[rows.size // 2]), int(rows[rows.size // 2])))
+    slider = window.muscle_panel.rows[GLUT_MAX_R].slider
+    qtbot.waitUntil(slider.hasFocus)
+    assert view.highlighted() == (GLUT_MAX_R,)
+    window.muscle_panel.rows[7].slider.setFocus()
+    qtbot.waitUntil(lambda: view.highlighted() == (7,))
 
 
 def test_spin_box_edits_move_the_slider_and_reach_the_simulation(qtbot, window, wait_for_step):

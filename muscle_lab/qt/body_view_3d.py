@@ -1,0 +1,337 @@
+"""The 3D body view: a plain QWidget painting the offscreen renderer's image.
+
+The renderer draws with its own GL context into a framebuffer, so this works under the
+offscreen platform and Xvfb alike. It renders only when painted (so only when visible) and
+only when a new pose arrived or the camera or highlight changed. Where no GL context can be
+made, `available` is False and `unavailable_reason` says why: the window keeps its 2D view.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PyQt5.QtCore import QPoint, QRectF, Qt, pyqtSignal
+from PyQt5.QtGui import QColor, QImage, QLinearGradient, QPainter, QPen
+from PyQt5.QtWidgets import QSizePolicy, QWidget
+
+from muscle_lab.core.pose import BodyPose, SceneDescription
+from muscle_lab.render.overlay import muscle_label
+from muscle_lab.render.renderer import Renderer, RenderUnavailable
+from muscle_lab.render.scene import (
+    COLOUR_BY,
+    COLOUR_BY_LABELS,
+    OFF_RGB,
+    ON_RGB,
+    Camera,
+    MuscleStyle,
+    fit_camera,
+    pelvis_position,
+)
+
+ORBIT_DEGREES_PER_PIXEL = 0.4
+CLICK_SLOP = 4  # pixels a press may move and still count as a click
+VIEW_KEYS = {Qt.Key_S: "side", Qt.Key_F: "front", Qt.Key_T: "three_quarter"}
+HELP_TEXT = "drag: orbit · right/middle drag: pan · wheel: zoom · S side · F front · T ¾ · R reset · P follow pelvis"
+LABEL_BACKGROUND = QColor(255, 240, 170)
+
+
+class BodyView3D(QWidget):
+    """Bones, muscles and ground in 3D. Click a muscle: `muscleClicked(index)`."""
+
+    muscleClicked = pyqtSignal(int)
+    muscleHovered = pyqtSignal(int)  # -1 when the pointer leaves every muscle
+    renderingFailed = pyqtSignal(str)  # rendering stopped working: show the 2D view instead
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setMinimumSize(320, 240)
+        self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
+        self.setMouseTracking(True)  # hover picking
+        self.setFocusPolicy(Qt.ClickFocus)
+        self.setAttribute(Qt.WA_OpaquePaintEvent)
+        self.unavailable_reason: str | None = None
+        try:
+            self._renderer: Renderer | None = Renderer(self._pixel_size())
+        except RenderUnavailable as error:
+            self._renderer, self.unavailable_reason = None, str(error)
+        self._scene: SceneDescription | None = None
+        self._pose: BodyPose | None = None
+        self._camera: Camera | None = None
+        self._follow = True
+        self._colour_by = "activation"
+        self._selected: int | None = None
+        self._soloed: int | None = None
+        self._hovered: int | None = None
+        self._image: QImage | None = None
+        self._image_pixels: np.ndarray | None = None  # the QImage's memory
+        self._dirty = True
+        self._press: tuple[QPoint, Qt.MouseButton] | None = None
+        self._last_mouse = QPoint()
+        self.render_count = 0
+
+    # -- state ------------------------------------------------------------------------------
+    @property
+    def available(self) -> bool:
+        """Whether 3D rendering works here (False: keep the 2D view, show `unavailable_reason`)."""
+        return self._renderer is not None
+
+    @property
+    def renderer(self) -> Renderer | None:
+        return self._renderer
+
+    @property
+    def camera(self) -> Camera | None:
+        """The current camera (for a video from the same view), None before the first pose."""
+        return self._camera
+
+    @property
+    def pose(self) -> BodyPose | None:
+        return self._pose
+
+    @property
+    def missing_meshes(self) -> tuple[str, ...]:
+        return self._renderer.missing_meshes if self._renderer is not None else ()
+
+    @property
+    def last_render_ms(self) -> float:
+        return self._renderer.last_render_ms if self._renderer is not None else 0.0
+
+    @property
+    def follow_pelvis(self) -> bool:
+        return self._follow
+
+    def set_scene(self, scene: SceneDescription) -> None:
+        """A model's meshes (read once per file); the camera fits the next pose."""
+        self._scene, self._pose, self._camera, self._hovered = scene, None, None, None
+        if self._renderer is not None:
+            self._renderer.set_scene(scene)
+        self._changed()
+
+    def clear_model(self) -> None:
+        """A new model is coming: show nothing until its scene and first pose arrive."""
+        self._scene, self._pose, self._camera, self._image = None, None, None, None
+        self._selected = self._soloed = self._hovered = None
+        self._changed()
+
+    def set_pose(self, pose: BodyPose) -> None:
+        self._pose = pose
+        if self._camera is None and self._scene is not None:
+            self._camera = self._fitted_camera()
+        self._changed()
+
+    def set_selected(self, index: int | None) -> None:
+        """Highlight and label this muscle (the window's selected slider), or none."""
+        if index != self._selected:
+            self._selected = index
+            self._changed()
+
+    def set_soloed(self, index: int | None) -> None:
+        """Highlight this muscle and fade the others (the window's solo), or none."""
+        if index != self._soloed:
+            self._soloed = index
+            self._changed()
+
+    def set_colour_by(self, colour_by: str) -> None:
+        """What muscle colour shows: "activation", "excitation" or "fiber_force"."""
+        if colour_by not in COLOUR_BY:
+            raise ValueError(f"unknown colouring {colour_by!r}: choose one of {', '.join(COLOUR_BY)}")
+        self._colour_by = colour_by
+        self._changed()
+
+    def set_follow_pelvis(self, follow: bool) -> None:
+        self._follow = follow
+        if self._camera is not None:
+            self._camera = self._camera.with_follow(follow, self._pelvis())
+        self._changed()
+
+    def set_view(self, name: str) -> None:
+        """ "side", "front" or "three_quarter"."""
+        if self._camera is not None:
+            self._camera = self._camera.with_view(name)
+            self._changed()
+
+    def reset_view(self) -> None:
+        """Fit the camera to the body again, from the three-quarter view."""
+        if self._pose is not None and self._scene is not None:
+            self._camera = self._fitted_camera()
+            self._changed()
+
+    def highlighted(self) -> tuple[int, ...]:
+        """Muscles drawn highlighted and labelled: hovered, selected, soloed (each once)."""
+        order = (self._hovered, self._selected, self._soloed)
+        return tuple(dict.fromkeys(i for i in order if i is not None and self._is_muscle(i)))
+
+    def style(self) -> MuscleStyle:
+        return MuscleStyle(self._colour_by, self.highlighted(), dim_others=self._soloed is not None)
+
+    # -- painting ---------------------------------------------------------------------------
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        painter = QPainter(self)
+        if self._renderer is None or self._pose is None or self._camera is None:
+            painter.fillRect(self.rect(), QColor(43, 48, 59))
+            painter.setPen(QColor(230, 230, 230))
+            message = (
+                f"3D view unavailable: {self.unavailable_reason}" if self._renderer is None else "loading the model…"
+            )
+            painter.drawText(self.rect().adjusted(12, 12, -12, -12), Qt.AlignCenter | Qt.TextWordWrap, message)
+            painter.end()
+            return
+        if self._dirty or self._image is None or self._renderer.size != self._pixel_size():
+            self._render()
+        if self._image is not None:
+            painter.drawImage(0, 0, self._image)
+            self._paint_labels(painter)
+            self._paint_legend(painter)
+        painter.end()
+
+    def _render(self) -> None:
+        try:
+            self._renderer.resize(self._pixel_size())
+            pixels = self._renderer.render(self._pose, self._camera, self.style())
+        except Exception as error:  # noqa: BLE001 - any GL failure mid-run: hand over to the 2D view
+            self._renderer, self.unavailable_reason = None, f"rendering failed: {error}"
+            self.renderingFailed.emit(self.unavailable_reason)
+            return
+        height, width = pixels.shape[:2]
+        self._image_pixels = pixels
+        self._image = QImage(pixels.data, width, height, 4 * width, QImage.Format_RGBA8888)
+        self._image.setDevicePixelRatio(self.devicePixelRatioF())
+        self._dirty = False
+        self.render_count += 1
+
+    def _paint_labels(self, painter: QPainter) -> None:
+        ratio = self.devicePixelRatioF()
+        for index in self.highlighted():
+            anchor = self._renderer.label_anchor(index)
+            if anchor is None:
+                continue
+            x, y = anchor[0] / ratio, anchor[1] / ratio
+            text = muscle_label(index, self._scene.muscle_names)
+            box = painter.fontMetrics().boundingRect(text).adjusted(-5, -3, 5, 3)
+            box.moveTopLeft(QPoint(round(x) + 14, round(y) - box.height() - 8))
+            painter.setPen(QPen(LABEL_BACKGROUND, 1.5))
+            painter.drawLine(QPoint(round(x), round(y)), box.bottomLeft())
+            painter.fillRect(box, LABEL_BACKGROUND)
+            painter.setPen(QColor(20, 20, 20))
+            painter.drawText(box, Qt.AlignCenter, text)
+
+    def _paint_legend(self, painter: QPainter) -> None:
+        bar = QRectF(self.width() - 170, self.height() - 22, 120, 9)
+        gradient = QLinearGradient(bar.topLeft(), bar.topRight())
+        gradient.setColorAt(0.0, QColor(*OFF_RGB))
+        gradient.setColorAt(1.0, QColor(*ON_RGB))
+        painter.fillRect(bar, gradient)
+        painter.setPen(QColor(235, 235, 235))
+        painter.drawText(
+            QRectF(bar.left() - 300, bar.top() - 4, 295, 16),
+            Qt.AlignRight | Qt.AlignVCenter,
+            f"{COLOUR_BY_LABELS[self._colour_by]} 0 (left leg darker)",
+        )
+        painter.drawText(QRectF(bar.right() + 5, bar.top() - 4, 40, 16), Qt.AlignLeft | Qt.AlignVCenter, "1")
+        font = painter.font()
+        font.setPointSizeF(font.pointSizeF() * 0.85)
+        painter.setFont(font)
+        painter.setPen(QColor(190, 190, 190))
+        line = QRectF(8, 4, self.width() - 16, 16)
+        painter.drawText(
+            line, Qt.AlignLeft, painter.fontMetrics().elidedText(HELP_TEXT, Qt.ElideRight, int(line.width()))
+        )
+        if self.missing_meshes:
+            painter.setPen(QColor(255, 200, 120))
+            text = f"missing meshes: {', '.join(self.missing_meshes)}"
+            painter.drawText(
+                line.translated(0, 16),
+                Qt.AlignLeft,
+                painter.fontMetrics().elidedText(text, Qt.ElideRight, int(line.width())),
+            )
+
+    # -- mouse and keys ---------------------------------------------------------------------
+    def mousePressEvent(self, event) -> None:  # noqa: N802
+        self._press = (event.pos(), event.button())
+        self._last_mouse = event.pos()
+
+    def mouseMoveEvent(self, event) -> None:  # noqa: N802
+        if self._camera is None:
+            return
+        delta = event.pos() - self._last_mouse
+        self._last_mouse = event.pos()
+        buttons = event.buttons()
+        if buttons & Qt.LeftButton:
+            self._camera = self._camera.orbit(-delta.x() * ORBIT_DEGREES_PER_PIXEL, delta.y() * ORBIT_DEGREES_PER_PIXEL)
+            self._changed()
+        elif buttons & (Qt.RightButton | Qt.MiddleButton):
+            height = max(1, self.height())
+            self._camera = self._camera.pan(delta.x() / height, delta.y() / height, self._pelvis())
+            self._changed()
+        elif not buttons:
+            self._set_hovered(self.muscle_at(event.pos()))
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: N802
+        press, self._press = self._press, None
+        if press is None or press[1] != Qt.LeftButton or event.button() != Qt.LeftButton:
+            return
+        if (event.pos() - press[0]).manhattanLength() > CLICK_SLOP:
+            return  # that was an orbit
+        index = self.muscle_at(event.pos())
+        if index is not None:
+            self.set_selected(index)
+            self.muscleClicked.emit(index)
+
+    def leaveEvent(self, event) -> None:  # noqa: N802
+        self._set_hovered(None)
+
+    def wheelEvent(self, event) -> None:  # noqa: N802
+        if self._camera is not None:
+            self._camera = self._camera.zoom(0.9 ** (event.angleDelta().y() / 120))
+            self._changed()
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802
+        key = event.key()
+        if key in VIEW_KEYS:
+            self.set_view(VIEW_KEYS[key])
+        elif key == Qt.Key_R:
+            self.reset_view()
+        elif key == Qt.Key_P:
+            self.set_follow_pelvis(not self._follow)
+        else:
+            super().keyPressEvent(event)  # digits and the rest go on to the window
+
+    def muscle_at(self, position: QPoint) -> int | None:
+        """The muscle drawn under a widget position in the last image, if any."""
+        if self._renderer is None or self._image is None:
+            return None
+        ratio = self.devicePixelRatioF()
+        return self._renderer.pick(position.x() * ratio, position.y() * ratio)
+
+    # -- internals --------------------------------------------------------------------------
+    def _set_hovered(self, index: int | None) -> None:
+        if index != self._hovered:
+            self._hovered = index
+            self.muscleHovered.emit(-1 if index is None else index)
+            self._changed()
+
+    def _changed(self) -> None:
+        self._dirty = True
+        self.update()  # Qt paints (and so renders) only if the widget is visible
+
+    def _fitted_camera(self) -> Camera:
+        bones = self._renderer.bone_points(self._pose) if self._renderer is not None else None
+        return fit_camera(self._pose, self._scene, follow=self._follow, bone_points=bones)
+
+    def _pelvis(self) -> np.ndarray | None:
+        if self._pose is None or self._scene is None:
+            return None
+        return pelvis_position(self._pose, self._scene)
+
+    def _is_muscle(self, index: int) -> bool:
+        return self._scene is not None and 0 <= index < len(self._scene.muscle_names)
+
+    def _pixel_size(self) -> tuple[int, int]:
+        ratio = self.devicePixelRatioF()
+        return max(1, round(self.width() * ratio)), max(1, round(self.height() * ratio))
+
+    def release(self) -> None:
+        """Free the GL context (the window calls this when it closes)."""
+        if self._renderer is not None:
+            self._renderer.release()
+            self._renderer = None
+            self.unavailable_reason = "released"

@@ -1,0 +1,381 @@
+"""An offscreen OpenGL renderer of a model's pose: bones, muscles and ground, into an image.
+
+A standalone moderngl context (EGL on Linux: Mesa's llvmpipe when there is no GPU) draws into
+its own framebuffer, so it works without a display: under `QT_QPA_PLATFORM=offscreen`, Xvfb,
+or in the CLI. Bone meshes are uploaded once per model; per frame only the frames'
+transforms (uniforms) and the muscle tubes (instance rows) change. A second colour target
+holds the muscle id of each pixel, for picking.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from muscle_lab.core.pose import BodyPose, SceneDescription
+from muscle_lab.render import shaders
+from muscle_lab.render.geometry import unit_cylinder, unit_sphere
+from muscle_lab.render.meshes import MeshFormatError, is_closed_outward, load_mesh
+from muscle_lab.render.scene import PLAIN, Camera, MuscleStyle, muscle_midpoint, muscle_tubes, pelvis_position
+
+BACKGROUND = (0.17, 0.19, 0.23)
+GROUND_COLOUR = (0.33, 0.34, 0.35)
+GRID_COLOUR = (0.62, 0.63, 0.64)
+BONE_TINT = np.array([0.95, 0.92, 0.85])  # the model's bone colour (white by default), warmed a little
+OUTLINE_COLOUR = (0.05, 0.05, 0.07, 1.0)
+HIGHLIGHT_OUTLINE = (1.0, 0.86, 0.2)
+OUTLINE_WIDTH = 0.0025  # metres added to the tube radius for the dark shell around each muscle
+MIN_INSTANCES = 256
+# Bone meshes are simplified by merging vertices within this many metres: software GL is bound
+# by triangle count, and at 4 mm the bones look the same. Video can afford the full meshes (0).
+LIVE_MESH_CELL = 0.004  # rows the tube buffers start with; they grow when a model needs more
+
+UPSIDE_DOWN = np.diag([1.0, -1.0, 1.0, 1.0])
+
+INSTALL_HINT = "on Debian/Ubuntu: apt-get install libegl1 libegl-mesa0 libgl1-mesa-dri"
+
+
+class RenderUnavailable(RuntimeError):
+    """No OpenGL context could be made (no moderngl, no EGL/Mesa libraries, no GL 3.3)."""
+
+
+def create_context():
+    """A standalone OpenGL 3.3 context; EGL on Linux, so it needs no display."""
+    try:
+        import moderngl
+    except ImportError as error:
+        raise RenderUnavailable(f"the 3D view needs moderngl: pip install moderngl ({error})") from None
+    backend = {"backend": "egl"} if sys.platform.startswith("linux") else {}
+    try:
+        return moderngl.create_standalone_context(require=330, **backend)
+    except Exception as error:  # noqa: BLE001  glcontext raises plain Exceptions naming the missing library
+        raise RenderUnavailable(f"no OpenGL context could be made ({error}); {INSTALL_HINT}") from None
+
+
+@dataclass
+class _MeshDraw:
+    vertex_array: object
+    frame_index: int
+    scale: np.ndarray
+    colour: tuple[float, float, float, float]
+    corners: np.ndarray  # the mesh's bounding box (8 x 3), scaled, in its frame
+    cull: str | None  # the faces never seen ("back", "front" if mirrored), None: draw both
+
+
+class Renderer:
+    """Draws `BodyPose`s of one `SceneDescription` into RGBA images of `size` (width, height)."""
+
+    def __init__(self, size: tuple[int, int] = (800, 600), mesh_cell: float = LIVE_MESH_CELL) -> None:
+        self._mesh_cell = mesh_cell
+        self._ctx = create_context()
+        with self._ctx:
+            ctx = self._ctx
+            self._mesh_program = ctx.program(vertex_shader=shaders.MESH_VERTEX, fragment_shader=shaders.MESH_FRAGMENT)
+            self._tube_program = ctx.program(vertex_shader=shaders.TUBE_VERTEX, fragment_shader=shaders.MUSCLE_FRAGMENT)
+            self._sphere_program = ctx.program(
+                vertex_shader=shaders.SPHERE_VERTEX, fragment_shader=shaders.MUSCLE_FRAGMENT
+            )
+            self._ground_program = ctx.program(
+                vertex_shader=shaders.GROUND_VERTEX, fragment_shader=shaders.GROUND_FRAGMENT
+            )
+            corners = np.array([[-1, -1], [1, -1], [-1, 1], [1, 1]], dtype=np.float32)
+            self._ground_buffer = ctx.buffer(corners.tobytes())
+            self._ground = ctx.vertex_array(self._ground_program, [(self._ground_buffer, "2f", "in_corner")])
+            self._shapes = {
+                name: self._static_shape(shape)
+                for name, shape in (("tube", unit_cylinder()), ("sphere", unit_sphere(rings=4, segments=8)))
+            }
+        self._instances: dict[str, tuple] = {}
+        # By file path: vertex buffer, index buffer, bounding box, whether closed and wound outward.
+        self._mesh_buffers: dict[str, tuple] = {}
+        self._meshes: list[_MeshDraw] = []
+        self._unreadable: list[str] = []
+        self._scene: SceneDescription | None = None
+        self._framebuffer = None
+        self._size = (0, 0)
+        self.resize(size)
+        self._last: tuple[BodyPose, Camera] | None = None
+        self.last_render_ms = 0.0
+        self.renderer_name = self._ctx.info.get("GL_RENDERER", "?")
+
+    # -- model and size ----------------------------------------------------------------------
+    @property
+    def size(self) -> tuple[int, int]:
+        return self._size
+
+    def resize(self, size: tuple[int, int]) -> None:
+        size = (max(1, int(size[0])), max(1, int(size[1])))
+        if size == self._size:
+            return
+        with self._ctx:
+            if self._framebuffer is not None:
+                for attachment in (*self._framebuffer.color_attachments, self._framebuffer.depth_attachment):
+                    attachment.release()
+                self._framebuffer.release()
+            self._framebuffer = self._ctx.framebuffer(
+                color_attachments=[self._ctx.renderbuffer(size, 4), self._ctx.renderbuffer(size, 4)],
+                depth_attachment=self._ctx.depth_renderbuffer(size),
+            )
+        self._size = size
+
+    def set_scene(self, scene: SceneDescription) -> None:
+        """Upload the bone meshes of a model (each file read and uploaded once)."""
+        with self._ctx:
+            for mesh in self._meshes:  # the buffers stay: cached by file for the next model
+                mesh.vertex_array.release()
+            self._meshes, self._unreadable = [], []
+            for mesh in scene.meshes:
+                if mesh.path is None or not mesh.visible:
+                    continue
+                try:
+                    buffers = self._mesh_buffer(mesh.path)
+                except (MeshFormatError, OSError) as error:
+                    self._unreadable.append(f"{mesh.mesh_file} ({error})")
+                    continue
+                vertex_array = self._ctx.vertex_array(
+                    self._mesh_program,
+                    [(buffers[0], "3f 3f", "in_position", "in_normal")],
+                    buffers[1],
+                    index_element_size=4,
+                )
+                colour = (*(np.array(mesh.colour) * BONE_TINT), mesh.opacity)
+                scale = np.array(mesh.scale, dtype=float)
+                corners = _box_corners(buffers[2]) * scale
+                cull = ("back" if np.prod(np.sign(scale)) >= 0 else "front") if buffers[3] else None
+                self._meshes.append(_MeshDraw(vertex_array, mesh.frame_index, scale, colour, corners, cull))
+        self._scene = scene
+        self._last = None
+
+    @property
+    def scene(self) -> SceneDescription | None:
+        return self._scene
+
+    @property
+    def missing_meshes(self) -> tuple[str, ...]:
+        """Mesh files not drawn: not found, or found but unreadable (with the reason)."""
+        scene_missing = self._scene.missing_meshes if self._scene is not None else ()
+        return (*scene_missing, *self._unreadable)
+
+    # -- drawing -----------------------------------------------------------------------------
+    def render(self, pose: BodyPose, camera: Camera, style: MuscleStyle = PLAIN) -> np.ndarray:
+        """The pose seen by `camera`: an RGBA image (height x width x 4, uint8, top row first)."""
+        if self._scene is None:
+            raise RuntimeError("set_scene() before render()")
+        started = time.perf_counter()
+        pelvis = pelvis_position(pose, self._scene)
+        # Drawn upside down, so that GL's bottom-up rows read back top row first: no flipping copy.
+        view_projection = (UPSIDE_DOWN @ camera.view_projection(self._size, pelvis)).astype(np.float32)
+        eye = camera.eye(pelvis)
+        width, height = self._size
+        pixels = bytearray(width * height * 4)
+        with self._ctx:
+            ctx = self._ctx
+            self._framebuffer.use()
+            self._framebuffer.clear(*BACKGROUND, 1.0, depth=1.0)
+            ctx.enable(ctx.DEPTH_TEST)
+            ctx.front_face = "cw"  # the flip mirrors the winding
+            for program in (self._mesh_program, self._tube_program, self._sphere_program, self._ground_program):
+                _set(program, "u_view_projection", view_projection.T.tobytes())
+                _set(program, "u_eye", tuple(eye))
+            self._draw_ground(camera.look_at(pelvis), camera.distance)
+            self._draw_bones(pose)
+            self._draw_muscles(pose, style)
+            self._framebuffer.read_into(pixels, components=4, attachment=0)
+        image = np.frombuffer(pixels, dtype=np.uint8).reshape(height, width, 4)
+        self._last = (pose, camera)
+        self.last_render_ms = (time.perf_counter() - started) * 1000
+        return image
+
+    def _draw_ground(self, look_at: np.ndarray, distance: float) -> None:
+        ctx, program = self._ctx, self._ground_program
+        half_size = max(8.0, 6.0 * distance)
+        _set(program, "u_centre", (float(look_at[0]), float(look_at[2])))
+        _set(program, "u_half_size", half_size)
+        _set(program, "u_ground_colour", GROUND_COLOUR)
+        _set(program, "u_line_colour", GRID_COLOUR)
+        _set(program, "u_background", BACKGROUND)
+        ctx.disable(ctx.CULL_FACE)
+        # A backdrop: it writes no depth, so a body below y = 0 stays visible (a model that
+        # starts inside the ground, or a pelvis sinking after a fall: only feet collide).
+        self._framebuffer.depth_mask = False
+        self._ground.render(mode=ctx.TRIANGLE_STRIP)
+        self._framebuffer.depth_mask = True
+
+    def _draw_bones(self, pose: BodyPose) -> None:
+        ctx, program = self._ctx, self._mesh_program
+        _set(program, "u_id", 0.0)
+        translucent = []
+        for mesh in self._meshes:
+            if mesh.frame_index >= len(pose.frame_rotations):
+                continue  # a pose without mesh transforms (an older reader): bones cannot be placed
+            if mesh.colour[3] < 1.0:
+                translucent.append(mesh)
+                continue
+            self._draw_mesh(mesh, pose)
+        ctx.disable(ctx.CULL_FACE)
+        if translucent:
+            ctx.enable(ctx.BLEND)
+            self._framebuffer.depth_mask = False
+            for mesh in translucent:
+                self._draw_mesh(mesh, pose)
+            self._framebuffer.depth_mask = True
+            ctx.disable(ctx.BLEND)
+
+    def _draw_mesh(self, mesh: _MeshDraw, pose: BodyPose) -> None:
+        program, ctx = self._mesh_program, self._ctx
+        if mesh.cull is None or mesh.colour[3] < 1.0:
+            ctx.disable(ctx.CULL_FACE)
+        else:  # closed and wound outward: its back faces are hidden anyway, skip them
+            ctx.enable(ctx.CULL_FACE)
+            ctx.cull_face = mesh.cull
+        rotation = pose.frame_rotations[mesh.frame_index]
+        scale = np.where(mesh.scale == 0, 1.0, mesh.scale)
+        _set(program, "u_linear", (rotation * scale).T.astype(np.float32).tobytes())
+        _set(program, "u_normal_linear", (rotation / scale).T.astype(np.float32).tobytes())
+        _set(program, "u_translation", tuple(float(v) for v in pose.frame_translations[mesh.frame_index]))
+        _set(program, "u_colour", tuple(float(c) for c in mesh.colour))
+        mesh.vertex_array.render()
+
+    def _draw_muscles(self, pose: BodyPose, style: MuscleStyle) -> None:
+        ctx = self._ctx
+        tubes = muscle_tubes(pose, self._scene, style)
+        highlight_id = float(style.highlighted[0] + 1) if style.highlighted else -1.0
+        arrays = {"tube": tubes.segments, "sphere": tubes.joints}
+        for name, rows in arrays.items():
+            self._upload_instances(name, rows)
+        ctx.enable(ctx.CULL_FACE)
+        # First a slightly larger dark shell seen from inside (front faces culled): an outline.
+        for cull, grow, outline in (("front", OUTLINE_WIDTH, OUTLINE_COLOUR), ("back", 0.0, (0.0, 0.0, 0.0, 0.0))):
+            ctx.cull_face = cull
+            for name, program in (("tube", self._tube_program), ("sphere", self._sphere_program)):
+                count = len(arrays[name])
+                if count == 0:
+                    continue
+                _set(program, "u_grow", grow)
+                _set(program, "u_outline", outline)
+                _set(program, "u_highlight_id", highlight_id)
+                _set(program, "u_highlight_colour", HIGHLIGHT_OUTLINE)
+                self._instances[name][1].render(instances=count)
+        ctx.disable(ctx.CULL_FACE)
+
+    def bone_points(self, pose: BodyPose) -> np.ndarray:
+        """The corners of every drawn bone's bounding box in ground (for fitting a camera)."""
+        boxes = [
+            mesh.corners @ pose.frame_rotations[mesh.frame_index].T + pose.frame_translations[mesh.frame_index]
+            for mesh in self._meshes
+            if mesh.frame_index < len(pose.frame_rotations)
+        ]
+        return np.vstack(boxes) if boxes else np.zeros((0, 3))
+
+    # -- picking and projection --------------------------------------------------------------
+    def pick(self, x: float, y: float) -> int | None:
+        """The index of the muscle drawn at pixel (x, y) of the last image (top-left origin)."""
+        width, height = self._size
+        column, row = int(x), int(y)
+        if self._last is None or not (0 <= column < width and 0 <= row < height):
+            return None
+        with self._ctx:
+            raw = self._framebuffer.read(viewport=(column, row, 1, 1), components=4, attachment=1)
+        return _decode_ids(np.frombuffer(raw, dtype=np.uint8).reshape(1, 4))[0]
+
+    def id_image(self) -> np.ndarray:
+        """Per pixel of the last image, the muscle index drawn there, -1 where none."""
+        width, height = self._size
+        with self._ctx:
+            raw = self._framebuffer.read(components=4, attachment=1)
+        rgba = np.frombuffer(raw, dtype=np.uint8).reshape(-1, 4)
+        return _decode_id_array(rgba).reshape(height, width)
+
+    def project(self, points: np.ndarray) -> np.ndarray:
+        """Ground points to pixels of the last image (x right, y down)."""
+        if self._last is None:
+            raise RuntimeError("nothing rendered yet")
+        pose, camera = self._last
+        return camera.project(points, self._size, pelvis_position(pose, self._scene))
+
+    def label_anchor(self, muscle: int) -> tuple[float, float] | None:
+        """Where muscle `muscle`'s label goes in the last image: its path's midpoint."""
+        if self._last is None or not 0 <= muscle < len(self._last[0].muscle_paths):
+            return None
+        path = self._last[0].muscle_paths[muscle]
+        if len(path) == 0:
+            return None
+        x, y = self.project(muscle_midpoint(path)[None, :])[0]
+        return float(x), float(y)
+
+    def release(self) -> None:
+        """Free the GL context and everything in it."""
+        if self._ctx is not None:
+            self._ctx.release()
+            self._ctx = None
+
+    # -- internals ---------------------------------------------------------------------------
+    def _static_shape(self, shape: tuple[np.ndarray, np.ndarray]) -> tuple:
+        vertices, triangles = shape
+        return self._ctx.buffer(vertices.tobytes()), self._ctx.buffer(triangles.tobytes())
+
+    def _mesh_buffer(self, path: str) -> tuple:
+        if path not in self._mesh_buffers:
+            mesh = load_mesh(path, self._mesh_cell)
+            vertices = np.column_stack([mesh.positions, mesh.normals]).astype(np.float32)
+            bounds = np.array([mesh.positions.min(axis=0), mesh.positions.max(axis=0)])
+            self._mesh_buffers[path] = (
+                self._ctx.buffer(vertices.tobytes()),
+                self._ctx.buffer(mesh.triangles.tobytes()),
+                bounds,
+                is_closed_outward(mesh),
+            )
+        return self._mesh_buffers[path]
+
+    def _upload_instances(self, name: str, rows: np.ndarray) -> None:
+        """Write this frame's instance rows, growing the buffer (and its vertex array) if needed."""
+        capacity = self._instances[name][2] if name in self._instances else 0
+        if len(rows) > capacity:
+            if name in self._instances:
+                self._instances[name][1].release()
+                self._instances[name][0].release()
+            capacity = max(MIN_INSTANCES, 2 * len(rows))
+            buffer = self._ctx.buffer(reserve=capacity * rows.shape[1] * 4, dynamic=True)
+            vertices, triangles = self._shapes[name]
+            program = self._tube_program if name == "tube" else self._sphere_program
+            layout = ("3f 3f 1f 3f 1f/i", "i_start", "i_end") if name == "tube" else ("3f 1f 3f 1f/i", "i_centre")
+            vertex_array = self._ctx.vertex_array(
+                program,
+                [
+                    (vertices, "3f 3f", "in_position", "in_normal"),
+                    (buffer, layout[0], *layout[1:], "i_radius", "i_colour", "i_id"),
+                ],
+                triangles,
+                index_element_size=4,
+            )
+            self._instances[name] = (buffer, vertex_array, capacity)
+        if len(rows):
+            self._instances[name][0].write(np.ascontiguousarray(rows, dtype=np.float32).tobytes())
+
+
+def _box_corners(bounds: np.ndarray) -> np.ndarray:
+    low, high = bounds
+    return np.array([[x, y, z] for x in (low[0], high[0]) for y in (low[1], high[1]) for z in (low[2], high[2])])
+
+
+def _set(program, name: str, value) -> None:
+    """Set a uniform if the compiled program kept it (GLSL drops unused ones)."""
+    if name in program:
+        uniform = program[name]
+        if isinstance(value, bytes):
+            uniform.write(value)
+        else:
+            uniform.value = value
+
+
+def _decode_id_array(rgba: np.ndarray) -> np.ndarray:
+    """Muscle indices from id pixels (red + 256 green = index + 1; blue 255 marks an id)."""
+    ids = rgba[:, 0].astype(np.int64) + 256 * rgba[:, 1].astype(np.int64) - 1
+    return np.where(rgba[:, 2] == 255, ids, -1)
+
+
+def _decode_ids(rgba: np.ndarray) -> list[int | None]:
+    return [None if i < 0 else int(i) for i in _decode_id_array(rgba)]
