@@ -38,7 +38,9 @@ def test_list_shows_name_kind_and_description(capsys):
     assert len(lines) == len(list((assets_dir() / "presets").glob("*.json")))
     thrust = next(line for line in lines if line.startswith("hip-thrust "))
     assert thrust.split()[1] == "built-in"
-    assert thrust.endswith("The classic: hamstrings and gluteus maximus of both legs fully on (indices 2, 4, 10, 12), all others off.")
+    assert thrust.endswith(
+        "The classic: hamstrings and gluteus maximus of both legs fully on (indices 2, 4, 10, 12), all others off."
+    )
 
 
 def test_list_reports_a_corrupt_file_and_lists_the_rest(capsys, user_presets):
@@ -47,7 +49,10 @@ def test_list_reports_a_corrupt_file_and_lists_the_rest(capsys, user_presets):
     assert run_cli(capsys, "presets", "save", "mine", "--excitations", HIP_THRUST)[0] == 0
     status, out, err = run_cli(capsys, "presets", "list")
     assert status == 0
-    assert err == f"muscle_lab: warning: skipped {user_presets / 'nan.json'}: excitation 3 (bifemsh_r) is not a finite number: nan\n"
+    assert (
+        err == f"muscle_lab: warning: skipped {user_presets / 'nan.json'}: "
+        "excitation 3 (bifemsh_r) is not a finite number: nan\n"
+    )
     assert [line.split()[:2] for line in out.splitlines() if " user " in line] == [["mine", "user"]]
     assert "relaxed " in out
 
@@ -64,7 +69,9 @@ def test_show_prints_values_and_json(capsys):
 
 
 def test_save_then_refuse_overwrite_without_force(capsys, user_presets):
-    status, out, err = run_cli(capsys, "presets", "save", "my thrust", "--excitations", HIP_THRUST, "--description", "mine")
+    status, out, err = run_cli(
+        capsys, "presets", "save", "my thrust", "--excitations", HIP_THRUST, "--description", "mine"
+    )
     assert (status, err) == (0, "")
     assert out == f"saved my thrust to {user_presets / 'my thrust.json'}\n"
     saved = json.loads((user_presets / "my thrust.json").read_text(encoding="utf-8"))
@@ -83,10 +90,19 @@ def test_save_then_refuse_overwrite_without_force(capsys, user_presets):
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["save", "short", "--excitations", "0,1,0"], "expected 19 excitations (one per muscle of gait14dof22musc_pros), got 3"),
+        (
+            ["save", "short", "--excitations", "0,1,0"],
+            "expected 19 excitations (one per muscle of gait14dof22musc_pros), got 3",
+        ),
         (["save", "word", "--excitations", "0,x"], "excitation 1 is not a number: 'x'"),
-        (["save", "big", "--excitations", HIP_THRUST.replace("1", "2", 1)], "excitation 2 (hamstrings_r) = 2 is outside [0, 1]"),
-        (["save", "Relaxed", "--excitations", HIP_THRUST], "'relaxed' is the name of a built-in preset; choose another name"),
+        (
+            ["save", "big", "--excitations", HIP_THRUST.replace("1", "2", 1)],
+            "excitation 2 (hamstrings_r) = 2 is outside [0, 1]",
+        ),
+        (
+            ["save", "Relaxed", "--excitations", HIP_THRUST],
+            "'relaxed' is the name of a built-in preset; choose another name",
+        ),
         (["save", "../up", "--excitations", HIP_THRUST], "preset name '../up' contains a path separator"),
         (["show", "ghost"], "no preset named 'ghost'"),
         (["delete", "glutes"], "'glutes' is a built-in preset and cannot be deleted"),
@@ -109,7 +125,9 @@ def test_delete_a_user_preset(capsys, user_presets):
 
 
 def test_import_a_plain_list_and_refuse_a_short_one(capsys, user_presets):
-    status, out, _ = run_cli(capsys, "presets", "import", str(FIXTURES / "hip-thrust-list.json"), "--name", "from env.step")
+    status, out, _ = run_cli(
+        capsys, "presets", "import", str(FIXTURES / "hip-thrust-list.json"), "--name", "from env.step"
+    )
     assert (status, out) == (0, f"imported from env.step to {user_presets / 'from env.step.json'}\n")
     status, out, _ = run_cli(capsys, "presets", "show", "from env.step", "--json")
     assert json.loads(out)["excitations"] == [float(v) for v in HIP_THRUST.split(",")]
@@ -117,7 +135,10 @@ def test_import_a_plain_list_and_refuse_a_short_one(capsys, user_presets):
     short = FIXTURES / "short-list.json"
     status, out, err = run_cli(capsys, "presets", "import", str(short))
     assert (status, out) == (2, "")
-    assert err == f"muscle_lab: error: {short}: a plain list needs one excitation per muscle of gait14dof22musc_pros (19), got 18\n"
+    assert (
+        err == f"muscle_lab: error: {short}: a plain list needs one excitation per muscle of "
+        "gait14dof22musc_pros (19), got 18\n"
+    )
 
 
 def test_import_a_preset_for_another_model_notes_missing_muscles(capsys, user_presets, tmp_path):
@@ -131,7 +152,7 @@ def test_import_a_preset_for_another_model_notes_missing_muscles(capsys, user_pr
     )
     source = tmp_path / "nine.json"
     source.write_text(json.dumps(preset), encoding="utf-8")
-    status, out, err = run_cli(capsys, "presets", "import", str(source))
+    status, _out, err = run_cli(capsys, "presets", "import", str(source))
     assert status == 0
     assert err == (
         "muscle_lab: note for gait14dof22musc_pros: preset 'nine' (for model 'gait9dof18musc_pros') "
@@ -162,7 +183,13 @@ def test_run_uses_a_user_preset(capsys):
 def test_main_py_presets_list_in_a_subprocess(isolated_user_data):
     env = {**os.environ, HOME_ENV: str(isolated_user_data)}
     result = subprocess.run(
-        [sys.executable, "main.py", "presets", "list"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "main.py", "presets", "list"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert (result.returncode, result.stderr) == (0, "")
     assert any(line.split()[:2] == ["relaxed", "built-in"] for line in result.stdout.splitlines())
@@ -182,7 +209,7 @@ def main_py(home: Path, *argv: str) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        preexec_fn=limit_memory,
+        preexec_fn=limit_memory,  # noqa: PLW1509 - sets an rlimit only; the test process starts no threads
     )
 
 
@@ -210,7 +237,10 @@ def test_list_skips_fifos_devices_and_files_that_would_crash_it(isolated_user_da
     assert status == 0
     assert err.splitlines() == [
         f"muscle_lab: warning: skipped {user_presets / 'deeply-nested.json'}: nested more than 64 levels deep",
-        f"muscle_lab: warning: skipped {user_presets / 'lone-surrogate.json'}: description contains an invalid character U+D800",
+        (
+            f"muscle_lab: warning: skipped {user_presets / 'lone-surrogate.json'}: "
+            "description contains an invalid character U+D800"
+        ),
         f"muscle_lab: warning: skipped {user_presets / 'p.json'}: not a regular file (a FIFO)",
         f"muscle_lab: warning: skipped {user_presets / 'too-many-digits.json'}: a number has more than 4300 digits",
         f"muscle_lab: warning: skipped {user_presets / 'z.json'}: not a regular file (a character device)",
@@ -228,7 +258,9 @@ def test_import_of_a_device_fails_at_once(isolated_user_data, user_presets):
 
 def test_save_refuses_a_description_that_is_not_utf8(capsys, user_presets):
     description = os.fsdecode(b"caf\xe9")  # what a Latin-1 terminal passes in argv
-    status, out, err = run_cli(capsys, "presets", "save", "cafe", "--excitations", HIP_THRUST, "--description", description)
+    status, out, err = run_cli(
+        capsys, "presets", "save", "cafe", "--excitations", HIP_THRUST, "--description", description
+    )
     assert (status, out) == (2, "")
     assert err == "muscle_lab: error: description contains an invalid character U+DCE9\n"
     assert not user_presets.exists()

@@ -27,7 +27,7 @@ def launch(command: list[str], tmp_path: Path, platform: str | None) -> subproce
     env.pop("QT_QPA_PLATFORM", None)
     if platform:
         env["QT_QPA_PLATFORM"] = platform
-    return subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False)
 
 
 RUNS = [pytest.param(None, id="offscreen")]
@@ -54,8 +54,20 @@ def test_main_py_reports_a_missing_model_and_an_unknown_preset(tmp_path):
     assert missing.stderr.strip() == f"muscle_lab: model file not found: {tmp_path / 'none.osim'}"
     shot = tmp_path / "shot.png"
     unknown = launch(
-        [sys.executable, "main.py", "--preset", "no-such-preset", "--screenshot", str(shot), "--run-for", "0.05", "--mode", "fast"],
-        tmp_path, "offscreen",
+        [
+            sys.executable,
+            "main.py",
+            "--preset",
+            "no-such-preset",
+            "--screenshot",
+            str(shot),
+            "--run-for",
+            "0.05",
+            "--mode",
+            "fast",
+        ],
+        tmp_path,
+        "offscreen",
     )
     assert unknown.returncode == 2
     assert "no-such-preset" in unknown.stderr
@@ -64,8 +76,18 @@ def test_main_py_reports_a_missing_model_and_an_unknown_preset(tmp_path):
 
 def test_run_for_beyond_the_episode_end_takes_the_screenshot_at_the_end(tmp_path):
     shot = tmp_path / "thrust.png"
-    command = [sys.executable, "main.py", "--screenshot", str(shot), "--preset", "hip-thrust",
-               "--run-for", "1.0", "--mode", "fast"]
+    command = [
+        sys.executable,
+        "main.py",
+        "--screenshot",
+        str(shot),
+        "--preset",
+        "hip-thrust",
+        "--run-for",
+        "1.0",
+        "--mode",
+        "fast",
+    ]
     result = launch(command, tmp_path, "offscreen")  # the episode ends at ~0.47 s and pauses
     assert result.returncode == 0, result.stderr
     assert png_size(shot) == WINDOW_SIZE
@@ -73,8 +95,9 @@ def test_run_for_beyond_the_episode_end_takes_the_screenshot_at_the_end(tmp_path
 
 @pytest.mark.parametrize("value", ["inf", "nan", "-1", "1e9"])
 def test_run_for_must_be_a_finite_positive_time(tmp_path, value):
-    result = launch([sys.executable, "main.py", "--screenshot", str(tmp_path / "x.png"), "--run-for", value],
-                    tmp_path, "offscreen")
+    result = launch(
+        [sys.executable, "main.py", "--screenshot", str(tmp_path / "x.png"), "--run-for", value], tmp_path, "offscreen"
+    )
     assert result.returncode == 2
     assert result.stderr.startswith("muscle_lab: --run-for must be a number of seconds above 0")
     assert "Traceback" not in result.stderr and "terminate called" not in result.stderr
@@ -83,8 +106,9 @@ def test_run_for_must_be_a_finite_positive_time(tmp_path, value):
 def test_without_a_display_the_window_says_how_to_run(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
     env["MUSCLE_LAB_HOME"] = str(tmp_path / "home")
-    result = subprocess.run([sys.executable, "main.py"], cwd=REPO, env=env, capture_output=True, text=True,
-                            timeout=120)
+    result = subprocess.run(
+        [sys.executable, "main.py"], cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
     assert result.returncode == 2
     assert "no display" in result.stderr and "xvfb-run -a python main.py" in result.stderr
     assert "python main.py run|presets|muscles|explore --help" in result.stderr
@@ -92,13 +116,19 @@ def test_without_a_display_the_window_says_how_to_run(tmp_path):
 
 @pytest.mark.parametrize("signal_number", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_ctrl_c_and_sigterm_close_the_window_like_its_close_button(tmp_path, signal_number):
-    env = {**os.environ, "MUSCLE_LAB_HOME": str(tmp_path / "home"), "QT_QPA_PLATFORM": "offscreen",
-           "XDG_RUNTIME_DIR": str(tmp_path)}
-    with subprocess.Popen([sys.executable, "main.py", "--mode", "fast"], cwd=REPO, env=env,
-                          stderr=subprocess.PIPE, text=True) as window:
+    env = {
+        **os.environ,
+        "MUSCLE_LAB_HOME": str(tmp_path / "home"),
+        "QT_QPA_PLATFORM": "offscreen",
+        "XDG_RUNTIME_DIR": str(tmp_path),
+    }
+    with subprocess.Popen(
+        [sys.executable, "main.py", "--mode", "fast"], cwd=REPO, env=env, stderr=subprocess.PIPE, text=True
+    ) as window:
         try:
             # The signal handlers are in place before the window starts its simulation process.
-            wait_for(lambda: simulation_children(window.pid), "the window's simulation process")
+            wait_for(lambda: window.poll() is not None or simulation_children(window.pid), "the simulation process")
+            assert window.poll() is None, window.communicate()[1]  # the window is still up
             window.send_signal(signal_number)
             window.send_signal(signal_number)  # a second press must not print a second traceback
             _, stderr = window.communicate(timeout=120)

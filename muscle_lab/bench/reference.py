@@ -44,9 +44,9 @@ class OsimRlReference:
     def actuate(self, action: np.ndarray) -> None:
         action = np.clip(np.array(action), 0.0, 1.0)
         brain = opensim.PrescribedController.safeDownCast(self.model.getControllerSet().get(0))
-        functionSet = brain.get_ControlFunctions()
-        for j in range(functionSet.getSize()):
-            opensim.Constant.safeDownCast(functionSet.get(j)).setValue(float(action[j]))
+        function_set = brain.get_ControlFunctions()
+        for j in range(function_set.getSize()):
+            opensim.Constant.safeDownCast(function_set.get(j)).setValue(float(action[j]))
 
     def integrate(self) -> None:
         self.istep += 1

@@ -81,7 +81,9 @@ def deviations(ours: Trajectory, reference: Trajectory) -> tuple[float, float]:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m muscle_lab.bench", description=__doc__)
-    parser.add_argument("--modes", default="faithful,fast", help="comma-separated modes to compare (default %(default)s)")
+    parser.add_argument(
+        "--modes", default="faithful,fast", help="comma-separated modes to compare (default %(default)s)"
+    )
     parser.add_argument("--scenarios", default=",".join(SCENARIOS), help="comma-separated scenario names")
     parser.add_argument("--max-seconds", type=float, default=None, help="cut every scenario short (smoke runs)")
     args = parser.parse_args(argv)

@@ -6,10 +6,6 @@ The figures behind these choices are printed by `python -m muscle_lab.bench`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    import opensim
 
 
 @dataclass(frozen=True)
@@ -22,12 +18,6 @@ class IntegratorSettings:
     description: str
     # Approximate muscles: De Groote-Fregly 2016 with rigid tendons instead of the model's own.
     rigid_tendon_muscles: bool = False
-
-    def apply(self, manager: opensim.Manager) -> None:
-        import opensim  # here, so that choosing a mode does not load OpenSim
-
-        manager.setIntegratorMethod(getattr(opensim.Manager, f"IntegratorMethod_{self.method}"))
-        manager.setIntegratorAccuracy(self.accuracy)
 
 
 # What osim-rl's OsimModel does: the Manager's default integrator at accuracy 5e-5.
@@ -42,8 +32,7 @@ FAITHFUL = IntegratorSettings(
     name="faithful",
     method="SemiExplicitEuler2",
     accuracy=1e-4,
-    description="semi-explicit Euler with error control at 1e-4: tracks the reference "
-    "within 0.5 mm and 0.3 degrees",
+    description="semi-explicit Euler with error control at 1e-4: tracks the reference within 0.5 mm and 0.3 degrees",
 )
 
 FAST = IntegratorSettings(

@@ -49,7 +49,7 @@ class LoadedModel:
         try:
             self.model = opensim.Model(str(self.path))
             self.model.initSystem()
-        except Exception as error:  # OpenSim raises RuntimeError, sometimes bare Exception
+        except Exception as error:  # noqa: BLE001  OpenSim raises RuntimeError, sometimes bare Exception
             raise ModelLoadError(f"cannot load model {self.path}: {describe_error(error)}") from None
         muscle_set = self.model.getMuscles()
         if muscle_set.getSize() == 0:
@@ -67,10 +67,10 @@ class LoadedModel:
         self.model.addController(controller)
         try:
             self.model.initSystem()
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001  as above
             raise ModelLoadError(f"cannot initialise model {self.path}: {describe_error(error)}") from None
 
-        self.name = self.model.getName()
+        self.name: str = self.model.getName()
         self.muscle_objects = [muscle_set.get(i) for i in range(muscle_set.getSize())]
         self.muscles = tuple(
             MuscleInfo(i, m.getName(), side_of(m.getName())) for i, m in enumerate(self.muscle_objects)
@@ -101,7 +101,7 @@ class LoadedModel:
             return standard
         return tuple(
             name
-            for name, rotation in zip(self.coordinate_names, self.coordinate_is_rotation)
+            for name, rotation in zip(self.coordinate_names, self.coordinate_is_rotation, strict=True)
             if rotation and not name.startswith("pelvis_")
         )
 

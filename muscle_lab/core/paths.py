@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.resources
 import importlib.util
 import os
 from pathlib import Path
@@ -24,10 +25,8 @@ def osim_rl_models_dir() -> Path:
     """
     spec = importlib.util.find_spec("osim")
     if spec is None or not spec.submodule_search_locations:
-        raise ModelNotFoundError(
-            "the osim-rl package (which ships the models) is not installed: pip install osim-rl"
-        )
-    return Path(list(spec.submodule_search_locations)[0]) / "models"
+        raise ModelNotFoundError("the osim-rl package (which ships the models) is not installed: pip install osim-rl")
+    return Path(next(iter(spec.submodule_search_locations))) / "models"
 
 
 def default_model_path() -> Path:
@@ -39,7 +38,14 @@ def default_model_path() -> Path:
 
 
 def assets_dir() -> Path:
-    """The repository's `assets/` folder (the package is installed editable, next to it)."""
+    """The built-in presets and muscle descriptions.
+
+    A wheel ships `assets/` inside the package, as `muscle_lab/assets`; a source checkout (run in
+    place or installed editable) has it beside the package, at the top of the repository.
+    """
+    packaged = importlib.resources.files("muscle_lab") / "assets"
+    if packaged.is_dir():
+        return Path(str(packaged))
     return Path(__file__).resolve().parents[2] / "assets"
 
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from muscle_lab.core.user_files import (
     MAX_USER_FILE_BYTES,
@@ -76,8 +76,8 @@ def utc_now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def name_problem(name: str) -> str | None:
-    """Why `name` cannot be a preset name, or None when it can (it becomes a file name)."""
+def name_problem(name: object) -> str | None:
+    """Why `name` (a str, or anything a JSON file holds) cannot be a preset name, or None when it can."""
     if not isinstance(name, str) or not name:
         return "a preset name cannot be empty"
     if len(name) > MAX_NAME_LENGTH:
@@ -93,11 +93,11 @@ def name_problem(name: str) -> str | None:
     return None
 
 
-def validate_name(name: str) -> str:
+def validate_name(name: object) -> str:
     problem = name_problem(name)
     if problem:
         raise PresetError(problem)
-    return name
+    return cast(str, name)  # name_problem refuses anything but a non-empty str
 
 
 def excitation_problem(index: int, muscle: str, value: Any) -> str | None:
@@ -120,7 +120,7 @@ def check_values(muscles: Sequence[str], excitations: Sequence[Any]) -> tuple[fl
     """Validate excitations against their muscles; raise PresetError with the first problem."""
     if len(excitations) != len(muscles):
         raise PresetError(f"{len(muscles)} muscles but {len(excitations)} excitations")
-    for index, (muscle, value) in enumerate(zip(muscles, excitations)):
+    for index, (muscle, value) in enumerate(zip(muscles, excitations, strict=True)):
         problem = excitation_problem(index, muscle, value)
         if problem:
             raise PresetError(problem)

@@ -84,7 +84,7 @@ class PresetMatch:
 
 def match_preset(preset: Preset, muscle_names: Sequence[str]) -> PresetMatch:
     """Match by muscle name, so a preset made for another model applies where names agree."""
-    by_name = dict(zip(preset.muscles, preset.excitations))
+    by_name = dict(zip(preset.muscles, preset.excitations, strict=True))
     model_muscles = set(muscle_names)
     missing = tuple(m for m in muscle_names if m not in by_name)
     extra = tuple(m for m in preset.muscles if m not in model_muscles)
@@ -110,7 +110,8 @@ def blend(current: Sequence[float], target: Sequence[float], strength: float) ->
     target_array = np.asarray(target, dtype=float)
     if current_array.shape != target_array.shape:
         raise PresetError(f"cannot blend {current_array.size} excitations with {target_array.size}")
-    return np.clip(current_array + strength * (target_array - current_array), 0.0, 1.0)
+    blended: np.ndarray = np.clip(current_array + strength * (target_array - current_array), 0.0, 1.0)
+    return blended
 
 
 class PresetStore:
@@ -141,7 +142,9 @@ class PresetStore:
                     if holder is not None and holder.kind == BUILTIN:
                         raise PresetFileError(path, f"would hide the built-in preset {holder.name!r}; rename the file")
                     if holder is not None:
-                        raise PresetFileError(path, f"another preset is already named {holder.name!r} (names ignore case)")
+                        raise PresetFileError(
+                            path, f"another preset is already named {holder.name!r} (names ignore case)"
+                        )
                 except PresetFileError as problem:
                     listing.problems.append(problem)
                     continue
@@ -185,8 +188,6 @@ class PresetStore:
         except (TypeError, ValueError):
             raise PresetError("excitations must be numbers") from None
         checked_values = check_values(checked_muscles, values)
-        if not isinstance(description, str) or not isinstance(model, str):
-            raise PresetError("description and model must be strings")
         check_text("description", description)
         check_text("model", model)
         self._refuse_builtin_name(name)
@@ -252,8 +253,7 @@ class PresetStore:
             if len(data) != len(muscle_names):
                 raise PresetFileError(
                     source,
-                    f"a plain list needs one excitation per muscle of {model} "
-                    f"({len(muscle_names)}), got {len(data)}",
+                    f"a plain list needs one excitation per muscle of {model} ({len(muscle_names)}), got {len(data)}",
                 )
             try:
                 values = check_values(muscle_names, data)

@@ -55,7 +55,7 @@ class Recording:
         self.names = names
         muscles = len(names.muscle_names)
         widths = {
-            **{column: 1 for column in SCALAR_COLUMNS},
+            **dict.fromkeys(SCALAR_COLUMNS, 1),
             "excitations": muscles,
             "activations": muscles,
             "coordinates": len(names.coordinate_names),
@@ -91,9 +91,16 @@ class Recording:
                 f"(t={self.time[-1]:.2f} s): the simulation was reset"
             )
         row = np.empty(self.width)
-        scalars = (frame.step, frame.time, frame.pelvis_height, frame.pelvis_vx, frame.reward,
-                   frame.total_reward, float(frame.done))
-        for column, value in zip(SCALAR_COLUMNS, scalars):
+        scalars = (
+            frame.step,
+            frame.time,
+            frame.pelvis_height,
+            frame.pelvis_vx,
+            frame.reward,
+            frame.total_reward,
+            float(frame.done),
+        )
+        for column, value in zip(SCALAR_COLUMNS, scalars, strict=True):
             row[self._slices[column].start] = value
         for column in ("excitations", "activations", "coordinates", "joint_angles"):
             values = getattr(frame, column)
@@ -139,7 +146,7 @@ class Recording:
     def column(self, name: str) -> np.ndarray:
         """A read-only view of one column: 1-D for scalars, (steps, n) for per-muscle etc."""
         part = self._slices[name]
-        view = self._data[: self._length, part]
+        view: np.ndarray = self._data[: self._length, part]
         if part.stop - part.start == 1 and name in SCALAR_COLUMNS:
             view = view[:, 0]
         view = view.view()

@@ -136,15 +136,20 @@ def save_settings(values: Mapping[str, Any], path: str | os.PathLike[str] | None
         raise SettingsError(f"unknown setting(s): {', '.join(unknown)}")
     data: dict[str, Any] = {"schema_version": SCHEMA_VERSION}
     for key, setting in SETTINGS.items():
-        try:
-            data[key] = setting.check(values.get(key, setting.default))
-        except ValueError as error:
-            raise SettingsError(f"{key} {error}") from None
+        data[key] = _checked_for_saving(key, values.get(key, setting.default))
     try:
         atomic_write_text(path, json.dumps(data, indent=2) + "\n")
     except OSError as error:
         raise SettingsError(f"cannot write {display_path(path)}: {error.strerror or error}") from None
     return path
+
+
+def _checked_for_saving(key: str, value: Any) -> Any:
+    """The value to store for `key`; SettingsError naming the key when it is bad."""
+    try:
+        return SETTINGS[key].check(value)
+    except ValueError as error:
+        raise SettingsError(f"{key} {error}") from None
 
 
 def _set_aside(path: Path, reason: str) -> str:

@@ -27,12 +27,10 @@ class Simulation:
     integrator keeps its step-size history; excitations change between steps.
     """
 
-    def __init__(
-        self, model_path: str | Path | None = None, integrator: IntegratorSettings = FAITHFUL
-    ) -> None:
+    def __init__(self, model_path: str | Path | None = None, integrator: IntegratorSettings = FAITHFUL) -> None:
         self.loaded = LoadedModel(model_path, integrator.rigid_tendon_muscles)
         self.integrator = integrator
-        self._excitations = np.zeros(len(self.loaded.muscles))
+        self._excitations: np.ndarray = np.zeros(len(self.loaded.muscles))
         self._pending_notes: list[str] = []
         try:
             self.frame = self.reset()
@@ -67,7 +65,8 @@ class Simulation:
 
     @property
     def excitations(self) -> np.ndarray:
-        return self._excitations.copy()
+        copy: np.ndarray = self._excitations.copy()
+        return copy
 
     @property
     def failed(self) -> bool:
@@ -111,7 +110,7 @@ class Simulation:
         try:
             self._state = model.initializeState()
             model.equilibrateMuscles(self._state)
-        except Exception as error:  # e.g. a muscle whose parameters admit no equilibrium
+        except Exception as error:  # noqa: BLE001  any OpenSim error, e.g. a muscle that admits no equilibrium
             raise SimulationFailed(f"cannot reset the model: {describe_error(error)}") from None
         self._state.setTime(0.0)
         self._step = 0
@@ -141,7 +140,7 @@ class Simulation:
             self._state = state
             self._step = target_step
             frame = self._read_frame(reward=None)
-        except Exception as error:  # OpenSim reports integrator failures as RuntimeError
+        except Exception as error:  # noqa: BLE001  any failure becomes the frame's error, never a raise
             return self._fail(f"integration failed at t={target_step * STEP_SECONDS:.2f} s: {describe_error(error)}")
         if not _is_finite(frame):
             return self._fail(f"the state became non-finite at t={frame.time:.2f} s")
@@ -165,7 +164,7 @@ class Simulation:
         manager.setWriteToStorage(False)
         manager.setPerformAnalyses(False)
         manager.setRecordStatesTrajectory(False)
-        self.integrator.apply(manager)
+        apply_integrator(manager, self.integrator)
         manager.initialize(state)
         return manager
 
@@ -203,6 +202,15 @@ class Simulation:
     def state(self) -> opensim.State:
         """The current OpenSim state (for readers in this thread, such as the pose)."""
         return self._state
+
+
+def apply_integrator(manager: opensim.Manager, settings: IntegratorSettings) -> None:
+    """Set the Manager's integrator method and accuracy.
+
+    It lives here, not on IntegratorSettings, so that choosing a mode (the window does) never imports OpenSim.
+    """
+    manager.setIntegratorMethod(getattr(opensim.Manager, f"IntegratorMethod_{settings.method}"))
+    manager.setIntegratorAccuracy(settings.accuracy)
 
 
 def _frozen(values: Iterable[float]) -> np.ndarray:

@@ -82,4 +82,5 @@ def _body_fixed_xyz(a: float, b: float, c: float) -> np.ndarray:
     x = np.array([[1, 0, 0], [0, ca, -sa], [0, sa, ca]])
     y = np.array([[cb, 0, sb], [0, 1, 0], [-sb, 0, cb]])
     z = np.array([[cc, -sc, 0], [sc, cc, 0], [0, 0, 1]])
-    return x @ y @ z
+    rotation: np.ndarray = x @ y @ z  # typed here: numpy's stubs give `@` no array type
+    return rotation

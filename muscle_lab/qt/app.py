@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
 import signal
@@ -11,13 +12,13 @@ import sys
 import traceback
 from pathlib import Path
 
-from PyQt5.QtCore import QSocketNotifier, QtMsgType, QTimer, qInstallMessageHandler
+from PyQt5.QtCore import QSocketNotifier, QTimer, QtMsgType, qInstallMessageHandler
 from PyQt5.QtWidgets import QApplication
 
 from muscle_lab.core.excitations import ExcitationError
+from muscle_lab.core.frame import STEP_SECONDS
 from muscle_lab.core.integrator import DEFAULT_MODE
 from muscle_lab.core.presets import PresetError, excitations_from_preset
-from muscle_lab.core.frame import STEP_SECONDS
 from muscle_lab.qt.main_window import GUI_MODES, MainWindow
 from muscle_lab.qt.worker import ModelInfo
 
@@ -46,9 +47,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--mode", choices=GUI_MODES, help=f"integrator mode (default: the last one used, at first {DEFAULT_MODE})"
     )
     parser.add_argument("--screenshot", type=Path, metavar="PNG", help="run, save a screenshot of the window, and exit")
-    parser.add_argument("--run-for", type=float, default=1.0, metavar="SECONDS",
-                        help="simulated seconds to run before --screenshot, or until the episode ends "
-                        "(default %(default)s)")
+    parser.add_argument(
+        "--run-for",
+        type=float,
+        default=1.0,
+        metavar="SECONDS",
+        help="simulated seconds to run before --screenshot, or until the episode ends (default %(default)s)",
+    )
     parser.add_argument("--size", type=_window_size, metavar="WxH", help="window size, e.g. 1024x700")
     return parser
 
@@ -91,7 +96,7 @@ def main(args: list[str]) -> int:
         if options.preset:
             try:
                 values, notes = excitations_from_preset(options.preset, [m.name for m in info.muscles])
-                window.apply_excitations(values)
+                window.apply_preset(options.preset, values)
                 if notes:
                     window.message_bar.show_message(f"preset {options.preset!r}: " + "; ".join(notes))
             except (PresetError, ExcitationError, OSError, ValueError) as error:
@@ -188,11 +193,7 @@ def _report_uncaught(window: MainWindow):
     def hook(kind, error, trace) -> None:
         text = "".join(traceback.format_exception(kind, error, trace))
         print(text, file=sys.stderr)
-        try:
+        with contextlib.suppress(RuntimeError):  # the window may already be gone
             window.message_bar.show_message(f"Internal error (details on stderr): {kind.__name__}: {error}")
-        except RuntimeError:  # the window is already gone
-            pass
 
     return hook
-
-

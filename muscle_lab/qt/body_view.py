@@ -4,6 +4,8 @@ so it renders on the offscreen platform."""
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 from PyQt5.QtCore import QPointF, QRectF, Qt
 from PyQt5.QtGui import QColor, QLinearGradient, QPainter, QPen
@@ -112,10 +114,10 @@ class BodyView(QWidget):
         painter.setPen(QPen(BONE_COLOUR, 1.5))
         for point in positions:
             painter.drawEllipse(to_screen(point), 3.5, 3.5)
-        for path, activation in zip(pose.muscle_paths, pose.activations):
+        for path, activation in zip(pose.muscle_paths, pose.activations, strict=True):
             painter.setPen(QPen(activation_colour(activation), 2.5, Qt.SolidLine, Qt.RoundCap))
             points = [to_screen(p) for p in path]
-            for a, b in zip(points, points[1:]):
+            for a, b in itertools.pairwise(points):
                 painter.drawLine(a, b)
         painter.setClipping(False)
 
@@ -126,5 +128,7 @@ class BodyView(QWidget):
         gradient.setColorAt(1.0, ON_COLOUR)
         painter.fillRect(bar, gradient)
         painter.setPen(QColor(30, 30, 30))
-        painter.drawText(QRectF(bar.left() - 220, bar.top() - 3, 215, 16), Qt.AlignRight | Qt.AlignVCenter, "muscle activation 0")
+        painter.drawText(
+            QRectF(bar.left() - 220, bar.top() - 3, 215, 16), Qt.AlignRight | Qt.AlignVCenter, "muscle activation 0"
+        )
         painter.drawText(QRectF(bar.right() + 5, bar.top() - 3, 40, 16), Qt.AlignLeft | Qt.AlignVCenter, "1")

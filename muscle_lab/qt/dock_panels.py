@@ -51,8 +51,9 @@ class DockPanels(QObject):
         self._window.resizeDocks([dock], [width], Qt.Horizontal)
 
     def _apply_preset(self, values: np.ndarray) -> None:
+        preset = self.presets.selected_preset()
         try:
-            self._window.apply_excitations(values)
+            self._window.apply_preset(preset.name if preset is not None else "", values)
         except ExcitationError as error:  # the panel matched names; a bad length is a bug upstream
             self._window.message_bar.show_message(f"preset not applied: {error}")
 

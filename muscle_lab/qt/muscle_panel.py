@@ -18,8 +18,8 @@ from PyQt5.QtWidgets import (
     QWidget,
 )
 
-from muscle_lab.core.muscles import MuscleInfo
 from muscle_lab.core.muscle_descriptions import describe
+from muscle_lab.core.muscles import MuscleInfo
 
 SLIDER_STEPS = 100  # the slider moves in 0.01; the spin box takes 0.001
 GROUPS = (("right", "Right leg"), ("left", "Left leg"), ("", "Other muscles"))
@@ -30,7 +30,9 @@ class MuscleRow:
 
     def __init__(self, muscle: MuscleInfo, description: str, changed) -> None:
         self.muscle = muscle
-        self.label = QLabel(f"<b>{muscle.index}</b> {muscle.name} <span style='color:#666'>({muscle.side or 'no side'})</span>")
+        self.label = QLabel(
+            f"<b>{muscle.index}</b> {muscle.name} <span style='color:#666'>({muscle.side or 'no side'})</span>"
+        )
         self.slider = QSlider(Qt.Horizontal)
         self.slider.setRange(0, SLIDER_STEPS)
         self.slider.setPageStep(10)
@@ -118,7 +120,9 @@ class MusclePanel(QWidget):
         sides = [(side, title) for side, title in GROUPS if any(r.muscle.side == side for r in self.rows)]
         self._legs, self._others = [], None
         for side, title in sides:
-            box = self._group_box(title if len(sides) > 1 else "Muscles", [r for r in self.rows if r.muscle.side == side])
+            box = self._group_box(
+                title if len(sides) > 1 else "Muscles", [r for r in self.rows if r.muscle.side == side]
+            )
             if side == "":
                 self._others = box
             else:
@@ -192,13 +196,15 @@ class MusclePanel(QWidget):
         """Move every slider without a signal per slider, then announce once."""
         if len(values) != len(self.rows):
             raise ValueError(f"expected {len(self.rows)} values (one per muscle), got {len(values)}")
-        for row, value in zip(self.rows, values):
+        for row, value in zip(self.rows, values, strict=True):
             row.set_value(value, notify=False)
         self._emit()
 
     def show_values(self, values: Sequence[float]) -> None:
         """Move the sliders to follow values set elsewhere (a replay), announcing nothing."""
-        for row, value in zip(self.rows, values):
+        # Not strict: these come from the simulation process, which may lag a switch of model,
+        # and raising in the window's slot would not help the user.
+        for row, value in zip(self.rows, values, strict=False):
             row.set_value(float(value), notify=False)
 
     def set_solo(self, index: int | None) -> None:

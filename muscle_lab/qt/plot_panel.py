@@ -11,9 +11,9 @@ import pyqtgraph as pg
 from PyQt5.QtCore import QCoreApplication, Qt
 from PyQt5.QtWidgets import QGraphicsView, QVBoxLayout, QWidget
 
+from muscle_lab.core.frame import STEP_SECONDS, Frame
 from muscle_lab.core.muscles import side_of
 from muscle_lab.core.reward import MIN_PELVIS_HEIGHT
-from muscle_lab.core.frame import STEP_SECONDS, Frame
 from muscle_lab.qt.ring_buffer import RingBuffer
 
 DEFAULT_WINDOW_SECONDS = 10.0
@@ -150,7 +150,8 @@ class PlotPanel(QWidget):
             self._plots[key] = plot
         if "pelvis" in self._plots:
             limit = pg.InfiniteLine(
-                pos=MIN_PELVIS_HEIGHT, angle=0,
+                pos=MIN_PELVIS_HEIGHT,
+                angle=0,
                 pen=pg.mkPen(END_COLOUR, width=1, style=Qt.DashLine),
                 label=f"episode ends below {MIN_PELVIS_HEIGHT} m",
                 labelOpts={"position": 0.02, "color": END_COLOUR, "anchors": [(0, 1), (0, 1)]},
@@ -185,7 +186,7 @@ class PlotPanel(QWidget):
         self._dirty = True
 
     def _allocate(self) -> None:
-        capacity = int(round(MAX_WINDOW_SECONDS / STEP_SECONDS)) + 2
+        capacity = round(MAX_WINDOW_SECONDS / STEP_SECONDS) + 2
         self._buffer = RingBuffer(capacity, self._channels)
         self._row = np.zeros(self._channels)
 

@@ -102,7 +102,14 @@ class PresetsPanel(QWidget):
         strength_row.addWidget(self.strength_spin)
         buttons = QGridLayout()
         for position, button in enumerate(
-            (self.apply_button, self.save_button, self.rename_button, self.delete_button, self.import_button, self.export_button)
+            (
+                self.apply_button,
+                self.save_button,
+                self.rename_button,
+                self.delete_button,
+                self.import_button,
+                self.export_button,
+            )
         ):
             buttons.addWidget(button, position // 2, position % 2)
         layout = QVBoxLayout(self)

@@ -68,7 +68,9 @@ class RecordingPanel(QWidget):
         self.message.setWordWrap(True)
 
         buttons = QGridLayout()  # two columns: the dock stays narrow beside the plots
-        for position, button in enumerate((self.record_button, self.save_button, self.clear_button, self.replay_button)):
+        for position, button in enumerate(
+            (self.record_button, self.save_button, self.clear_button, self.replay_button)
+        ):
             buttons.addWidget(button, position // 2, position % 2)
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)
@@ -185,7 +187,7 @@ class RecordingPanel(QWidget):
 
     # -- dialogs (override in tests or embedders) -----------------------------------------
     def ask_unsaved_on_close(self, frames: int) -> str:
-        """"save", "discard" or "cancel" for `frames` unsaved steps when the window closes."""
+        """ "save", "discard" or "cancel" for `frames` unsaved steps when the window closes."""
         answer = QMessageBox.question(
             self,
             "Unsaved recording",

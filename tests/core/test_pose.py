@@ -25,7 +25,7 @@ def test_pose_has_a_segment_per_joint_between_bodies(simulation):
     assert all(parent != "ground" for parent, _ in pairs)  # the free joint has no bone
     assert pose.body_positions.shape == (len(names), 3)
     # Standing: the pelvis is above the knees, which are above the feet.
-    height = dict(zip(names, pose.body_positions[:, 1]))
+    height = dict(zip(names, pose.body_positions[:, 1], strict=True))
     assert height["pelvis"] > height["tibia_l"] > height["talus_l"]
 
 

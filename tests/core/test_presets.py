@@ -146,8 +146,8 @@ def test_hip_thrust_builtin_is_indices_2_4_10_12():
 )
 def test_muscle_group_builtins_switch_on_their_group_only(name, muscles_on):
     values, _ = excitations_from_preset(name, MUSCLES)
-    assert {m for m, v in zip(MUSCLES, values) if v == 1.0} == muscles_on
-    assert {m for m, v in zip(MUSCLES, values) if v == 0.0} == set(MUSCLES) - muscles_on
+    assert {m for m, v in zip(MUSCLES, values, strict=True) if v == 1.0} == muscles_on
+    assert {m for m, v in zip(MUSCLES, values, strict=True) if v == 0.0} == set(MUSCLES) - muscles_on
 
 
 def test_standing_tone_is_all_muscles_at_five_percent():
@@ -206,7 +206,7 @@ def test_export_never_overwrites_without_force_and_accepts_a_folder(store, tmp_p
 # -- names and clashes --------------------------------------------------------------------
 def test_saving_over_a_user_preset_needs_force(store):
     save_hip_thrust_copy(store)
-    with pytest.raises(PresetExistsError, match="^a user preset named 'mine' already exists$"):
+    with pytest.raises(PresetExistsError, match=r"^a user preset named 'mine' already exists$"):
         store.save("MINE", MUSCLES, [0.0] * 19, model=DEFAULT.name)
     assert store.get("mine").excitations == tuple(HIP_THRUST)
     store.save("MINE", MUSCLES, [0.25] * 19, model=DEFAULT.name, force=True)
@@ -216,7 +216,9 @@ def test_saving_over_a_user_preset_needs_force(store):
 
 @pytest.mark.parametrize("name", ["hip-thrust", "Hip-Thrust", "RELAXED"])
 def test_a_user_preset_may_not_shadow_a_builtin(store, name):
-    with pytest.raises(PresetError, match=r"^'(hip-thrust|relaxed)' is the name of a built-in preset; choose another name$"):
+    with pytest.raises(
+        PresetError, match=r"^'(hip-thrust|relaxed)' is the name of a built-in preset; choose another name$"
+    ):
         store.save(name, MUSCLES, HIP_THRUST, model=DEFAULT.name, force=True)
     assert not store.user_dir.exists()
 
@@ -271,7 +273,7 @@ def test_save_refuses_bad_values_with_the_muscle_named(store):
         store.save("bad", MUSCLES, [0.0] * 5 + [1.2] + [0.0] * 13, model=DEFAULT.name)
     with pytest.raises(PresetError, match=r"^excitation 0 \(abd_r\) is not a finite number: nan$"):
         store.save("bad", MUSCLES, [float("nan")] + [0.0] * 18, model=DEFAULT.name)
-    with pytest.raises(PresetError, match="^19 muscles but 18 excitations$"):
+    with pytest.raises(PresetError, match=r"^19 muscles but 18 excitations$"):
         store.save("bad", MUSCLES, [0.0] * 18, model=DEFAULT.name)
 
 
@@ -289,11 +291,11 @@ def test_rename_moves_the_file_and_keeps_the_values(store):
 def test_rename_refuses_builtins_and_taken_names(store):
     save_hip_thrust_copy(store, "one")
     save_hip_thrust_copy(store, "two")
-    with pytest.raises(PresetError, match="^'relaxed' is a built-in preset and cannot be renamed$"):
+    with pytest.raises(PresetError, match=r"^'relaxed' is a built-in preset and cannot be renamed$"):
         store.rename("relaxed", "floppy")
-    with pytest.raises(PresetExistsError, match="^a user preset named 'two' already exists$"):
+    with pytest.raises(PresetExistsError, match=r"^a user preset named 'two' already exists$"):
         store.rename("one", "TWO")
-    with pytest.raises(PresetError, match="^'glutes' is the name of a built-in preset; choose another name$"):
+    with pytest.raises(PresetError, match=r"^'glutes' is the name of a built-in preset; choose another name$"):
         store.rename("one", "glutes")
     assert sorted(p.name for p in store.user_dir.iterdir()) == [".lock", "one.json", "two.json"]
 
@@ -302,9 +304,9 @@ def test_delete_removes_user_presets_only(store):
     save_hip_thrust_copy(store)
     assert store.delete("MINE") == store.user_dir / "mine.json"
     assert [p.name for p in store.user_dir.iterdir()] == [".lock"]
-    with pytest.raises(PresetError, match="^'hip-thrust' is a built-in preset and cannot be deleted$"):
+    with pytest.raises(PresetError, match=r"^'hip-thrust' is a built-in preset and cannot be deleted$"):
         store.delete("hip-thrust")
-    with pytest.raises(PresetError, match="^no user preset named 'ghost'$"):
+    with pytest.raises(PresetError, match=r"^no user preset named 'ghost'$"):
         store.delete("ghost")
     assert (assets_dir() / "presets" / "hip-thrust.json").is_file()
 
@@ -368,9 +370,11 @@ def test_bad_files_are_skipped_reported_and_left_untouched(store):
 def test_getting_a_bad_preset_raises_its_file_error(store):
     store.user_dir.mkdir()
     shutil.copy(FIXTURES / "schema-2.json", store.user_dir)
-    with pytest.raises(PresetFileError, match=r"schema-2\.json: unknown schema_version 2 \(this muscle_lab reads version 1\)$"):
+    with pytest.raises(
+        PresetFileError, match=r"schema-2\.json: unknown schema_version 2 \(this muscle_lab reads version 1\)$"
+    ):
         store.get("schema-2")
-    with pytest.raises(PresetError, match="^no preset named 'ghost'$"):
+    with pytest.raises(PresetError, match=r"^no preset named 'ghost'$"):
         store.get("ghost")
 
 
@@ -567,7 +571,9 @@ def test_import_of_a_plain_list_as_passed_to_env_step(store):
     assert preset.model == DEFAULT.name
     assert preset.description == "Imported from hip-thrust-list.json"
     assert list(preset.excitations) == HIP_THRUST
-    named = store.import_file(FIXTURES / "hip-thrust-list.json", model=DEFAULT.name, muscle_names=MUSCLES, name="thrust")
+    named = store.import_file(
+        FIXTURES / "hip-thrust-list.json", model=DEFAULT.name, muscle_names=MUSCLES, name="thrust"
+    )
     assert store.get("thrust") == named
 
 
@@ -589,7 +595,7 @@ def test_import_refuses_bad_files(store, file_name, reason):
 
 def test_import_of_an_exported_builtin_needs_a_new_name(store, tmp_path):
     exported = store.export("hip-thrust", tmp_path)
-    with pytest.raises(PresetError, match="^'hip-thrust' is the name of a built-in preset; choose another name$"):
+    with pytest.raises(PresetError, match=r"^'hip-thrust' is the name of a built-in preset; choose another name$"):
         store.import_file(exported, model=DEFAULT.name, muscle_names=MUSCLES)
     preset = store.import_file(exported, model=DEFAULT.name, muscle_names=MUSCLES, name="thrust copy")
     assert list(preset.excitations) == HIP_THRUST
@@ -602,10 +608,10 @@ def test_a_default_model_preset_on_the_9dof18musc_pros_model_drops_extra_muscles
     match = match_preset(store.get("hip-thrust"), other.muscle_names)
     assert match.missing == ()
     assert match.extra == ("abd_r", "add_r", "abd_l", "add_l")
-    assert match.notes == (
-        "preset 'hip-thrust' has 4 muscle(s) this model lacks, ignored: abd_r, add_r, abd_l, add_l",
-    )
-    expected = [1.0 if m in ("hamstrings_r", "glut_max_r", "hamstrings_l", "glut_max_l") else 0.0 for m in other.muscle_names]
+    assert match.notes == ("preset 'hip-thrust' has 4 muscle(s) this model lacks, ignored: abd_r, add_r, abd_l, add_l",)
+    expected = [
+        1.0 if m in ("hamstrings_r", "glut_max_r", "hamstrings_l", "glut_max_l") else 0.0 for m in other.muscle_names
+    ]
     assert match.excitations.tolist() == expected
 
 
@@ -614,15 +620,17 @@ def test_a_9dof18musc_pros_preset_on_the_default_model_sets_missing_muscles_to_z
     store.save("nine", other.muscle_names, [0.5] * 15, model=other.name)
     values, notes = excitations_from_preset("nine", MUSCLES, store)
     assert notes == [
-        "preset 'nine' (for model 'gait9dof18musc_pros') has no value for 4 muscle(s) of this model, "
-        "set to 0: abd_r, add_r, abd_l, add_l"
+        (
+            "preset 'nine' (for model 'gait9dof18musc_pros') has no value for 4 muscle(s) of this model, "
+            "set to 0: abd_r, add_r, abd_l, add_l"
+        )
     ]
     assert values.tolist() == [0.0 if m.startswith(("abd", "add")) else 0.5 for m in MUSCLES]
 
 
 def test_a_preset_sharing_no_muscle_is_refused(store):
     store.save("arm", ["biceps", "triceps"], [1.0, 0.0], model="arm26")
-    with pytest.raises(PresetError, match="^preset 'arm' \\(for model 'arm26'\\) shares no muscle with this model$"):
+    with pytest.raises(PresetError, match=r"^preset 'arm' \(for model 'arm26'\) shares no muscle with this model$"):
         excitations_from_preset("arm", MUSCLES, store)
 
 

@@ -199,7 +199,10 @@ def test_a_fifo_or_a_link_to_a_device_is_set_aside_without_being_read(path):
     os.mkfifo(path)
     assert in_child(load_settings) == (
         "returned",
-        (DEFAULTS, f"{path}: not a regular file (a FIFO); using the default settings (the file is kept as settings.json.bak)"),
+        (
+            DEFAULTS,
+            f"{path}: not a regular file (a FIFO); using the default settings (the file is kept as settings.json.bak)",
+        ),
     )
     assert stat.S_ISFIFO(path.with_name("settings.json.bak").lstat().st_mode) and not path.exists()
     path.symlink_to("/dev/zero")

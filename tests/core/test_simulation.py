@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import subprocess
 import sys
@@ -48,11 +49,13 @@ def test_steps_advance_in_hundredths(fresh):
 def test_frame_values_agree_with_the_coordinates(fresh):
     names = fresh.coordinate_names
     frames = fresh.run(0.1)
-    for previous, frame in zip(frames, frames[1:]):
-        coordinates = dict(zip(names, frame.coordinates))
+    for previous, frame in itertools.pairwise(frames):
+        coordinates = dict(zip(names, frame.coordinates, strict=True))
         assert frame.pelvis_height == pytest.approx(coordinates["pelvis_ty"], abs=1e-9)
         # forward speed against the finite difference of the pelvis position over the step
-        finite_difference = (coordinates["pelvis_tx"] - dict(zip(names, previous.coordinates))["pelvis_tx"]) / STEP_SECONDS
+        finite_difference = (
+            coordinates["pelvis_tx"] - dict(zip(names, previous.coordinates, strict=True))["pelvis_tx"]
+        ) / STEP_SECONDS
         assert frame.pelvis_vx == pytest.approx(finite_difference, abs=0.05)
         assert frame.joint_angles[3] == pytest.approx(math.degrees(coordinates["knee_angle_r"]))
 
@@ -76,7 +79,7 @@ def test_excitations_drive_activations_through_first_order_dynamics(fresh):
     on = [2, 4, 10, 12]
     off = [i for i in range(19) if i not in on]
     glut = [f.activations[4] for f in frames]
-    assert all(b > a for a, b in zip(glut, glut[1:]))  # rises, not jumps
+    assert all(b > a for a, b in itertools.pairwise(glut))  # rises, not jumps
     assert glut[0] < 0.8 and glut[-1] > 0.95
     assert np.all(frames[-1].activations[off] < 0.05)  # relaxes from 0.05 towards the 0.01 floor
     assert all(f.excitations.tolist() == HIP_THRUST for f in frames)
@@ -154,8 +157,10 @@ def test_reference_and_fast_modes_run():
 def test_core_never_imports_qt():
     code = (
         "import importlib, pkgutil, sys, muscle_lab.core; "
-        "[importlib.import_module(m.name) for m in pkgutil.walk_packages(muscle_lab.core.__path__, 'muscle_lab.core.')]; "
-        "import muscle_lab.cli, muscle_lab.cli_presets, muscle_lab.cli_muscles, muscle_lab.bench.simulation; "
+        "[importlib.import_module(m.name) "
+        "for m in pkgutil.walk_packages(muscle_lab.core.__path__, 'muscle_lab.core.')]; "
+        "import muscle_lab.cli, muscle_lab.cli.presets, muscle_lab.cli.muscles, muscle_lab.cli.run; "
+        "import muscle_lab.bench.simulation; "
         "print(len([m for m in sys.modules if m.startswith('muscle_lab.core.')]), "
         "sorted(m for m in sys.modules if m.startswith(('PyQt5', 'pyqtgraph'))))"
     )
@@ -177,3 +182,22 @@ def test_changing_to_the_fast_mode_swaps_the_muscles_and_keeps_the_excitations()
     assert len(simulation.run(0.05)) == 5
     simulation.change_integrator(REFERENCE)
     assert simulation.loaded.model.getMuscles().get(0).getConcreteClassName() == "Thelen2003Muscle"
+
+
+def test_the_same_excitations_give_a_bit_identical_episode_whatever_ran_before():
+    """The integrator starts with the first step's excitations, not the last episode's."""
+    thrust = [1.0 if i in (2, 4, 10, 12) else 0.0 for i in range(19)]
+    fresh = Simulation()
+    fresh.set_excitations(thrust)
+    expected = fresh.run(0.2)
+
+    reused = Simulation()
+    reused.set_excitations([0.05] * 19)  # a different episode first, ending on other controls
+    reused.run(0.15)
+    reused.reset()
+    reused.set_excitations(thrust)
+    again = reused.run(0.2)
+    assert len(again) == len(expected) == 20
+    for a, b in zip(again, expected, strict=True):
+        assert a.total_reward == b.total_reward and a.pelvis_height == b.pelvis_height
+        assert np.array_equal(a.coordinates, b.coordinates) and np.array_equal(a.activations, b.activations)

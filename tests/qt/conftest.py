@@ -6,9 +6,9 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import pytest  # noqa: E402
+import pytest
 
-from muscle_lab.qt.main_window import MainWindow  # noqa: E402
+from muscle_lab.qt.main_window import MainWindow
 
 MODEL_LOAD_TIMEOUT_MS = 60_000
 
@@ -31,8 +31,6 @@ def wait_for_step(qtbot):
     """wait_for_step(window, n): until the window has received the frame of step n (or later)."""
 
     def wait(window: MainWindow, step: int, timeout: int = 20_000) -> None:
-        qtbot.waitUntil(
-            lambda: window.latest_frame is not None and window.latest_frame.step >= step, timeout=timeout
-        )
+        qtbot.waitUntil(lambda: window.latest_frame is not None and window.latest_frame.step >= step, timeout=timeout)
 
     return wait

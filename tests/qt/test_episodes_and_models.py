@@ -6,17 +6,21 @@ import re
 
 import numpy as np
 import pytest
+from conftest import MODEL_LOAD_TIMEOUT_MS
 
 from muscle_lab.core.paths import default_model_path, osim_rl_models_dir
 from muscle_lab.core.presets import excitations_from_preset
 from muscle_lab.qt.main_window import MainWindow
 
-from conftest import MODEL_LOAD_TIMEOUT_MS  # noqa: I001  (tests/qt/conftest.py)
-
 
 def hip_thrust(window: MainWindow) -> np.ndarray:
     values, _ = excitations_from_preset("hip-thrust", [r.muscle.name for r in window.muscle_panel.rows])
     return values
+
+
+def redraw_now(window: MainWindow) -> None:
+    """What the window's redraw timer does (labels, plots), without waiting for its tick."""
+    window._redraw()  # noqa: SLF001  the timer's own slot, called directly
 
 
 def test_episode_end_pauses_and_is_marked(qtbot, window):
@@ -30,7 +34,7 @@ def test_episode_end_pauses_and_is_marked(qtbot, window):
     qtbot.waitUntil(lambda: window.plot_panel.end_markers != [])
     assert window.plot_panel.end_markers == [pytest.approx(end.time)]
     assert window.latest_frame.step == end.step  # paused on the frame that ended it
-    window._redraw()
+    redraw_now(window)
     assert "ended at t = " + f"{end.time:.2f}" in window.episode_label.text()
     assert "paused" in window.episode_label.text()
     x, height = window.plot_panel.curve_data("pelvis", "pelvis height")
@@ -56,7 +60,7 @@ def test_episode_end_can_reset_by_itself(qtbot, window):
     assert steps[steps.index(end_at) + 1] == 0
     assert window.running
     qtbot.waitUntil(lambda: window.plot_panel.end_markers != [])
-    window._redraw()
+    redraw_now(window)
     end_x = window.plot_panel.end_markers[0]
     x, _ = window.plot_panel.curve_data("pelvis", "pelvis height")
     assert x[-1] > end_x and np.all(np.diff(x) >= 0)
@@ -93,13 +97,16 @@ def test_opening_another_model_rebuilds_sliders_plots_and_body(qtbot, window):
     assert window.muscle_panel.group_titles() == ["Right leg", "Left leg"]
     assert window.solo_box.count() == 16
     qtbot.waitUntil(lambda: window.body_view.pose is not None and len(window.body_view.pose.muscle_paths) == 15)
-    assert [(c.plot, c.label) for c, _ in window.plot_panel._curves][:3] == [
-        ("right", "hip flexion"), ("right", "knee"), ("right", "ankle")
+    curves = window.plot_panel._curves  # noqa: SLF001  the curves it made, in order
+    assert [(c.plot, c.label) for c, _ in curves][:3] == [
+        ("right", "hip flexion"),
+        ("right", "knee"),
+        ("right", "ankle"),
     ]
     # This model starts with its pelvis at 0 m: no episode end to detect (and stepping it from
     # inside the ground is very slow, so it is not stepped here).
     qtbot.waitUntil(lambda: window.latest_frame is not None)
-    window._redraw()
+    redraw_now(window)
     assert "no episode end" in window.episode_label.text()
 
 
@@ -108,13 +115,14 @@ def test_an_arm_model_without_sides_gets_one_group_and_steps(qtbot, window, wait
         window.open_model(osim_rl_models_dir() / "arm26.osim")
     assert [r.muscle.name for r in window.muscle_panel.rows][:2] == ["TRIlong", "TRIlat"]
     assert window.muscle_panel.group_titles() == ["Muscles"]
-    assert [c.label for c, _ in window.plot_panel._curves][:2] == ["r shoulder elev", "r elbow flex"]
+    curves = window.plot_panel._curves  # noqa: SLF001  the curves it made, in order
+    assert [c.label for c, _ in curves][:2] == ["r shoulder elev", "r elbow flex"]
     window.muscle_panel.rows[3].slider.setValue(50)  # BIClong
     window.step()
     wait_for_step(window, 1)
     assert window.latest_frame.excitations.tolist() == [0, 0, 0, 0.5, 0, 0]
     qtbot.waitUntil(lambda: window.body_view.pose is not None and len(window.body_view.pose.muscle_paths) == 6)
-    window._redraw()
+    redraw_now(window)
     _, elbow = window.plot_panel.curve_data("other", "r elbow flex")
     assert elbow.size == 2  # the reset frame and one step
 
@@ -135,7 +143,7 @@ def test_integration_failure_offers_reset_and_the_window_keeps_working(qtbot, tm
     qtbot.waitUntil(lambda: "The simulation failed" in window.message_bar.text)
     assert not window.message_bar.reset_button.isHidden()
     qtbot.waitUntil(lambda: not window.running)
-    window._redraw()
+    redraw_now(window)
     assert "failed" in window.episode_label.text()
     window.message_bar.reset_button.click()  # the offered reset
     qtbot.waitUntil(lambda: window.latest_frame.step == 0 and window.latest_frame.error is None)

@@ -14,6 +14,7 @@ import pytest
 
 from muscle_lab.core.paths import osim_rl_models_dir
 from muscle_lab.qt.main_window import MainWindow
+
 MODEL_LOAD_TIMEOUT_MS = 60_000
 
 FEET_IN_GROUND_MODEL = "gait9dof18musc_20170320.osim"

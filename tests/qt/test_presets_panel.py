@@ -190,7 +190,8 @@ def test_a_corrupt_file_is_a_warning_line_not_a_crash(panel, store):
     assert not panel.warning_label.isHidden()
     assert panel.warning_label.text() == (
         "Skipped 1 unreadable preset file(s):\n"
-        f"{store.user_dir / 'truncated.json'}: not valid JSON: Unterminated string starting at: line 11 column 5 (char 291)"
+        f"{store.user_dir / 'truncated.json'}: not valid JSON: "
+        "Unterminated string starting at: line 11 column 5 (char 291)"
     )
     assert "fine  (user)" in item_texts(panel)
     assert (store.user_dir / "truncated.json").read_bytes() == (FIXTURES / "truncated.json").read_bytes()
@@ -202,12 +203,16 @@ def test_set_model_matches_presets_by_muscle_name(qtbot, panel):
     assert "hip-thrust  (built-in)  · for gait14dof22musc_pros" in item_texts(panel)
     values = apply(qtbot, panel, "hip-thrust")
     assert values.shape == (15,)
-    assert [m for m, v in zip(other.muscle_names, values) if v] == ["hamstrings_r", "glut_max_r", "hamstrings_l", "glut_max_l"]
+    assert [m for m, v in zip(other.muscle_names, values, strict=True) if v] == [
+        "hamstrings_r",
+        "glut_max_r",
+        "hamstrings_l",
+        "glut_max_l",
+    ]
     assert panel.message_label.text() == (
-        "Applied hip-thrust.\n"
-        "preset 'hip-thrust' has 4 muscle(s) this model lacks, ignored: abd_r, add_r, abd_l, add_l"
+        "Applied hip-thrust.\npreset 'hip-thrust' has 4 muscle(s) this model lacks, ignored: abd_r, add_r, abd_l, add_l"
     )
-    with pytest.raises(ValueError, match="^expected 15 excitations, got 19$"):
+    with pytest.raises(ValueError, match=r"^expected 15 excitations, got 19$"):
         panel.set_current_excitations(HIP_THRUST)
 
 

@@ -33,7 +33,7 @@ def test_view_shares_memory_with_the_buffer():
     for i in range(7):
         buffer.append(float(i), np.array([float(i)]))
     x, _ = buffer.view()
-    assert np.shares_memory(x, buffer._x)
+    assert np.shares_memory(x, buffer._x)  # noqa: SLF001  the storage itself: the view must not copy it
 
 
 def test_refuses_an_empty_capacity():

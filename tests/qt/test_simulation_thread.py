@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 import numpy as np
-from PyQt5.QtCore import QThread, Qt
+from PyQt5.QtCore import Qt, QThread
 from PyQt5.QtWidgets import QApplication
 
 from muscle_lab.qt.handoff import ExcitationMailbox
@@ -70,7 +70,7 @@ def test_closing_while_running_stops_cleanly(qtbot, window, wait_for_step, capfd
     thread = window.controller.thread
     window.close()  # returns only once the worker has stopped between two steps
     assert thread.isFinished() and not thread.isRunning()
-    assert window.controller.worker._sim is None  # OpenSim objects were released in the worker
+    assert window.controller.worker._sim is None  # noqa: SLF001  OpenSim objects were released in the worker
     qtbot.wait(100)
     captured = capfd.readouterr()
     assert "Traceback" not in captured.err and "Error" not in captured.err
