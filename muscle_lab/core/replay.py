@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, BinaryIO
 import numpy as np
 
 from muscle_lab.core.frame import STEP_SECONDS, Frame
+from muscle_lab.core.user_files import OPEN_WITHOUT_BLOCKING, file_kind
 
 if TYPE_CHECKING:
     from muscle_lab.core.simulation import Simulation
@@ -27,13 +28,6 @@ if TYPE_CHECKING:
 TIME_TOLERANCE = 1e-9  # file times are decimal text; a step's start must still find its own row
 MAX_LINE_BYTES = 1 << 20  # a longer "line" is not a controls file (and must not fill the memory)
 PROGRESS_EVERY_BYTES = 1 << 20
-_FILE_KINDS = (
-    (stat.S_ISDIR, "a folder"),
-    (stat.S_ISFIFO, "a FIFO"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-    (stat.S_ISSOCK, "a socket"),
-)
 
 Progress = Callable[[int, int], None]  # (bytes read, file size); may raise to cancel the load
 
@@ -114,16 +108,14 @@ def replay(
 
 def _open_regular_file(source: Path) -> BinaryIO:
     """Open without blocking (a FIFO would wait for a writer), and refuse all but regular files."""
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
-        handle = os.open(source, flags)
+        handle = os.open(source, OPEN_WITHOUT_BLOCKING)
     except OSError as error:
         raise ReplayError(f"{source}: cannot read it: {error.strerror or error}") from None
     mode = os.fstat(handle).st_mode
     if not stat.S_ISREG(mode):
         os.close(handle)
-        kind = next((name for test, name in _FILE_KINDS if test(mode)), "not a file")
-        raise ReplayError(f"{source}: not a regular file ({kind})")
+        raise ReplayError(f"{source}: not a regular file ({file_kind(mode)})")
     os.set_blocking(handle, True)
     return open(handle, "rb")  # the caller's `with` closes it
 

@@ -31,7 +31,10 @@ STALE_TEMP_SECONDS = 10.0
 # atomic_write_text's temporary files: ".{target}." + mkstemp's 8 random characters + ".tmp"
 TEMP_FILE_NAME = re.compile(r"\..+\.json\.[a-z0-9_]{8}\.tmp")
 
-_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+# Opening never blocks (a FIFO would wait for a writer) nor takes a terminal.
+OPEN_WITHOUT_BLOCKING = (
+    os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+)
 _FILE_KINDS = (
     (stat.S_ISDIR, "a folder"),
     (stat.S_ISFIFO, "a FIFO"),
@@ -81,7 +84,7 @@ def read_user_bytes(path: str | os.PathLike[str], limit: int = MAX_USER_FILE_BYT
     path = Path(path)
     try:
         _check_regular(path, os.stat(path), limit)  # before opening: a FIFO must not be opened
-        handle = os.open(path, _OPEN_FLAGS)  # O_NONBLOCK: a FIFO swapped in meanwhile cannot block
+        handle = os.open(path, OPEN_WITHOUT_BLOCKING)  # O_NONBLOCK: a FIFO swapped in meanwhile cannot block
     except OSError as error:
         raise UserFileError(path, f"cannot read: {error.strerror or error}") from None
     try:
@@ -103,10 +106,14 @@ def read_user_bytes(path: str | os.PathLike[str], limit: int = MAX_USER_FILE_BYT
     return b"".join(chunks)
 
 
+def file_kind(mode: int) -> str:
+    """What a file that is not a regular one is, for messages: "a FIFO", "a character device"..."""
+    return next((name for test, name in _FILE_KINDS if test(mode)), "of an unknown kind")
+
+
 def _check_regular(path: Path, info: os.stat_result, limit: int) -> None:
     if not stat.S_ISREG(info.st_mode):
-        kind = next((name for test, name in _FILE_KINDS if test(info.st_mode)), "of an unknown kind")
-        raise UserFileError(path, f"not a regular file ({kind})")
+        raise UserFileError(path, f"not a regular file ({file_kind(info.st_mode)})")
     if info.st_size > limit:
         raise UserFileError(path, f"larger than {describe_size(limit)}")
 

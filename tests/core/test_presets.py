@@ -6,13 +6,10 @@ import fcntl
 import json
 import multiprocessing
 import os
-import resource
 import shutil
 import time
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
@@ -68,35 +65,6 @@ def store(tmp_path) -> PresetStore:
 
 def save_hip_thrust_copy(store: PresetStore, name: str = "mine", **options) -> None:
     store.save(name, MUSCLES, HIP_THRUST, model=DEFAULT.name, description="my thrust", **options)
-
-
-def in_child(function: Callable[[], Any], timeout: float = 60.0) -> tuple[str, Any]:
-    """("returned", value) or ("raised", "Type: message") of function() run in a forked process.
-
-    Memory and time are bounded, so a regression that reads /dev/zero or blocks on a FIFO
-    fails the test instead of hanging it or exhausting the machine.
-    """
-    context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-
-    def child() -> None:
-        status = Path("/proc/self/status").read_text(encoding="ascii")
-        in_use = int(next(line for line in status.splitlines() if line.startswith("VmSize:")).split()[1]) * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (in_use + 512 * 2**20, resource.RLIM_INFINITY))
-        try:
-            sender.send(("returned", function()))
-        except BaseException as error:  # noqa: BLE001 - the test asserts on whatever happened
-            sender.send(("raised", f"{type(error).__name__}: {error}"))
-
-    process = context.Process(target=child, daemon=True)
-    process.start()
-    try:
-        if not receiver.poll(timeout):
-            pytest.fail(f"still running after {timeout:g} s")
-        return receiver.recv()
-    finally:
-        process.kill()
-        process.join()
 
 
 # -- model file ---------------------------------------------------------------------------
@@ -379,7 +347,7 @@ def test_getting_a_bad_preset_raises_its_file_error(store):
 
 
 # -- files that are not presets at all ----------------------------------------------------
-def test_fifos_devices_and_big_files_in_the_user_folder_are_skipped_without_reading(store, tmp_path):
+def test_fifos_devices_and_big_files_in_the_user_folder_are_skipped_without_reading(store, tmp_path, in_child):
     store.user_dir.mkdir()
     os.mkfifo(store.user_dir / "p.json")  # opening it for reading would wait for a writer forever
     (store.user_dir / "z.json").symlink_to("/dev/zero")  # reading it would never end
@@ -416,7 +384,7 @@ def test_fifos_devices_and_big_files_in_the_user_folder_are_skipped_without_read
     ("source", "reason"),
     [("/dev/zero", "not a regular file (a character device)"), ("fifo.json", "not a regular file (a FIFO)")],
 )
-def test_import_refuses_devices_and_fifos_without_reading_them(store, tmp_path, source, reason):
+def test_import_refuses_devices_and_fifos_without_reading_them(store, tmp_path, source, reason, in_child):
     os.mkfifo(tmp_path / "fifo.json")
     path = tmp_path / source  # an absolute source stays as it is
 

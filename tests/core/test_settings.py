@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import base64
 import json
-import multiprocessing
 import os
-import resource
 import stat
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -42,32 +38,6 @@ CHANGED = {
     "real_time": False,
     "on_episode_end": "reset",
 }
-
-
-def in_child(function: Callable[[], Any], timeout: float = 60.0) -> tuple[str, Any]:
-    """("returned", value) or ("raised", "Type: message") of function() in a forked process
-    with bounded memory and time, so a regression on a FIFO or a device cannot hang the tests."""
-    context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-
-    def child() -> None:
-        status = Path("/proc/self/status").read_text(encoding="ascii")
-        in_use = int(next(line for line in status.splitlines() if line.startswith("VmSize:")).split()[1]) * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (in_use + 512 * 2**20, resource.RLIM_INFINITY))
-        try:
-            sender.send(("returned", function()))
-        except BaseException as error:  # noqa: BLE001 - the test asserts on whatever happened
-            sender.send(("raised", f"{type(error).__name__}: {error}"))
-
-    process = context.Process(target=child, daemon=True)
-    process.start()
-    try:
-        if not receiver.poll(timeout):
-            pytest.fail(f"still running after {timeout:g} s")
-        return receiver.recv()
-    finally:
-        process.kill()
-        process.join()
 
 
 @pytest.fixture
@@ -194,7 +164,7 @@ def test_a_file_over_1_mb_is_set_aside(path):
     assert problem == f"{path}: larger than 1 MB; using the default settings (the file is kept as settings.json.bak)"
 
 
-def test_a_fifo_or_a_link_to_a_device_is_set_aside_without_being_read(path):
+def test_a_fifo_or_a_link_to_a_device_is_set_aside_without_being_read(path, in_child):
     path.parent.mkdir(parents=True)
     os.mkfifo(path)
     assert in_child(load_settings) == (

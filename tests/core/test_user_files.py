@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import re
-import resource
 import socket
 import tempfile
 import time
@@ -28,35 +26,6 @@ from muscle_lab.core.user_files import (
 )
 
 
-def in_child(function: Callable[[], Any], timeout: float = 60.0) -> tuple[str, Any]:
-    """("returned", value) or ("raised", "Type: message") of function() run in a forked process.
-
-    Memory and time are bounded, so a regression that reads /dev/zero or blocks on a FIFO
-    fails the test instead of hanging it or exhausting the machine.
-    """
-    context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-
-    def child() -> None:
-        status = Path("/proc/self/status").read_text(encoding="ascii")
-        in_use = int(next(line for line in status.splitlines() if line.startswith("VmSize:")).split()[1]) * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (in_use + 512 * 2**20, resource.RLIM_INFINITY))
-        try:
-            sender.send(("returned", function()))
-        except BaseException as error:  # noqa: BLE001 - the test asserts on whatever happened
-            sender.send(("raised", f"{type(error).__name__}: {error}"))
-
-    process = context.Process(target=child, daemon=True)
-    process.start()
-    try:
-        if not receiver.poll(timeout):
-            pytest.fail(f"still running after {timeout:g} s")
-        return receiver.recv()
-    finally:
-        process.kill()
-        process.join()
-
-
 # -- reading ---------------------------------------------------------------------------------
 def test_a_regular_file_and_a_link_to_one_are_read(tmp_path):
     path = tmp_path / "a.json"
@@ -67,7 +36,7 @@ def test_a_regular_file_and_a_link_to_one_are_read(tmp_path):
     assert load_user_json(tmp_path / "link.json") == {"x": 1}
 
 
-def test_anything_but_a_regular_file_is_refused_without_being_opened(tmp_path):
+def test_anything_but_a_regular_file_is_refused_without_being_opened(tmp_path, in_child):
     os.mkfifo(tmp_path / "fifo")
     (tmp_path / "zero").symlink_to("/dev/zero")
     (tmp_path / "folder").mkdir()
@@ -97,7 +66,7 @@ def test_a_missing_file_or_a_dangling_link_cannot_be_read(tmp_path):
     assert str(raised.value) == f"{tmp_path / 'dangling'}: cannot read: No such file or directory"
 
 
-def test_a_file_swapped_for_a_fifo_after_the_check_is_caught_after_opening(tmp_path, monkeypatch):
+def test_a_file_swapped_for_a_fifo_after_the_check_is_caught_after_opening(tmp_path, monkeypatch, in_child):
     path = tmp_path / "p.json"
     path.write_text("{}", encoding="utf-8")
     real_open = os.open

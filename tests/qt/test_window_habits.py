@@ -133,3 +133,20 @@ def test_everything_fits_a_1024_by_700_window(qtbot):
     assert window.plot_panel.height() > 250 and window.body_view.height() > 150
     window.resize(1500, 950)
     qtbot.waitUntil(lambda: window.muscle_panel.columns == 2 and not cut_off_plots(window))
+
+
+def test_the_window_starts_whatever_lies_in_the_presets_folder(qtbot, isolated_user_data):
+    import os
+
+    presets = isolated_user_data / "presets"
+    presets.mkdir(parents=True)
+    (presets / "deep.json").write_text("[" * 100_000)
+    (presets / "digits.json").write_text("1" * 5000)
+    (presets / "zero.json").symlink_to("/dev/zero")
+    os.mkfifo(presets / "p.json")
+    window = open_window(qtbot, mode="fast")
+    assert window.isVisible() and "hip-thrust" in window.panels.presets.preset_names()
+    warning = window.panels.presets.warning_label.text()  # each file named with its reason
+    assert "Skipped 4 unreadable preset file(s)" in warning
+    assert "not a regular file (a FIFO)" in warning and "not a regular file (a character device)" in warning
+    assert "nested more than 64 levels deep" in warning and "more than 4300 digits" in warning
