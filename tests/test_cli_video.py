@@ -47,3 +47,16 @@ def test_bad_video_options_are_refused_before_simulating(tmp_path, capsys, monke
     err = capsys.readouterr().err
     assert err.startswith("muscle_lab: error: ") and message in err and err.count("\n") == 1
     assert not list(tmp_path.iterdir())  # nothing was written
+
+
+def test_a_video_file_follows_the_umask_like_every_output(tmp_path):
+    import os
+    import stat
+
+    gif = tmp_path / "thrust.gif"
+    previous = os.umask(0o022)
+    try:
+        assert main(["run", "--preset", "hip-thrust", "--seconds", "0.05", "--video", str(gif)]) == 0
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(gif.stat().st_mode) == 0o644  # not mkstemp's 0600

@@ -179,7 +179,7 @@ def _check_folder(path: Path, folder: Path) -> None:
     if not stat.S_ISDIR(info.st_mode):
         raise OutputFileError(path, f"{folder} is not a folder", errno.ENOTDIR)
     try:
-        handle, probe = _create_temporary(folder / path.name)
+        handle, probe = create_temporary(folder / path.name)
     except OSError as error:
         raise OutputFileError(path, f"cannot create files in {folder}: {error.strerror}", error.errno or 0) from None
     os.close(handle)
@@ -194,7 +194,7 @@ def _identity(path: Path) -> object:
     return (info.st_dev, info.st_ino)
 
 
-def _create_temporary(target: Path) -> tuple[int, Path]:
+def create_temporary(target: Path) -> tuple[int, Path]:
     """A new empty file beside `target`, created with mode 0666 so the umask applies."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
     for _ in range(100):
@@ -210,7 +210,7 @@ def _create_temporary(target: Path) -> tuple[int, Path]:
 def _prepare(target: OutputTarget, data: bytes) -> Path:
     """The complete new content in a temporary file beside the target, flushed to disk."""
     try:
-        handle, temporary = _create_temporary(target.write_path)
+        handle, temporary = create_temporary(target.write_path)
     except OSError as error:
         raise OutputFileError.write_failed(target.path, error) from None
     try:

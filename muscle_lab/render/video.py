@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
+import stat
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
+from muscle_lab.core.atomic import create_temporary
 from muscle_lab.core.pose import BodyPose, SceneDescription
 from muscle_lab.render.overlay import Label, draw_overlay, excitation_summary, muscle_label
 from muscle_lab.render.renderer import Renderer
@@ -170,11 +171,12 @@ def _write_mp4(path: Path, frames) -> None:
 
 def _write_atomically(path: Path, write: Callable[[Path], None]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
+    handle, temporary = create_temporary(path)  # mode 0666 less the umask, as any new file
     os.close(handle)
-    temporary = Path(name)
     try:
         write(temporary)
+        if path.exists():  # a replaced video keeps its mode
+            os.chmod(temporary, stat.S_IMODE(path.stat().st_mode))
         os.replace(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)
