@@ -111,6 +111,7 @@ class SimulationProcess:
         self._model_path = model_path
         self._excitations: np.ndarray | None = None
         self._abandoned: str | None = None  # why the child was ended on purpose
+        self._in_flight = 0  # steps asked for (send_step) and not yet received
         self._process: multiprocessing.process.BaseProcess | None = None
         if start:
             self.start()
@@ -177,8 +178,7 @@ class SimulationProcess:
         values = list(values)
         _, notes = check_excitations(values, self.muscle_names)
         self._excitations = np.asarray(values, dtype=float)
-        with contextlib.suppress(SimulationProcessDied):  # the next step reports a dead child
-            self._call("set_excitations", self._excitations)  # the child's frame carries the notes
+        self._send_excitations()
         return notes
 
     def step(self, timeout: float | None = None) -> Frame:
@@ -187,14 +187,51 @@ class SimulationProcess:
         Raises StepTimeout after `timeout` seconds, and SimulationAbandoned when `should_abandon`
         gives a reason or `abandon` is called: the child is ended then, and `reset` starts anew.
         """
+        self.send_step()
+        return self.receive_step(timeout)
+
+    # -- pipelined steps: the child computes the next step while the caller is busy -----
+    @property
+    def steps_in_flight(self) -> int:
+        return self._in_flight
+
+    def send_step(self) -> None:
+        """Ask for a step without waiting (`receive_step` collects it, in order); excitations
+        set before it apply to it."""
+        with contextlib.suppress(OSError):  # receive_step reports a dead child
+            self._connection.send(("step", ()))
+        self._in_flight += 1
+
+    def receive_step(self, timeout: float | None = None) -> Frame:
+        """The oldest step asked for, as `step` returns it."""
+        self._in_flight -= 1
         try:
-            frame, self.pose = self._call("step", timeout=timeout)
+            frame, self.pose = self._receive("step", timeout)
             self.frame = _frozen(frame)
         except SimulationAbandoned:
+            self._in_flight = 0
             raise
         except SimulationProcessDied as died:
+            self._in_flight = 0
             self.frame = Frame(**{**self.frame.__dict__, "error": str(died), "done": True})
         return self.frame
+
+    def discard_steps(self) -> None:
+        """Collect and drop the steps still in flight (past an episode end or a failure); the
+        frame and pose stay those of the last step received before."""
+        frame, pose = self.frame, self.pose
+        while self._in_flight:
+            self._in_flight -= 1
+            try:
+                self._receive("step")
+            except SimulationAbandoned:
+                self._in_flight = 0
+                raise
+            except SimulationProcessDied:
+                self._in_flight = 0
+            except SimulationFailed:
+                continue  # the child had failed and refused the step
+        self.frame, self.pose = frame, pose
 
     def reset(self) -> Frame:
         """Back to the standing start; a new child if the old one died."""
@@ -255,12 +292,18 @@ class SimulationProcess:
         self._connection.close()
         self.start()
         if self._excitations is not None:
-            self._call("set_excitations", self._excitations)
+            self._send_excitations()
         return self.frame
+
+    def _send_excitations(self) -> None:
+        """One way, no answer: a step in flight must not see an answer it did not ask for."""
+        with contextlib.suppress(OSError):  # the next step reports a dead child
+            self._connection.send(("excite", (self._excitations,)))
 
     def start(self) -> None:
         """Start the child and load the model in it (abandonable like any call)."""
         self._abandoned = None
+        self._in_flight = 0
         self._connection, child_end = _CONTEXT.Pipe()
         self._process = _CONTEXT.Process(
             target=serve,
@@ -280,6 +323,8 @@ class SimulationProcess:
         self.frame = _frozen(self._description.frame)
 
     def _call(self, command: str, *args: object, timeout: float | None = None) -> Any:
+        if self._in_flight:
+            self.discard_steps()  # their answers come first
         try:
             self._connection.send((command, args))
         except OSError:
@@ -356,6 +401,10 @@ def serve(
             return  # the parent is gone
         if command == "close":
             return
+        if command == "excite":  # checked by the parent already; nobody waits for an answer
+            with contextlib.suppress(Exception):
+                simulation.set_excitations(*args)
+            continue
         try:
             if command == "step":
                 frame = simulation.step()

@@ -587,17 +587,23 @@ class MainWindow(QMainWindow):
             name, payload = outbox.popleft()
             self._handlers[name](payload)
         drew = self.plot_panel.redraw()
-        if self._pending_pose is not None:
-            self.body_view.set_pose(self._pending_pose)
-            self._pending_pose = None
-            drew = True
         self._watch_slow_call()
         if self._status_dirty:
             self._update_status()
         # Deferred work the updates above posted (pyqtgraph's scene bookkeeping, the window's
         # repaint) runs now, so that one timer tick is one complete redraw.
         QCoreApplication.sendPostedEvents(None, 0)
-        if drew:
+        if self._pending_pose is not None:
+            # The body is drawn in a turn of its own: the event loop runs in between, so a
+            # 3D render and the plots never hold it together.
+            QTimer.singleShot(0, self._draw_body)
+        elif drew:
+            self.redraw_count += 1
+
+    def _draw_body(self) -> None:
+        if self._pending_pose is not None and not self._shut_down:
+            self.body_view.set_pose(self._pending_pose)
+            self._pending_pose = None
             self.redraw_count += 1
 
     def _watch_slow_call(self) -> None:

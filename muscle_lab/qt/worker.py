@@ -35,6 +35,7 @@ ON_END_RESET = "reset"
 # a shorter one is simply finished first. Closing the window never waits.
 ABANDON_AFTER_SECONDS = 1.0
 INTERRUPT_CLOSE = "closing the window"
+PIPELINE_DEPTH = 2  # steps asked of the child ahead while the simulation is behind real time
 # What starting a simulation process can raise: the model file may have changed since it loaded.
 RESTART_ERRORS = (ModelLoadError, SimulationFailed, OSError)
 
@@ -98,6 +99,7 @@ class SimulationWorker(QObject):
         self._rate_samples: deque[tuple[float, int]] = deque(maxlen=200)
         self._steps_taken = 0
         self._steps_started = 0
+        self._steps_dropped = 0  # asked for, then dropped past an episode end or a failure
         self._ends_episodes = True  # False for a model whose pelvis starts below the done height
         self._anchor: tuple[float, float] | None = None  # (wall clock, sim time) for pacing
         self._timer: QTimer | None = None
@@ -140,10 +142,11 @@ class SimulationWorker(QObject):
 
     @property
     def steps_started(self) -> int:
-        """Steps begun since the worker started, counted when a step reads its excitations
-        (an int: safe to read from any thread). A value posted now is used by step
+        """Steps begun since the worker started whose frames were or will be sent (steps asked
+        for past an episode end are dropped and not counted), counted when a step reads its
+        excitations (an int: safe to read from any thread). A value posted now is used by step
         `steps_started + 1`."""
-        return self._steps_started
+        return self._steps_started - self._steps_dropped
 
     # -- commands (queued from the GUI thread) ---------------------------------------
     @pyqtSlot(object, str)
@@ -210,6 +213,7 @@ class SimulationWorker(QObject):
     def pause(self) -> None:
         self._interrupt = None
         self._set_running(False)
+        self._collect_steps_in_flight()
         self._flush()
 
     @pyqtSlot()
@@ -279,14 +283,39 @@ class SimulationWorker(QObject):
     def _tick(self) -> None:
         if not self._running or self._sim is None or self._interrupt is not None:
             return  # an interrupt's queued command (pause, reset, shutdown) comes next
-        frame = self._advance()
+        sim = self._sim
+        if sim.steps_in_flight == 0:
+            self._issue_step()
+        frame = self._collect_step()
         if frame is not None and self._running:
-            self._schedule(self._pacing_delay(self._sim.frame.time))
+            delay = self._pacing_delay(frame.time)
+            if delay == 0.0:
+                # Behind the wall clock: the child starts the next steps now, so that it computes
+                # while this thread waits for the window's turn (a 3D render holds the GIL).
+                while sim.steps_in_flight < PIPELINE_DEPTH:
+                    self._issue_step()
+            self._schedule(delay)
         if time.perf_counter() - self._last_flush >= BATCH_SECONDS:
             self._flush()
 
     def _advance(self) -> Frame | None:
-        """One step with the latest excitations; handles episode end and failure."""
+        """One step with the latest excitations (while paused); handles episode end and failure."""
+        self._issue_step()
+        return self._collect_step()
+
+    def _drop_steps_in_flight(self) -> None:
+        sim = self._sim
+        assert sim is not None
+        self._steps_dropped += sim.steps_in_flight
+        sim.discard_steps()
+
+    def _collect_steps_in_flight(self) -> None:
+        """Receive the steps the child is still computing: they are real steps of this episode."""
+        while self._sim is not None and self._sim.steps_in_flight and self._collect_step() is not None:
+            pass
+
+    def _issue_step(self) -> None:
+        """Ask the child for one step with the latest excitations (a replay's, unless a slider moved)."""
         sim = self._sim
         assert sim is not None
         self.step_thread = QThread.currentThread()
@@ -297,15 +326,21 @@ class SimulationWorker(QObject):
         if self._replay is not None:
             if values is not None:
                 self._end_replay("a slider moved")
-            else:
-                values = self._replay.for_step(sim.frame.step)
+            else:  # the steps already asked for come first
+                values = self._replay.for_step(sim.frame.step + sim.steps_in_flight)
+        if values is not None:
+            try:
+                sim.set_excitations(values)
+            except ExcitationError as error:
+                self._post("problem", str(error))
+        sim.send_step()
+
+    def _collect_step(self) -> Frame | None:
+        """The oldest step asked for; handles episode end, failure and the end of a replay."""
+        sim = self._sim
+        assert sim is not None
         try:
-            if values is not None:
-                try:
-                    sim.set_excitations(values)
-                except ExcitationError as error:
-                    self._post("problem", str(error))
-            frame = sim.step()  # waits on the child without the GIL: the window keeps running
+            frame = sim.receive_step()  # waits on the child without the GIL: the window keeps running
         except SimulationAbandoned as abandoned:
             self._recover_from_abandoned_step(str(abandoned))
             return None
@@ -314,12 +349,15 @@ class SimulationWorker(QObject):
         if self._replay is not None and frame.step >= self._replay.steps and not frame.error:
             self._end_replay("the file is over; its last excitations hold")
             self._set_running(False)
+            self._collect_steps_in_flight()  # asked for already, with the last excitations
             self._flush()
         if frame.error:
             self._set_running(False)
+            self._drop_steps_in_flight()
             self._flush()
             self._post("simulationFailed", frame.error)
         elif frame.done and self._ends_episodes:
+            self._drop_steps_in_flight()  # past the end
             self._flush()
             self._post("episodeEnded", frame)
             if self._on_end == ON_END_RESET and self._running:
