@@ -212,9 +212,11 @@ class SimulationWorker(QObject):
     @pyqtSlot()
     def pause(self) -> None:
         self._interrupt = None
-        self._set_running(False)
+        # Steps already asked for are part of the run: sent before "paused", so that nothing
+        # arrives after the window has seen the pause.
         self._collect_steps_in_flight()
         self._flush()
+        self._set_running(False)
 
     @pyqtSlot()
     def step(self) -> None:
@@ -348,9 +350,9 @@ class SimulationWorker(QObject):
         self._add_pending(frame, sim.pose)
         if self._replay is not None and frame.step >= self._replay.steps and not frame.error:
             self._end_replay("the file is over; its last excitations hold")
-            self._set_running(False)
             self._collect_steps_in_flight()  # asked for already, with the last excitations
             self._flush()
+            self._set_running(False)
         if frame.error:
             self._set_running(False)
             self._drop_steps_in_flight()
