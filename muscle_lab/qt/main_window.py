@@ -664,6 +664,7 @@ class MainWindow(QMainWindow):
             self.video_export.wait()
         store_settings(self)
         self.controller.stop()
+        self.body_view.view3d.release()  # the GL context goes while EGL is loaded, not at exit
         super().closeEvent(event)
 
 
