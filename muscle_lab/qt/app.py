@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import faulthandler
 import math
 import os
 import signal
@@ -81,6 +82,7 @@ def main(args: list[str]) -> int:
     if missing_display:
         print(NO_DISPLAY_HELP.format(reason=missing_display), file=sys.stderr)
         return 2
+    faulthandler.enable()  # a crash inside Qt, GL or OpenSim's bindings says where it happened
     qInstallMessageHandler(_qt_message)
     app = QApplication.instance() or QApplication([sys.argv[0], *args])
     app.setApplicationName("muscle_lab")
