@@ -411,8 +411,6 @@ def serve(
                 value: object = (frame, _pose_or_none(reader, simulation) if poses and not frame.error else None)
             elif command == "reset":
                 value = simulation.reset()
-            elif command == "set_excitations":
-                value = simulation.set_excitations(*args)
             elif command == "pose":
                 value = reader.read(simulation.state)
             elif command == "change_integrator":
