@@ -94,10 +94,16 @@ class Renderer:
         self._meshes: list[_MeshDraw] = []
         self._unreadable: list[str] = []
         self._scene: SceneDescription | None = None
+        # Colour and muscle ids (for picking), drawn only when ids are asked for; the colour
+        # alone for every image: the second attachment costs a third of a software render.
         self._framebuffer = None
+        self._colour_framebuffer = None
+        self._target = None  # the framebuffer being drawn into
         self._size = (0, 0)
         self.resize(size)
         self._last: tuple[BodyPose, Camera] | None = None
+        self._last_style: MuscleStyle = PLAIN
+        self._ids_drawn = False  # the id image belongs to the last image
         self.last_render_ms = 0.0
         self.renderer_name = self._ctx.info.get("GL_RENDERER", "?")
 
@@ -111,15 +117,21 @@ class Renderer:
         if size == self._size:
             return
         with self._ctx:
-            if self._framebuffer is not None:
-                for attachment in (*self._framebuffer.color_attachments, self._framebuffer.depth_attachment):
-                    attachment.release()
-                self._framebuffer.release()
+            for framebuffer in (self._framebuffer, self._colour_framebuffer):
+                if framebuffer is not None:
+                    for attachment in (*framebuffer.color_attachments, framebuffer.depth_attachment):
+                        attachment.release()
+                    framebuffer.release()
             self._framebuffer = self._ctx.framebuffer(
                 color_attachments=[self._ctx.renderbuffer(size, 4), self._ctx.renderbuffer(size, 4)],
                 depth_attachment=self._ctx.depth_renderbuffer(size),
             )
+            self._colour_framebuffer = self._ctx.framebuffer(
+                color_attachments=[self._ctx.renderbuffer(size, 4)],
+                depth_attachment=self._ctx.depth_renderbuffer(size),
+            )
         self._size = size
+        self._ids_drawn = False
 
     def set_scene(self, scene: SceneDescription) -> None:
         """Upload the bone meshes of a model (each file read and uploaded once)."""
@@ -165,29 +177,41 @@ class Renderer:
         if self._scene is None:
             raise RuntimeError("set_scene() before render()")
         started = time.perf_counter()
+        width, height = self._size
+        pixels = bytearray(width * height * 4)
+        with self._ctx:
+            self._draw(self._colour_framebuffer, pose, camera, style)
+            self._colour_framebuffer.read_into(pixels, components=4, attachment=0)
+        image = np.frombuffer(pixels, dtype=np.uint8).reshape(height, width, 4)
+        self._last, self._last_style, self._ids_drawn = (pose, camera), style, False
+        self.last_render_ms = (time.perf_counter() - started) * 1000
+        return image
+
+    def _draw(self, framebuffer, pose: BodyPose, camera: Camera, style: MuscleStyle) -> None:
+        """Draw the scene into `framebuffer` (inside the context)."""
         pelvis = pelvis_position(pose, self._scene)
         # Drawn upside down, so that GL's bottom-up rows read back top row first: no flipping copy.
         view_projection = (UPSIDE_DOWN @ camera.view_projection(self._size, pelvis)).astype(np.float32)
         eye = camera.eye(pelvis)
-        width, height = self._size
-        pixels = bytearray(width * height * 4)
-        with self._ctx:
-            ctx = self._ctx
-            self._framebuffer.use()
-            self._framebuffer.clear(*BACKGROUND, 1.0, depth=1.0)
-            ctx.enable(ctx.DEPTH_TEST)
-            ctx.front_face = "cw"  # the flip mirrors the winding
-            for program in (self._mesh_program, self._tube_program, self._sphere_program, self._ground_program):
-                _set(program, "u_view_projection", view_projection.T.tobytes())
-                _set(program, "u_eye", tuple(eye))
-            self._draw_ground(camera.look_at(pelvis), camera.distance)
-            self._draw_bones(pose)
-            self._draw_muscles(pose, style)
-            self._framebuffer.read_into(pixels, components=4, attachment=0)
-        image = np.frombuffer(pixels, dtype=np.uint8).reshape(height, width, 4)
-        self._last = (pose, camera)
-        self.last_render_ms = (time.perf_counter() - started) * 1000
-        return image
+        self._target = framebuffer
+        ctx = self._ctx
+        framebuffer.use()
+        framebuffer.clear(*BACKGROUND, 1.0, depth=1.0)
+        ctx.enable(ctx.DEPTH_TEST)
+        ctx.front_face = "cw"  # the flip mirrors the winding
+        for program in (self._mesh_program, self._tube_program, self._sphere_program, self._ground_program):
+            _set(program, "u_view_projection", view_projection.T.tobytes())
+            _set(program, "u_eye", tuple(eye))
+        self._draw_ground(camera.look_at(pelvis), camera.distance)
+        self._draw_bones(pose)
+        self._draw_muscles(pose, style)
+
+    def _draw_ids(self) -> None:
+        """The muscle ids of the last image, drawn on demand (a pick, a hover, a test)."""
+        if self._last is not None and not self._ids_drawn:
+            with self._ctx:
+                self._draw(self._framebuffer, *self._last, self._last_style)
+            self._ids_drawn = True
 
     def _draw_ground(self, look_at: np.ndarray, distance: float) -> None:
         ctx, program = self._ctx, self._ground_program
@@ -200,9 +224,9 @@ class Renderer:
         ctx.disable(ctx.CULL_FACE)
         # A backdrop: it writes no depth, so a body below y = 0 stays visible (a model that
         # starts inside the ground, or a pelvis sinking after a fall: only feet collide).
-        self._framebuffer.depth_mask = False
+        self._target.depth_mask = False
         self._ground.render(mode=ctx.TRIANGLE_STRIP)
-        self._framebuffer.depth_mask = True
+        self._target.depth_mask = True
 
     def _draw_bones(self, pose: BodyPose) -> None:
         ctx, program = self._ctx, self._mesh_program
@@ -218,10 +242,10 @@ class Renderer:
         ctx.disable(ctx.CULL_FACE)
         if translucent:
             ctx.enable(ctx.BLEND)
-            self._framebuffer.depth_mask = False
+            self._target.depth_mask = False
             for mesh in translucent:
                 self._draw_mesh(mesh, pose)
-            self._framebuffer.depth_mask = True
+            self._target.depth_mask = True
             ctx.disable(ctx.BLEND)
 
     def _draw_mesh(self, mesh: _MeshDraw, pose: BodyPose) -> None:
@@ -277,6 +301,7 @@ class Renderer:
         column, row = int(x), int(y)
         if self._last is None or not (0 <= column < width and 0 <= row < height):
             return None
+        self._draw_ids()
         with self._ctx:
             raw = self._framebuffer.read(viewport=(column, row, 1, 1), components=4, attachment=1)
         return _decode_ids(np.frombuffer(raw, dtype=np.uint8).reshape(1, 4))[0]
@@ -284,6 +309,7 @@ class Renderer:
     def id_image(self) -> np.ndarray:
         """Per pixel of the last image, the muscle index drawn there, -1 where none."""
         width, height = self._size
+        self._draw_ids()
         with self._ctx:
             raw = self._framebuffer.read(components=4, attachment=1)
         rgba = np.frombuffer(raw, dtype=np.uint8).reshape(-1, 4)
