@@ -221,14 +221,10 @@ class SimulationProcess:
         frame and pose stay those of the last step received before."""
         frame, pose = self.frame, self.pose
         while self._in_flight:
-            self._in_flight -= 1
             try:
-                self._receive("step")
-            except SimulationAbandoned:
-                self._in_flight = 0
+                self.receive_step()
+            except SimulationAbandoned:  # noqa: PERF203 - a step or two at most
                 raise
-            except SimulationProcessDied:
-                self._in_flight = 0
             except SimulationFailed:
                 continue  # the child had failed and refused the step
         self.frame, self.pose = frame, pose

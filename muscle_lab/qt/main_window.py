@@ -128,8 +128,8 @@ class MainWindow(QMainWindow):
         self._redraw_timer.setInterval(REDRAW_INTERVAL_MS)
         self._redraw_timer.timeout.connect(self._redraw)
         self._redraw_timer.start()
-        self.controller.set_real_time(self.speed_box.currentIndex() == 0)
-        self.controller.set_on_episode_end(ON_END_RESET if self.end_box.currentIndex() == 1 else ON_END_PAUSE)
+        self.controller.set_real_time(self.real_time)
+        self.controller.set_on_episode_end(self.episode_end_choice)
         self.controller.start(model_path, mode)
 
     # -- layout ------------------------------------------------------------------------
@@ -181,7 +181,7 @@ class MainWindow(QMainWindow):
         self.speed_box = self._combo(
             bar, "Speed", ["real time", "as fast as possible"], "Real time paces the simulation to the wall clock"
         )
-        self.speed_box.currentIndexChanged.connect(lambda i: self.controller.set_real_time(i == 0))
+        self.speed_box.currentIndexChanged.connect(lambda _i: self.controller.set_real_time(self.real_time))
         self.mode_box = self._combo(
             bar,
             "Mode",
@@ -198,9 +198,7 @@ class MainWindow(QMainWindow):
             ["pause", "reset and go on"],
             f"What happens when the pelvis drops below {MIN_PELVIS_HEIGHT} m",
         )
-        self.end_box.currentIndexChanged.connect(
-            lambda i: self.controller.set_on_episode_end(ON_END_RESET if i == 1 else ON_END_PAUSE)
-        )
+        self.end_box.currentIndexChanged.connect(lambda _i: self.controller.set_on_episode_end(self.episode_end_choice))
         bar.addSeparator()
         bar.addWidget(QLabel(" Plot window "))
         self.window_spin = QDoubleSpinBox()
@@ -410,6 +408,16 @@ class MainWindow(QMainWindow):
         self.view_menu.addAction(dock.toggleViewAction())
         return dock
 
+    @property
+    def real_time(self) -> bool:
+        """The Speed choice: paced to the wall clock, or as fast as possible."""
+        return self.speed_box.currentIndex() == 0
+
+    @property
+    def episode_end_choice(self) -> str:
+        """ON_END_PAUSE or ON_END_RESET, as chosen under "At episode end"."""
+        return ON_END_RESET if self.end_box.currentIndex() == 1 else ON_END_PAUSE
+
     # -- commands ----------------------------------------------------------------------
     def toggle_run(self) -> None:
         self.pause() if self.running else self.run()
@@ -567,7 +575,7 @@ class MainWindow(QMainWindow):
 
     def _on_episode_ended(self, frame: Frame) -> None:
         ended = f"ended at t = {frame.time:.2f} s (pelvis {frame.pelvis_height:.2f} m < {MIN_PELVIS_HEIGHT} m)"
-        if self.end_box.currentIndex() == 1:
+        if self.episode_end_choice == ON_END_RESET:
             self.episode_state = f"running again; the last {ended}"
         else:
             self.episode_state = f"{ended}, paused"

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from PyQt5.QtCore import QByteArray
 
 from muscle_lab.core.settings import SettingsError, load_settings, save_settings
-from muscle_lab.qt.worker import ON_END_PAUSE, ON_END_RESET
+from muscle_lab.qt.worker import ON_END_RESET
 
 if TYPE_CHECKING:
     from muscle_lab.qt.main_window import MainWindow
@@ -37,8 +37,8 @@ def collect_settings(window: MainWindow) -> dict[str, Any]:
         "window_state": bytes(window.saveState().toBase64()).decode("ascii"),
         "plot_window_seconds": window.window_spin.value(),
         "mode": window.mode_box.currentText(),
-        "real_time": window.speed_box.currentIndex() == 0,
-        "on_episode_end": ON_END_RESET if window.end_box.currentIndex() == 1 else ON_END_PAUSE,
+        "real_time": window.real_time,
+        "on_episode_end": window.episode_end_choice,
     }
 
 

@@ -93,8 +93,7 @@ class SimulationWorker(QObject):
         self._running = False
         self._real_time = True
         self._on_end = ON_END_PAUSE
-        self._pending: list[Frame] = []
-        self._pending_poses: list[BodyPose | None] = []  # aligned with _pending
+        self._pending: list[tuple[Frame, BodyPose | None]] = []  # each step's frame and pose, to send
         self._last_flush = 0.0
         self._rate_samples: deque[tuple[float, int]] = deque(maxlen=200)
         self._steps_taken = 0
@@ -171,7 +170,6 @@ class SimulationWorker(QObject):
         finally:
             self._loading = None
         self._pending.clear()
-        self._pending_poses.clear()
         self._end_replay("the model changed")
         if self._sim is not None:
             self._sim.close()
@@ -273,7 +271,6 @@ class SimulationWorker(QObject):
         if self._timer is not None:
             self._timer.stop()
         self._pending.clear()
-        self._pending_poses.clear()
         if self._sim is not None:
             self._sim.close()
         self._sim = None
@@ -347,7 +344,7 @@ class SimulationWorker(QObject):
             self._recover_from_abandoned_step(str(abandoned))
             return None
         self._steps_taken += 1
-        self._add_pending(frame, sim.pose)
+        self._pending.append((frame, sim.pose))
         if self._replay is not None and frame.step >= self._replay.steps and not frame.error:
             self._end_replay("the file is over; its last excitations hold")
             self._collect_steps_in_flight()  # asked for already, with the last excitations
@@ -380,7 +377,6 @@ class SimulationWorker(QObject):
     def _recover_from_abandoned_step(self, reason: str) -> None:
         """The child was ended mid-step: start a new one at the standing start (unless closing)."""
         self._pending.clear()
-        self._pending_poses.clear()
         self._end_replay("the step was abandoned")
         self._set_running(False)
         if self._interrupt == INTERRUPT_CLOSE:
@@ -409,7 +405,7 @@ class SimulationWorker(QObject):
         # A model that starts "fallen" (osim-rl's 9-dof model has its pelvis at 0 m) never
         # ends an episode: every step would end it.
         self._ends_episodes = not frame.done
-        self._add_pending(frame, self._sim.read_pose() if self._sim is not None else None)
+        self._pending.append((frame, self._sim.read_pose() if self._sim is not None else None))
         self._anchor = None
         self._flush()
 
@@ -445,18 +441,15 @@ class SimulationWorker(QObject):
         self.outbox.append((name, payload))
         getattr(self, name).emit(payload)
 
-    def _add_pending(self, frame: Frame, pose: BodyPose | None) -> None:
-        self._pending.append(frame)
-        self._pending_poses.append(pose)
-
     def _flush(self) -> None:
         """Send the pending frames with their poses, and the achieved real-time factor."""
         now = time.perf_counter()
         self._last_flush = now
         if not self._pending or self._sim is None:
             return
-        frames, self._pending = self._pending, []
-        poses, self._pending_poses = self._pending_poses, []
+        frames = [frame for frame, _ in self._pending]
+        poses = [pose for _, pose in self._pending]
+        self._pending = []
         self._rate_samples.append((now, self._steps_taken))
         self._post("batchReady", Batch(frames, poses, self._real_time_factor(now)))
         self.framesReady.emit(frames)
