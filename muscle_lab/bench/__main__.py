@@ -1,4 +1,5 @@
-"""`python -m muscle_lab.bench` times the simulation; `--gui` times the window instead."""
+"""`python -m muscle_lab.bench` times the simulation; `--gui` times the window instead;
+`--history` measures the memory the history keeps."""
 
 import sys
 
@@ -6,6 +7,10 @@ if "--gui" in sys.argv[1:]:
     from muscle_lab.qt.gui_benchmark import main_gui
 
     sys.exit(main_gui([a for a in sys.argv[1:] if a != "--gui"]))
+if "--history" in sys.argv[1:]:
+    from muscle_lab.bench.history import main_history
+
+    sys.exit(main_history([a for a in sys.argv[1:] if a != "--history"]))
 
 from muscle_lab.bench.simulation import main
 

@@ -26,3 +26,4 @@ class Frame:
     done: bool
     error: str | None = None  # set when the integration failed; the frame is then the last good one
     notes: tuple[str, ...] = field(default=())  # e.g. clipped excitations
+    episode: int = 0  # counts resets (and branches) of a simulation: which episode this step is of

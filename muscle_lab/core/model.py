@@ -88,6 +88,13 @@ class LoadedModel:
         )
         self.joint_angle_names = self._choose_joint_angles()
         self._joint_angle_indices = [self.coordinate_names.index(n) for n in self.joint_angle_names]
+        # Coordinates the model locks (lumbar extension, hip rotation in osim-rl's models) never
+        # move: plotting them draws a flat line.
+        self.locked_joint_angles = tuple(
+            n
+            for n, c in zip(self.coordinate_names, self.coordinates, strict=True)
+            if n in self.joint_angle_names and c.getDefaultLocked()
+        )
 
         body_set = self.model.getBodySet()
         self.bodies = [body_set.get(i) for i in range(body_set.getSize())]

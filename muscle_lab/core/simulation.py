@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ from muscle_lab.core.integrator import FAITHFUL, IntegratorSettings
 from muscle_lab.core.model import LoadedModel, ModelLoadError, MuscleInfo, describe_error
 from muscle_lab.core.reward import is_done, step_reward
 from muscle_lab.core.start_check import start_warnings
+from muscle_lab.core.state_store import SavedState
 
 __all__ = ["STEP_SECONDS", "Frame", "Simulation", "SimulationFailed"]
 
@@ -27,9 +29,14 @@ class Simulation:
     integrator keeps its step-size history; excitations change between steps.
     """
 
-    def __init__(self, model_path: str | Path | None = None, integrator: IntegratorSettings = FAITHFUL) -> None:
+    def __init__(
+        self, model_path: str | Path | None = None, integrator: IntegratorSettings = FAITHFUL, first_episode: int = 0
+    ) -> None:
+        """`first_episode`: the number of the first episode (a restarted simulation process
+        goes on counting where its predecessor stopped)."""
         self.loaded = LoadedModel(model_path, integrator.rigid_tendon_muscles)
         self.integrator = integrator
+        self.episode = first_episode - 1  # counts resets and restores: Frame.episode
         self._excitations: np.ndarray = np.zeros(len(self.loaded.muscles))
         self._pending_notes: list[str] = []
         try:
@@ -62,6 +69,10 @@ class Simulation:
     @property
     def joint_angle_names(self) -> tuple[str, ...]:
         return self.loaded.joint_angle_names
+
+    @property
+    def locked_joint_angles(self) -> tuple[str, ...]:
+        return self.loaded.locked_joint_angles
 
     @property
     def excitations(self) -> np.ndarray:
@@ -115,11 +126,47 @@ class Simulation:
         self._state.setTime(0.0)
         self._step = 0
         self._total_reward = 0.0
+        self.episode += 1
         # The Manager is made at the first step: `initialize` evaluates derivatives with the
         # controls of that moment, so making it here would carry the previous episode's last
         # excitations into this one (the same excitations gave different episodes).
         self._manager: opensim.Manager | None = None
         self.frame = self._read_frame(reward=0.0)
+        return self.frame
+
+    def saved_state(self) -> SavedState:
+        """The current state's values, enough for `restore` to continue from it exactly."""
+        frame = self.frame
+        return SavedState(
+            episode=frame.episode,
+            step=frame.step,
+            time=frame.time,
+            values=self._state.getY().to_numpy().copy(),
+            excitations=frame.excitations,
+            reward=frame.reward,
+            total_reward=frame.total_reward,
+        )
+
+    def restore(self, saved: SavedState) -> Frame:
+        """Continue from a saved state as a new episode (a branch): the same state-variable
+        values, time, step and total reward; the current excitations apply from the next step.
+
+        The integrator starts afresh (as at a reset), so the continuation matches the original
+        one to the integrator's accuracy, not bit for bit."""
+        model = self.loaded.model
+        expected = self._state.getNY()
+        if saved.values.size != expected:
+            raise SimulationFailed(f"a saved state of {saved.values.size} values for a model with {expected}")
+        state = model.initializeState()
+        state.setTime(saved.time)
+        state.setY(opensim.Vector.createFromMat(np.asarray(saved.values, dtype=float)))
+        self._state = state
+        self._step = saved.step
+        self._manager = None
+        self.episode += 1
+        frame = self._read_frame(reward=saved.reward)
+        self._total_reward = saved.total_reward  # as stored: a sum recomputed may differ in its last bit
+        self.frame = replace(frame, excitations=saved.excitations, total_reward=saved.total_reward)
         return self.frame
 
     def step(self) -> Frame:
@@ -192,6 +239,7 @@ class Simulation:
             total_reward=self._total_reward,
             done=is_done(height),
             notes=notes,
+            episode=self.episode,
         )
 
     def _fail(self, message: str) -> Frame:

@@ -31,6 +31,7 @@ from muscle_lab.core.frame import Frame
 from muscle_lab.core.integrator import IntegratorSettings
 from muscle_lab.core.muscles import MuscleInfo
 from muscle_lab.core.pose import BodyPose, SceneDescription
+from muscle_lab.core.state_store import StateStore
 
 if TYPE_CHECKING:
     from muscle_lab.core.pose import PoseReader
@@ -81,6 +82,7 @@ class Description:
     coordinate_names: tuple[str, ...]
     coordinate_is_rotation: tuple[bool, ...]
     joint_angle_names: tuple[str, ...]
+    locked_joint_angles: tuple[str, ...]
     body_names: tuple[str, ...]
     frame: Frame
     scene: SceneDescription
@@ -112,6 +114,7 @@ class SimulationProcess:
         self._excitations: np.ndarray | None = None
         self._abandoned: str | None = None  # why the child was ended on purpose
         self._in_flight = 0  # steps asked for (send_step) and not yet received
+        self._next_episode = 0  # a restarted child numbers its episodes from here
         self._process: multiprocessing.process.BaseProcess | None = None
         if start:
             self.start()
@@ -144,6 +147,10 @@ class SimulationProcess:
     @property
     def joint_angle_names(self) -> tuple[str, ...]:
         return self._description.joint_angle_names
+
+    @property
+    def locked_joint_angles(self) -> tuple[str, ...]:
+        return self._description.locked_joint_angles
 
     @property
     def body_names(self) -> tuple[str, ...]:
@@ -207,7 +214,7 @@ class SimulationProcess:
         self._in_flight -= 1
         try:
             frame, self.pose = self._receive("step", timeout)
-            self.frame = _frozen(frame)
+            self.frame = self._received(frame)
         except SimulationAbandoned:
             self._in_flight = 0
             raise
@@ -232,15 +239,23 @@ class SimulationProcess:
     def reset(self) -> Frame:
         """Back to the standing start; a new child if the old one died."""
         try:
-            self.frame = _frozen(self._call("reset"))
+            self.frame = self._received(self._call("reset"))
         except SimulationProcessDied:
             return self._restart()
+        return self.frame
+
+    def restore(self, episode: int, step: int) -> Frame:
+        """Continue from the state the child kept for (episode, step), as a new episode with
+        the current excitations (see Simulation.restore). Raises StateNotKept when the child
+        no longer has it (it keeps a bounded history; a restarted child has none), and
+        SimulationFailed when the child died (a reset starts a new one)."""
+        self.frame = self._received(self._call("restore", episode, step))
         return self.frame
 
     def change_integrator(self, integrator: IntegratorSettings) -> Frame:
         """Switch mode and start a new episode (a new child if the old one died)."""
         try:
-            self.frame = _frozen(self._call("change_integrator", integrator))
+            self.frame = self._received(self._call("change_integrator", integrator))
         except SimulationProcessDied:
             self.integrator = integrator
             return self._restart()
@@ -303,7 +318,7 @@ class SimulationProcess:
         self._connection, child_end = _CONTEXT.Pipe()
         self._process = _CONTEXT.Process(
             target=serve,
-            args=(child_end, self._model_path, self.integrator, self._poses),
+            args=(child_end, self._model_path, self.integrator, self._poses, self._next_episode),
             name="muscle_lab simulation",
             daemon=True,  # never outlives the app
         )
@@ -316,7 +331,11 @@ class SimulationProcess:
             self._process.join(CLOSE_TIMEOUT_SECONDS)
             self._connection.close()
             raise
-        self.frame = _frozen(self._description.frame)
+        self.frame = self._received(self._description.frame)
+
+    def _received(self, frame: Frame) -> Frame:
+        self._next_episode = max(self._next_episode, frame.episode + 1)
+        return _frozen(frame)
 
     def _call(self, command: str, *args: object, timeout: float | None = None) -> Any:
         if self._in_flight:
@@ -373,22 +392,29 @@ def process_state(pid: int | None) -> str | None:
 
 
 def serve(
-    connection: Connection, model_path: str | Path | None, integrator: IntegratorSettings, poses: bool = False
+    connection: Connection,
+    model_path: str | Path | None,
+    integrator: IntegratorSettings,
+    poses: bool = False,
+    first_episode: int = 0,
 ) -> None:
     """The child's loop: build the Simulation, then answer commands until told to close.
-    A step answers (frame, pose), the pose None unless `poses`."""
+    A step answers (frame, pose), the pose None unless `poses`. Every state reached is kept
+    (bounded) for `restore`."""
     from muscle_lab.core.pose import PoseReader
     from muscle_lab.core.simulation import Simulation
 
     # Ctrl+C in a terminal reaches the whole process group: the parent decides what stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        simulation = Simulation(model_path, integrator)
+        simulation = Simulation(model_path, integrator, first_episode)
         reader = PoseReader(simulation.loaded)
         description = _describe(simulation, reader.scene)
     except Exception as error:  # noqa: BLE001 - ModelLoadError and whatever OpenSim raises: the parent raises it
         connection.send(("error", error))
         return
+    states = StateStore()
+    states.put(simulation.saved_state())
     connection.send(("ok", description))
     while True:
         try:
@@ -407,13 +433,18 @@ def serve(
                 value: object = (frame, _pose_or_none(reader, simulation) if poses and not frame.error else None)
             elif command == "reset":
                 value = simulation.reset()
+            elif command == "restore":
+                value = simulation.restore(states.get(*args))
             elif command == "pose":
                 value = reader.read(simulation.state)
             elif command == "change_integrator":
                 value = simulation.change_integrator(*args)
                 reader = PoseReader(simulation.loaded)
+                states.clear()  # another mode's states (other muscles, other integrator) do not apply
             else:
                 raise ValueError(f"unknown command {command!r}")
+            if command in ("step", "reset", "restore", "change_integrator") and not simulation.failed:
+                states.put(simulation.saved_state())
             connection.send(("ok", value))
         except Exception as error:  # noqa: BLE001 - any failure goes back to the caller, the child serves on
             connection.send(("error", error))
@@ -435,6 +466,7 @@ def _describe(simulation: Simulation, scene: SceneDescription) -> Description:
         coordinate_names=simulation.coordinate_names,
         coordinate_is_rotation=simulation.coordinate_is_rotation,
         joint_angle_names=simulation.joint_angle_names,
+        locked_joint_angles=simulation.locked_joint_angles,
         body_names=simulation.body_names,
         frame=simulation.frame,
         scene=scene,

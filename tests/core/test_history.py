@@ -1,0 +1,95 @@
+"""The window's episode history, filled with real frames and poses of the default model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from muscle_lab.core.history import History, channel_count, frame_bytes, frame_channels, pose_bytes
+from muscle_lab.core.pose import PoseReader
+from muscle_lab.core.simulation import Simulation
+
+HIP_THRUST = [1.0 if i in (2, 4, 10, 12) else 0.0 for i in range(19)]
+
+
+@pytest.fixture(scope="module")
+def hip_thrust_episode():
+    """(frames, poses) of a hip thrust until the episode ends, then one reset frame."""
+    sim = Simulation()
+    reader = PoseReader(sim.loaded)
+    sim.set_excitations(HIP_THRUST)
+    frames, poses = [sim.frame], [reader.read(sim.state)]
+    while not frames[-1].done:
+        frames.append(sim.step())
+        poses.append(reader.read(sim.state))
+    reset = sim.reset()
+    return frames, poses, (reset, reader.read(sim.state))
+
+
+def test_steps_go_to_their_episode_and_a_reset_starts_the_next(hip_thrust_episode):
+    frames, poses, (reset, reset_pose) = hip_thrust_episode
+    history = History(channel_count(frames[0].joint_angles.size))
+    for frame, pose in zip(frames, poses, strict=True):
+        history.add(frame, pose)
+    history.add(reset, reset_pose)
+    first, second = history.episodes
+    assert (first.number, second.number) == (0, 1)
+    assert first.last_step == len(frames) - 1 == 41
+    assert first.ended and first.trace.end_time == pytest.approx(0.41)
+    assert first.frame_at(12) is frames[12] and first.pose_at(12) is poses[12]
+    assert np.array_equal(first.trace.times, [f.time for f in frames])
+    assert np.array_equal(first.trace.values[7], frame_channels(frames[7]))
+    assert history.current is second and history.previous(second) is first
+
+
+def test_a_branch_shares_the_steps_before_it_and_keeps_the_source_whole(hip_thrust_episode):
+    frames, poses, _ = hip_thrust_episode
+    history = History(channel_count(frames[0].joint_angles.size))
+    for frame, pose in zip(frames, poses, strict=True):
+        history.add(frame, pose)
+    restored = frames[20].__class__(**{**frames[20].__dict__, "episode": 1})
+    branch = history.branch(0, 20, restored, poses[20])
+    assert branch.number == 1 and branch.branched_from == (0, 20)
+    assert [f.step for f in branch.frames] == list(range(21))
+    assert branch.frames[19] is frames[19] and branch.frames[20] is restored
+    assert len(history.get(0).frames) == len(frames)  # the old future is kept
+    assert history.previous(branch) is history.get(0)
+    # A step of the old episode still in flight when the branch began joins the old episode.
+    late = frames[-1].__class__(**{**frames[-1].__dict__, "step": 42, "time": 0.42})
+    assert history.add(late, None) is history.get(0)
+
+
+def test_the_budget_drops_whole_old_episodes_first_and_keeps_a_pinned_one(hip_thrust_episode):
+    frames, poses, _ = hip_thrust_episode
+    per_episode = sum(frame_bytes(f) + pose_bytes(p) for f, p in zip(frames, poses, strict=True))
+    history = History(channel_count(frames[0].joint_angles.size), budget_bytes=int(2.5 * per_episode))
+    for number in range(5):
+        for frame, pose in zip(frames, poses, strict=True):
+            history.add(frame.__class__(**{**frame.__dict__, "episode": number}), pose)
+        if number == 0:
+            history.pin(0)
+    assert [e.number for e in history.episodes] == [0, 4]  # 0 is pinned, 1-3 went oldest first
+    assert history.nbytes <= history.budget_bytes
+    assert history.dropped_episodes == 3
+
+
+def test_an_episode_longer_than_the_budget_loses_its_oldest_steps(hip_thrust_episode):
+    frames, poses, _ = hip_thrust_episode
+    one = frame_bytes(frames[5]) + pose_bytes(poses[5])
+    history = History(channel_count(frames[0].joint_angles.size), budget_bytes=10 * one)
+    for frame, pose in zip(frames, poses, strict=True):
+        history.add(frame, pose)
+    episode = history.current
+    assert episode.last_step == 41 and 8 <= len(episode.frames) <= 10
+    assert episode.first_step == 42 - len(episode.frames)
+    assert episode.frame_at(0) is episode.frames[0]  # clamped to the kept steps
+    assert np.array_equal(episode.trace.times, [f.time for f in episode.frames])
+    assert history.nbytes <= history.budget_bytes
+
+
+def test_the_pose_estimate_is_close_to_what_pickling_costs(hip_thrust_episode):
+    import pickle
+
+    _, poses, _ = hip_thrust_episode
+    pickled = len(pickle.dumps(poses[10]))
+    assert 0.5 < pose_bytes(poses[10]) / pickled < 3
