@@ -33,6 +33,14 @@ class BodyArea(QStackedWidget):
     def pose(self) -> BodyPose | None:
         return self.view3d.pose if self.uses_3d else self.view2d.pose
 
+    @property
+    def ghost(self) -> BodyPose | None:
+        return self.view3d.ghost if self.uses_3d else self.view2d.ghost
+
+    def set_ghost(self, pose: BodyPose | None, label: str = "") -> None:
+        """Draw a compared episode's pose (same model, same time) as a ghost; None: no ghost."""
+        self.currentWidget().set_ghost(pose, label)
+
     def set_scene(self, scene: SceneDescription) -> None:
         if self.uses_3d:
             self.view3d.set_scene(scene)
@@ -52,4 +60,5 @@ class BodyArea(QStackedWidget):
         self.setCurrentWidget(self.view2d)
         if self.view3d.pose is not None:
             self.view2d.set_pose(self.view3d.pose)
+        self.view2d.set_ghost(self.view3d.ghost, self.view3d.ghost_label)
         self.fellBack.emit(reason)

@@ -1,10 +1,12 @@
 """A live stick drawing of the model: bones between body origins, muscles coloured by
-activation, seen from the side (sagittal) and from the front (frontal). QPainter only,
-so it renders on the offscreen platform."""
+activation, seen from the side (sagittal) and from the front (frontal). A compared episode's
+pose can be drawn under it as a light grey ghost. QPainter only, so it renders on the
+offscreen platform."""
 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 
 import numpy as np
 from PyQt5.QtCore import QPointF, QRectF, Qt
@@ -17,6 +19,9 @@ OFF_COLOUR = QColor(40, 90, 255)  # activation 0
 ON_COLOUR = QColor(230, 30, 30)  # activation 1
 BONE_COLOUR = QColor(60, 60, 60)
 GROUND_COLOUR = QColor(150, 120, 90)
+GHOST_BONE_COLOUR = QColor(200, 203, 210)
+GHOST_MUSCLE_COLOUR = QColor(214, 216, 222)
+GHOST_TEXT_COLOUR = QColor(120, 125, 135)  # the label: the ghost's tint, dark enough to read
 MARGIN = 24
 
 
@@ -41,15 +46,18 @@ PROJECTIONS = (
 class BodyView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setMinimumSize(420, 260)
+        self.setMinimumSize(300, 180)
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
         self._pose: BodyPose | None = None
+        self._ghost: BodyPose | None = None
+        self._ghost_label = ""
         self._extent: tuple[float, float] | None = None  # fixed vertical range per model (m)
         self.paint_count = 0
 
     def clear_model(self) -> None:
         """A new model: forget the old pose and fit the view to the next one."""
         self._pose = None
+        self._ghost, self._ghost_label = None, ""  # the old model's pose
         self._extent = None
         self.update()
 
@@ -64,6 +72,19 @@ class BodyView(QWidget):
     @property
     def pose(self) -> BodyPose | None:
         return self._pose
+
+    @property
+    def ghost(self) -> BodyPose | None:
+        return self._ghost
+
+    @property
+    def ghost_label(self) -> str:
+        return self._ghost_label
+
+    def set_ghost(self, pose: BodyPose | None, label: str = "") -> None:
+        """Draw another pose (a compared episode) in light grey under the live one; None: no ghost."""
+        self._ghost, self._ghost_label = pose, label if pose is not None else ""
+        self.update()
 
     def muscle_colours(self) -> list[QColor]:
         """The colour each muscle is drawn in now."""
@@ -106,6 +127,8 @@ class BodyView(QWidget):
         painter.setPen(QPen(GROUND_COLOUR, 2))
         painter.drawLine(QPointF(area.left() + 10, ground_y), QPointF(area.right() - 10, ground_y))
         painter.setClipRect(area)
+        if self._ghost is not None:
+            self._paint_ghost(painter, self._ghost, to_screen)
         painter.setPen(QPen(BONE_COLOUR, 5, Qt.SolidLine, Qt.RoundCap))
         positions = pose.body_positions
         for parent, child in pose.segments:
@@ -121,6 +144,17 @@ class BodyView(QWidget):
                 painter.drawLine(a, b)
         painter.setClipping(False)
 
+    @staticmethod
+    def _paint_ghost(painter: QPainter, ghost: BodyPose, to_screen: Callable[[np.ndarray], QPointF]) -> None:
+        """The ghost's bones and muscle paths, flat light grey (placed as the live pose is)."""
+        painter.setPen(QPen(GHOST_BONE_COLOUR, 5, Qt.SolidLine, Qt.RoundCap))
+        for parent, child in ghost.segments:
+            painter.drawLine(to_screen(ghost.body_positions[parent]), to_screen(ghost.body_positions[child]))
+        painter.setPen(QPen(GHOST_MUSCLE_COLOUR, 2, Qt.SolidLine, Qt.RoundCap))
+        for path in ghost.muscle_paths:
+            for a, b in itertools.pairwise(to_screen(p) for p in path):
+                painter.drawLine(a, b)
+
     def _paint_legend(self, painter: QPainter) -> None:
         bar = QRectF(self.width() / 2 - 90, self.height() - 16, 180, 10)
         gradient = QLinearGradient(bar.topLeft(), bar.topRight())
@@ -132,3 +166,9 @@ class BodyView(QWidget):
             QRectF(bar.left() - 220, bar.top() - 3, 215, 16), Qt.AlignRight | Qt.AlignVCenter, "muscle activation 0"
         )
         painter.drawText(QRectF(bar.right() + 5, bar.top() - 3, 40, 16), Qt.AlignLeft | Qt.AlignVCenter, "1")
+        if self._ghost is not None:  # on the line under the titles, clear of the figures' heads
+            metrics = painter.fontMetrics()
+            line = QRectF(8, 6 + metrics.height(), self.width() - 16, metrics.height())
+            painter.setPen(GHOST_TEXT_COLOUR)
+            text = metrics.elidedText(self._ghost_label or "ghost", Qt.ElideRight, int(line.width()))
+            painter.drawText(line, Qt.AlignLeft | Qt.AlignVCenter, text)

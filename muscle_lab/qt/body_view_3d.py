@@ -8,6 +8,8 @@ made, `available` is False and `unavailable_reason` says why: the window keeps i
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 from PyQt5.QtCore import QPoint, QRectF, Qt, pyqtSignal
 from PyQt5.QtGui import QColor, QImage, QLinearGradient, QPainter, QPen
@@ -19,6 +21,7 @@ from muscle_lab.render.renderer import Renderer, RenderUnavailable
 from muscle_lab.render.scene import (
     COLOUR_BY,
     COLOUR_BY_LABELS,
+    GHOST_RGB,
     OFF_RGB,
     ON_RGB,
     Camera,
@@ -32,6 +35,7 @@ CLICK_SLOP = 4  # pixels a press may move and still count as a click
 VIEW_KEYS = {Qt.Key_S: "side", Qt.Key_F: "front", Qt.Key_T: "three_quarter"}
 HELP_TEXT = "drag: orbit · right/middle drag: pan · wheel: zoom · S side · F front · T ¾ · R reset · P follow pelvis"
 LABEL_BACKGROUND = QColor(255, 240, 170)
+GHOST_LABEL_BACKGROUND = QColor(0, 0, 0, 140)
 
 
 class BodyView3D(QWidget):
@@ -43,7 +47,7 @@ class BodyView3D(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setMinimumSize(320, 240)
+        self.setMinimumSize(300, 180)
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
         self.setMouseTracking(True)  # hover picking
         self.setFocusPolicy(Qt.ClickFocus)
@@ -55,11 +59,13 @@ class BodyView3D(QWidget):
             self._renderer, self.unavailable_reason = None, str(error)
         self._scene: SceneDescription | None = None
         self._pose: BodyPose | None = None
+        self._ghost: BodyPose | None = None  # a compared episode at the same time, drawn translucent
+        self._ghost_label = ""
         self._camera: Camera | None = None
         self._follow = True
         self._colour_by = "activation"
         self._selected: int | None = None
-        self._soloed: int | None = None
+        self._soloed: tuple[int, ...] = ()
         self._hovered: int | None = None
         self._image: QImage | None = None
         self._image_pixels: np.ndarray | None = None  # the QImage's memory
@@ -88,6 +94,14 @@ class BodyView3D(QWidget):
         return self._pose
 
     @property
+    def ghost(self) -> BodyPose | None:
+        return self._ghost
+
+    @property
+    def ghost_label(self) -> str:
+        return self._ghost_label
+
+    @property
     def missing_meshes(self) -> tuple[str, ...]:
         return self._renderer.missing_meshes if self._renderer is not None else ()
 
@@ -109,7 +123,9 @@ class BodyView3D(QWidget):
     def clear_model(self) -> None:
         """A new model is coming: show nothing until its scene and first pose arrive."""
         self._scene, self._pose, self._camera, self._image = None, None, None, None
-        self._selected = self._soloed = self._hovered = None
+        self._ghost, self._ghost_label = None, ""  # the old model's pose: it cannot be drawn now
+        self._selected = self._hovered = None
+        self._soloed = ()
         self._changed()
 
     def set_pose(self, pose: BodyPose) -> None:
@@ -118,16 +134,23 @@ class BodyView3D(QWidget):
             self._camera = self._fitted_camera()
         self._changed()
 
+    def set_ghost(self, pose: BodyPose | None, label: str = "") -> None:
+        """Draw another pose of the model (a compared episode) as a ghost, named by `label`; None: no ghost."""
+        self._ghost, self._ghost_label = pose, label if pose is not None else ""
+        self._changed()
+
     def set_selected(self, index: int | None) -> None:
         """Highlight and label this muscle (the window's selected slider), or none."""
         if index != self._selected:
             self._selected = index
             self._changed()
 
-    def set_soloed(self, index: int | None) -> None:
-        """Highlight this muscle and fade the others (the window's solo), or none."""
-        if index != self._soloed:
-            self._soloed = index
+    def set_soloed(self, indices: Iterable[int] | int) -> None:
+        """Highlight these muscles (one int: that one) and fade the others, the window's solo;
+        () ends it."""
+        soloed = (indices,) if isinstance(indices, int) else tuple(indices)
+        if soloed != self._soloed:
+            self._soloed = soloed
             self._changed()
 
     def set_colour_by(self, colour_by: str) -> None:
@@ -157,11 +180,11 @@ class BodyView3D(QWidget):
 
     def highlighted(self) -> tuple[int, ...]:
         """Muscles drawn highlighted and labelled: hovered, selected, soloed (each once)."""
-        order = (self._hovered, self._selected, self._soloed)
+        order = (self._hovered, self._selected, *self._soloed)
         return tuple(dict.fromkeys(i for i in order if i is not None and self._is_muscle(i)))
 
     def style(self) -> MuscleStyle:
-        return MuscleStyle(self._colour_by, self.highlighted(), dim_others=self._soloed is not None)
+        return MuscleStyle(self._colour_by, self.highlighted(), dim_others=bool(self._soloed))
 
     # -- painting ---------------------------------------------------------------------------
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt's name)
@@ -181,12 +204,13 @@ class BodyView3D(QWidget):
             painter.drawImage(0, 0, self._image)
             self._paint_labels(painter)
             self._paint_legend(painter)
+            self._paint_ghost_label(painter)
         painter.end()
 
     def _render(self) -> None:
         try:
             self._renderer.resize(self._pixel_size())
-            pixels = self._renderer.render(self._pose, self._camera, self.style())
+            pixels = self._renderer.render(self._pose, self._camera, self.style(), ghost=self._ghost)
         except Exception as error:  # noqa: BLE001 - any GL failure mid-run: hand over to the 2D view
             self._renderer, self.unavailable_reason = None, f"rendering failed: {error}"
             self.renderingFailed.emit(self.unavailable_reason)
@@ -243,6 +267,18 @@ class BodyView3D(QWidget):
                 Qt.AlignLeft,
                 painter.fontMetrics().elidedText(text, Qt.ElideRight, int(line.width())),
             )
+
+    def _paint_ghost_label(self, painter: QPainter) -> None:
+        """What the ghost is, bottom left in its tint, on the line above the colour legend."""
+        if self._ghost is None:
+            return
+        metrics = painter.fontMetrics()
+        text = metrics.elidedText(self._ghost_label or "ghost", Qt.ElideRight, self.width() - 28)
+        box = metrics.boundingRect(text).adjusted(-5, -2, 5, 2)
+        box.moveBottomLeft(QPoint(8, self.height() - 30))
+        painter.fillRect(box, GHOST_LABEL_BACKGROUND)
+        painter.setPen(QColor(*GHOST_RGB))
+        painter.drawText(box, Qt.AlignCenter, text)
 
     # -- mouse and keys ---------------------------------------------------------------------
     def mousePressEvent(self, event) -> None:  # noqa: N802

@@ -29,6 +29,7 @@ class SimulationController(QObject):
     _reset = pyqtSignal()
     _shutdown = pyqtSignal()
     _play = pyqtSignal(object, bool)
+    _branch = pyqtSignal(int, int)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -49,6 +50,7 @@ class SimulationController(QObject):
             (self._reset, self.worker.reset),
             (self._shutdown, self.worker.shutdown),
             (self._play, self.worker.play_controls),
+            (self._branch, self.worker.branch),
         ):
             signal.connect(slot)
         self._stopped = False
@@ -91,6 +93,12 @@ class SimulationController(QObject):
     def play_controls(self, schedule: object, start_running: bool = True) -> None:
         """Replay a ControlsSchedule (immutable, read-only arrays: safe to hand over)."""
         self._play.emit(schedule, start_running)
+
+    def branch(self, episode: int, step: int, excitations: np.ndarray) -> None:
+        """Continue from a kept step with these excitations (the sliders as they are now)."""
+        self.worker.request_interrupt("Continue from here")
+        self.mailbox.post(excitations)
+        self._branch.emit(episode, step)
 
     def stop(self) -> bool:
         """Stop the worker and its thread without waiting on the simulation: a step or a load

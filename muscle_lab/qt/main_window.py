@@ -40,19 +40,20 @@ from muscle_lab.core.simulation_process import Busy
 from muscle_lab.qt.body_area import BodyArea
 from muscle_lab.qt.controller import SimulationController
 from muscle_lab.qt.dock_panels import DockPanels
+from muscle_lab.qt.history_view import HistoryView
 from muscle_lab.qt.message_bar import MessageBar
 from muscle_lab.qt.muscle_panel import MusclePanel
 from muscle_lab.qt.plot_panel import DEFAULT_WINDOW_SECONDS, MAX_WINDOW_SECONDS, PlotPanel
 from muscle_lab.qt.video_export import VideoExport
 from muscle_lab.qt.window_settings import apply_settings, store_settings
-from muscle_lab.qt.worker import ON_END_PAUSE, ON_END_RESET, Batch, ModelInfo
+from muscle_lab.qt.worker import ON_END_PAUSE, ON_END_RESET, Batch, Branched, ModelInfo
 from muscle_lab.render.overlay import excitation_summary
 from muscle_lab.render.scene import COLOUR_BY, COLOUR_BY_LABELS
 
 NARROW_WINDOW_WIDTH = 1200  # below this the docks and the sliders take their least width
 MUSCLE_AREA_WIDTH = 510  # two columns of sliders
 MUSCLE_AREA_MIN_WIDTH = 270  # one column of sliders; two once the area is wide enough
-MAX_EPISODE_POSES = 6000  # 60 s of steps (~26 MB) for the video export
+PLOTS_LEAST_HEIGHT = 270  # what the plots get of the height at least when the window is resized
 VIDEO_SPEEDS = {"true speed (1x)": 1.0, "half speed (0.5x)": 0.5, "quarter speed (0.25x)": 0.25, "0.1x": 0.1}
 SLOW_CALL_SECONDS = 0.5  # a step or load waited on longer than this is shown in the status bar
 LEAVE_BOX_KEYS = (Qt.Key_Return, Qt.Key_Enter, Qt.Key_Escape)
@@ -85,14 +86,15 @@ class MainWindow(QMainWindow):
         self.episode_state = "loading"
         self.replaying: str | None = None  # what is being replayed; sliders follow it
         self.redraw_count = 0
-        self._pending_pose: BodyPose | None = None
+        self._pending_pose: tuple[BodyPose | None, BodyPose | None, str] | None = None  # pose, ghost, label
         self._status_dirty = True
         self._busy_text = ""  # what the status bar says about a slow step, "" when none
 
         self.muscle_panel = MusclePanel()
         self.plot_panel = PlotPanel()
         self.body_view = BodyArea()
-        self.episode_poses: list[BodyPose] = []  # the current episode's, for "Export video…"
+        self.history_view = HistoryView(self.plot_panel, self._episode_label, self)
+        self.timeline = self.history_view.timeline
         self.video_export: VideoExport | None = None
         self.applied_preset: str | None = None  # named in videos; None once a slider moves
         self.message_bar = MessageBar()
@@ -115,7 +117,10 @@ class MainWindow(QMainWindow):
             "simulationFailed": self._on_simulation_failed,
             "problem": self.message_bar.show_message,
             "replayChanged": self._on_replay_changed,
+            "branched": self._on_branched,
         }
+        self.history_view.branchRequested.connect(self.continue_from)
+        self.history_view.stepRequested.connect(self.step)
         self.muscle_panel.excitationsChanged.connect(self.controller.send_excitations)
         self.muscle_panel.excitationsChanged.connect(self._forget_preset)
         self._connect_body_view()
@@ -142,11 +147,18 @@ class MainWindow(QMainWindow):
         scroll.viewport().installEventFilter(self)  # its width decides one or two columns
         self._muscle_scroll = scroll
         right = QSplitter(Qt.Vertical)
-        right.addWidget(self.body_view)
+        body = QWidget()
+        body_layout = QVBoxLayout(body)
+        body_layout.setContentsMargins(0, 0, 0, 0)
+        body_layout.setSpacing(2)
+        body_layout.addWidget(self.body_view, 1)
+        body_layout.addWidget(self.timeline)
+        right.addWidget(body)
         right.addWidget(self.plot_panel)
         right.setStretchFactor(0, 1)
         right.setStretchFactor(1, 1)
-        right.setSizes([440, 420])  # the body and the plots share the height
+        right.setSizes([470, 420])  # the body (with its timeline) and the plots share the height
+        self._right = right
         split = QSplitter(Qt.Horizontal)
         split.addWidget(scroll)
         split.addWidget(right)
@@ -214,12 +226,19 @@ class MainWindow(QMainWindow):
         self.colour_box.currentIndexChanged.connect(lambda i: self.body_view.view3d.set_colour_by(COLOUR_BY[i]))
 
     def _build_solo_and_goto(self, bar: QToolBar) -> None:
-        self.solo_box = self._combo(bar, "Solo", ["off"], "Only the chosen muscle on (raised to 1 if it was 0)")
-        self.solo_box.setMinimumContentsLength(16)
-        self.solo_box.currentIndexChanged.connect(
-            lambda i: self.muscle_panel.set_solo(None if i <= 0 else i - 1) if self.muscle_panel.rows else None
+        self.solo_box = self._combo(
+            bar,
+            "Solo",
+            ["off"],
+            "Only the chosen muscle on (raised to 1 if it was 0); the sliders come back when solo ends.\n"
+            "Each row's S button solos several muscles at once.",
         )
-        self.solo_box.currentIndexChanged.connect(lambda i: self.body_view.view3d.set_soloed(None if i <= 0 else i - 1))
+        self.solo_box.setMinimumContentsLength(16)
+        # The last entry, "N muscles" while several are soloed, is only shown, never picked.
+        self.solo_box.activated.connect(
+            lambda i: self.set_solo(None if i == 0 else i - 1) if 0 <= i <= len(self.muscle_panel.rows) else None
+        )
+        self.muscle_panel.soloChanged.connect(self._show_solo)
         bar.addWidget(QLabel(" Go to "))
         self.goto_edit = QLineEdit()
         self.goto_edit.setPlaceholderText("index")
@@ -284,7 +303,11 @@ class MainWindow(QMainWindow):
     def _build_shortcuts(self) -> None:
         for key, slot in (
             (Qt.Key_Space, self.toggle_run),
-            (Qt.Key_Right, self.step),
+            (Qt.Key_Right, self.history_view.step_forward),
+            (Qt.Key_Left, self.history_view.step_back),
+            (Qt.Key_Home, self.history_view.browser.first),
+            (Qt.Key_End, self.history_view.browser.go_live),
+            (Qt.Key_K, self.history_view.browser.toggle_play),
             (Qt.Key_Backspace, self.reset),
             (QKeySequence("Ctrl+G"), self._focus_goto),
         ):
@@ -317,6 +340,10 @@ class MainWindow(QMainWindow):
         sliders = MUSCLE_AREA_MIN_WIDTH if narrow else MUSCLE_AREA_WIDTH
         total = sum(self._split.sizes())
         self._split.setSizes([sliders, max(0, total - sliders)])
+        # The timeline takes more rows when narrow: the plots keep a readable height.
+        height = sum(self._right.sizes())
+        plots = max(PLOTS_LEAST_HEIGHT, round(height * 0.47))
+        self._right.setSizes([max(0, height - plots), plots])
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
         if watched is self._muscle_scroll.viewport() and event.type() == QEvent.Resize:
@@ -345,14 +372,29 @@ class MainWindow(QMainWindow):
     def _forget_preset(self, _values: np.ndarray) -> None:
         self.applied_preset = None
 
+    def _episode_label(self, episode) -> str:
+        """What an episode ran, for the timeline, the ghost and videos: the preset's name while
+        its values hold, else a summary of the latest excitations."""
+        if self.applied_preset:
+            return self.applied_preset
+        frame = episode.frames[-1] if episode.frames else None
+        if frame is None or self.model_info is None:
+            return ""
+        return excitation_summary(frame.excitations, [m.name for m in self.model_info.muscles])
+
     def _on_focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
         for row in self.muscle_panel.rows:
             if new is row.slider or new is row.spin or (new is not None and row.spin.isAncestorOf(new)):
                 self.body_view.view3d.set_selected(row.muscle.index)
                 return
 
+    def _shown_poses(self) -> list[BodyPose]:
+        """The poses of the episode the timeline shows: what "Export video…" writes."""
+        episode = self.history_view.browser.episode
+        return [pose for pose in episode.poses if pose is not None] if episode is not None else []
+
     def _choose_video(self) -> None:
-        if not self.episode_poses:
+        if not self._shown_poses():
             self.message_bar.show_message("Nothing to export yet: run the simulation first.")
             return
         path, _ = QFileDialog.getSaveFileName(self, "Export video", "episode.gif", "GIF (*.gif);;MP4 (*.mp4)")
@@ -367,16 +409,12 @@ class MainWindow(QMainWindow):
         if self.video_export is not None:
             self.message_bar.show_message("A video is still being written.")
             return None
-        info = self.model_info
-        if info is None or not self.episode_poses:
+        info, poses, episode = self.model_info, self._shown_poses(), self.history_view.browser.episode
+        if info is None or not poses or episode is None:
             self.message_bar.show_message("Nothing to export yet: run the simulation first.")
             return None
-        caption = (
-            f"preset {self.applied_preset}"
-            if self.applied_preset
-            else excitation_summary(self.episode_poses[-1].excitations, [m.name for m in info.muscles])
-        )
-        export = VideoExport(path, info.scene, self.episode_poses, speed, self.body_view.view3d.camera, caption)
+        caption = f"preset {episode.label}" if episode.label == self.applied_preset else episode.label
+        export = VideoExport(path, info.scene, poses, speed, self.body_view.view3d.camera, caption)
         export.progressed.connect(
             lambda done, total: self.message_bar.show_message(f"Writing {path.name}: frame {done} of {total}…")
         )
@@ -430,18 +468,43 @@ class MainWindow(QMainWindow):
         self.controller.pause()
 
     def step(self) -> None:
+        self.history_view.browser.go_live()
         self.controller.step()
+
+    def continue_from(self, episode: int, step: int) -> None:
+        """Branch: the simulation goes on from that step's exact state with the sliders as they
+        are now; the episode it leaves stays in the history (and is the ghost)."""
+        self.message_bar.hide()
+        self.controller.branch(episode, step, self.muscle_panel.effective_excitations())
 
     def reset(self) -> None:
         self.message_bar.hide()
         self.controller.reset()
 
     def zero_all(self) -> None:
-        self.solo_box.setCurrentIndex(0)
+        """Every slider to 0; a solo ends with them (its saved values are dropped)."""
         self.apply_excitations(np.zeros(len(self.muscle_panel.rows)))
 
     def set_solo(self, index: int | None) -> None:
-        self.solo_box.setCurrentIndex(0 if index is None else index + 1)
+        """Solo muscle `index` alone; None ends solo and the sliders come back as they were."""
+        self.muscle_panel.set_solo(index)
+
+    def _show_solo(self, soloed: tuple[int, ...]) -> None:
+        """The Solo box and the 3D view follow the panel's solo: "off", the one muscle, or
+        an extra "N muscles" entry while several are soloed."""
+        box = self.solo_box
+        box.blockSignals(True)
+        muscles = len(self.muscle_panel.rows)
+        if box.count() > muscles + 1:  # the "N muscles" entry of an earlier several-muscle solo
+            box.removeItem(muscles + 1)
+        if len(soloed) > 1:
+            box.addItem(f"{len(soloed)} muscles")
+            box.model().item(muscles + 1).setEnabled(False)  # shown, never picked
+            box.setCurrentIndex(muscles + 1)
+        else:
+            box.setCurrentIndex(soloed[0] + 1 if soloed else 0)
+        box.blockSignals(False)
+        self.body_view.view3d.set_soloed(soloed)
 
     def apply_excitations(self, values: np.ndarray) -> None:
         """Move every slider to `values` (solo ends, mutes stay) and send one update.
@@ -451,12 +514,7 @@ class MainWindow(QMainWindow):
         """
         names = [row.muscle.name for row in self.muscle_panel.rows]
         checked, _ = check_excitations(values, names)
-        self.solo_box.blockSignals(True)
-        self.solo_box.setCurrentIndex(0)
-        self.solo_box.blockSignals(False)
-        self.muscle_panel.solo = None
-        self.body_view.view3d.set_soloed(None)
-        self.muscle_panel.set_values(checked)
+        self.muscle_panel.set_values(checked)  # ends a solo without restoring its saved values
 
     def current_excitations(self) -> np.ndarray:
         """What the sliders say (before mute and solo)."""
@@ -505,14 +563,15 @@ class MainWindow(QMainWindow):
         self.latest_frame = None
         self._pending_pose = None
         self.muscle_panel.build(info.muscles, self._descriptions)
+        self.muscle_panel.fit_width(self._muscle_scroll.viewport().width())  # no resize may follow
         self.solo_box.blockSignals(True)
         self.solo_box.clear()
         self.solo_box.addItems(["off"] + [m.label for m in info.muscles])
         self.solo_box.blockSignals(False)
-        self.plot_panel.configure(info.joint_angle_names)
+        self.plot_panel.configure(info.joint_angle_names, locked=info.locked_joint_angles)
+        self.history_view.model_changed(info)
         self.body_view.clear_model()
         self.body_view.set_scene(info.scene)
-        self.episode_poses = []
         self.model_label.setText(f"{info.path.name}: {len(info.muscles)} muscles")
         self.message_bar.clear_topic("model")  # an earlier "cannot load" no longer holds
         notes = list(info.start_warnings)
@@ -533,16 +592,9 @@ class MainWindow(QMainWindow):
             self.model_label.setText(f"{self.model_info.path.name}: {len(self.model_info.muscles)} muscles")
 
     def _on_batch(self, batch: Batch) -> None:
-        if batch.pose is not None:
-            self._pending_pose = batch.pose
-        for frame, pose in zip(batch.frames, batch.poses, strict=True):
-            if frame.step == 0:
-                self.episode_poses = []
-            if pose is not None and len(self.episode_poses) < MAX_EPISODE_POSES:
-                self.episode_poses.append(pose)
+        self.history_view.add_batch(batch)
         self.real_time_factor = batch.real_time_factor
         frames = batch.frames
-        self.plot_panel.add_frames(frames)
         self.latest_frame = frames[-1]
         self.framesArrived.emit(frames)
         if self.replaying:
@@ -554,6 +606,14 @@ class MainWindow(QMainWindow):
             self.episode_state = "running" if self.running else PAUSED
         if first.step == 0:
             self.message_bar.clear_topic("simulation")  # a new episode: the failure is behind us
+        self._status_dirty = True
+
+    def _on_branched(self, branched: Branched) -> None:
+        self.history_view.add_branch(branched)
+        self.latest_frame = branched.frame
+        self.episode_state = f"continued from step {branched.step} of episode {branched.source}; " + (
+            "running" if self.running else PAUSED
+        )
         self._status_dirty = True
 
     def _on_running_changed(self, running: bool) -> None:
@@ -594,6 +654,10 @@ class MainWindow(QMainWindow):
         while outbox:
             name, payload = outbox.popleft()
             self._handlers[name](payload)
+        shown = self.history_view.redraw()
+        if shown is not None:
+            self._pending_pose = shown
+            self._status_dirty = True
         drew = self.plot_panel.redraw()
         self._watch_slow_call()
         if self._status_dirty:
@@ -610,8 +674,11 @@ class MainWindow(QMainWindow):
 
     def _draw_body(self) -> None:
         if self._pending_pose is not None and not self._shut_down:
-            self.body_view.set_pose(self._pending_pose)
+            pose, ghost, label = self._pending_pose
             self._pending_pose = None
+            self.body_view.set_ghost(ghost, label)
+            if pose is not None:
+                self.body_view.set_pose(pose)
             self.redraw_count += 1
 
     def _watch_slow_call(self) -> None:
@@ -640,7 +707,8 @@ class MainWindow(QMainWindow):
 
     def _update_status(self) -> None:
         self._status_dirty = False
-        frame = self.latest_frame
+        browser = self.history_view.browser
+        frame = self.latest_frame if browser.live else browser.frame
         if frame is not None:
             self.time_label.setText(f"sim time {frame.time:6.2f} s")
             self.reward_label.setText(f"total reward {frame.total_reward:8.2f}")
@@ -651,7 +719,9 @@ class MainWindow(QMainWindow):
             self.rate_label.setText(f"real-time factor {self.real_time_factor:4.2f}")
         else:
             self.rate_label.setText(f"real-time factor {last:4.2f} (last run)")
-        self.episode_label.setText(self._busy_text or f"episode: {self.episode_state}")
+        where = self.history_view.status_text()
+        shown = f"showing {where} · " if where and where != "live" else ""
+        self.episode_label.setText(self._busy_text or f"{shown}episode: {self.episode_state}")
         self.episode_label.setToolTip(self.episode_label.text())
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
@@ -665,6 +735,7 @@ class MainWindow(QMainWindow):
             return
         self._shut_down = True
         self._redraw_timer.stop()
+        self.history_view.playback.pause()
         QApplication.instance().removeEventFilter(self._leave_boxes)
         QApplication.instance().focusChanged.disconnect(self._on_focus_changed)
         if self.video_export is not None:

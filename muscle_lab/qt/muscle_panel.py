@@ -1,8 +1,11 @@
-"""One slider per muscle, grouped by side, with a numeric value, a mute toggle and a tooltip."""
+"""One slider per muscle, grouped by side, with a numeric value, mute and solo toggles and a tooltip.
+
+Solo works as on an audio mixer: any number of muscles may be soloed, only those are on, the
+other rows are greyed, and when solo ends every slider returns to where it was when it began."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 from PyQt5.QtCore import Qt, pyqtSignal
@@ -23,12 +26,16 @@ from muscle_lab.core.muscles import MuscleInfo
 
 SLIDER_STEPS = 100  # the slider moves in 0.01; the spin box takes 0.001
 GROUPS = (("right", "Right leg"), ("left", "Left leg"), ("", "Other muscles"))
+TOGGLE_WIDTH = 22  # the M and S buttons
+SOLO_ON_STYLE = "QToolButton:checked { background: #f2c94c; border: 1px solid #a5822a; border-radius: 3px; }"
 
 
 class MuscleRow:
-    """The controls of one muscle: label, slider, spin box and mute, kept in step."""
+    """The controls of one muscle: label, slider, spin box, mute and solo, kept in step."""
 
-    def __init__(self, muscle: MuscleInfo, description: str, changed) -> None:
+    def __init__(
+        self, muscle: MuscleInfo, description: str, changed: Callable[[], None], solo_clicked: Callable[[bool], None]
+    ) -> None:
         self.muscle = muscle
         self.label = QLabel(
             f"<b>{muscle.index}</b> {muscle.name} <span style='color:#666'>({muscle.side or 'no side'})</span>"
@@ -47,6 +54,16 @@ class MuscleRow:
         self.mute.setText("M")
         self.mute.setCheckable(True)
         self.mute.setToolTip(f"mute {muscle.name}: its excitation is 0 while checked")
+        self.mute.setFixedWidth(TOGGLE_WIDTH)
+        self.solo = QToolButton()
+        self.solo.setText("S")
+        self.solo.setCheckable(True)
+        self.solo.setStyleSheet(SOLO_ON_STYLE)
+        self.solo.setFixedWidth(TOGGLE_WIDTH)
+        self.solo.setToolTip(
+            f"solo {muscle.name}: only soloed muscles are on; the sliders come back as they were when solo ends"
+        )
+        self.greyed = False  # another muscle is soloed: this row is off and cannot be moved
         tooltip = f"{muscle.index} {muscle.name}: {description}"
         for widget in (self.label, self.slider, self.spin):
             widget.setToolTip(tooltip)
@@ -55,6 +72,8 @@ class MuscleRow:
         self.slider.valueChanged.connect(self._from_slider)
         self.spin.valueChanged.connect(self._from_spin)
         self.mute.toggled.connect(self._on_mute)
+        # clicked, not toggled: the panel checks the buttons itself when the solo set changes.
+        self.solo.clicked.connect(solo_clicked)
 
     @property
     def value(self) -> float:
@@ -83,22 +102,35 @@ class MuscleRow:
         self.slider.blockSignals(False)
         self._changed()
 
-    def _on_mute(self, muted: bool) -> None:
-        self.label.setEnabled(not muted)
-        self.slider.setEnabled(not muted)
+    def set_greyed(self, greyed: bool) -> None:
+        """Grey the row out while other muscles are soloed (moving it would do nothing)."""
+        self.greyed = greyed
+        self._refresh_enabled()
+
+    def _on_mute(self, _muted: bool) -> None:
+        self._refresh_enabled()
         self._changed()
+
+    def _refresh_enabled(self) -> None:
+        # A muted row keeps its spin box (its value is kept for later); a greyed one keeps only M and S.
+        muted = self.mute.isChecked()
+        self.label.setEnabled(not (muted or self.greyed))
+        self.slider.setEnabled(not (muted or self.greyed))
+        self.spin.setEnabled(not self.greyed)
 
 
 class MusclePanel(QWidget):
     """The sliders of one model; `excitationsChanged` carries what the simulation should use:
-    slider values with muted muscles at 0, and only the solo muscle on while one is chosen."""
+    slider values with muted muscles at 0, and only the soloed muscles on while any are."""
 
     excitationsChanged = pyqtSignal(object)  # numpy array, one value per muscle
+    soloChanged = pyqtSignal(object)  # tuple of the soloed muscles' indices, sorted; () when solo ends
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.rows: list[MuscleRow] = []
-        self.solo: int | None = None
+        self._soloed: frozenset[int] = frozenset()
+        self._saved: list[float] = []  # every slider's value when solo began, restored when it ends
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(4, 4, 4, 4)
         self._content: QWidget | None = None
@@ -112,8 +144,11 @@ class MusclePanel(QWidget):
         if self._content is not None:
             self._layout.removeWidget(self._content)
             self._content.deleteLater()
-        self.rows = [MuscleRow(m, describe(m.name, descriptions), self._emit) for m in muscles]
-        self.solo = None
+        self._drop_solo()  # told while the old rows are still here
+        self.rows = [
+            MuscleRow(m, describe(m.name, descriptions), self._emit, self._solo_clicker(position))
+            for position, m in enumerate(muscles)
+        ]
         content = QWidget()
         self._grid = QGridLayout(content)
         self._grid.setContentsMargins(0, 0, 0, 0)
@@ -163,13 +198,17 @@ class MusclePanel(QWidget):
         layout.setSpacing(1)
         layout.setContentsMargins(6, 6, 6, 6)
         for row in rows:
-            header = QHBoxLayout()
-            header.addWidget(row.label, 1)
-            header.addWidget(row.mute)
+            # M and S sit by the value, not by the name: the name row has no width to spare
+            # when the two legs share MUSCLE_AREA_WIDTH.
+            toggles = QHBoxLayout()
+            toggles.setSpacing(1)
+            toggles.addWidget(row.mute)
+            toggles.addWidget(row.solo)
             controls = QHBoxLayout()
             controls.addWidget(row.slider, 1)
             controls.addWidget(row.spin)
-            layout.addLayout(header)
+            controls.addLayout(toggles)
+            layout.addWidget(row.label)
             layout.addLayout(controls)
             layout.addSpacing(3)
         return box
@@ -186,33 +225,84 @@ class MusclePanel(QWidget):
     def effective_excitations(self) -> np.ndarray:
         values = self.slider_values()
         values[[row.mute.isChecked() for row in self.rows]] = 0.0
-        if self.solo is not None:
-            only = np.zeros_like(values)
-            only[self.solo] = values[self.solo]
-            values = only
+        if self._soloed:
+            values[[position not in self._soloed for position in range(len(self.rows))]] = 0.0
         return values
 
     def set_values(self, values: Sequence[float]) -> None:
-        """Move every slider without a signal per slider, then announce once."""
+        """Move every slider without a signal per slider, then announce once; a solo ends
+        and the sliders stay at these values (they win over the ones saved by the solo)."""
         if len(values) != len(self.rows):
             raise ValueError(f"expected {len(self.rows)} values (one per muscle), got {len(values)}")
         for row, value in zip(self.rows, values, strict=True):
             row.set_value(value, notify=False)
+        self._drop_solo()
         self._emit()
 
     def show_values(self, values: Sequence[float]) -> None:
-        """Move the sliders to follow values set elsewhere (a replay), announcing nothing."""
+        """Move the sliders to follow values set elsewhere (a replay), announcing no excitations;
+        a solo ends without restoring the sliders (the replay's values win)."""
         # Not strict: these come from the simulation process, which may lag a switch of model,
         # and raising in the window's slot would not help the user.
         for row, value in zip(self.rows, values, strict=False):
             row.set_value(float(value), notify=False)
+        self._drop_solo()
+
+    # -- solo --------------------------------------------------------------------------
+    @property
+    def soloed(self) -> tuple[int, ...]:
+        """The soloed muscles' indices, sorted; () when solo is off."""
+        return tuple(sorted(self._soloed))
 
     def set_solo(self, index: int | None) -> None:
-        """Only muscle `index` on (at its slider value, raised to 1 if it was 0); None ends solo."""
-        self.solo = index
-        if index is not None and self.rows[index].value == 0.0:
-            self.rows[index].set_value(1.0, notify=False)
+        """Solo muscle `index` alone; None ends solo (every slider back to where it was)."""
+        self.set_soloed(() if index is None else (index,))
+
+    def toggle_solo(self, index: int) -> None:
+        """Add muscle `index` to the soloed ones, or take it out."""
+        self.set_soloed(self._soloed ^ {index})
+
+    def set_soloed(self, indices: Iterable[int]) -> None:
+        """Solo exactly these muscles: only they are on and the other rows are greyed.
+
+        Solo beginning saves every slider; a soloed slider at 0 is raised to 1, so the solo does
+        something. A muscle leaving the solo gets its saved value back, and when none is left
+        every slider returns exactly to its saved value."""
+        wanted = frozenset(int(i) for i in indices)
+        outside = sorted(i for i in wanted if not 0 <= i < len(self.rows))
+        if outside:
+            raise IndexError(f"no muscle {outside[0]}: this model has {len(self.rows)} muscles")
+        if wanted == self._soloed:
+            return
+        if not self._soloed:
+            self._saved = [row.value for row in self.rows]
+        restored = range(len(self.rows)) if not wanted else self._soloed - wanted
+        for position in restored:
+            self.rows[position].set_value(self._saved[position], notify=False)
+        for position in wanted - self._soloed:
+            if self.rows[position].value == 0.0:
+                self.rows[position].set_value(1.0, notify=False)
+        self._soloed = wanted
+        if not wanted:
+            self._saved = []
+        self._show_solo()
         self._emit()
+
+    def _solo_clicker(self, position: int) -> Callable[[bool], None]:
+        return lambda checked: self.set_soloed(self._soloed | {position} if checked else self._soloed - {position})
+
+    def _drop_solo(self) -> None:
+        """End a solo keeping the sliders where they are (new values were set over it)."""
+        if self._soloed:
+            self._soloed, self._saved = frozenset(), []
+            self._show_solo()
+
+    def _show_solo(self) -> None:
+        """S buttons checked for the soloed rows, the others greyed while any is; then tell."""
+        for position, row in enumerate(self.rows):
+            row.solo.setChecked(position in self._soloed)
+            row.set_greyed(bool(self._soloed) and position not in self._soloed)
+        self.soloChanged.emit(self.soloed)
 
     def focus_muscle(self, index: int) -> bool:
         if not 0 <= index < len(self.rows):

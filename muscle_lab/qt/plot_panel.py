@@ -1,33 +1,61 @@
-"""Scrolling plots of joint angles, pelvis height and reward over the last seconds."""
+"""Plots of one episode against episode time: joint angles, pelvis height and reward, with a
+cursor at the shown time, the episode's end, a hover readout and, for comparison, the faint
+ghost of another episode. Mouse zoom and pan hold the view until "Reset view"."""
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt5.QtCore import QCoreApplication, Qt
-from PyQt5.QtWidgets import QGraphicsView, QVBoxLayout, QWidget
+from PyQt5.QtCore import QCoreApplication, QEvent, QObject, QPointF, Qt
+from PyQt5.QtGui import QColor, QFont
+from PyQt5.QtWidgets import (
+    QGraphicsTextItem,
+    QGraphicsView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
-from muscle_lab.core.frame import STEP_SECONDS, Frame
+from muscle_lab.core.frame import STEP_SECONDS
+from muscle_lab.core.history import EpisodeTrace, channel_count
 from muscle_lab.core.muscles import side_of
 from muscle_lab.core.reward import MIN_PELVIS_HEIGHT
-from muscle_lab.qt.ring_buffer import RingBuffer
 
 DEFAULT_WINDOW_SECONDS = 10.0
+MAX_WINDOW_SECONDS = 120.0  # the longest plot window the toolbar offers
+MIN_SPAN_SECONDS = 1.0  # a short episode fills at least this much of the time axis
+CURSOR_MARGIN = 0.05  # of the span: a cursor brought into view does not sit on the very edge
 WIDTH_FOR_THREE_COLUMNS = 380  # pixels
-MAX_WINDOW_SECONDS = 120.0  # the longest plot window the toolbar offers; the buffer holds that much
-# Plotted leg angles: the sagittal ones; hip adduction and rotation stay in the CSV export.
-HIDDEN_ANGLES = ("hip_adduction", "hip_rotation")
-JOINT_COLOURS = {"hip": "#1f77b4", "knee": "#2ca02c", "ankle": "#ff7f0e", "lumbar": "#9467bd"}
-OTHER_COLOURS = ("#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f", "#d62728")
+# Most specific first: the three hip angles share a plot and need colours of their own.
+JOINT_COLOURS = (
+    ("hip_adduction", "#8c564b"),
+    ("hip_rotation", "#e377c2"),
+    ("hip", "#1f77b4"),
+    ("knee", "#2ca02c"),
+    ("ankle", "#ff7f0e"),
+    ("lumbar", "#9467bd"),
+)
+OTHER_COLOURS = ("#17becf", "#bcbd22", "#7f7f7f", "#8c564b", "#e377c2", "#1f77b4")  # no red: red marks the end
 END_COLOUR = "#d62728"
-RESET_COLOUR = "#999999"
+CURSOR_COLOUR = "#303030"
+HOVER_COLOUR = "#a0a0a0"
+GHOST_ALPHA = 80  # of 255: the ghost stays behind the episode it is compared with
+READOUT_FILL = QColor(255, 255, 255, 205)
+NBSP = "\u00a0"
 MIN_Y_SPAN = {"pelvis": 0.2, "reward": 2.0, "total": 2.0}  # plot units; angles: 10 degrees
-MARKER_REACH = 1e4  # marker lines run this far up and down: beyond any plotted value
+UNITS = {"pelvis": (" m", 3), "reward": ("", 2), "total": ("", 2)}  # suffix, decimals; angles: degrees
 CURVE_WIDTH = 1  # 1 px lines take the raster engine's fast path: a third of the redraw time saved
+TITLES = {
+    "right": "Right leg (deg)",
+    "left": "Left leg (deg)",
+    "other": "Trunk (deg)",
+    "pelvis": "Pelvis height (m)",
+    "reward": "Reward per step",
+    "total": "Total reward",
+}
 
 
 @dataclass(frozen=True)
@@ -45,30 +73,24 @@ def angle_label(name: str) -> str:
 
 
 def angle_colour(name: str, fallback_index: int) -> str:
-    for joint, colour in JOINT_COLOURS.items():
+    for joint, colour in JOINT_COLOURS:
         if name.startswith(joint):
             return colour
     return OTHER_COLOURS[fallback_index % len(OTHER_COLOURS)]
 
 
-def plan_curves(joint_angle_names: Sequence[str]) -> tuple[dict[str, str], list[Curve], int]:
-    """Plot titles by key, one Curve per plotted series, and the number of channels.
+def plan_curves(joint_angle_names: Sequence[str], locked: Sequence[str] = ()) -> tuple[dict[str, str], list[Curve]]:
+    """Plot titles by key and one Curve per plotted series. A locked coordinate never moves:
+    it gets no curve, and a plot left without curves is not made.
 
-    Channels: the frame's joint angles in order, then pelvis height, reward, total reward.
+    Channels are `EpisodeTrace`'s: the joint angles in order, then pelvis height, reward, total reward.
     """
     n = len(joint_angle_names)
-    titles = {
-        "right": "Right leg (deg)",
-        "left": "Left leg (deg)",
-        "other": "Trunk (deg)",
-        "pelvis": "Pelvis height (m)",
-        "reward": "Reward per step",
-        "total": "Total reward",
-    }
+    titles = dict(TITLES)
     curves: list[Curve] = []
     others = 0
     for channel, name in enumerate(joint_angle_names):
-        if any(name.startswith(hidden) for hidden in HIDDEN_ANGLES):
+        if name in locked:
             continue
         plot = side_of(name) or "other"
         if plot == "other":
@@ -82,12 +104,86 @@ def plan_curves(joint_angle_names: Sequence[str]) -> tuple[dict[str, str], list[
         Curve("total", "total reward", "#9467bd", n + 2),
     ]
     used = {c.plot for c in curves}
-    return {k: v for k, v in titles.items() if k in used}, curves, n + 3
+    return {k: v for k, v in titles.items() if k in used}, curves
+
+
+def auto_x_range(end: float, window: float, cursor: float | None) -> tuple[float, float]:
+    """The whole episode (at least MIN_SPAN_SECONDS) until it outgrows the window, then its
+    last `window` seconds; moved just enough to show a cursor that lies outside."""
+    lo, hi = (0.0, max(MIN_SPAN_SECONDS, end)) if end <= window else (end - window, end)
+    if cursor is not None and not lo <= cursor <= hi:
+        span, margin = hi - lo, CURSOR_MARGIN * (hi - lo)
+        if cursor < lo:
+            lo = max(0.0, cursor - margin)
+            hi = lo + span
+        else:
+            hi = cursor + margin
+            lo = hi - span
+    return lo, hi
+
+
+def shown_rows(times: np.ndarray, lo: float, hi: float) -> slice:
+    """The rows from the last sample before `lo` to the first after `hi`: lines reach the edges."""
+    start = max(0, int(np.searchsorted(times, lo, side="right")) - 1)
+    stop = min(times.size, int(np.searchsorted(times, hi, side="left")) + 1)
+    return slice(start, stop)
+
+
+def value_at(trace: EpisodeTrace | None, channel: int, t: float) -> float | None:
+    """The channel's value at the sample nearest time t; None beyond a step from any sample."""
+    if trace is None or len(trace) == 0:
+        return None
+    times = trace.times
+    i = int(np.searchsorted(times, t))
+    nearest = min((j for j in (i - 1, i) if 0 <= j < times.size), key=lambda j: abs(times[j] - t))
+    if abs(times[nearest] - t) > STEP_SECONDS:
+        return None
+    return float(trace.values[nearest, channel])
+
+
+def format_value(plot: str, value: float | None) -> str:
+    if value is None:
+        return "—"
+    suffix, decimals = UNITS.get(plot, ("°", 1))
+    return f"{value:.{decimals}f}{suffix}"
+
+
+class Readout(QGraphicsTextItem):
+    """The values under the mouse, on a light box so the curves behind do not hide them."""
+
+    def paint(self, painter, option, widget=None) -> None:
+        painter.fillRect(self.boundingRect(), READOUT_FILL)
+        super().paint(painter, option, widget)
+
+
+@dataclass
+class PlotItems:
+    """One plot and the items it draws besides its curves."""
+
+    plot: pg.PlotItem
+    cursor: pg.InfiniteLine
+    end: pg.InfiniteLine
+    ghost_end: pg.InfiniteLine
+    hover: pg.InfiniteLine
+    readout: Readout
+    legend: pg.LegendItem | None
+    curves: list[tuple[Curve, pg.PlotDataItem, pg.PlotDataItem]] = field(default_factory=list)  # main, ghost
+
+    @property
+    def view(self) -> pg.ViewBox:
+        return self.plot.getViewBox()
+
+
+def vertical_line(pen: QColor | str, width: int, z: float, style: Qt.PenStyle = Qt.SolidLine) -> pg.InfiniteLine:
+    line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(pen, width=width, style=style))
+    line.setZValue(z)
+    line.setVisible(False)
+    return line
 
 
 class PlotPanel(QWidget):
-    """Plots for one model. `add_frames` only writes numpy buffers; `redraw` (called by the
-    window's single redraw timer) pushes them to the curves."""
+    """Plots of one episode trace (and a ghost). Setters only store and mark the panel dirty;
+    `redraw` (called by the window's single redraw timer) pushes data and paints."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -95,60 +191,100 @@ class PlotPanel(QWidget):
         self._graphics.setBackground("w")
         # Painted only by `redraw` (synchronously, in the GUI's turn), not on every item change.
         self._graphics.setViewportUpdateMode(QGraphicsView.NoViewportUpdate)
+        # Mouse moves are read here: pyqtgraph's sigMouseMoved drops moves that come within
+        # 10 ms of the last, which can leave the readout where the mouse no longer is.
+        self._graphics.viewport().installEventFilter(self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self._graphics)
+        # Over the plots' top right corner (beside the last title), shown only while a zoom or
+        # pan holds the view: a row of its own would take height the plots need at 1024x700.
+        self.reset_button = QToolButton(self)
+        self.reset_button.setText("Reset view")
+        font = self.reset_button.font()
+        font.setPointSize(8)
+        self.reset_button.setFont(font)
+        self.reset_button.setToolTip("Back to the automatic range: the whole episode, or its last seconds")
+        self.reset_button.clicked.connect(self.reset_view)
+        self.reset_button.hide()
         self.window_seconds = DEFAULT_WINDOW_SECONDS
-        self._channels = 1  # until a model's plots are configured
         self._columns = 3
         self._plots: dict[str, pg.PlotItem] = {}
+        self._items: dict[str, PlotItems] = {}
         self._curves: list[tuple[Curve, pg.PlotDataItem]] = []
-        self._buffer = RingBuffer(1, 1)
-        self._markers: deque[tuple[float, str]] = deque()  # (run time, "end" or "reset")
-        # All marker lines of a kind on a plot are one curve of vertical segments: the cost of
-        # drawing stays flat however many episodes ended within the window.
-        self._marker_curves: list[tuple[str, pg.PlotCurveItem]] = []
-        self._markers_changed = False
-        self._offset = 0.0  # run clock at the start of the current episode
-        self._was_done = True  # the end line marks the step where `done` turns on
-        self._dirty = False
+        self._channels = 0
+        self._ghost_entry: pg.PlotDataItem | None = None
+        self._ghost_legend: pg.LegendItem | None = None
+        self._ghost_text = ""
+        self._trace: EpisodeTrace | None = None
+        self._ghost: EpisodeTrace | None = None
+        self._cursor: float | None = None
+        self._hover: float | None = None
+        self._following = True  # the ranges follow the data until the user zooms or pans
+        self._setting_x = False  # the x range is being set here, not by the user
+        self.end_markers: list[float] = []  # x of the end lines drawn
+        self.ghost_end_markers: list[float] = []
+        self._stale = False  # the curves need the data again (new rows, another range or trace)
+        self._dirty = False  # the picture needs painting (a hover moves only the readout)
         self.redraw_count = 0
 
     # -- building ----------------------------------------------------------------------
-    def configure(self, joint_angle_names: Sequence[str]) -> None:
-        """Create the plots and curves for a model (once per model, not per frame)."""
+    def configure(self, joint_angle_names: Sequence[str], locked: Sequence[str] = ()) -> None:
+        """Create the plots and curves for a model (once per model, not per frame); the
+        coordinates in `locked` never move and are not plotted."""
         self._graphics.clear()
         self._plots.clear()
+        self._items.clear()
         self._curves.clear()
-        self._markers.clear()
-        self._marker_curves.clear()
-        titles, curves, channels = plan_curves(joint_angle_names)
-        self._channels = channels
-        self._allocate()
+        self._trace = self._ghost = None
+        self._cursor = self._hover = None
+        self._channels = channel_count(len(joint_angle_names))
+        self.end_markers, self.ghost_end_markers = [], []
+        titles, curves = plan_curves(joint_angle_names, locked)
         self._columns = self._columns_for(self.width())
-        first: pg.PlotItem | None = None
         for position, (key, title) in enumerate(titles.items()):
             plot = self._graphics.addPlot(row=position // self._columns, col=position % self._columns)
-            plot.setTitle(title, size="10pt")
-            plot.showGrid(x=True, y=True, alpha=0.25)
-            plot.setLabel("bottom", "time", units="s")
-            plot.getAxis("bottom").enableAutoSIPrefix(False)
-            plot.getAxis("left").enableAutoSIPrefix(False)
-            plot.setMenuEnabled(False)
-            plot.setMouseEnabled(x=False, y=False)  # a live display: the ranges follow the data
-            plot.setClipToView(True)
-            plot.setDownsampling(auto=True, mode="peak")
-            plot.enableAutoRange(axis="x", enable=False)
-            # Autorange never zooms into numerical noise (lumbar angle wobbling by 1e-4 degrees).
-            plot.getViewBox().setLimits(minYRange=MIN_Y_SPAN.get(key, 10.0))
-            if key not in ("reward", "total", "pelvis"):
-                plot.addLegend(offset=(-6, 6), labelTextSize="8pt", verSpacing=-6)
-            if first is None:
-                first = plot
-            else:
-                plot.setXLink(first)
             self._plots[key] = plot
-        if "pelvis" in self._plots:
+            self._items[key] = self._build_plot(key, title, plot)
+        for curve in curves:
+            items = self._items[curve.plot]
+            ghost_pen = QColor(curve.colour)
+            ghost_pen.setAlpha(GHOST_ALPHA)
+            ghost = items.plot.plot(pen=pg.mkPen(ghost_pen, width=CURVE_WIDTH))
+            ghost.setZValue(-1)  # behind the episode's own curves
+            main = items.plot.plot(pen=pg.mkPen(curve.colour, width=CURVE_WIDTH), name=curve.label)
+            items.curves.append((curve, main, ghost))
+            self._curves.append((curve, main))
+        # The ghost is named in the first legend, beside a faint sample line.
+        self._ghost_entry = pg.PlotDataItem(pen=pg.mkPen(QColor(128, 128, 128, 2 * GHOST_ALPHA), width=CURVE_WIDTH))
+        self._ghost_legend = next((i.legend for i in self._items.values() if i.legend is not None), None)
+        self._ghost_text = ""
+        self._following = True
+        self.reset_button.hide()
+        self._set_x_range(0.0, MIN_SPAN_SECONDS)
+        self.data_changed()
+
+    def _build_plot(self, key: str, title: str, plot: pg.PlotItem) -> PlotItems:
+        plot.setTitle(title, size="10pt")
+        plot.showGrid(x=True, y=True, alpha=0.25)
+        plot.setLabel("bottom", "episode time", units="s")
+        plot.getAxis("bottom").enableAutoSIPrefix(False)
+        plot.getAxis("left").enableAutoSIPrefix(False)
+        plot.setMenuEnabled(False)
+        plot.hideButtons()  # its "A" button would turn on pyqtgraph's x autorange; Reset view is ours
+        plot.setClipToView(True)
+        plot.setDownsampling(auto=True, mode="peak")
+        view = plot.getViewBox()
+        view.enableAutoRange(axis=pg.ViewBox.XAxis, enable=False)  # the x range is set here
+        view.setAutoVisible(y=True)
+        # Autorange never zooms into numerical noise (an angle wobbling by 1e-4 degrees).
+        view.setLimits(minYRange=MIN_Y_SPAN.get(key, 10.0))
+        view.sigXRangeChanged.connect(self._on_x_range_changed)
+        view.sigYRangeChanged.connect(self._on_y_range_changed)
+        legend = None
+        if key not in ("reward", "total", "pelvis"):
+            legend = plot.addLegend(offset=(-6, 6), labelTextSize="8pt", verSpacing=-6)
+        if key == "pelvis":
             limit = pg.InfiniteLine(
                 pos=MIN_PELVIS_HEIGHT,
                 angle=0,
@@ -156,12 +292,27 @@ class PlotPanel(QWidget):
                 label=f"episode ends below {MIN_PELVIS_HEIGHT} m",
                 labelOpts={"position": 0.02, "color": END_COLOUR, "anchors": [(0, 1), (0, 1)]},
             )
-            self._plots["pelvis"].addItem(limit)
-        self._create_marker_curves()
-        for curve in curves:
-            item = self._plots[curve.plot].plot(pen=pg.mkPen(curve.colour, width=CURVE_WIDTH), name=curve.label)
-            self._curves.append((curve, item))
-        self._set_x_range(0.0)
+            plot.addItem(limit)
+        faint_end = QColor(END_COLOUR)
+        faint_end.setAlpha(GHOST_ALPHA)
+        items = PlotItems(
+            plot=plot,
+            cursor=vertical_line(CURSOR_COLOUR, 1, 20),
+            end=vertical_line(END_COLOUR, 2, 10),
+            ghost_end=vertical_line(faint_end, 2, 5, Qt.DashLine),
+            hover=vertical_line(HOVER_COLOUR, 1, 15, Qt.DashLine),
+            readout=Readout(),
+            legend=legend,
+        )
+        for line in (items.cursor, items.end, items.ghost_end, items.hover):
+            plot.addItem(line, ignoreBounds=True)  # the lines do not widen the ranges
+        font = QFont()
+        font.setPointSize(8)
+        items.readout.setFont(font)
+        items.readout.setParentItem(view)  # in the view's pixels: stays put while the data pan
+        items.readout.setZValue(1000)
+        items.readout.setVisible(False)
+        return items
 
     @staticmethod
     def _columns_for(width: int) -> int:
@@ -170,6 +321,7 @@ class PlotPanel(QWidget):
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().resizeEvent(event)
+        self._place_reset_button()
         columns = self._columns_for(event.size().width())
         if self._plots and columns != self._columns:
             self._columns = columns
@@ -180,106 +332,283 @@ class PlotPanel(QWidget):
                 layout.addItem(plot, row=position // columns, col=position % columns)
             self._dirty = True
 
-    def set_window_seconds(self, seconds: float) -> None:
-        """Change how much history is shown; the data stay (the buffer holds the longest window)."""
-        self.window_seconds = seconds
-        self._dirty = True
+    # -- what is shown -----------------------------------------------------------------
+    def set_episode(self, trace: EpisodeTrace | None) -> None:
+        """Show this episode (live or from the history); None shows none."""
+        self._check_channels(trace)
+        self._trace = trace
+        self.data_changed()
 
-    def _allocate(self) -> None:
-        capacity = round(MAX_WINDOW_SECONDS / STEP_SECONDS) + 2
-        self._buffer = RingBuffer(capacity, self._channels)
-        self._row = np.zeros(self._channels)
+    def set_ghost(self, trace: EpisodeTrace | None, label: str = "") -> None:
+        """Draw another episode faintly behind the shown one, for comparison; None removes it.
+        `label` says which, e.g. "ghost: episode 3 · hip-thrust"."""
+        self._check_channels(trace)
+        self._ghost = trace
+        text = "" if trace is None else label or "ghost"
+        if text != self._ghost_text:
+            self._ghost_text = text
+            self._fill_ghost_legend()
+        self.data_changed()
 
-    # -- data --------------------------------------------------------------------------
-    def add_frames(self, frames: Sequence[Frame]) -> None:
-        row = self._row
-        for frame in frames:
-            if frame.step == 0:  # a reset: the run clock continues where the episode stopped
-                last = self._buffer.last_x
-                self._offset = last if last is not None else self._offset
-                if last is not None:
-                    self.add_marker(last, "reset")
-            if frame.step == 0:
-                self._was_done = frame.done  # a model that starts below 0.6 m has no end to mark
-            n = frame.joint_angles.size
-            if n + 3 != row.size:
-                continue  # a frame from a model the plots were not built for
-            row[:n] = frame.joint_angles
-            row[n:] = (frame.pelvis_height, frame.reward, frame.total_reward)
-            self._buffer.append(self._offset + frame.time, row)
-            if frame.done and not self._was_done:
-                self.add_marker(self._offset + frame.time, "end")
-            self._was_done = frame.done
-        self._dirty = True
-
-    def add_marker(self, x: float, kind: str) -> None:
-        """A vertical line at run time x on every plot: "end" (red) or "reset" (grey)."""
-        if self._markers and abs(self._markers[-1][0] - x) < 1e-9:
-            return  # an episode end followed by its reset: one line is enough
-        self._markers.append((x, kind))
-        self._markers_changed = True
-
-    def _create_marker_curves(self) -> None:
-        for plot in self._plots.values():
-            for kind, pen in (
-                ("end", pg.mkPen(END_COLOUR, width=2)),
-                ("reset", pg.mkPen(RESET_COLOUR, width=1)),  # solid: dashing a long line is slow
-            ):
-                curve = pg.PlotCurveItem(pen=pen, connect="pairs", skipFiniteCheck=True)
-                plot.addItem(curve, ignoreBounds=True)  # the lines do not widen the y range
-                self._marker_curves.append((kind, curve))
-
-    def _update_marker_curves(self) -> None:
-        for kind, curve in self._marker_curves:
-            xs = np.repeat([x for x, k in self._markers if k == kind], 2)
-            ys = np.tile([-MARKER_REACH, MARKER_REACH], xs.size // 2)
-            curve.setData(xs, ys)
-        self._markers_changed = False
+    def _fill_ghost_legend(self) -> None:
+        """The ghost's entry comes first: a small plot cuts its legend off at the bottom."""
+        legend = self._ghost_legend
+        plot = next((i for i in self._items.values() if i.legend is legend), None)
+        if legend is None or plot is None:
+            return
+        legend.clear()
+        if self._ghost_text:
+            legend.addItem(self._ghost_entry, self._ghost_text)
+        for curve, main, _ in plot.curves:
+            legend.addItem(main, curve.label)
 
     @property
-    def end_markers(self) -> list[float]:
-        """Run-clock times of the episode-end lines currently drawn."""
-        return [x for x, kind in self._markers if kind == "end"]
+    def ghost_text(self) -> str:
+        """What the legend says of the ghost ("" without one)."""
+        return self._ghost_text
+
+    def _check_channels(self, trace: EpisodeTrace | None) -> None:
+        if trace is not None and trace.channels != self._channels:
+            raise ValueError(f"a trace of {trace.channels} channels for plots made for {self._channels}")
+
+    def data_changed(self) -> None:
+        """Rows were appended to the shown trace (or the ghost): drawn at the next redraw."""
+        self._stale = self._dirty = True
+
+    def set_cursor(self, t: float | None) -> None:
+        """A vertical line at the shown time on every plot; None hides it."""
+        if t == self._cursor:
+            return
+        self._cursor = t
+        for items in self._items.values():
+            if t is not None:
+                items.cursor.setPos(t)
+            items.cursor.setVisible(t is not None)
+        self.data_changed()  # the automatic range may move to show it
+
+    @property
+    def cursor_time(self) -> float | None:
+        return self._cursor
+
+    def set_window_seconds(self, seconds: float) -> None:
+        """How many seconds of a long episode the automatic range shows; the data stay."""
+        self.window_seconds = seconds
+        self.data_changed()
+
+    # -- the view ----------------------------------------------------------------------
+    @property
+    def following(self) -> bool:
+        """True while the ranges follow the data; False once the user zoomed or panned."""
+        return self._following
+
+    def reset_view(self) -> None:
+        """Back to the automatic ranges after a zoom or pan."""
+        self._following = True
+        self.reset_button.hide()
+        for items in self._items.values():
+            items.view.enableAutoRange(axis=pg.ViewBox.YAxis, enable=True)
+        self.data_changed()
+
+    def x_range(self, plot: str | None = None) -> tuple[float, float]:
+        """The time range shown (the same on every plot; `plot` picks one by key)."""
+        if not self._items:
+            return (0.0, MIN_SPAN_SECONDS)
+        items = self._items[plot] if plot is not None else next(iter(self._items.values()))
+        lo, hi = items.view.viewRange()[0]
+        return (float(lo), float(hi))
+
+    def _set_x_range(self, lo: float, hi: float) -> None:
+        self._setting_x = True
+        try:
+            for items in self._items.values():
+                items.view.setXRange(lo, hi, padding=0)
+        finally:
+            self._setting_x = False
+
+    def _on_x_range_changed(self, view: pg.ViewBox, x_range: tuple[float, float]) -> None:
+        """A change not made here is the user's (wheel, drag): the others follow it, exactly
+        (pyqtgraph's own x link lines plots up by pixels, which differ with their axis widths)."""
+        self._dirty = True
+        if self._setting_x:
+            return
+        self._stop_following()
+        self._set_x_range(*x_range)
+        self._stale = True  # the part of the data handed to the curves follows the view
+
+    def _on_y_range_changed(self, view: pg.ViewBox, _y_range: tuple[float, float]) -> None:
+        self._dirty = True
+        if view.autoRangeEnabled()[1] is False:  # only a zoom or pan turns the y autorange off
+            self._stop_following()
+
+    def _stop_following(self) -> None:
+        if self._following:
+            self._following = False
+            self._place_reset_button()
+            self.reset_button.show()
+            self.reset_button.raise_()
+
+    def _place_reset_button(self) -> None:
+        button = self.reset_button
+        button.adjustSize()
+        button.move(self.width() - button.width() - 4, 2)
+
+    # -- hover -------------------------------------------------------------------------
+    def _on_mouse_moved(self, scene_pos: QPointF) -> None:
+        t = None
+        for items in self._items.values():
+            if items.view.sceneBoundingRect().contains(scene_pos):
+                t = float(items.view.mapSceneToView(scene_pos).x())
+                break
+        if t != self._hover:
+            self._hover = t
+            self._dirty = True
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() == QEvent.MouseMove:
+            self._on_mouse_moved(self._graphics.mapToScene(event.pos()))
+        elif event.type() == QEvent.Leave and self._hover is not None:
+            self._hover = None
+            self._dirty = True
+        return False
+
+    @property
+    def hover_time(self) -> float | None:
+        return self._hover
+
+    def readout_text(self, plot: str) -> str:
+        """The hover readout of a plot as plain text ("" when hidden)."""
+        readout = self._items[plot].readout
+        return readout.toPlainText().replace(NBSP, " ") if readout.isVisible() else ""
+
+    def _update_readouts(self) -> None:
+        t = self._hover
+        for key, items in self._items.items():
+            shown = t is not None
+            items.hover.setVisible(shown)
+            items.readout.setVisible(shown)
+            if items.legend is not None:
+                items.legend.setVisible(not shown)  # the readout names the curves in their colours
+            if t is None:
+                continue
+            items.hover.setPos(t)
+            lines = [f"<b>t = {t:.2f} s</b>"]
+            for curve, _, _ in items.curves:
+                # Non-breaking spaces: a narrow plot wraps a line only before the ghost's value.
+                text = f"{curve.label} {format_value(key, value_at(self._trace, curve.channel, t))}".replace(" ", NBSP)
+                if self._ghost is not None:
+                    ghost = format_value(key, value_at(self._ghost, curve.channel, t))
+                    text += f" <span style='color:#888888'>(ghost{NBSP}{ghost})</span>"
+                lines.append(f"<span style='color:{curve.colour}'>{text}</span>")
+            self._place_readout(items, "<br>".join(lines), t)
+
+    @staticmethod
+    def _place_readout(items: PlotItems, html: str, t: float) -> None:
+        """On the side away from the mouse, so it does not cover the values being read; wrapped
+        where the plot is narrower than its lines."""
+        readout, room = items.readout, items.view.width() - 8
+        readout.setTextWidth(-1)
+        readout.setHtml(html)
+        if readout.document().idealWidth() > room:
+            readout.setTextWidth(room)
+        lo, hi = items.view.viewRange()[0]
+        left = hi <= lo or (t - lo) / (hi - lo) > 0.5
+        readout.setPos(4 if left else max(4.0, room + 4 - readout.boundingRect().width()), 2)
 
     # -- drawing -----------------------------------------------------------------------
     def redraw(self) -> bool:
-        """Push new samples to the curves; False when there was nothing new."""
+        """Push the shown part of the data to the curves and paint; False when nothing changed."""
         if not self._dirty:
             return False
-        self._dirty = False
-        x, values = self._buffer.view()
-        shown = int(np.searchsorted(x, x[-1] - self.window_seconds - STEP_SECONDS)) if x.size else 0
-        x, values = x[shown:], values[shown:]  # only what the window shows goes to pyqtgraph
-        for curve, item in self._curves:
-            item.setData(x, values[:, curve.channel], skipFiniteCheck=True)
-        latest = self._buffer.last_x or 0.0
-        self._set_x_range(latest)
-        self._refresh_markers(latest - self.window_seconds)
-        # The scene's deferred work (dirty items, bounding rects: Python calls into pyqtgraph)
-        # and the paint happen now, inside the caller's turn, rather than later in the event loop.
-        QCoreApplication.sendPostedEvents(self._graphics.scene(), 0)
-        self._graphics.viewport().repaint()
-        QCoreApplication.sendPostedEvents(self._graphics.scene(), 0)
+        if self._items and self._stale:
+            self._stale = False
+            if self._following:
+                end = float(self._trace.times[-1]) if self._trace is not None and len(self._trace) else 0.0
+                lo, hi = auto_x_range(end, self.window_seconds, self._cursor)
+                self._set_x_range(lo, hi)
+            else:  # a held view: some data either side too, so a drag shows curves at once
+                lo, hi = self.x_range()
+                lo, hi = lo - (hi - lo), hi + (hi - lo)
+            for items in self._items.values():
+                for curve, main, ghost in items.curves:
+                    self._push(main, self._trace, curve.channel, lo, hi)
+                    self._push(ghost, self._ghost, curve.channel, lo, hi)
+            self.end_markers = self._place_end_lines("end", self._trace)
+            self.ghost_end_markers = self._place_end_lines("ghost_end", self._ghost)
+        if self._items:
+            self._update_readouts()
+        QCoreApplication.sendPostedEvents(None, QEvent.LayoutRequest)
+        self._paint()
+        # Painting can reveal wider tick labels; the axes then ask for room (a posted layout
+        # request). Laid out and painted again now, the picture never stays clipped until the
+        # next change (the panel repaints only when something changed).
+        geometry = [items.view.sceneBoundingRect() for items in self._items.values()]
+        QCoreApplication.sendPostedEvents(None, QEvent.LayoutRequest)
+        if [items.view.sceneBoundingRect() for items in self._items.values()] != geometry:
+            self._paint()
+        self._dirty = False  # range changes made by these paints are drawn already
         self.redraw_count += 1
         return True
 
-    def _set_x_range(self, latest: float) -> None:
-        if self._plots:
-            start = max(0.0, latest - self.window_seconds)
-            next(iter(self._plots.values())).setXRange(start, start + self.window_seconds, padding=0)
+    def _paint(self) -> None:
+        """The scene's deferred work (dirty items, bounding rects, the y autorange: Python calls
+        into pyqtgraph) and the paint happen now, inside the caller's turn, not later."""
+        scene = self._graphics.scene()
+        QCoreApplication.sendPostedEvents(scene, 0)
+        self._graphics.viewport().repaint()
+        QCoreApplication.sendPostedEvents(scene, 0)
 
-    def _refresh_markers(self, oldest: float) -> None:
-        """Forget lines that scrolled out of view; redraw the marker curves if they changed."""
-        while self._markers and self._markers[0][0] < oldest:
-            self._markers.popleft()
-            self._markers_changed = True
-        if self._markers_changed:
-            self._update_marker_curves()
+    @staticmethod
+    def _push(item: pg.PlotDataItem, trace: EpisodeTrace | None, channel: int, lo: float, hi: float) -> None:
+        if trace is None:
+            item.setData(np.empty(0), np.empty(0))
+            return
+        times = trace.times
+        rows = shown_rows(times, lo, hi)  # views: only what the plot shows goes to pyqtgraph
+        item.setData(times[rows], trace.values[rows, channel], skipFiniteCheck=True)
+
+    def _place_end_lines(self, kind: str, trace: EpisodeTrace | None) -> list[float]:
+        end = trace.end_time if trace is not None else None
+        for items in self._items.values():
+            line = getattr(items, kind)
+            if end is not None:
+                line.setPos(end)
+            line.setVisible(end is not None)
+        return [] if end is None else [end]
+
+    # -- for tests ---------------------------------------------------------------------
+    @property
+    def graphics(self) -> pg.GraphicsLayoutWidget:
+        return self._graphics
+
+    @property
+    def plot_keys(self) -> list[str]:
+        return list(self._items)
+
+    def plot_view(self, plot: str) -> pg.ViewBox:
+        return self._items[plot].view
+
+    def vertical_lines(self, kind: str) -> dict[str, float | None]:
+        """Where the "cursor", "end", "ghost_end" or "hover" line stands on each plot (None: hidden)."""
+        lines = {key: getattr(items, kind) for key, items in self._items.items()}
+        return {key: float(line.value()) if line.isVisible() else None for key, line in lines.items()}
+
+    def curve_keys(self) -> list[tuple[str, str]]:
+        """(plot, label) of every curve, in the order they were made."""
+        return [(c.plot, c.label) for c, _ in self._curves]
 
     def curve_data(self, plot: str, label: str) -> tuple[np.ndarray, np.ndarray]:
-        """The (x, y) a curve shows, by plot key and legend label (for tests)."""
-        for curve, item in self._curves:
-            if curve.plot == plot and curve.label == label:
-                x, y = item.getData()
-                return (np.array([]), np.array([])) if x is None else (x, y)
-        raise KeyError(label)
+        """The (x, y) last handed to a curve (the shown part of the episode), by plot key and label."""
+        return self._data(plot, label, ghost=False)
+
+    def ghost_data(self, plot: str, label: str) -> tuple[np.ndarray, np.ndarray]:
+        """The same for the ghost's curve."""
+        return self._data(plot, label, ghost=True)
+
+    def _data(self, plot: str, label: str, ghost: bool) -> tuple[np.ndarray, np.ndarray]:
+        if plot in self._items:
+            for curve, main, ghost_item in self._items[plot].curves:
+                if curve.label == label:
+                    item = ghost_item if ghost else main
+                    x, y = item.xData, item.yData
+                    return (np.array([]), np.array([])) if x is None else (x, y)
+        raise KeyError(f"{plot}: {label}")

@@ -25,6 +25,7 @@ from muscle_lab.core.pose import BodyPose, SceneDescription
 from muscle_lab.core.recording import RecordingNames
 from muscle_lab.core.replay import ControlsSchedule
 from muscle_lab.core.simulation_process import Busy, SimulationAbandoned, SimulationProcess
+from muscle_lab.core.state_store import StateNotKept
 from muscle_lab.qt.handoff import ExcitationMailbox
 
 BATCH_SECONDS = 0.02  # frames and their poses go to the GUI at most this often (50 Hz)
@@ -53,6 +54,7 @@ class ModelInfo:
     recording_names: RecordingNames  # column names for recordings of this model
     scene: SceneDescription  # meshes and muscles for the 3D view
     start_warnings: tuple[str, ...] = ()  # e.g. feet starting deep in the ground
+    locked_joint_angles: tuple[str, ...] = ()  # never move: not plotted
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,17 @@ class Batch:
         return next((pose for pose in reversed(self.poses) if pose is not None), None)
 
 
+@dataclass(frozen=True)
+class Branched:
+    """A new episode that continues `source` episode from `step`: `frame` is that step's
+    restored state (numbered as the new episode)."""
+
+    source: int
+    step: int
+    frame: Frame
+    pose: BodyPose | None
+
+
 class SimulationWorker(QObject):
     """Steps the simulation on a timer in its own thread; its slots run in that thread."""
 
@@ -81,6 +94,7 @@ class SimulationWorker(QObject):
     simulationFailed = pyqtSignal(str)
     problem = pyqtSignal(str)  # a refused command, e.g. excitations of the wrong length
     replayChanged = pyqtSignal(object)  # str: why a replay started or ended; None while none runs
+    branched = pyqtSignal(object)  # Branched: the simulation continues from an earlier step
 
     def __init__(self, mailbox: ExcitationMailbox) -> None:
         super().__init__()
@@ -239,6 +253,33 @@ class SimulationWorker(QObject):
             self._post("problem", f"The simulation was not restarted: {abandoned}.")
         except RESTART_ERRORS as error:  # a new process re-reads the model file
             self._post("simulationFailed", str(error))
+
+    @pyqtSlot(int, int)
+    def branch(self, episode: int, step: int) -> None:
+        """Continue from the state of `step` of `episode` (kept in the simulation process) as
+        a new episode, with the excitations the window sent last; running goes on running."""
+        self._interrupt = None
+        if self._sim is None or self._sim.failed:
+            self._post("problem", "Continue from here needs a working simulation: reset first.")
+            return
+        self._collect_steps_in_flight()  # the old future's last steps stay with it
+        self._flush()
+        self._end_replay("the simulation continued from an earlier step")
+        try:
+            frame = self._sim.restore(episode, step)
+        except SimulationAbandoned as abandoned:
+            self._post("problem", f"Did not continue from step {step}: {abandoned}.")
+            return
+        except StateNotKept as missing:
+            self._post("problem", f"Cannot continue from here: {missing}.")
+            return
+        except RESTART_ERRORS as error:
+            self._post("simulationFailed", str(error))
+            return
+        self._post("branched", Branched(episode, step, frame, self._sim.read_pose()))
+        self._anchor = None
+        if frame.done and self._ends_episodes:
+            self._set_running(False)  # a step at or past the end: Run starts a new episode
 
     @pyqtSlot(object, bool)
     def play_controls(self, schedule: ControlsSchedule, start_running: bool = True) -> None:
@@ -475,4 +516,5 @@ class SimulationWorker(QObject):
             recording_names=RecordingNames.from_simulation(sim),
             scene=sim.scene,
             start_warnings=sim.start_warnings,
+            locked_joint_angles=sim.locked_joint_angles,
         )

@@ -4,7 +4,8 @@ A standalone moderngl context (EGL on Linux: Mesa's llvmpipe when there is no GP
 its own framebuffer, so it works without a display: under `QT_QPA_PLATFORM=offscreen`, Xvfb,
 or in the CLI. Bone meshes are uploaded once per model; per frame only the frames'
 transforms (uniforms) and the muscle tubes (instance rows) change. A second colour target
-holds the muscle id of each pixel, for picking.
+holds the muscle id of each pixel, for picking. A second pose (a compared episode) can be drawn
+as a translucent ghost over the first; it never takes part in picking.
 """
 
 from __future__ import annotations
@@ -18,8 +19,19 @@ import numpy as np
 from muscle_lab.core.pose import BodyPose, SceneDescription
 from muscle_lab.render import shaders
 from muscle_lab.render.geometry import unit_cylinder, unit_sphere
-from muscle_lab.render.meshes import MeshFormatError, is_closed_outward, load_mesh
-from muscle_lab.render.scene import PLAIN, Camera, MuscleStyle, muscle_midpoint, muscle_tubes, pelvis_position
+from muscle_lab.render.meshes import MeshFormatError, is_closed_outward, load_mesh, simplify
+from muscle_lab.render.scene import (
+    GHOST_MUSCLE_OPACITY,
+    GHOST_OPACITY,
+    GHOST_RGB,
+    PLAIN,
+    Camera,
+    MuscleStyle,
+    ghost_muscle_segments,
+    muscle_midpoint,
+    muscle_tubes,
+    pelvis_position,
+)
 
 BACKGROUND = (0.17, 0.19, 0.23)
 GROUND_COLOUR = (0.33, 0.34, 0.35)
@@ -28,10 +40,15 @@ BONE_TINT = np.array([0.95, 0.92, 0.85])  # the model's bone colour (white by de
 OUTLINE_COLOUR = (0.05, 0.05, 0.07, 1.0)
 HIGHLIGHT_OUTLINE = (1.0, 0.86, 0.2)
 OUTLINE_WIDTH = 0.0025  # metres added to the tube radius for the dark shell around each muscle
-MIN_INSTANCES = 256
+GHOST_COLOUR = (*(c / 255.0 for c in GHOST_RGB), GHOST_OPACITY)
+MIN_INSTANCES = 256  # rows the tube buffers start with; they grow when a model needs more
 # Bone meshes are simplified by merging vertices within this many metres: software GL is bound
 # by triangle count, and at 4 mm the bones look the same. Video can afford the full meshes (0).
-LIVE_MESH_CELL = 0.004  # rows the tube buffers start with; they grow when a model needs more
+LIVE_MESH_CELL = 0.004
+# The ghost is faint and translucent: 12 mm cells (a third of the triangles) look the same there
+# and make its extra cost ~2.5 ms instead of ~4 ms per software render at 800x600.
+GHOST_MESH_CELL = 0.012
+GHOST_DEPTH_PUSH = 0.01  # metres: the ghost's coarser bones hide behind the body where they coincide
 
 UPSIDE_DOWN = np.diag([1.0, -1.0, 1.0, 1.0])
 
@@ -84,14 +101,17 @@ class Renderer:
             corners = np.array([[-1, -1], [1, -1], [-1, 1], [1, 1]], dtype=np.float32)
             self._ground_buffer = ctx.buffer(corners.tobytes())
             self._ground = ctx.vertex_array(self._ground_program, [(self._ground_buffer, "2f", "in_corner")])
+            # Blending mixes colours only: the image stays opaque (alpha 1 from the clear).
+            ctx.blend_func = (ctx.SRC_ALPHA, ctx.ONE_MINUS_SRC_ALPHA, ctx.ZERO, ctx.ONE)
             self._shapes = {
                 name: self._static_shape(shape)
                 for name, shape in (("tube", unit_cylinder()), ("sphere", unit_sphere(rings=4, segments=8)))
             }
         self._instances: dict[str, tuple] = {}
-        # By file path: vertex buffer, index buffer, bounding box, whether closed and wound outward.
-        self._mesh_buffers: dict[str, tuple] = {}
+        # By file path and cell: vertex buffer, index buffer, bounding box, whether closed and wound outward.
+        self._mesh_buffers: dict[tuple[str, float], tuple] = {}
         self._meshes: list[_MeshDraw] = []
+        self._ghost_meshes: list[_MeshDraw] | None = None  # made when a ghost is first drawn
         self._unreadable: list[str] = []
         self._scene: SceneDescription | None = None
         # Colour and muscle ids (for picking), drawn only when ids are asked for; the colour
@@ -136,30 +156,36 @@ class Renderer:
     def set_scene(self, scene: SceneDescription) -> None:
         """Upload the bone meshes of a model (each file read and uploaded once)."""
         with self._ctx:
-            for mesh in self._meshes:  # the buffers stay: cached by file for the next model
+            for mesh in (*self._meshes, *(self._ghost_meshes or ())):  # the buffers stay: cached by file
                 mesh.vertex_array.release()
-            self._meshes, self._unreadable = [], []
-            for mesh in scene.meshes:
-                if mesh.path is None or not mesh.visible:
-                    continue
-                try:
-                    buffers = self._mesh_buffer(mesh.path)
-                except (MeshFormatError, OSError) as error:
-                    self._unreadable.append(f"{mesh.mesh_file} ({error})")
-                    continue
-                vertex_array = self._ctx.vertex_array(
-                    self._mesh_program,
-                    [(buffers[0], "3f 3f", "in_position", "in_normal")],
-                    buffers[1],
-                    index_element_size=4,
-                )
-                colour = (*(np.array(mesh.colour) * BONE_TINT), mesh.opacity)
-                scale = np.array(mesh.scale, dtype=float)
-                corners = _box_corners(buffers[2]) * scale
-                cull = ("back" if np.prod(np.sign(scale)) >= 0 else "front") if buffers[3] else None
-                self._meshes.append(_MeshDraw(vertex_array, mesh.frame_index, scale, colour, corners, cull))
+            self._meshes, self._unreadable = self._mesh_draws(scene, self._mesh_cell)
+            self._ghost_meshes = None
         self._scene = scene
         self._last = None
+
+    def _mesh_draws(self, scene: SceneDescription, cell: float) -> tuple[list[_MeshDraw], list[str]]:
+        """The scene's visible meshes, read at `cell` (inside the context), and the unreadable files."""
+        draws, unreadable = [], []
+        for mesh in scene.meshes:
+            if mesh.path is None or not mesh.visible:
+                continue
+            try:
+                buffers = self._mesh_buffer(mesh.path, cell)
+            except (MeshFormatError, OSError) as error:
+                unreadable.append(f"{mesh.mesh_file} ({error})")
+                continue
+            vertex_array = self._ctx.vertex_array(
+                self._mesh_program,
+                [(buffers[0], "3f 3f", "in_position", "in_normal")],
+                buffers[1],
+                index_element_size=4,
+            )
+            colour = (*(np.array(mesh.colour) * BONE_TINT), mesh.opacity)
+            scale = np.array(mesh.scale, dtype=float)
+            corners = _box_corners(buffers[2]) * scale
+            cull = ("back" if np.prod(np.sign(scale)) >= 0 else "front") if buffers[3] else None
+            draws.append(_MeshDraw(vertex_array, mesh.frame_index, scale, colour, corners, cull))
+        return draws, unreadable
 
     @property
     def scene(self) -> SceneDescription | None:
@@ -172,8 +198,13 @@ class Renderer:
         return (*scene_missing, *self._unreadable)
 
     # -- drawing -----------------------------------------------------------------------------
-    def render(self, pose: BodyPose, camera: Camera, style: MuscleStyle = PLAIN) -> np.ndarray:
-        """The pose seen by `camera`: an RGBA image (height x width x 4, uint8, top row first)."""
+    def render(
+        self, pose: BodyPose, camera: Camera, style: MuscleStyle = PLAIN, ghost: BodyPose | None = None
+    ) -> np.ndarray:
+        """The pose seen by `camera`: an RGBA image (height x width x 4, uint8, top row first).
+
+        `ghost`, another pose of the same model, is drawn translucent over it; the camera still
+        follows `pose`, and picking sees `pose` alone."""
         if self._scene is None:
             raise RuntimeError("set_scene() before render()")
         started = time.perf_counter()
@@ -181,6 +212,8 @@ class Renderer:
         pixels = bytearray(width * height * 4)
         with self._ctx:
             self._draw(self._colour_framebuffer, pose, camera, style)
+            if ghost is not None:
+                self._draw_ghost(ghost)
             self._colour_framebuffer.read_into(pixels, components=4, attachment=0)
         image = np.frombuffer(pixels, dtype=np.uint8).reshape(height, width, 4)
         self._last, self._last_style, self._ids_drawn = (pose, camera), style, False
@@ -231,6 +264,7 @@ class Renderer:
     def _draw_bones(self, pose: BodyPose) -> None:
         ctx, program = self._ctx, self._mesh_program
         _set(program, "u_id", 0.0)
+        _set(program, "u_depth_push", 0.0)
         translucent = []
         for mesh in self._meshes:
             if mesh.frame_index >= len(pose.frame_rotations):
@@ -238,29 +272,29 @@ class Renderer:
             if mesh.colour[3] < 1.0:
                 translucent.append(mesh)
                 continue
-            self._draw_mesh(mesh, pose)
+            self._draw_mesh(mesh, pose, mesh.colour, mesh.cull)
         ctx.disable(ctx.CULL_FACE)
         if translucent:
             ctx.enable(ctx.BLEND)
             self._target.depth_mask = False
             for mesh in translucent:
-                self._draw_mesh(mesh, pose)
+                self._draw_mesh(mesh, pose, mesh.colour, None)  # the inside shows through
             self._target.depth_mask = True
             ctx.disable(ctx.BLEND)
 
-    def _draw_mesh(self, mesh: _MeshDraw, pose: BodyPose) -> None:
+    def _draw_mesh(self, mesh: _MeshDraw, pose: BodyPose, colour: tuple, cull: str | None) -> None:
         program, ctx = self._mesh_program, self._ctx
-        if mesh.cull is None or mesh.colour[3] < 1.0:
+        if cull is None:
             ctx.disable(ctx.CULL_FACE)
         else:  # closed and wound outward: its back faces are hidden anyway, skip them
             ctx.enable(ctx.CULL_FACE)
-            ctx.cull_face = mesh.cull
+            ctx.cull_face = cull
         rotation = pose.frame_rotations[mesh.frame_index]
         scale = np.where(mesh.scale == 0, 1.0, mesh.scale)
         _set(program, "u_linear", (rotation * scale).T.astype(np.float32).tobytes())
         _set(program, "u_normal_linear", (rotation / scale).T.astype(np.float32).tobytes())
         _set(program, "u_translation", tuple(float(v) for v in pose.frame_translations[mesh.frame_index]))
-        _set(program, "u_colour", tuple(float(c) for c in mesh.colour))
+        _set(program, "u_colour", tuple(float(c) for c in colour))
         mesh.vertex_array.render()
 
     def _draw_muscles(self, pose: BodyPose, style: MuscleStyle) -> None:
@@ -282,8 +316,42 @@ class Renderer:
                 _set(program, "u_outline", outline)
                 _set(program, "u_highlight_id", highlight_id)
                 _set(program, "u_highlight_colour", HIGHLIGHT_OUTLINE)
+                _set(program, "u_opacity", 1.0)
                 self._instances[name][1].render(instances=count)
         ctx.disable(ctx.CULL_FACE)
+
+    def _draw_ghost(self, ghost: BodyPose) -> None:
+        """Another pose over the drawn one, blended: thin grey muscles, then tinted bones.
+
+        Drawn after the opaque body and depth-tested against it, so the body shows through the
+        ghost in front and hides the ghost behind. Only the front faces, so each surface is one
+        layer. The ghost's muscles write depth, so that its bones behind them stay hidden; its
+        bones (coarser meshes, pushed 1 cm back for the depth test) write none, so that the
+        muscles and bones behind them still show."""
+        ctx = self._ctx
+        ctx.enable(ctx.BLEND)
+        ctx.enable(ctx.CULL_FACE)
+        segments = ghost_muscle_segments(ghost)
+        if len(segments):
+            self._upload_instances("tube", segments)  # the live rows were drawn already
+            program = self._tube_program
+            ctx.cull_face = "back"
+            _set(program, "u_grow", 0.0)
+            _set(program, "u_outline", (0.0, 0.0, 0.0, 0.0))
+            _set(program, "u_highlight_id", -1.0)
+            _set(program, "u_opacity", GHOST_MUSCLE_OPACITY)
+            self._instances["tube"][1].render(instances=len(segments))
+        self._target.depth_mask = False
+        _set(self._mesh_program, "u_id", 0.0)
+        _set(self._mesh_program, "u_depth_push", GHOST_DEPTH_PUSH)
+        if self._ghost_meshes is None:
+            self._ghost_meshes = self._mesh_draws(self._scene, GHOST_MESH_CELL)[0]
+        for mesh in self._ghost_meshes:
+            if mesh.frame_index < len(ghost.frame_rotations):
+                self._draw_mesh(mesh, ghost, GHOST_COLOUR, mesh.cull)
+        self._target.depth_mask = True
+        ctx.disable(ctx.CULL_FACE)
+        ctx.disable(ctx.BLEND)
 
     def bone_points(self, pose: BodyPose) -> np.ndarray:
         """The corners of every drawn bone's bounding box in ground (for fitting a camera)."""
@@ -343,18 +411,20 @@ class Renderer:
         vertices, triangles = shape
         return self._ctx.buffer(vertices.tobytes()), self._ctx.buffer(triangles.tobytes())
 
-    def _mesh_buffer(self, path: str) -> tuple:
-        if path not in self._mesh_buffers:
-            mesh = load_mesh(path, self._mesh_cell)
+    def _mesh_buffer(self, path: str, cell: float) -> tuple:
+        if (path, cell) not in self._mesh_buffers:
+            mesh = load_mesh(path, self._mesh_cell)  # read once (cached); parsing is the slow part
+            if cell != self._mesh_cell:
+                mesh = simplify(mesh, cell)
             vertices = np.column_stack([mesh.positions, mesh.normals]).astype(np.float32)
             bounds = np.array([mesh.positions.min(axis=0), mesh.positions.max(axis=0)])
-            self._mesh_buffers[path] = (
+            self._mesh_buffers[path, cell] = (
                 self._ctx.buffer(vertices.tobytes()),
                 self._ctx.buffer(mesh.triangles.tobytes()),
                 bounds,
                 is_closed_outward(mesh),
             )
-        return self._mesh_buffers[path]
+        return self._mesh_buffers[path, cell]
 
     def _upload_instances(self, name: str, rows: np.ndarray) -> None:
         """Write this frame's instance rows, growing the buffer (and its vertex array) if needed."""

@@ -17,6 +17,13 @@ ON_RGB = (230, 30, 30)  # value 1: the same red
 LEFT_SHADE = 0.62  # left-side muscles are drawn darker, so the legs are told apart
 MUSCLE_RADIUS = 0.011  # metres: abd_r, a few centimetres long, must still be visible
 HIGHLIGHT_RADIUS = 0.016
+# The ghost (a compared episode at the same time): translucent blue-grey bones, thin faint
+# grey muscles. Neutral, so it never reads as an activation colour.
+GHOST_RGB = (184, 200, 224)
+GHOST_OPACITY = 0.35
+GHOST_MUSCLE_RGB = (200, 200, 205)
+GHOST_MUSCLE_OPACITY = 0.5
+GHOST_MUSCLE_RADIUS = 0.005
 COLOUR_BY = ("activation", "excitation", "fiber_force")
 COLOUR_BY_LABELS = {
     "activation": "activation",
@@ -91,6 +98,17 @@ def muscle_tubes(pose: BodyPose, scene: SceneDescription, style: MuscleStyle) ->
         segments=np.vstack(segments).astype(np.float32) if segments else np.zeros((0, 11), np.float32),
         joints=np.vstack(joints).astype(np.float32) if joints else np.zeros((0, 8), np.float32),
     )
+
+
+def ghost_muscle_segments(pose: BodyPose) -> np.ndarray:
+    """The ghost's muscle paths as tube rows (as `MuscleTubes.segments`): one grey, thin, id 0."""
+    tail = [GHOST_MUSCLE_RADIUS, *(c / 255.0 for c in GHOST_MUSCLE_RGB), 0.0]
+    rows = [
+        np.column_stack([path[:-1], path[1:], np.tile(tail, (len(path) - 1, 1))])
+        for path in pose.muscle_paths
+        if len(path) >= 2
+    ]
+    return np.vstack(rows).astype(np.float32) if rows else np.zeros((0, 11), np.float32)
 
 
 def muscle_midpoint(path: np.ndarray) -> np.ndarray:

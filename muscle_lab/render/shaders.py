@@ -38,6 +38,10 @@ uniform mat4 u_view_projection;
 uniform mat3 u_linear;         // frame rotation times the mesh's scale factors
 uniform mat3 u_normal_linear;  // rotation times the inverse scale: normals stay normal
 uniform vec3 u_translation;
+uniform vec3 u_eye;
+// Metres the surface is moved away from the eye for the depth test only (the pixel it lands on
+// stays): a ghost in the same place as the body, from coarser meshes, stays behind it.
+uniform float u_depth_push;
 in vec3 in_position;
 in vec3 in_normal;
 out vec3 v_world;
@@ -45,7 +49,7 @@ out vec3 v_normal;
 void main() {
     v_world = u_linear * in_position + u_translation;
     v_normal = u_normal_linear * in_normal;
-    gl_Position = u_view_projection * vec4(v_world, 1.0);
+    gl_Position = u_view_projection * vec4(v_world + u_depth_push * normalize(v_world - u_eye), 1.0);
 }
 """
 )
@@ -123,7 +127,8 @@ void main() {
 """
 )
 
-# The muscle pass shades; the outline pass (u_outline > 0) paints the shell flat.
+# The muscle pass shades; the outline pass (u_outline > 0) paints the shell flat. The ghost's
+# muscles are shaded with u_opacity < 1 (blended).
 MUSCLE_FRAGMENT = (
     HEADER
     + LIGHTING
@@ -131,6 +136,7 @@ MUSCLE_FRAGMENT = (
 uniform vec4 u_outline;  // rgb, and a > 0 to draw flat in this colour
 uniform float u_highlight_id;
 uniform vec3 u_highlight_colour;
+uniform float u_opacity;
 in vec3 v_world;
 in vec3 v_normal;
 in vec3 v_colour;
@@ -139,7 +145,7 @@ void main() {
     if (u_outline.a > 0.0) {
         f_colour = vec4(v_id == u_highlight_id ? u_highlight_colour : u_outline.rgb, 1.0);
     } else {
-        f_colour = vec4(shade(v_colour, v_normal, v_world), 1.0);
+        f_colour = vec4(shade(v_colour, v_normal, v_world), u_opacity);
     }
     write_id(v_id);
 }

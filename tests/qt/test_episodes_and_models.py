@@ -54,18 +54,24 @@ def test_episode_end_can_reset_by_itself(qtbot, window):
     window.controller.worker.framesReady.connect(lambda frames: steps.extend(f.step for f in frames))
     with qtbot.waitSignal(window.controller.worker.episodeEnded, timeout=60_000) as ended:
         window.run()
-    # It goes on running from t = 0: the plots' run clock continues past the end line.
-    end_at = ended.args[0].step
+    # It goes on running from t = 0: the plots start again at 0, the ended episode is the ghost.
+    end = ended.args[0]
+    end_at = end.step
     qtbot.waitUntil(lambda: end_at in steps and 5 in steps[steps.index(end_at) :])
     assert steps[steps.index(end_at) + 1] == 0
     assert window.running
-    qtbot.waitUntil(lambda: window.plot_panel.end_markers != [])
     redraw_now(window)
-    end_x = window.plot_panel.end_markers[0]
-    x, _ = window.plot_panel.curve_data("pelvis", "pelvis height")
-    assert x[-1] > end_x and np.all(np.diff(x) >= 0)
     assert "running again; the last ended at t = " in window.episode_label.text()
     window.pause()
+    qtbot.waitUntil(lambda: not window.running)
+    redraw_now(window)
+    history = window.history_view.history
+    assert history.get(end.episode).trace.end_time == pytest.approx(end.time)
+    assert history.current.number == end.episode + 1
+    x, _ = window.plot_panel.curve_data("pelvis", "pelvis height")
+    assert x[0] == 0.0 and np.all(np.diff(x) > 0)
+    assert window.plot_panel.end_markers == []  # this episode has not ended
+    assert window.plot_panel.ghost_end_markers == [pytest.approx(end.time)]
 
 
 def test_a_model_that_fails_to_load_keeps_the_current_one(qtbot, window, tmp_path, wait_for_step):

@@ -163,7 +163,7 @@ def test_solo_mute_and_all_to_zero(qtbot, window, wait_for_step):
     window.set_solo(9)  # a solo on a muscle at 0 turns it fully on
     assert window.muscle_panel.rows[9].value == 1.0
     window.zero_all()
-    assert window.solo_box.currentIndex() == 0 and window.muscle_panel.solo is None
+    assert window.solo_box.currentIndex() == 0 and window.muscle_panel.soloed == ()
     assert window.current_excitations().tolist() == [0.0] * 19
     window.step()
     wait_for_step(window, 3)

@@ -18,7 +18,7 @@ def test_worker_steps_off_the_gui_thread_and_frames_arrive_on_it(qtbot, window, 
     worker = window.controller.worker
     # A direct connection runs in the emitting thread; the window's own (auto) connection is queued.
     worker.framesReady.connect(lambda frames: emitted_in.append(threading.get_ident()), Qt.DirectConnection)
-    window.plot_panel.add_frames = _recording(window.plot_panel.add_frames, delivered_in)
+    window.history_view.add_batch = _recording(window.history_view.add_batch, delivered_in)
     window.speed_box.setCurrentIndex(1)
     window.run()
     wait_for_step(window, 20)
@@ -30,10 +30,10 @@ def test_worker_steps_off_the_gui_thread_and_frames_arrive_on_it(qtbot, window, 
     assert delivered_in and all(thread is gui_thread for thread in delivered_in)
 
 
-def _recording(add_frames, threads: list):
-    def wrapper(frames):
+def _recording(add_batch, threads: list):
+    def wrapper(batch):
         threads.append(QThread.currentThread())
-        return add_frames(frames)
+        return add_batch(batch)
 
     return wrapper
 
