@@ -1,5 +1,7 @@
 """The simulation benchmark runs end to end and prints its table (figures are not asserted)."""
 
+import re
+
 from muscle_lab.bench.simulation import main
 
 
@@ -10,3 +12,13 @@ def test_benchmark_prints_a_row_per_configuration(capsys):
     assert [row.split("|")[2].strip() for row in rows] == ["reference (osim-rl)", "faithful", "fast"]
     assert all(row.split("|")[3].strip() == "3" for row in rows)  # three steps each
     assert any(line.startswith("hip thrust / faithful: speed target") for line in out)
+
+
+def test_history_benchmark_prints_what_each_side_keeps(capsys):
+    from muscle_lab.bench.history import main_history
+
+    assert main_history(["--minutes", "0.05"]) == 0  # 300 steps: quick, and every figure printed
+    out = capsys.readouterr().out
+    assert "0.05 min of simulated time (300 steps" in out
+    assert re.search(r"window history\s+300 steps kept .* estimate \d+\.\d MB, measured \d+\.\d MB", out)
+    assert re.search(r"simulation states\s+300 steps kept .* estimate \d+\.\d MB, measured \d+\.\d MB", out)

@@ -1,12 +1,16 @@
 """`python -m muscle_lab.bench --gui`: run the real window offscreen and measure it.
 
 Prints redraws per second, the GUI event loop's lateness (a 10 ms timer), how many steps a
-slider move takes to reach the simulation, and resident memory at start and end.
+slider move takes to reach the simulation, and resident memory at start and end. Then it plays
+the longest episode kept back at 1x, looping, and prints the playback's speed against true
+speed, the body redraws per second and the event loop's lateness while it plays, and what the
+history holds.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import sys
 import time
@@ -18,6 +22,8 @@ TIMER_MS = 10
 WARM_UP_STEPS = 50  # the first paints of a new window are slow (fonts, caches): not measured
 SLIDER_MOVE_EVERY_MS = 400
 PROBE_MUSCLE = 0
+PLAYBACK_SECONDS = 4.0  # wall time the playback is measured for
+STEP_SECONDS_FOR_REPORT = 0.01  # osim-rl's step (core.frame.STEP_SECONDS, imported late elsewhere)
 
 
 def resident_mb(pid: int | None = None) -> float:
@@ -62,7 +68,7 @@ def main_gui(argv: list[str]) -> int:
     view3d = window.body_view.view3d
     worker = window.controller.worker
     target_steps = round(options.seconds / STEP_SECONDS)
-    stats: dict = {"lateness": [], "latency": [], "steps": 0, "episodes": 0, "probe": None}
+    stats: dict = {"lateness": [], "latency": [], "steps": 0, "episodes": 0, "probe": None, "playback_lateness": []}
     level = float(np.clip(options.level, 0.0, 1.0))
     probe_values = (level, min(1.0, level + 0.02))
 
@@ -85,7 +91,7 @@ def main_gui(argv: list[str]) -> int:
         if stats["steps"] >= target_steps + WARM_UP_STEPS and "end" not in stats:
             stats["end"] = time.perf_counter()
             window.pause()
-            QTimer.singleShot(200, finish)
+            QTimer.singleShot(200, start_playback)
 
     def move_slider() -> None:
         if stats["probe"] is not None or "start" not in stats:
@@ -101,6 +107,8 @@ def main_gui(argv: list[str]) -> int:
 
     def tick() -> None:
         now = time.perf_counter()
+        if last_tick[0] and "playback_start" in stats and "playback_end" not in stats:
+            stats["playback_lateness"].append(max(0.0, now - last_tick[0] - TIMER_MS / 1000))
         if last_tick[0] and "start" in stats and "end" not in stats:
             stats["lateness"].append(max(0.0, now - last_tick[0] - TIMER_MS / 1000))
             if view3d.render_count != seen_renders[0]:
@@ -114,12 +122,36 @@ def main_gui(argv: list[str]) -> int:
         window.apply_excitations(np.full(len(window.muscle_panel.rows), level))
         window.run()
 
-    def finish() -> None:
+    history = window.history_view
+    shown_steps: list[int] = []
+    history.playback.stepChanged.connect(shown_steps.append)
+
+    def start_playback() -> None:
         stats["redraws"] = window.redraw_count - stats["redraws_start"]
         stats["renders"] = view3d.render_count - stats["renders_start"]
         stats["view"] = (view3d.width(), view3d.height(), window.body_view.uses_3d)
         stats["rss_end"] = resident_mb()
         stats["child_rss_end"] = resident_mb(worker.simulation_pid)
+        stats["history"] = (history.history.nbytes, sum(len(e.frames) for e in history.history), len(history.history))
+        longest = max(history.history.episodes, key=lambda episode: len(episode.frames))
+        stats["played"] = (longest.number, len(longest.frames))
+        history.browser.show_step(longest.first_step, longest.number)
+        history.playback.set_speed(1.0)
+        history.playback.set_loop(True)
+        shown_steps.clear()
+        stats["playback_redraws_start"] = window.redraw_count
+        stats["playback_renders_start"] = view3d.render_count
+        stats["playback_start"] = time.perf_counter()
+        history.browser.toggle_play()
+        QTimer.singleShot(int(PLAYBACK_SECONDS * 1000), finish)
+
+    def finish() -> None:
+        stats["playback_end"] = time.perf_counter()
+        history.playback.pause()
+        stats["playback_redraws"] = window.redraw_count - stats["playback_redraws_start"]
+        stats["playback_renders"] = view3d.render_count - stats["playback_renders_start"]
+        first, last = history.playback.first_step, history.playback.last_step
+        stats["playback_steps"] = steps_advanced(shown_steps, first, last)
         window.close()
         app.quit()
 
@@ -140,6 +172,14 @@ def main_gui(argv: list[str]) -> int:
         return 1
     report(options, stats)
     return 0
+
+
+def steps_advanced(shown: list[int], first: int, last: int) -> int:
+    """Steps the playback moved through, counting a loop's wrap from `last` back to `first`."""
+    total = 0
+    for previous, step in itertools.pairwise(shown):
+        total += step - previous if step >= previous else (last - previous) + (step - first) + 1
+    return total
 
 
 def report(options: argparse.Namespace, stats: dict) -> None:
@@ -183,14 +223,38 @@ def report(options: argparse.Namespace, stats: dict) -> None:
             f"(n={latency.size}; steps begun after the move until one used it)  target 1   "
             f"{_verdict(np.median(latency) <= 1)}"
         )
+    kept = stats["history"][0] / 2**20  # the history grows by design, within its budget
     print(
         f"  memory (VmRSS)        start {stats['rss_start']:.1f} MB, end {stats['rss_end']:.1f} MB, "
-        f"growth {growth:+.1f} MB  target < 20 MB   {_verdict(growth < 20)}"
+        f"growth {growth:+.1f} MB of which the history {kept:.1f} MB: beyond it {growth - kept:+.1f} MB  "
+        f"target < 20 MB   {_verdict(growth - kept < 20)}"
     )
+    report_playback(stats)
     child_growth = stats["child_rss_end"] - stats["child_rss_start"]
     print(
         f"  simulation process    start {stats['child_rss_start']:.1f} MB, end {stats['child_rss_end']:.1f} MB, "
         f"growth {child_growth:+.1f} MB  target < 20 MB   {_verdict(child_growth < 20)}"
+    )
+
+
+def report_playback(stats: dict) -> None:
+    wall = stats["playback_end"] - stats["playback_start"]
+    ratio = stats["playback_steps"] * STEP_SECONDS_FOR_REPORT / wall
+    lateness = np.array(stats["playback_lateness"] or [0.0]) * 1000
+    number, steps = stats["played"]
+    print(
+        f"  playback at 1x        episode {number} ({steps} steps) looped for {wall:.1f} s: {ratio:.2f}x true "
+        f"speed, {stats['playback_redraws'] / wall:.1f} redraws/s, {stats['playback_renders'] / wall:.1f} "
+        f"3D renders/s  target 1.00x   {_verdict(abs(ratio - 1) < 0.05)}"
+    )
+    print(
+        f"  lateness in playback  median {np.median(lateness):.1f} ms, p99 {np.percentile(lateness, 99):.1f} ms, "
+        f"max {lateness.max():.1f} ms  target p99 < 50 ms   {_verdict(np.percentile(lateness, 99) < 50)}"
+    )
+    nbytes, kept, episodes = stats["history"]
+    print(
+        f"  history               {kept} steps in {episodes} episodes, estimate {nbytes / 2**20:.1f} MB "
+        "(python -m muscle_lab.bench --history measures 10 minutes of episodes)"
     )
 
 

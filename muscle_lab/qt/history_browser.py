@@ -101,7 +101,8 @@ class HistoryBrowser(QObject):
         playing = f", playing at {self.playback.speed:g}x" if self.playback.playing else ""
         if episode is self.history.current:
             behind = episode.last_step - step
-            return f"history −{behind} steps{playing}" if behind else f"live end{playing}"
+            steps = "step" if behind == 1 else "steps"
+            return f"history −{behind} {steps}{playing}" if behind else f"live end{playing}"
         return f"episode {episode.number}, step {step} of {episode.last_step}{playing}"
 
     # -- new data ---------------------------------------------------------------------

@@ -634,7 +634,7 @@ class MainWindow(QMainWindow):
         self._status_dirty = True
 
     def _on_episode_ended(self, frame: Frame) -> None:
-        ended = f"ended at t = {frame.time:.2f} s (pelvis {frame.pelvis_height:.2f} m < {MIN_PELVIS_HEIGHT} m)"
+        ended = f"ended at t = {frame.time:.2f} s (pelvis {frame.pelvis_height:.4f} m < {MIN_PELVIS_HEIGHT} m)"
         if self.episode_end_choice == ON_END_RESET:
             self.episode_state = f"running again; the last {ended}"
         else:

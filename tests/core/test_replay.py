@@ -190,3 +190,17 @@ def test_a_folder_is_not_a_controls_file(recorded, tmp_path):
     with pytest.raises(ReplayError) as caught:
         load_controls(tmp_path, recorded[0])
     assert str(caught.value) == f"{tmp_path}: not a regular file (a folder)"
+
+
+def test_a_replay_after_another_episode_retraces_the_recording_bit_for_bit(recorded, tmp_path):
+    muscle_names, recording, _ = recorded
+    path = tmp_path / "run.sto"
+    write_controls(path, recording)
+    simulation = Simulation()
+    simulation.set_excitations(np.linspace(1.0, 0.0, len(muscle_names)))  # a different episode first
+    simulation.run(0.15)
+    simulation.reset()  # its last excitations are still set: they must not leak into the replay
+    frames = replay(simulation, load_controls(path, muscle_names))
+    np.testing.assert_array_equal([f.pelvis_height for f in frames], recording.pelvis_height)
+    np.testing.assert_array_equal([f.joint_angles for f in frames], recording.joint_angles)
+    np.testing.assert_array_equal([f.activations for f in frames], recording.activations)

@@ -32,6 +32,9 @@ def test_gui_benchmark_prints_its_figures(tmp_path):
     assert re.search(r"slider to simulation\s+median \d+ step", out)
     assert re.search(r"memory \(VmRSS\)\s+start \d+\.\d MB, end \d+\.\d MB", out)
     assert re.search(r"simulation process\s+start \d+\.\d MB, end \d+\.\d MB", out)
+    assert re.search(r"playback at 1x\s+episode \d+ \(\d+ steps\) looped for \d+\.\d s: \d+\.\d\dx true speed", out)
+    assert re.search(r"lateness in playback\s+median \d+\.\d ms, p99 \d+\.\d ms", out)
+    assert re.search(r"history\s+\d+ steps in \d+ episodes, estimate \d+\.\d MB", out)
 
 
 def test_resident_memory_is_read_from_proc():
