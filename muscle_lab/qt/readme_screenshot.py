@@ -1,16 +1,14 @@
 """Make the README's screenshot: the hip thrust, branched at step 12 into the hip flexors,
-shown at step 32 with the first run as the ghost. Run from the repository's root:
+shown at step 32 with the first run as the ghost. From the repository's root:
 
     MUSCLE_LAB_HOME=$(mktemp -d) xvfb-run -a -s "-screen 0 1600x1000x24" \\
-        python assets/make_screenshot.py assets/screenshot.png [WxH]
+        python -m muscle_lab.qt.readme_screenshot assets/screenshot.png [WxH]
 """
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's muscle_lab
 
 BRANCH_STEP = 12
 SHOWN_STEP = 32
