@@ -43,7 +43,8 @@ from muscle_lab.qt.dock_panels import DockPanels
 from muscle_lab.qt.history_view import HistoryView
 from muscle_lab.qt.message_bar import MessageBar
 from muscle_lab.qt.muscle_panel import MusclePanel
-from muscle_lab.qt.plot_panel import DEFAULT_WINDOW_SECONDS, MAX_WINDOW_SECONDS, PlotPanel
+from muscle_lab.qt.plot_panel import PlotPanel
+from muscle_lab.qt.plot_plan import DEFAULT_WINDOW_SECONDS, MAX_WINDOW_SECONDS
 from muscle_lab.qt.video_export import VideoExport
 from muscle_lab.qt.window_settings import apply_settings, store_settings
 from muscle_lab.qt.worker import ON_END_PAUSE, ON_END_RESET, Batch, Branched, ModelInfo
