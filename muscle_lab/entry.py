@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-HEADLESS_COMMANDS = ("run", "presets", "muscles", "explore")
+HEADLESS_COMMANDS = ("run", "presets", "muscles", "explore", "atlas")
 EXIT_USAGE = 2
 # The window parser's epilog (muscle_lab.qt.app): --help shows the window's options and these.
 COMMANDS_HELP = """\
@@ -17,6 +17,7 @@ headless commands (no window; COMMAND --help shows each one's options):
   presets   list, show, save, delete, import and export presets
   muscles   list the muscles: index, name, side, what each does
   explore   turn each muscle on alone and report which joint it moves most
+  atlas     every muscle alone: a page with an animation, a sentence and the joint changes of each
 for example: python main.py run --preset hip-thrust --seconds 1 --csv out.csv
 with no command, the window opens."""
 

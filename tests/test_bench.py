@@ -22,3 +22,10 @@ def test_history_benchmark_prints_what_each_side_keeps(capsys):
     assert "0.05 min of simulated time (300 steps" in out
     assert re.search(r"window history\s+300 steps kept .* estimate \d+\.\d MB, measured \d+\.\d MB", out)
     assert re.search(r"simulation states\s+300 steps kept .* estimate \d+\.\d MB, measured \d+\.\d MB", out)
+
+
+def test_atlas_benchmark_runs_end_to_end(capsys):
+    from muscle_lab.bench.atlas import main_atlas
+
+    assert main_atlas(["--seconds", "0.02", "--mode", "fast", "--workers", "1"]) == 0
+    assert "atlas" in capsys.readouterr().out.lower()

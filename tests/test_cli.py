@@ -24,7 +24,7 @@ def run_json(capsys, *args: str) -> dict:
 
 def test_hip_thrust_preset_ends_the_episode_like_the_reference(capsys):
     summary = run_json(capsys, "--preset", "hip-thrust", "--seconds", "3")
-    assert summary["done"] is True
+    assert summary["done"] is True and summary["end_reason"] == "fell"
     assert summary["steps"] == 41 and summary["sim_time"] == pytest.approx(0.41)
     assert summary["final_pelvis_height"] < 0.6
     assert summary["muscles"][2] == "hamstrings_r" and len(summary["muscles"]) == 19
@@ -54,7 +54,8 @@ def test_csv_has_a_row_per_step_with_every_column(capsys, tmp_path):
     assert columns[: len(BASE_COLUMNS)] == list(BASE_COLUMNS)
     assert "knee_angle_r_deg" in columns and "lumbar_extension_deg" in columns
     assert "excitation_glut_max_r" in columns and "activation_tib_ant_l" in columns
-    assert len(columns) == 6 + 11 + 19 + 19
+    assert len(columns) == 7 + 11 + 19 + 19
+    assert [r["end_reason"] for r in rows] == [""] * 10  # still standing
     assert [float(r["time"]) for r in rows] == pytest.approx([0.01 * k for k in range(1, 11)])
     assert float(rows[-1]["total_reward"]) == pytest.approx(summary["total_reward"])
     assert float(rows[0]["excitation_glut_max_r"]) == 1.0 and float(rows[0]["excitation_abd_r"]) == 0.0

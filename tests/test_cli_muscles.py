@@ -1,4 +1,4 @@
-"""`muscles` lists each excitation index; `explore` turns each muscle on alone."""
+"""`muscles` lists each excitation index; `explore` turns each muscle on alone (through the atlas)."""
 
 from __future__ import annotations
 
@@ -33,21 +33,22 @@ def test_explore_finds_the_elbow_flexors_and_extensors(capsys):
     assert main(["explore", "--model", ARM26, "--seconds", "0.1", "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     effects = {e["muscle"]: e for e in result["effects"]}
-    assert all(e["joint"] == "r_elbow_flex" for e in effects.values())
+    assert all(e["joint"] == "r_elbow_flex" and e["side"] == "" and e["cross_joint"] is None for e in effects.values())
     for flexor in ("BIClong", "BICshort", "BRA"):
         assert effects[flexor]["joint_change_deg"] > 5
+        assert " flexes the right elbow by " in effects[flexor]["sentence"]
     for extensor in ("TRIlong", "TRIlat", "TRImed"):
         assert effects[extensor]["joint_change_deg"] < -5
 
 
-def test_explore_on_the_gait_model_names_each_muscles_joint(capsys):
-    assert main(["explore", "--seconds", "0.1", "--json"]) == 0
+def test_explore_on_the_gait_model_names_a_joint_of_the_muscles_own_leg(capsys):
+    assert main(["explore", "--seconds", "0.1", "--mode", "fast", "--json"]) == 0
     effects = json.loads(capsys.readouterr().out)["effects"]
     assert len(effects) == 19
     by_name = {e["muscle"]: e for e in effects}
-    expected = {  # muscle: (joint it moves most in 0.1 s, sign of the change)
-        "glut_max_r": ("hip_flexion_r", -1),  # hip extensor
-        "add_r": ("hip_adduction_r", +1),
+    expected = {  # muscle: (joint of its own leg it moves most in 0.1 s, sign of the change)
+        "glut_max_r": ("hip_flexion_r", -1),  # hip extensor (the old explore named knee_angle_l)
+        "add_r": ("hip_adduction_r", +1),  # (the old explore named hip_adduction_l)
         "abd_l": ("hip_adduction_l", -1),
         "vasti_l": ("knee_angle_l", +1),  # knee extensor (knee flexion is negative here)
         "soleus_l": ("ankle_angle_l", -1),  # plantar flexor
@@ -56,6 +57,17 @@ def test_explore_on_the_gait_model_names_each_muscles_joint(capsys):
     for muscle, (joint, sign) in expected.items():
         assert by_name[muscle]["joint"] == joint
         assert by_name[muscle]["joint_change_deg"] * sign > 5
+    for effect in effects:  # the other leg is reported apart, as the cross effect
+        assert effect["joint"].endswith(effect["muscle"][-2:])
+        assert effect["cross_joint"][-2:] != effect["muscle"][-2:]
+
+
+def test_explore_table_shows_own_side_and_cross_effect(capsys):
+    assert main(["explore", "--seconds", "0.05", "--mode", "fast"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "own side: moves most" in lines[1] and "cross effect" in lines[1]
+    row = lines[2 + 1].split()  # add_r
+    assert row[:3] == ["1", "add_r", "hip_adduction_r"] and row[4].endswith("_l")
 
 
 @pytest.mark.parametrize(
@@ -75,7 +87,7 @@ def test_a_truncated_model_is_one_line_exit_2_for_every_command(capsys, tmp_path
     truncated = tmp_path / "truncated.osim"
     whole = default_model_path().read_bytes()
     truncated.write_bytes(whole[: len(whole) // 2])
-    expected = {"muscles": f"cannot read model {truncated}: ", "explore": f"cannot load model {truncated}: "}
+    expected = {"muscles": f"cannot read model {truncated}: ", "explore": f"cannot read model {truncated}: "}
     for command, start in expected.items():
         assert main([command, "--model", str(truncated)]) == 2
         captured = capsys.readouterr()

@@ -111,7 +111,7 @@ def test_without_a_display_the_window_says_how_to_run(tmp_path):
     )
     assert result.returncode == 2
     assert "no display" in result.stderr and "xvfb-run -a python main.py" in result.stderr
-    assert "python main.py run|presets|muscles|explore --help" in result.stderr
+    assert "python main.py run|presets|muscles|explore|atlas --help" in result.stderr
 
 
 @pytest.mark.parametrize("signal_number", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])

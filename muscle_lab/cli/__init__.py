@@ -1,6 +1,6 @@
-"""Headless commands: run, presets, muscles, explore. Imports the core only, never Qt.
+"""Headless commands: run, presets, muscles, explore, atlas. Imports the core only, never Qt.
 
-One module per command group; imports go one way: `common` <- `run`, `presets`, `muscles` <- here.
+One module per command group; imports go one way: `common` <- `run`, `presets`, `muscles`, `atlas` <- here.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from muscle_lab.cli.atlas import add_atlas_command
 from muscle_lab.cli.common import (
     EXIT_STATUS_HELP,
     EXIT_USAGE,
@@ -35,6 +36,7 @@ def build_parser() -> OneLineParser:
     add_run_command(commands)
     add_presets_commands(commands)
     add_muscle_commands(commands)
+    add_atlas_command(commands)
     return parser
 
 

@@ -1,13 +1,13 @@
-"""`muscles` lists what each excitation index drives; `explore` shows what each one does."""
+"""`muscles` lists what each excitation index drives; `explore` shows what each one does (the atlas, as a table)."""
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import sys
 
-from muscle_lab.cli.common import check_seconds, check_unit_interval, number
+from muscle_lab.cli.common import CommandError, check_seconds, check_unit_interval, number
+from muscle_lab.core.atlas import AtlasError, AtlasProgress, AtlasRun, AtlasSettings, effect_json
 from muscle_lab.core.integrator import DEFAULT_MODE, MODES
 from muscle_lab.core.model_file import read_model_summary
 from muscle_lab.core.muscle_descriptions import describe, load_descriptions, side_of
@@ -20,7 +20,9 @@ def add_muscle_commands(commands: argparse._SubParsersAction) -> None:
     listing.add_argument("--json", action="store_true", help="print JSON instead of a table")
     listing.set_defaults(handler=command_muscles)
 
-    explore = commands.add_parser("explore", help="turn each muscle on alone and report which joint it moves most")
+    explore = commands.add_parser(
+        "explore", help="turn each muscle on alone and report which joint of its own leg it moves most"
+    )
     explore.add_argument("--seconds", type=number, default=0.3, help="simulated seconds per muscle (default 0.3)")
     explore.add_argument("--level", type=number, default=1.0, help="excitation of the muscle under test (default 1)")
     explore.add_argument("--base", type=number, default=0.0, help="excitation of all the others (default 0)")
@@ -49,35 +51,50 @@ def command_muscles(args: argparse.Namespace) -> int:
 
 
 def command_explore(args: argparse.Namespace) -> int:
+    """The atlas's comparison as a table: each muscle's main joint on its own side, and its cross effect."""
     check_seconds("--seconds", args.seconds)
     check_unit_interval("--level", args.level)
     check_unit_interval("--base", args.base)
-    from muscle_lab.core.explore import explore  # loads OpenSim: only for commands that simulate
-    from muscle_lab.core.simulation import Simulation
+    try:
+        settings = AtlasSettings(args.model, args.mode, args.level, args.base, args.seconds)
+    except AtlasError as error:
+        raise CommandError(str(error)) from None
 
-    simulation = Simulation(args.model, MODES[args.mode])
-
-    def progress(index: int, count: int) -> None:
-        print(f"\rmuscle {index + 1}/{count}", end="", file=sys.stderr, flush=True)
+    def progress(state: AtlasProgress) -> None:
+        print(f"\rexplore: {state.runs_done}/{state.runs_total} runs", end="", file=sys.stderr, flush=True)
 
     show_progress = sys.stderr.isatty() and not args.json
-    result = explore(simulation, args.seconds, args.level, args.base, progress if show_progress else None)
-    if args.json:
-        print(json.dumps(dataclasses.asdict(result), indent=2))
-        return 0
+    result = AtlasRun(settings, progress if show_progress else None).run()
     if show_progress:
-        print("\r", end="", file=sys.stderr)
+        print("\r\033[K", end="", file=sys.stderr)
+    baseline_fell = result.baseline.fell_at
+    if args.json:
+        effects = [
+            {
+                **effect_json(e),
+                "joint": e.main_joint,
+                "joint_change_deg": round(e.main_change_deg, 2),
+                "cross_joint": e.cross_joint,
+                "cross_change_deg": None if e.cross_change_deg is None else round(e.cross_change_deg, 2),
+                "sentence": e.sentence,
+            }
+            for e in result.effects
+        ]
+        explored = {"seconds": args.seconds, "level": args.level, "base": args.base}
+        print(json.dumps({**explored, "baseline_fell_at": baseline_fell, "effects": effects}, indent=2))
+        return 0
     print(
         f"Each muscle at {args.level:g} (others at {args.base:g}) for {args.seconds:g} s, against all at "
-        f"{args.base:g}" + (f" (which falls at {result.baseline_fell_at:.2f} s)" if result.baseline_fell_at else "")
-    )
-    width = max(len(e.muscle) for e in result.effects)
-    print(f"{'idx':>3}  {'muscle':<{width}}  {'moves most':<28} {'pelvis up':>10} {'forward':>9}  fell at")
+        f"{args.base:g}" + (f" (which falls at {baseline_fell:.2f} s)" if baseline_fell is not None else "")
+        + "; changes at their largest"
+    )  # fmt: skip
+    width = max(len(e.name) for e in result.effects)
+    print(f"{'idx':>3}  {'muscle':<{width}}  {'own side: moves most':<26} {'cross effect':<26} {'pelvis':>9}  falls at")
     for e in result.effects:
-        moved = f"{e.joint} {e.joint_change_deg:+.1f}°"
-        fell = f"{e.fell_at:.2f} s" if e.fell_at is not None else "-"
-        print(
-            f"{e.index:>3}  {e.muscle:<{width}}  {moved:<28} {e.pelvis_height_change_m * 100:>+8.1f} cm "
-            f"{e.pelvis_forward_change_m * 100:>+6.1f} cm  {fell}"
+        own = f"{e.main_joint} {e.main_change_deg:+.1f}°" if e.main_joint else "-"
+        cross = (
+            f"{e.cross_joint} {e.cross_change_deg:+.1f}°" if e.cross_joint and e.cross_change_deg is not None else "-"
         )
+        fell = f"{e.fell_at:.2f} s" if e.fell_at is not None else "-"
+        print(f"{e.index:>3}  {e.name:<{width}}  {own:<26} {cross:<26} {e.pelvis_change_m * 100:>+6.1f} cm  {fell}")
     return 0

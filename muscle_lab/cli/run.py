@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +34,9 @@ from muscle_lab.core.presets import excitations_from_preset
 from muscle_lab.core.recording import Recording
 from muscle_lab.core.recording_files import controls_text, mot_text
 from muscle_lab.core.replay import ControlsSchedule, load_controls
+from muscle_lab.core.reward import TIME_LIMIT_STEPS, describe_end
 from muscle_lab.core.simulation_process import SimulationProcess, StepTimeout
+from muscle_lab.core.user_controller import ControllerError, ControllerSpec
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -64,10 +67,21 @@ def add_run_command(commands: argparse._SubParsersAction) -> None:
     source.add_argument(
         "--controls", metavar="PATH", help="replay the excitations of a recorded .sto controls file or CSV"
     )
+    source.add_argument(
+        "--controller",
+        metavar="FILE.py[:NAME]",
+        help="your controller, called every step with osim-rl's observation: a function f(observation) -> "
+        "excitations, or an object with act(observation) (default NAME: controller). An error, NaN, a wrong "
+        "length or a call over 1 s ends the run (exit 2, the steps so far written)",
+    )
     run.add_argument(
         "--seconds", type=number, default=None, help="simulated seconds (default 3, or the --controls file's length)"
     )
-    run.add_argument("--no-stop", action="store_true", help="keep going after the episode ends (pelvis < 0.6 m)")
+    run.add_argument(
+        "--no-stop",
+        action="store_true",
+        help=f"keep going after the episode ends (pelvis < 0.6 m, or the time limit of {TIME_LIMIT_STEPS} steps)",
+    )
     run.add_argument("--model", metavar="PATH", help="an .osim model (default: osim-rl's prosthetic gait model)")
     run.add_argument("--mode", choices=list(MODES), default=DEFAULT_MODE, help="integrator mode (default %(default)s)")
     run.add_argument("--csv", metavar="PATH", help="write one row per step to this CSV file")
@@ -106,6 +120,7 @@ class Stepped:
     frames: list[Frame]
     stop: KeyboardInterrupt | None = None
     timed_out: str | None = None  # why --step-timeout gave up
+    controller_failed: ControllerError | None = None  # --controller could not be loaded, or failed in a step
 
 
 def command_run(args: argparse.Namespace) -> int:
@@ -116,6 +131,11 @@ def command_run(args: argparse.Namespace) -> int:
     check_output_files([args.csv, args.mot, args.sto, args.video])  # a bad path fails now, not after the run
     video_size = _check_video(args) if args.video else None
     values = parse_excitations(args.excitations) if args.excitations is not None else None
+    if args.controller is not None:
+        try:
+            args.controller = str(ControllerSpec.parse(args.controller))  # the file exists: checked before OpenSim
+        except ControllerError as error:
+            raise CommandError(str(error)) from None
     # OpenSim in a child process: a step holds the interpreter for its whole integration, so only
     # from outside can Ctrl+C or --step-timeout stop one that takes minutes.
     simulation = SimulationProcess(args.model, MODES[args.mode], poses=video_size is not None)
@@ -132,13 +152,17 @@ def _run(args: argparse.Namespace, simulation: SimulationProcess, values: list[f
     seconds = args.seconds if args.seconds is not None else _default_seconds(args, schedule)
     for note in _apply_excitations(args, simulation, values):
         say(note)
+    failed_to_load = _load_controller(args, simulation)
 
     started = time.perf_counter()
     progress = _ProgressLine() if args.progress else None
     poses = [simulation.read_pose()] if args.video else []
     on_step = _keeping_poses(simulation, poses, progress) if args.video else progress
     steps = round(seconds / STEP_SECONDS)
-    stepped = step_simulation(simulation, steps, not args.no_stop, schedule, on_step, args.step_timeout)
+    if failed_to_load is not None:
+        stepped = Stepped([], controller_failed=failed_to_load)
+    else:
+        stepped = step_simulation(simulation, steps, not args.no_stop, schedule, on_step, args.step_timeout)
     wall = time.perf_counter() - started
     if args.video:
         _write_video(args, simulation, [pose for pose in poses if pose is not None])
@@ -149,6 +173,19 @@ def _run(args: argparse.Namespace, simulation: SimulationProcess, values: list[f
             Path(args.video).unlink(missing_ok=True)  # all outputs or none
         raise
     return _report(args, simulation, stepped, wall)
+
+
+def _load_controller(args: argparse.Namespace, simulation: SimulationProcess) -> ControllerError | None:
+    """`--controller`: loaded in the simulation process, which calls it before every step; the
+    episode then starts as muscle_lab.env's reset starts it (every control held at 1.0)."""
+    if args.controller is None:
+        return None
+    try:
+        simulation.set_controller(args.controller)
+    except ControllerError as error:
+        return error
+    simulation.reset()
+    return None
 
 
 def _check_video(args: argparse.Namespace) -> tuple[int, int]:
@@ -211,6 +248,9 @@ def step_simulation(
                 frame = simulation.step(timeout=step_timeout)
             except StepTimeout as timeout:
                 stepped.timed_out = f"{timeout} (--step-timeout); the simulation process was ended"
+                break
+            except ControllerError as failed:  # the step was not taken
+                stepped.controller_failed = failed
                 break
             stepped.frames.append(frame)
             if on_step is not None:
@@ -285,6 +325,7 @@ def _report(args: argparse.Namespace, simulation: SimulationProcess, stepped: St
         "realtime_factor": round(last.time / wall, 4) if wall > 0 else None,
         "total_reward": last.total_reward,
         "done": last.done,
+        "end_reason": last.end_reason,
         "final_pelvis_height": last.pelvis_height,
         "muscles": list(simulation.muscle_names),
         "model": str(simulation.model_path),
@@ -292,13 +333,17 @@ def _report(args: argparse.Namespace, simulation: SimulationProcess, stepped: St
         "error": last.error,
         "interrupted": stepped.stop is not None,
         "timed_out": stepped.timed_out,
+        "controller": args.controller,
+        "controller_error": stepped.controller_failed.message if stepped.controller_failed else None,
     }
     if args.json:
         print(json.dumps(summary, indent=2), flush=True)
     else:
-        state = "failed" if last.error else ("done (fell)" if last.done else "running")
+        state = "failed" if last.error else describe_end(last.end_reason, last.time, last.pelvis_height)
         if stepped.stop is not None:
             state += f"; {describe_stop(stepped.stop)}"
+        if stepped.controller_failed is not None:
+            state += "; the controller failed"
         print(
             f"{summary['steps']} steps, {summary['sim_time']:.2f} s simulated in {wall:.2f} s "
             f"({summary['realtime_factor']}x real time); total reward {last.total_reward:.3f}; "
@@ -313,5 +358,9 @@ def _report(args: argparse.Namespace, simulation: SimulationProcess, stepped: St
         return exit_status(stepped.stop)
     if stepped.timed_out is not None:
         say(f"error: {stepped.timed_out}, after {len(frames)} steps{written}")
+        return EXIT_USAGE
+    if stepped.controller_failed is not None:
+        print(stepped.controller_failed.details, file=sys.stderr, flush=True)
+        say(f"error: {stepped.controller_failed.message}, after {len(frames)} steps{written}")
         return EXIT_USAGE
     return EXIT_FAILED if last.error else 0

@@ -9,7 +9,8 @@ from collections.abc import Iterable, Sequence
 from muscle_lab.core.atomic import atomic_write_text
 from muscle_lab.core.frame import Frame
 
-BASE_COLUMNS = ("time", "pelvis_height", "pelvis_vx", "reward", "total_reward", "done")
+# `end_reason`: "fell", "time limit", or empty while the episode runs (`Frame.end_reason`).
+BASE_COLUMNS = ("time", "pelvis_height", "pelvis_vx", "reward", "total_reward", "done", "end_reason")
 
 
 def csv_columns(joint_angle_names: Sequence[str], muscle_names: Sequence[str]) -> list[str]:
@@ -29,6 +30,7 @@ def frame_row(frame: Frame) -> list[object]:
         frame.reward,
         frame.total_reward,
         int(frame.done),
+        frame.end_reason or "",
         *frame.joint_angles.tolist(),
         *frame.excitations.tolist(),
         *frame.activations.tolist(),

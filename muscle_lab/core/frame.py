@@ -23,7 +23,8 @@ class Frame:
     pelvis_vx: float
     reward: float
     total_reward: float
-    done: bool
+    done: bool  # the episode is over: a fall, the time limit (see end_reason) or a failure (see error)
     error: str | None = None  # set when the integration failed; the frame is then the last good one
     notes: tuple[str, ...] = field(default=())  # e.g. clipped excitations
     episode: int = 0  # counts resets (and branches) of a simulation: which episode this step is of
+    end_reason: str | None = None  # why the episode ended: reward.FELL or reward.TIME_LIMIT; None while it runs

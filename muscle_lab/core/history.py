@@ -106,7 +106,7 @@ def pose_bytes(pose: BodyPose | None) -> int:
     return OBJECT_OVERHEAD_BYTES + names + sum(a.nbytes + ARRAY_OVERHEAD_BYTES for a in arrays)
 
 
-@dataclass
+@dataclass(eq=False)  # compared by identity: two episodes are never "equal"
 class Episode:
     """The kept steps of one episode, in order: `frames[i]` is step `first_step + i`."""
 
@@ -118,7 +118,8 @@ class Episode:
     label: str = ""  # what ran: a preset's name or a summary of the excitations
     branched_from: tuple[int, int] | None = None  # (episode, step) this one continues from
     pinned: bool = False  # kept for comparison: dropped last
-    nbytes: int = 0
+    nbytes: int = 0  # of the steps it holds alone
+    shared_bytes: int = 0  # of the steps it shares with its source (counted there while it is kept)
 
     @property
     def last_step(self) -> int:
@@ -166,8 +167,10 @@ class Episode:
         del self.frames[:count], self.poses[:count]
         self.trace.drop_first(count)
         self.first_step += count
-        self.nbytes -= freed
-        return freed
+        shared = min(freed, self.shared_bytes)  # steps its source still holds: nothing freed
+        self.shared_bytes -= shared
+        self.nbytes -= freed - shared
+        return freed - shared
 
 
 class History:
@@ -210,7 +213,10 @@ class History:
             episode = Episode(frame.episode, EpisodeTrace(self.channels), first_step=frame.step)
             self.episodes.append(episode)
         elif frame.step <= episode.last_step:
-            # The same step again (the restored step of a branch): the newest copy stands.
+            if frame.error and frame.step == episode.last_step:
+                # A failed integration repeats the last good step with its error: the episode
+                # then says it failed, and the last pose stays.
+                episode.frames[-1] = frame
             return episode
         self.nbytes += episode.append(frame, pose)
         self._keep_within_budget()
@@ -225,7 +231,8 @@ class History:
             end = source.index(step - 1) + 1
             episode.first_step = source.first_step
             for shared_frame, shared_pose in zip(source.frames[:end], source.poses[:end], strict=True):
-                self.nbytes += episode.append(shared_frame, shared_pose)  # counted again: bounds stay safe
+                episode.shared_bytes += episode.append(shared_frame, shared_pose)
+            episode.nbytes -= episode.shared_bytes  # the same objects: counted once, in the source
             episode.label = source.label
         else:
             episode.first_step = frame.step
@@ -253,11 +260,21 @@ class History:
         """Drop whole episodes, oldest first (a pinned one last); the current episode loses its
         oldest steps only when it alone is over the budget."""
         while self.nbytes > self.budget_bytes and len(self.episodes) > 1:
-            unpinned = [e for e in self.episodes[:-1] if not e.pinned]
-            victim = unpinned[0] if unpinned else self.episodes[0]
+            newest = self.episodes[-1]
+            # The pinned episode and the one the newest episode branched from go last.
+            keep = {e.number for e in self.episodes if e.pinned}
+            if newest.branched_from is not None:
+                keep.add(newest.branched_from[0])
+            droppable = [e for e in self.episodes[:-1] if e.number not in keep]
+            victim = droppable[0] if droppable else self.episodes[0]
             self.episodes.remove(victim)
             self.nbytes -= victim.nbytes
             self.dropped_episodes += 1
+            for branch in self.episodes:  # the steps a branch shared with it now count there
+                if branch.branched_from is not None and branch.branched_from[0] == victim.number:
+                    branch.nbytes += branch.shared_bytes
+                    self.nbytes += branch.shared_bytes
+                    branch.shared_bytes = 0
         current = self.current
         if current is not None and self.nbytes > self.budget_bytes and len(current.frames) > 1:
             per_step = max(1, current.nbytes // len(current.frames))

@@ -13,12 +13,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from muscle_lab.core.frame import STEP_SECONDS, Frame
+from muscle_lab.core.reward import END_REASONS
 
 if TYPE_CHECKING:
     from muscle_lab.core.simulation import Simulation
 
 INITIAL_CAPACITY = 256
-SCALAR_COLUMNS = ("step", "time", "pelvis_height", "pelvis_vx", "reward", "total_reward", "done")
+SCALAR_COLUMNS = ("step", "time", "pelvis_height", "pelvis_vx", "reward", "total_reward", "done", "end_reason")
 
 
 class RecordingError(ValueError):
@@ -88,7 +89,7 @@ class Recording:
         if self._length and frame.time <= self._data[self._length - 1, self._slices["time"].start]:
             raise RecordingError(
                 f"frame at t={frame.time:.2f} s is not after the last recorded one "
-                f"(t={self.time[-1]:.2f} s): the simulation was reset"
+                f"(t={self.time[-1]:.2f} s): the simulation was reset or continued from an earlier step"
             )
         row = np.empty(self.width)
         scalars = (
@@ -99,6 +100,7 @@ class Recording:
             frame.reward,
             frame.total_reward,
             float(frame.done),
+            _end_reason_code(frame.end_reason),
         )
         for column, value in zip(SCALAR_COLUMNS, scalars, strict=True):
             row[self._slices[column].start] = value
@@ -202,9 +204,19 @@ class Recording:
     def done(self) -> np.ndarray:
         return self.column("done").astype(bool)
 
+    @property
+    def end_reason(self) -> list[str | None]:
+        """Per step: why the episode ended there ("fell", "time limit"), or None."""
+        return [END_REASONS[code - 1] if code else None for code in self.column("end_reason").astype(int).tolist()]
+
     def coordinates_for_display(self) -> np.ndarray:
         """All coordinates with rotations in degrees (translations stay in metres)."""
         values = np.array(self.coordinates)
         rotations = np.array(self.names.coordinate_is_rotation, dtype=bool)
         values[:, rotations] = np.degrees(values[:, rotations])
         return values
+
+
+def _end_reason_code(reason: str | None) -> float:
+    """The end reason as a number, so it fits the float block: 0 none, then 1 + its index in END_REASONS."""
+    return 0.0 if reason is None else float(END_REASONS.index(reason) + 1)

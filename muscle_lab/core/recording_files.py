@@ -79,19 +79,20 @@ def csv_text(recording: Recording) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(csv_columns(names.joint_angle_names, names.muscle_names))
-    for time, height, vx, reward, total, done, angles, excitations, activations in zip(
+    for time, height, vx, reward, total, done, reason, angles, excitations, activations in zip(
         np.round(recording.time, 6).tolist(),
         recording.pelvis_height.tolist(),
         recording.pelvis_vx.tolist(),
         recording.reward.tolist(),
         recording.total_reward.tolist(),
         recording.done.tolist(),
+        recording.end_reason,
         recording.joint_angles.tolist(),
         recording.excitations.tolist(),
         recording.activations.tolist(),
         strict=True,
     ):
-        writer.writerow([time, height, vx, reward, total, int(done), *angles, *excitations, *activations])
+        writer.writerow([time, height, vx, reward, total, int(done), reason or "", *angles, *excitations, *activations])
     return buffer.getvalue()
 
 

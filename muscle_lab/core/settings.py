@@ -87,6 +87,7 @@ SETTINGS: dict[str, Setting] = {
     "mode": Setting(DEFAULT_MODE, _one_of(FAITHFUL.name, FAST.name)),
     "real_time": Setting(True, _boolean),
     "on_episode_end": Setting("pause", _one_of("pause", "reset")),
+    "time_limit": Setting(True, _boolean),  # osim-rl's 300 steps; off for free play
 }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,7 +15,7 @@ from muscle_lab.core.excitations import check_excitations
 from muscle_lab.core.frame import STEP_SECONDS, Frame
 from muscle_lab.core.integrator import FAITHFUL, IntegratorSettings
 from muscle_lab.core.model import LoadedModel, ModelLoadError, MuscleInfo, describe_error
-from muscle_lab.core.reward import is_done, step_reward
+from muscle_lab.core.reward import end_reason, step_reward
 from muscle_lab.core.start_check import start_warnings
 from muscle_lab.core.state_store import SavedState
 
@@ -30,12 +30,18 @@ class Simulation:
     """
 
     def __init__(
-        self, model_path: str | Path | None = None, integrator: IntegratorSettings = FAITHFUL, first_episode: int = 0
+        self,
+        model_path: str | Path | None = None,
+        integrator: IntegratorSettings = FAITHFUL,
+        first_episode: int = 0,
+        time_limit: bool = True,
     ) -> None:
         """`first_episode`: the number of the first episode (a restarted simulation process
-        goes on counting where its predecessor stopped)."""
+        goes on counting where its predecessor stopped). `time_limit`: end episodes after 300
+        steps, as osim-rl does; off for free play (may be switched at any time)."""
         self.loaded = LoadedModel(model_path, integrator.rigid_tendon_muscles)
         self.integrator = integrator
+        self.time_limit = time_limit
         self.episode = first_episode - 1  # counts resets and restores: Frame.episode
         self._excitations: np.ndarray = np.zeros(len(self.loaded.muscles))
         self._pending_notes: list[str] = []
@@ -115,8 +121,13 @@ class Simulation:
             self.reset()
             raise
 
-    def reset(self) -> Frame:
-        """Back to the model's initial standing state; the excitations are kept."""
+    def reset(self, held_controls: Sequence[float] | None = None) -> Frame:
+        """Back to the model's initial standing state; the excitations are kept.
+
+        `held_controls`: start the integrator now, with these controls held, as osim-rl's
+        reset does (its Manager is initialised at reset with the controls of that moment: all
+        1.0 at the first reset, the last action after). The first step then depends on them.
+        """
         model = self.loaded.model
         try:
             self._state = model.initializeState()
@@ -131,6 +142,9 @@ class Simulation:
         # controls of that moment, so making it here would carry the previous episode's last
         # excitations into this one (the same excitations gave different episodes).
         self._manager: opensim.Manager | None = None
+        if held_controls is not None:
+            self.loaded.set_controls([float(value) for value in held_controls])
+            self._manager = self._new_manager(self._state)
         self.frame = self._read_frame(reward=0.0)
         return self.frame
 
@@ -174,6 +188,7 @@ class Simulation:
 
         A failing integration (an OpenSim exception or a non-finite state) does not raise:
         the returned frame carries the error and `done`, and the simulation must be reset.
+        `done` also marks a fall and, with `time_limit`, the 300th step (`Frame.end_reason`).
         """
         if self.failed:
             raise SimulationFailed(f"the simulation failed ({self.frame.error}); reset it first")
@@ -223,9 +238,10 @@ class Simulation:
         height = pelvis.getTransformInGround(state).p()[1]
         vx = pelvis.getVelocityInGround(state).get(1)[0]
         if reward is None:
-            reward = step_reward(self._step, vx)
+            reward = step_reward(vx)
         self._total_reward += reward
         notes, self._pending_notes = tuple(self._pending_notes), []
+        reason = end_reason(self._step, height, self.time_limit)
         return Frame(
             step=self._step,
             time=state.getTime(),
@@ -237,9 +253,10 @@ class Simulation:
             pelvis_vx=vx,
             reward=reward,
             total_reward=self._total_reward,
-            done=is_done(height),
+            done=reason is not None,
             notes=notes,
             episode=self.episode,
+            end_reason=reason,
         )
 
     def _fail(self, message: str) -> Frame:

@@ -29,9 +29,12 @@ from muscle_lab.core.errors import SimulationFailed
 from muscle_lab.core.excitations import check_excitations
 from muscle_lab.core.frame import Frame
 from muscle_lab.core.integrator import IntegratorSettings
+from muscle_lab.core.moment_arms import DEFAULT_POINTS, MomentArms, check_points
 from muscle_lab.core.muscles import MuscleInfo
+from muscle_lab.core.observation import ObservationLayout, ObservationReader, layout_for
 from muscle_lab.core.pose import BodyPose, SceneDescription
 from muscle_lab.core.state_store import StateStore
+from muscle_lab.core.user_controller import CALL_LIMIT_SECONDS, ControllerError, ControllerSlot
 
 if TYPE_CHECKING:
     from muscle_lab.core.pose import PoseReader
@@ -73,6 +76,16 @@ class Busy:
 
 
 @dataclass(frozen=True)
+class Observed:
+    """osim-rl's observation vector of one state (`ObservationReader.vector`), sent while observing."""
+
+    episode: int
+    step: int
+    time: float
+    values: np.ndarray  # read-only; named by Description.observation_layout
+
+
+@dataclass(frozen=True)
 class Description:
     """What a caller needs to know of the model, read once in the child."""
 
@@ -87,6 +100,7 @@ class Description:
     frame: Frame
     scene: SceneDescription
     start_warnings: tuple[str, ...] = ()
+    observation_layout: ObservationLayout | None = None  # names the observation vector's entries
 
 
 class SimulationProcess:
@@ -115,6 +129,15 @@ class SimulationProcess:
         self._abandoned: str | None = None  # why the child was ended on purpose
         self._in_flight = 0  # steps asked for (send_step) and not yet received
         self._next_episode = 0  # a restarted child numbers its episodes from here
+        self._time_limit = True  # osim-rl's 300-step limit; a restarted child keeps the choice
+        # A user's controller, the muscles kept at the caller's values, and whether each step
+        # sends its observation: a restarted child gets them again.
+        self._controller: tuple[str, float] | None = None  # (FILE.py[:NAME], call limit in seconds)
+        self._locked: np.ndarray | None = None
+        self._observing = False
+        self.observation: Observed | None = None  # the latest, while observing
+        self.on_observation: Callable[[Observed], None] | None = None  # told each one, in order
+        self.controller_dropped: ControllerError | None = None  # a restarted child could not load it again
         self._process: multiprocessing.process.BaseProcess | None = None
         if start:
             self.start()
@@ -178,6 +201,16 @@ class SimulationProcess:
     def failed(self) -> bool:
         return self.frame.error is not None
 
+    @property
+    def observation_layout(self) -> ObservationLayout | None:
+        """What each entry of the observation vector is (None when the model's could not be read)."""
+        return self._description.observation_layout
+
+    @property
+    def controller(self) -> str | None:
+        """The controller the child calls every step (FILE.py[:NAME]), None when none."""
+        return self._controller[0] if self._controller is not None else None
+
     # -- commands ------------------------------------------------------------------------
     def set_excitations(self, values: Iterable[float]) -> list[str]:
         """Checked here first (ExcitationError, nothing sent); a dead child is reported by the
@@ -187,6 +220,89 @@ class SimulationProcess:
         self._excitations = np.asarray(values, dtype=float)
         self._send_excitations()
         return notes
+
+    def set_time_limit_at_start(self, on: bool) -> None:
+        """The time-limit choice for a child not started yet (`start=False`)."""
+        self._time_limit = on
+
+    def set_time_limit(self, on: bool) -> None:
+        """End episodes after 300 steps as osim-rl does (on), or never (free play); applies from
+        the next step, one way like the excitations."""
+        self._time_limit = on
+        with contextlib.suppress(OSError):  # the next step reports a dead child
+            self._connection.send(("time_limit", (on,)))
+
+    # -- observations and a user's controller ---------------------------------------------
+    def set_observing(self, on: bool) -> None:
+        """Send osim-rl's observation with every step (and after a reset or restore) to
+        `on_observation`; off, the child does not compute it (unless a controller needs it)."""
+        self._observing = on
+        if self._process is not None:
+            with contextlib.suppress(OSError):  # the next step reports a dead child
+                self._connection.send(("observe", (on,)))
+            if on and not self._in_flight:
+                self._observe_now()
+
+    def set_locked(self, mask: Iterable[bool] | None) -> None:
+        """Muscles (True) that keep the excitations set here while a controller drives the rest."""
+        self._locked = None if mask is None else np.array(list(mask), dtype=bool)
+        if self._process is not None:
+            with contextlib.suppress(OSError):
+                self._connection.send(("lock", (self._locked,)))
+
+    def set_controller(self, spec: str | None, call_limit: float = CALL_LIMIT_SECONDS) -> str | None:
+        """Load a controller (FILE.py[:NAME], see core.user_controller) in the child, which then
+        calls it before every step with the step's observation; None drives by the excitations
+        again. Returns its description. Raises ControllerError (the child then has none).
+        While a controller is set, a reset starts the integrator with every control at 1.0, as
+        muscle_lab.env's reset does, so that an episode from a reset is the environment's."""
+        self.controller_dropped = None
+        try:
+            description = cast("str | None", self._call("controller", spec, call_limit))
+        except ControllerError:
+            self._controller = None
+            raise
+        self._controller = (spec, call_limit) if spec is not None else None
+        return description
+
+    def _note_observation(self, observed: Observed | None) -> None:
+        if observed is not None:
+            observed.values.flags.writeable = False
+            self.observation = observed
+            if self.on_observation is not None:
+                self.on_observation(observed)
+
+    def _observe_now(self) -> None:
+        """The current state's observation, after a reset, restore or mode change (when observing)."""
+        if self._observing:
+            with contextlib.suppress(SimulationFailed, RuntimeError):  # a dead child: the next call says so
+                self._note_observation(cast("Observed | None", self._call("observation")))
+
+    def _send_settings(self) -> None:
+        """A new child gets the observing flag, the locks and the controller of the one before."""
+        with contextlib.suppress(OSError):
+            self._connection.send(("observe", (self._observing,)))
+            self._connection.send(("lock", (self._locked,)))
+        if self._controller is not None:
+            try:
+                self._call("controller", *self._controller)
+            except ControllerError as error:  # the file changed since: the caller learns it here
+                self._controller, self.controller_dropped = None, error
+
+    def _after_controller_failure(self) -> None:
+        """The child took no step and refuses those asked after it: collect the refusals, then let
+        it step again (the next step calls the controller afresh)."""
+        while self._in_flight:
+            self._in_flight -= 1
+            try:
+                self._receive("step")
+            except ControllerError:
+                continue
+            except SimulationFailed:  # died or abandoned: the next call reports it
+                self._in_flight = 0
+                return
+        with contextlib.suppress(OSError):
+            self._connection.send(("resume", ()))
 
     def step(self, timeout: float | None = None) -> Frame:
         """As Simulation.step; a dead child gives a frame with the error, like a failure.
@@ -213,8 +329,12 @@ class SimulationProcess:
         """The oldest step asked for, as `step` returns it."""
         self._in_flight -= 1
         try:
-            frame, self.pose = self._receive("step", timeout)
+            frame, self.pose, observed = self._receive("step", timeout)
             self.frame = self._received(frame)
+            self._note_observation(observed)
+        except ControllerError:
+            self._after_controller_failure()  # the step was not taken: frame and pose stay
+            raise
         except SimulationAbandoned:
             self._in_flight = 0
             raise
@@ -242,6 +362,7 @@ class SimulationProcess:
             self.frame = self._received(self._call("reset"))
         except SimulationProcessDied:
             return self._restart()
+        self._observe_now()
         return self.frame
 
     def restore(self, episode: int, step: int) -> Frame:
@@ -250,6 +371,7 @@ class SimulationProcess:
         no longer has it (it keeps a bounded history; a restarted child has none), and
         SimulationFailed when the child died (a reset starts a new one)."""
         self.frame = self._received(self._call("restore", episode, step))
+        self._observe_now()
         return self.frame
 
     def change_integrator(self, integrator: IntegratorSettings) -> Frame:
@@ -260,6 +382,7 @@ class SimulationProcess:
             self.integrator = integrator
             return self._restart()
         self.integrator = integrator
+        self._observe_now()
         return self.frame
 
     def read_pose(self) -> BodyPose | None:
@@ -268,6 +391,12 @@ class SimulationProcess:
             return cast("BodyPose | None", self._call("pose"))
         except (SimulationFailed, RuntimeError):  # died, or OpenSim could not read this state
             return None
+
+    def moment_arms(self, muscle_index: int, points: int = DEFAULT_POINTS) -> MomentArms:
+        """A muscle's moment arm and length over each coordinate it crosses, at the current pose
+        (see core.moment_arms). Raises IndexError, ValueError, or SimulationFailed when the child died."""
+        check_points(points)
+        return cast("MomentArms", self._call("moment_arms", muscle_index, points))
 
     def abandon(self, reason: str) -> bool:
         """From any thread: give up on the call in flight by ending the child. False when idle."""
@@ -304,6 +433,7 @@ class SimulationProcess:
         self.start()
         if self._excitations is not None:
             self._send_excitations()
+        self._observe_now()
         return self.frame
 
     def _send_excitations(self) -> None:
@@ -318,7 +448,7 @@ class SimulationProcess:
         self._connection, child_end = _CONTEXT.Pipe()
         self._process = _CONTEXT.Process(
             target=serve,
-            args=(child_end, self._model_path, self.integrator, self._poses, self._next_episode),
+            args=(child_end, self._model_path, self.integrator, self._poses, self._next_episode, self._time_limit),
             name="muscle_lab simulation",
             daemon=True,  # never outlives the app
         )
@@ -332,6 +462,7 @@ class SimulationProcess:
             self._connection.close()
             raise
         self.frame = self._received(self._description.frame)
+        self._send_settings()
 
     def _received(self, frame: Frame) -> Frame:
         self._next_episode = max(self._next_episode, frame.episode + 1)
@@ -397,17 +528,20 @@ def serve(
     integrator: IntegratorSettings,
     poses: bool = False,
     first_episode: int = 0,
+    time_limit: bool = True,
 ) -> None:
     """The child's loop: build the Simulation, then answer commands until told to close.
-    A step answers (frame, pose), the pose None unless `poses`. Every state reached is kept
-    (bounded) for `restore`."""
+    A step answers (frame, pose, observed), the pose None unless `poses`, the observation None
+    unless observing. Every state reached is kept (bounded) for `restore`. A user's controller is
+    called before each step; when it fails the step is not taken and its error is the answer."""
+    from muscle_lab.core.moment_arms import moment_arm_curves
     from muscle_lab.core.pose import PoseReader
     from muscle_lab.core.simulation import Simulation
 
     # Ctrl+C in a terminal reaches the whole process group: the parent decides what stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        simulation = Simulation(model_path, integrator, first_episode)
+        simulation = Simulation(model_path, integrator, first_episode, time_limit)
         reader = PoseReader(simulation.loaded)
         description = _describe(simulation, reader.scene)
     except Exception as error:  # noqa: BLE001 - ModelLoadError and whatever OpenSim raises: the parent raises it
@@ -415,6 +549,7 @@ def serve(
         return
     states = StateStore()
     states.put(simulation.saved_state())
+    observer = _ChildObserver(simulation)
     connection.send(("ok", description))
     while True:
         try:
@@ -427,20 +562,38 @@ def serve(
             with contextlib.suppress(Exception):
                 simulation.set_excitations(*args)
             continue
+        if command == "time_limit":  # one way too
+            simulation.time_limit = bool(args[0])
+            continue
+        if command in _ONE_WAY_OBSERVER_COMMANDS:
+            observer.command(command, args)
+            continue
         try:
             if command == "step":
+                observer.before_step()  # a user's controller sets the excitations (ControllerError)
                 frame = simulation.step()
-                value: object = (frame, _pose_or_none(reader, simulation) if poses and not frame.error else None)
+                pose = _pose_or_none(reader, simulation) if poses and not frame.error else None
+                value: object = (frame, pose, observer.observed())
             elif command == "reset":
-                value = simulation.reset()
+                observer.slot.resume()
+                value = simulation.reset(held_controls=observer.held_controls())
             elif command == "restore":
+                observer.slot.resume()
                 value = simulation.restore(states.get(*args))
+            elif command == "controller":
+                value = observer.load_controller(*args)
+            elif command == "observation":
+                value = observer.observed(always=True)
             elif command == "pose":
                 value = reader.read(simulation.state)
+            elif command == "moment_arms":
+                value = moment_arm_curves(simulation.loaded, simulation.state, *args)
             elif command == "change_integrator":
                 value = simulation.change_integrator(*args)
                 reader = PoseReader(simulation.loaded)
-                states.clear()  # another mode's states (other muscles, other integrator) do not apply
+                observer.model_changed()
+                # Another mode's states (other muscles, other integrator) do not apply.
+                states.clear("it keeps none from before the mode changed")
             else:
                 raise ValueError(f"unknown command {command!r}")
             if command in ("step", "reset", "restore", "change_integrator") and not simulation.failed:
@@ -448,6 +601,73 @@ def serve(
             connection.send(("ok", value))
         except Exception as error:  # noqa: BLE001 - any failure goes back to the caller, the child serves on
             connection.send(("error", error))
+
+
+_ONE_WAY_OBSERVER_COMMANDS = ("observe", "lock", "resume")
+
+
+class _ChildObserver:
+    """The child's observations and the user's controller: the vector is read at most once per
+    state, after a step when observing, else before the next step when a controller needs it
+    (the same values: the controls held are those of the step taken either way)."""
+
+    def __init__(self, simulation: Simulation) -> None:
+        self.simulation = simulation
+        self.slot = ControllerSlot()
+        self.observing = False
+        self._reader: ObservationReader | None = None
+        self._last: tuple[Frame, np.ndarray] | None = None  # the vector of the state of that frame
+
+    def command(self, command: str, args: tuple[Any, ...]) -> None:
+        if command == "observe":
+            self.observing = bool(args[0])
+        elif command == "lock":
+            self.slot.set_locked(args[0])
+        else:  # "resume": the parent has collected the steps refused after a controller failure
+            self.slot.resume()
+
+    def model_changed(self) -> None:
+        """A mode with other muscles reloads the model: read from the new one."""
+        self._reader, self._last = None, None
+
+    def load_controller(self, spec: str | None, call_limit: float) -> str | None:
+        reader = self._observation_reader()
+        return self.slot.load(spec, self.simulation.muscle_names, reader.size, call_limit)
+
+    def held_controls(self) -> list[float] | None:
+        """Under a controller a reset holds every control at 1.0, as muscle_lab.env's does."""
+        return [1.0] * len(self.simulation.muscles) if self.slot.active else None
+
+    def before_step(self) -> None:
+        if self.slot.active:
+            simulation = self.simulation
+            values = self.slot.excitations(self.vector, simulation.excitations, simulation.frame.step + 1)
+            simulation.set_excitations(values)
+
+    def observed(self, always: bool = False) -> Observed | None:
+        """The current state's observation when observing (or `always`); None after a failure."""
+        simulation = self.simulation
+        if not (self.observing or always) or simulation.failed:
+            return None
+        try:
+            values = self.vector()
+        except RuntimeError:  # OpenSim could not realize this state: the drawing goes on without
+            return None
+        frame = simulation.frame
+        return Observed(frame.episode, frame.step, frame.time, values)
+
+    def vector(self) -> np.ndarray:
+        frame = self.simulation.frame
+        if self._last is None or self._last[0] is not frame:
+            values = self._observation_reader().vector(self.simulation.state)
+            values.flags.writeable = False
+            self._last = (frame, values)
+        return self._last[1]
+
+    def _observation_reader(self) -> ObservationReader:
+        if self._reader is None:
+            self._reader = ObservationReader(self.simulation.loaded)
+        return self._reader
 
 
 def _pose_or_none(reader: PoseReader, simulation: Simulation) -> BodyPose | None:
@@ -471,7 +691,15 @@ def _describe(simulation: Simulation, scene: SceneDescription) -> Description:
         frame=simulation.frame,
         scene=scene,
         start_warnings=simulation.start_warnings,
+        observation_layout=_layout_or_none(simulation),
     )
+
+
+def _layout_or_none(simulation: Simulation) -> ObservationLayout | None:
+    try:
+        return layout_for(simulation.loaded)
+    except Exception:  # noqa: BLE001 - an odd model: no observation panel, the rest works
+        return None
 
 
 def _frozen(frame: Frame) -> Frame:

@@ -45,6 +45,7 @@ class StateStore:
         self.budget_bytes = budget_bytes
         self.nbytes = 0
         self._states: OrderedDict[tuple[int, int], SavedState] = OrderedDict()
+        self._cleared_because = "it keeps none from before it restarted"
 
     def __len__(self) -> int:
         return len(self._states)
@@ -68,10 +69,12 @@ class StateStore:
             kept = f"; the oldest kept is step {oldest[1]} of episode {oldest[0]}" if oldest else ""
             raise StateNotKept(
                 f"the state of step {step} of episode {episode} is not kept by the simulation process (it "
-                f"keeps the last {self.budget_bytes // 2**20} MB of states, none from before it restarted){kept}"
+                f"keeps the last {self.budget_bytes // 2**20} MB of states; {self._cleared_because}){kept}"
             )
         return saved
 
-    def clear(self) -> None:
+    def clear(self, because: str) -> None:
+        """Forget every state; `because` says why in later refusals ("it keeps none from ...")."""
         self._states.clear()
         self.nbytes = 0
+        self._cleared_because = because

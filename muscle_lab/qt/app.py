@@ -21,6 +21,7 @@ from muscle_lab.core.excitations import ExcitationError
 from muscle_lab.core.frame import STEP_SECONDS
 from muscle_lab.core.integrator import DEFAULT_MODE
 from muscle_lab.core.presets import PresetError, excitations_from_preset
+from muscle_lab.core.user_controller import ControllerError, ControllerSpec
 from muscle_lab.qt.main_window import GUI_MODES, MainWindow
 from muscle_lab.qt.worker import ModelInfo
 
@@ -29,7 +30,7 @@ MAX_RUN_FOR_SECONDS = 3600.0
 SCREENSHOT_CHECK_MS = 50  # the GUI thread looks this often whether the run is over
 NO_DISPLAY_HELP = (
     "muscle_lab: no display to open the window on ({reason}). Run it under a virtual display: "
-    "xvfb-run -a python main.py; or use the headless commands: python main.py run|presets|muscles|explore --help"
+    "xvfb-run -a python main.py; or use the headless commands: python main.py run|presets|muscles|explore|atlas --help"
 )
 # Qt platform chatter that says nothing about muscle_lab (offscreen platform, no XDG runtime).
 HARMLESS_QT_MESSAGES = ("propagateSizeHints", "XDG_RUNTIME_DIR not set")
@@ -45,6 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="main.py", description="The muscle_lab window.")
     parser.add_argument("--model", type=Path, help="an OpenSim .osim model (default: osim-rl's prosthetic gait model)")
     parser.add_argument("--preset", help="apply this preset's excitations at start")
+    parser.add_argument(
+        "--controller",
+        metavar="FILE.py[:NAME]",
+        help="your controller drives the sliders: a function f(observation) -> excitations, or an object "
+        "with act(observation) (default NAME: controller)",
+    )
     parser.add_argument(
         "--mode", choices=GUI_MODES, help=f"integrator mode (default: the last one used, at first {DEFAULT_MODE})"
     )
@@ -72,6 +79,12 @@ def main(args: list[str]) -> int:
     if options.model is not None and not options.model.expanduser().is_file():
         print(f"muscle_lab: model file not found: {options.model}", file=sys.stderr)
         return 2
+    if options.controller is not None:
+        try:
+            ControllerSpec.parse(options.controller)
+        except ControllerError as error:
+            print(f"muscle_lab: {error}", file=sys.stderr)
+            return 2
     if not (math.isfinite(options.run_for) and 0 < options.run_for <= MAX_RUN_FOR_SECONDS):
         print(
             f"muscle_lab: --run-for must be a number of seconds above 0 and at most {MAX_RUN_FOR_SECONDS:g}, "
@@ -106,6 +119,8 @@ def main(args: list[str]) -> int:
                 print(f"muscle_lab: {error}", file=sys.stderr)
                 window.message_bar.show_message(f"preset {options.preset!r} not applied: {error}")
                 outcome["code"] = 2
+        if options.controller is not None:
+            window.load_controller(options.controller)  # from a new episode; a failure is shown in the window
         if options.screenshot is not None:
             window.run()
 

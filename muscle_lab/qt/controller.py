@@ -23,6 +23,7 @@ class SimulationController(QObject):
     _mode = pyqtSignal(str)
     _real_time = pyqtSignal(bool)
     _on_end = pyqtSignal(str)
+    _time_limit = pyqtSignal(bool)
     _run = pyqtSignal()
     _pause = pyqtSignal()
     _step = pyqtSignal()
@@ -30,6 +31,10 @@ class SimulationController(QObject):
     _shutdown = pyqtSignal()
     _play = pyqtSignal(object, bool)
     _branch = pyqtSignal(int, int)
+    _moment_arms = pyqtSignal(int)
+    _controller = pyqtSignal(object)
+    _locked = pyqtSignal(object)
+    _observing = pyqtSignal(bool)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -44,6 +49,7 @@ class SimulationController(QObject):
             (self._mode, self.worker.set_mode),
             (self._real_time, self.worker.set_real_time),
             (self._on_end, self.worker.set_on_episode_end),
+            (self._time_limit, self.worker.set_time_limit),
             (self._run, self.worker.run),
             (self._pause, self.worker.pause),
             (self._step, self.worker.step),
@@ -51,6 +57,10 @@ class SimulationController(QObject):
             (self._shutdown, self.worker.shutdown),
             (self._play, self.worker.play_controls),
             (self._branch, self.worker.branch),
+            (self._moment_arms, self.worker.moment_arms),
+            (self._controller, self.worker.set_controller),
+            (self._locked, self.worker.set_locked),
+            (self._observing, self.worker.set_observing),
         ):
             signal.connect(slot)
         self._stopped = False
@@ -75,6 +85,9 @@ class SimulationController(QObject):
     def set_on_episode_end(self, choice: str) -> None:
         self._on_end.emit(choice)
 
+    def set_time_limit(self, on: bool) -> None:
+        self._time_limit.emit(on)
+
     def run(self) -> None:
         self._run.emit()
 
@@ -96,9 +109,26 @@ class SimulationController(QObject):
 
     def branch(self, episode: int, step: int, excitations: np.ndarray) -> None:
         """Continue from a kept step with these excitations (the sliders as they are now)."""
-        self.worker.request_interrupt("Continue from here")
+        # No interrupt: abandoning a slow step would end the process and the states it keeps.
         self.mailbox.post(excitations)
         self._branch.emit(episode, step)
+
+    def moment_arms(self, muscle_index: int) -> None:
+        """A muscle's moment arms at the current pose: the worker answers with `momentArms`."""
+        self._moment_arms.emit(muscle_index)
+
+    def set_controller(self, spec: str | None) -> None:
+        """A user's controller (FILE.py[:NAME]) drives from a new episode; None stops it. The
+        worker answers with `controllerChanged`, or `controllerFailed`."""
+        self._controller.emit(spec)
+
+    def set_locked(self, mask: tuple[bool, ...]) -> None:
+        """Muscles (True) kept at the sliders' values while a controller drives the others."""
+        self._locked.emit(mask)
+
+    def set_observing(self, on: bool) -> None:
+        """Every step sends osim-rl's observation to `worker.observations` while on."""
+        self._observing.emit(on)
 
     def stop(self) -> bool:
         """Stop the worker and its thread without waiting on the simulation: a step or a load

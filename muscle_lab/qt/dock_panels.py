@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from PyQt5 import sip
 from PyQt5.QtCore import QObject, Qt
 
 from muscle_lab.core.excitations import ExcitationError
 from muscle_lab.core.recording import RecordingNames
+from muscle_lab.qt.atlas_panel import AtlasPanel
 from muscle_lab.qt.presets_panel import PresetsPanel
 from muscle_lab.qt.recording_panel import RecordingPanel
 
@@ -18,6 +20,10 @@ if TYPE_CHECKING:
 
 NO_MODEL_YET = RecordingNames((), (), (), ())
 DOCK_WIDTH = 250  # pixels
+ATLAS_DOCK_WIDTH = 535  # the atlas's heat map: a muscle name and ten columns
+ATLAS_DOCK_SHARE = 0.44  # of the window's width at most
+ATLAS_DOCK_NARROW_SHARE = 0.34  # below NARROW_WINDOW_WIDTH: the window keeps room for its plots
+NARROW_WINDOW_WIDTH = 1200  # below this the docks and the sliders take their least width
 
 
 class DockPanels(QObject):
@@ -31,6 +37,11 @@ class DockPanels(QObject):
         presets_dock = window.add_dock_panel("Presets", self.presets)
         recording_dock = window.add_dock_panel("Recording", self.recording)
         window.tabifyDockWidget(presets_dock, recording_dock)
+        self.atlas = AtlasPanel(window)
+        self.atlas_dock = window.add_dock_panel("Atlas", self.atlas)
+        window.tabifyDockWidget(recording_dock, self.atlas_dock)
+        self._width_before_atlas: int | None = None
+        self.atlas_dock.visibilityChanged.connect(self._fit_atlas)
         presets_dock.raise_()
         self.docks = (presets_dock, recording_dock)
 
@@ -49,6 +60,21 @@ class DockPanels(QObject):
         dock = self.docks[0]
         width = dock.minimumSizeHint().width() if narrow else DOCK_WIDTH
         self._window.resizeDocks([dock], [width], Qt.Horizontal)
+
+    def _fit_atlas(self, shown: bool) -> None:
+        """The atlas tab widens the dock for its heat map; the other tabs get their width back."""
+        window, dock = self._window, self.atlas_dock
+        if sip.isdeleted(window) or dock.isFloating() or not window.isVisible():
+            return  # the window is being destroyed, the dock is a window of its own, or hidden
+        if shown:
+            self._width_before_atlas = dock.width()
+            # A narrow window keeps room for its own plots: the heat map scrolls instead.
+            share = ATLAS_DOCK_SHARE if window.width() >= NARROW_WINDOW_WIDTH else ATLAS_DOCK_NARROW_SHARE
+            width = min(ATLAS_DOCK_WIDTH, round(window.width() * share))
+            window.resizeDocks([dock], [max(width, self._width_before_atlas)], Qt.Horizontal)
+        elif self._width_before_atlas is not None:
+            window.resizeDocks([self.docks[0]], [self._width_before_atlas], Qt.Horizontal)
+            self._width_before_atlas = None
 
     def _apply_preset(self, values: np.ndarray) -> None:
         preset = self.presets.selected_preset()

@@ -18,12 +18,13 @@ from pathlib import Path
 
 import numpy as np
 
+from muscle_lab.core.frame import STEP_SECONDS
+
 TIMER_MS = 10
 WARM_UP_STEPS = 50  # the first paints of a new window are slow (fonts, caches): not measured
 SLIDER_MOVE_EVERY_MS = 400
 PROBE_MUSCLE = 0
 PLAYBACK_SECONDS = 4.0  # wall time the playback is measured for
-STEP_SECONDS_FOR_REPORT = 0.01  # osim-rl's step (core.frame.STEP_SECONDS, imported late elsewhere)
 
 
 def resident_mb(pid: int | None = None) -> float:
@@ -55,7 +56,6 @@ def main_gui(argv: list[str]) -> int:
     from PyQt5.QtCore import Qt, QTimer, qInstallMessageHandler
     from PyQt5.QtWidgets import QApplication
 
-    from muscle_lab.core.frame import STEP_SECONDS
     from muscle_lab.qt.app import _qt_message
 
     qInstallMessageHandler(_qt_message)
@@ -239,7 +239,7 @@ def report(options: argparse.Namespace, stats: dict) -> None:
 
 def report_playback(stats: dict) -> None:
     wall = stats["playback_end"] - stats["playback_start"]
-    ratio = stats["playback_steps"] * STEP_SECONDS_FOR_REPORT / wall
+    ratio = stats["playback_steps"] * STEP_SECONDS / wall
     lateness = np.array(stats["playback_lateness"] or [0.0]) * 1000
     number, steps = stats["played"]
     print(

@@ -31,7 +31,7 @@ class HistoryBrowser(QObject):
         self.compare = COMPARE_PREVIOUS
         self._shown: tuple[int, int] | None = None  # (episode, step) from history; None: live
         playback.stepChanged.connect(self._on_playback_step)
-        playback.finished.connect(self.changed)
+        playback.finished.connect(self._on_playback_finished)
 
     # -- what is shown ----------------------------------------------------------------
     @property
@@ -115,6 +115,9 @@ class HistoryBrowser(QObject):
     def add(self, frames: Sequence[Frame], poses: Sequence[BodyPose | None]) -> None:
         for frame, pose in zip(frames, poses, strict=True):
             self.history.add(frame, pose)
+        if self._shown is not None and self.history.get(self._shown[0]) is None:
+            self.go_live()  # the shown episode was dropped to stay within the memory budget
+            return
         episode = self.episode
         if self._shown is not None and episode is not None:
             self.playback.set_range(episode.first_step, episode.last_step)  # playing goes on into new steps
@@ -206,6 +209,13 @@ class HistoryBrowser(QObject):
         episode = self.episode
         self.history.pin(episode.number if pinned and episode is not None else None)
         self.changed.emit()
+
+    def _on_playback_finished(self) -> None:
+        """Played up to the live end of the current episode: from there on, follow it live."""
+        if self.episode is self.history.current:
+            self.go_live()
+        else:
+            self.changed.emit()
 
     def _on_playback_step(self, step: int) -> None:
         episode = self.episode

@@ -4,20 +4,24 @@ the body view shows. The window calls `redraw` from its single redraw timer."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
+from collections.abc import Callable, Sequence
 
 from PyQt5.QtCore import QObject, pyqtSignal
 
-from muscle_lab.core.history import Episode, History, channel_count
+from muscle_lab.core.frame import Frame
+from muscle_lab.core.history import Episode, EpisodeTrace, History, channel_count
 from muscle_lab.core.pose import BodyPose
 from muscle_lab.qt.history_browser import COMPARE_NONE, HistoryBrowser
 from muscle_lab.qt.playback import Playback
 from muscle_lab.qt.plot_panel import PlotPanel
-from muscle_lab.qt.timeline import Timeline
+from muscle_lab.qt.timeline import Timeline, describe_episode
 from muscle_lab.qt.worker import Batch, Branched, ModelInfo
 
 # Says what an episode ran, from its last excitations: a preset's name or a summary.
 Labeller = Callable[[Episode], str]
+# A run simulated elsewhere (the atlas's): its frames, poses and label.
+StoredRun = tuple[Sequence[Frame], Sequence[BodyPose | None], str]
 
 
 class HistoryView(QObject):
@@ -35,6 +39,7 @@ class HistoryView(QObject):
         self._dirty = True  # what is shown changed: plots, timeline and body follow at the next redraw
         self._episodes_listed: list[tuple[int, str]] = []
         self._plotted: tuple[Episode | None, Episode | None] = (None, None)  # (shown, ghost) traces
+        self._stored_runs = 0  # runs filed by `show_stored_run`: numbered -1, -2, ...
         self.browser.changed.connect(self._mark_dirty)
         self.playback.playingChanged.connect(self._on_playing_changed)
         self.timeline.set_compare(self.browser.compare)
@@ -71,6 +76,39 @@ class HistoryView(QObject):
         episode = self.browser.branch(branched.source, branched.step, branched.frame, branched.pose)
         episode.label = self.labeller(episode)
 
+    def show_stored_run(
+        self,
+        frames: Sequence[Frame],
+        poses: Sequence[BodyPose | None],
+        label: str,
+        ghost: StoredRun | None = None,
+    ) -> Episode:
+        """Play a run simulated elsewhere (an atlas run, kept whole) from its start, as an episode
+        of its own; `ghost`, another such run, is filed as the one it is compared with.
+
+        Stored runs are numbered -1, -2, ... (never the simulation's numbers) and go first in the
+        history, so the live episode stays current and they are the first dropped for memory;
+        they replace the stored runs shown before, unless pinned."""
+        history = self.history
+        for old in [e for e in history.episodes if e.number < 0 and not e.pinned]:
+            history.episodes.remove(old)
+            history.nbytes -= old.nbytes
+        filed = []
+        for run_frames, run_poses, run_label in [(frames, poses, label)] + ([ghost] if ghost is not None else []):
+            self._stored_runs += 1
+            number = -self._stored_runs
+            stored = Episode(number, EpisodeTrace(history.channels), first_step=run_frames[0].step, label=run_label)
+            for frame, pose in zip(run_frames, run_poses, strict=True):
+                history.nbytes += stored.append(dataclasses.replace(frame, episode=number), pose)
+            filed.append(stored)
+        # Oldest first, as the simulation's: the ghost (numbered lower) is the run's previous episode.
+        history.episodes[0:0] = list(reversed(filed))
+        episode = filed[0]
+        self.playback.pause()
+        self.browser.show_step(episode.first_step, episode.number)
+        self.browser.toggle_play()
+        return episode
+
     def step_back(self) -> None:
         self.browser.step_back()
 
@@ -82,6 +120,7 @@ class HistoryView(QObject):
     def _on_step_chosen(self, step: int) -> None:
         """The slider and step buttons; ▶| past the last step acts as Right at the live end."""
         episode = self.browser.episode
+        self.playback.pause()  # as the arrow keys do
         if episode is not None and step > episode.last_step:
             self.step_forward()
         else:
@@ -92,7 +131,8 @@ class HistoryView(QObject):
         if episode is None or frame is None:
             return
         self.playback.pause()
-        self.branchRequested.emit(episode.number, frame.step)
+        # A step a branch shares with its source was kept under the source's number.
+        self.branchRequested.emit(frame.episode, frame.step)
 
     # -- drawing ------------------------------------------------------------------------
     def redraw(self) -> tuple[BodyPose | None, BodyPose | None, str] | None:
@@ -118,7 +158,8 @@ class HistoryView(QObject):
         return f"ghost: episode {ghost.number}" + (f" · {ghost.label}" if ghost.label else "")
 
     def _update_timeline(self, episode: Episode | None) -> None:
-        listed = [(e.number, self._episode_text(e)) for e in reversed(self.history.episodes)]
+        current = self.history.current
+        listed = [(e.number, describe_episode(e, live=e is current)) for e in reversed(self.history.episodes)]
         if listed != self._episodes_listed:
             self._episodes_listed = listed
             self.timeline.set_episodes(listed)
@@ -129,26 +170,14 @@ class HistoryView(QObject):
             episode.number, step, episode.first_step, episode.last_step, self.browser.live, self.browser.steps_behind
         )
         self.timeline.set_pinned(episode.pinned)
-        if frame.done:
+        if episode.number < 0:
+            self.timeline.set_branch_enabled(False, "a stored atlas run: its states are not kept (Run simulates live)")
+        elif frame.done:
             self.timeline.set_branch_enabled(False, "this step ended the episode: choose an earlier one")
         elif frame.error:
             self.timeline.set_branch_enabled(False, "the simulation failed here: choose an earlier step")
         else:
             self.timeline.set_branch_enabled(True, "")
-
-    def _episode_text(self, episode: Episode) -> str:
-        parts = [f"episode {episode.number}"]
-        if episode.label:
-            parts.append(episode.label)
-        if episode is not self.history.current:  # the live one's length would rebuild the list every redraw
-            parts.append(f"{episode.duration:.2f} s")
-        if episode.branched_from is not None:
-            parts.append(f"from ep. {episode.branched_from[0]} step {episode.branched_from[1]}")
-        if episode.ended:
-            parts.append("ended")
-        if episode is self.history.current:
-            parts.append("(live)")
-        return " · ".join(parts)
 
     def status_text(self) -> str:
         return self.browser.status_text()

@@ -3,6 +3,8 @@ area on the right for extra panels, and the run controls in the toolbar."""
 
 from __future__ import annotations
 
+import html
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +14,7 @@ from PyQt5.QtWidgets import (
     QAbstractSpinBox,
     QAction,
     QApplication,
+    QCheckBox,
     QComboBox,
     QDockWidget,
     QDoubleSpinBox,
@@ -30,19 +33,22 @@ from PyQt5.QtWidgets import (
 )
 
 from muscle_lab.core.excitations import check_excitations
-from muscle_lab.core.frame import Frame
+from muscle_lab.core.frame import STEP_SECONDS, Frame
+from muscle_lab.core.history import Episode
 from muscle_lab.core.integrator import MODES
 from muscle_lab.core.muscle_descriptions import load_descriptions
 from muscle_lab.core.pose import BodyPose
-from muscle_lab.core.reward import MIN_PELVIS_HEIGHT
+from muscle_lab.core.reward import MIN_PELVIS_HEIGHT, TIME_LIMIT_STEPS, describe_end
 from muscle_lab.core.settings import load_settings
 from muscle_lab.core.simulation_process import Busy
+from muscle_lab.core.user_controller import ControllerError, ControllerSpec
 from muscle_lab.qt.body_area import BodyArea
 from muscle_lab.qt.controller import SimulationController
-from muscle_lab.qt.dock_panels import DockPanels
+from muscle_lab.qt.dock_panels import NARROW_WINDOW_WIDTH, DockPanels
 from muscle_lab.qt.history_view import HistoryView
 from muscle_lab.qt.message_bar import MessageBar
 from muscle_lab.qt.muscle_panel import MusclePanel
+from muscle_lab.qt.observation_panel import add_observation_dock
 from muscle_lab.qt.plot_panel import PlotPanel
 from muscle_lab.qt.plot_plan import DEFAULT_WINDOW_SECONDS, MAX_WINDOW_SECONDS
 from muscle_lab.qt.video_export import VideoExport
@@ -51,7 +57,6 @@ from muscle_lab.qt.worker import ON_END_PAUSE, ON_END_RESET, Batch, Branched, Mo
 from muscle_lab.render.overlay import excitation_summary
 from muscle_lab.render.scene import COLOUR_BY, COLOUR_BY_LABELS
 
-NARROW_WINDOW_WIDTH = 1200  # below this the docks and the sliders take their least width
 MUSCLE_AREA_WIDTH = 510  # two columns of sliders
 MUSCLE_AREA_MIN_WIDTH = 270  # one column of sliders; two once the area is wide enough
 PLOTS_LEAST_HEIGHT = 270  # what the plots get of the height at least when the window is resized
@@ -86,6 +91,8 @@ class MainWindow(QMainWindow):
         self._last_rate: float | None = None  # shown while paused
         self.episode_state = "loading"
         self.replaying: str | None = None  # what is being replayed; sliders follow it
+        self.controller_driving: str | None = None  # the user's controller (its description); sliders follow it
+        self._controller_folder = ""  # where "Load controller…" opens
         self.redraw_count = 0
         self._pending_pose: tuple[BodyPose | None, BodyPose | None, str] | None = None  # pose, ghost, label
         self._status_dirty = True
@@ -119,13 +126,18 @@ class MainWindow(QMainWindow):
             "problem": self.message_bar.show_message,
             "replayChanged": self._on_replay_changed,
             "branched": self._on_branched,
+            "controllerChanged": self._on_controller_changed,
+            "controllerFailed": self._on_controller_failed,
+            "momentArms": lambda answer: self.panels.atlas.show_moment_arms(answer),  # noqa: PLW0108 (panels come later)
         }
         self.history_view.branchRequested.connect(self.continue_from)
         self.history_view.stepRequested.connect(self.step)
         self.muscle_panel.excitationsChanged.connect(self.controller.send_excitations)
+        self.muscle_panel.lockChanged.connect(self.controller.set_locked)
         self.muscle_panel.excitationsChanged.connect(self._forget_preset)
         self._connect_body_view()
         self.panels = DockPanels(self)
+        self.observation_panel = add_observation_dock(self)
         self.dock_layout_restored = apply_settings(self, settings)
         if settings_problem:
             self.message_bar.show_message(settings_problem, topic="settings")
@@ -136,6 +148,7 @@ class MainWindow(QMainWindow):
         self._redraw_timer.start()
         self.controller.set_real_time(self.real_time)
         self.controller.set_on_episode_end(self.episode_end_choice)
+        self.controller.set_time_limit(self.time_limit_box.isChecked())
         self.controller.start(model_path, mode)
 
     # -- layout ------------------------------------------------------------------------
@@ -212,6 +225,14 @@ class MainWindow(QMainWindow):
             f"What happens when the pelvis drops below {MIN_PELVIS_HEIGHT} m",
         )
         self.end_box.currentIndexChanged.connect(lambda _i: self.controller.set_on_episode_end(self.episode_end_choice))
+        self.time_limit_box = QCheckBox("Time limit")
+        self.time_limit_box.setChecked(True)
+        self.time_limit_box.setToolTip(
+            f"End episodes after {TIME_LIMIT_STEPS} steps ({TIME_LIMIT_STEPS * STEP_SECONDS:g} s), as osim-rl does; "
+            "off for free play"
+        )
+        self.time_limit_box.toggled.connect(lambda on: self.controller.set_time_limit(on))  # noqa: PLW0108
+        bar.addWidget(self.time_limit_box)
         bar.addSeparator()
         bar.addWidget(QLabel(" Plot window "))
         self.window_spin = QDoubleSpinBox()
@@ -265,6 +286,12 @@ class MainWindow(QMainWindow):
         open_action.triggered.connect(self._choose_model)
         file_menu.addAction(open_action)
         file_menu.addAction("Export &video of this episode…", self._choose_video)
+        file_menu.addSeparator()
+        file_menu.addAction("Load &controller…", self._choose_controller).setToolTip(
+            "A Python file with f(observation) -> excitations, or an agent with act(observation)"
+        )
+        self.stop_controller_action = file_menu.addAction("S&top controller", self.stop_controller)
+        self.stop_controller_action.setEnabled(False)
         file_menu.addSeparator()
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.Quit)
@@ -373,7 +400,7 @@ class MainWindow(QMainWindow):
     def _forget_preset(self, _values: np.ndarray) -> None:
         self.applied_preset = None
 
-    def _episode_label(self, episode) -> str:
+    def _episode_label(self, episode: Episode) -> str:
         """What an episode ran, for the timeline, the ghost and videos: the preset's name while
         its values hold, else a summary of the latest excitations."""
         if self.applied_preset:
@@ -463,6 +490,7 @@ class MainWindow(QMainWindow):
 
     def run(self) -> None:
         self.message_bar.hide()
+        self.history_view.browser.go_live()
         self.controller.run()
 
     def pause(self) -> None:
@@ -480,6 +508,7 @@ class MainWindow(QMainWindow):
 
     def reset(self) -> None:
         self.message_bar.hide()
+        self.history_view.browser.go_live()
         self.controller.reset()
 
     def zero_all(self) -> None:
@@ -539,6 +568,59 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getOpenFileName(self, "Open an OpenSim model", start, "OpenSim models (*.osim)")
         if path:
             self.open_model(path)
+
+    def load_controller(self, spec: str) -> bool:
+        """Let a controller (FILE.py[:NAME]) drive from a new episode: the simulation process calls
+        it every step with osim-rl's observation. False (and a message) when the file is missing."""
+        try:
+            parsed = ControllerSpec.parse(spec)
+        except ControllerError as error:
+            self.message_bar.show_message(f"No controller loaded: {error}", topic="controller")
+            return False
+        self._controller_folder = str(parsed.path.parent)
+        self.message_bar.show_message(f"Loading the controller {parsed.label} …", topic="controller")
+        self.controller.set_controller(str(parsed))
+        return True
+
+    def stop_controller(self) -> None:
+        """The sliders drive again, from where the controller left them."""
+        self.controller.set_controller(None)
+
+    def _choose_controller(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Load a controller", self._controller_folder, "Python files (*.py)")
+        if path:
+            self.load_controller(path)
+
+    def _on_controller_changed(self, description: str | None) -> None:
+        self.controller_driving = description
+        self.muscle_panel.set_controller_drives(description is not None)
+        self.stop_controller_action.setEnabled(description is not None)
+        if description is not None:
+            self.message_bar.show_message(
+                f"Your controller drives: {description}, called every step with osim-rl's observation. The "
+                "sliders follow it; L on a row keeps that muscle at your value.",
+                topic="controller",
+            )
+        else:  # the simulation holds the controller's last excitations, which the sliders show
+            self.message_bar.clear_topic("controller")
+        self._status_dirty = True
+
+    def _on_controller_failed(self, error: ControllerError) -> None:
+        """The error and its traceback in the message bar (and on stderr); the simulation is paused."""
+        print(f"muscle_lab: controller: {error.text}", file=sys.stderr)
+        if self.controller_driving is None:
+            what = "Your controller could not be loaded"
+        else:
+            what = "Your controller failed; the simulation is paused (Run calls it again, Reset starts anew)"
+            self.episode_state = "failed: the controller, paused"
+        details = html.escape(error.details, quote=False)
+        self.message_bar.show_message(
+            f"<b>{html.escape(what, quote=False)}:</b> {html.escape(error.message, quote=False)}"
+            f"<p style='white-space:pre-wrap; font-family:monospace'>{details}</p>",
+            offer_reset=True,
+            topic="controller",
+        )
+        self._status_dirty = True
 
     def _focus_goto(self) -> None:
         self.goto_edit.setFocus(Qt.ShortcutFocusReason)
@@ -600,6 +682,8 @@ class MainWindow(QMainWindow):
         self.framesArrived.emit(frames)
         if self.replaying:
             self.muscle_panel.show_values(frames[-1].excitations)
+        elif self.controller_driving:
+            self.muscle_panel.follow_controller(frames[-1].excitations)
         first = frames[0]
         if first.step == 0 and first.done:
             self.episode_state = f"no episode end: the pelvis starts at {first.pelvis_height:.2f} m"
@@ -631,11 +715,12 @@ class MainWindow(QMainWindow):
     def _on_replay_changed(self, what: str | None) -> None:
         self.replaying = what
         if what:
+            self.history_view.browser.go_live()
             self.message_bar.show_message(f"{what}: the sliders follow it; move one to take over")
         self._status_dirty = True
 
     def _on_episode_ended(self, frame: Frame) -> None:
-        ended = f"ended at t = {frame.time:.2f} s (pelvis {frame.pelvis_height:.4f} m < {MIN_PELVIS_HEIGHT} m)"
+        ended = "ended: " + describe_end(frame.end_reason, frame.time, frame.pelvis_height)
         if self.episode_end_choice == ON_END_RESET:
             self.episode_state = f"running again; the last {ended}"
         else:
@@ -660,6 +745,7 @@ class MainWindow(QMainWindow):
             self._pending_pose = shown
             self._status_dirty = True
         drew = self.plot_panel.redraw()
+        self.observation_panel.redraw()  # at most ten times a second, and only while shown
         self._watch_slow_call()
         if self._status_dirty:
             self._update_status()

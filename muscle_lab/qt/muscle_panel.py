@@ -1,7 +1,10 @@
 """One slider per muscle, grouped by side, with a numeric value, mute and solo toggles and a tooltip.
 
 Solo works as on an audio mixer: any number of muscles may be soloed, only those are on, the
-other rows are greyed, and when solo ends every slider returns to where it was when it began."""
+other rows are greyed, and when solo ends every slider returns to where it was when it began.
+
+While a user's controller drives, the sliders follow its output and each row shows a lock (L):
+a locked muscle keeps the slider's value, the others are the controller's."""
 
 from __future__ import annotations
 
@@ -26,15 +29,21 @@ from muscle_lab.core.muscles import MuscleInfo
 
 SLIDER_STEPS = 100  # the slider moves in 0.01; the spin box takes 0.001
 GROUPS = (("right", "Right leg"), ("left", "Left leg"), ("", "Other muscles"))
-TOGGLE_WIDTH = 22  # the M and S buttons
+TOGGLE_WIDTH = 22  # the M, S and L buttons
 SOLO_ON_STYLE = "QToolButton:checked { background: #f2c94c; border: 1px solid #a5822a; border-radius: 3px; }"
+LOCK_ON_STYLE = "QToolButton:checked { background: #9ad0f5; border: 1px solid #3a7cb0; border-radius: 3px; }"
 
 
 class MuscleRow:
     """The controls of one muscle: label, slider, spin box, mute and solo, kept in step."""
 
     def __init__(
-        self, muscle: MuscleInfo, description: str, changed: Callable[[], None], solo_clicked: Callable[[bool], None]
+        self,
+        muscle: MuscleInfo,
+        description: str,
+        changed: Callable[[], None],
+        solo_clicked: Callable[[bool], None],
+        lock_changed: Callable[[], None] = lambda: None,
     ) -> None:
         self.muscle = muscle
         self.label = QLabel(
@@ -63,7 +72,18 @@ class MuscleRow:
         self.solo.setToolTip(
             f"solo {muscle.name}: only soloed muscles are on; the sliders come back as they were when solo ends"
         )
+        self.lock = QToolButton()
+        self.lock.setText("L")
+        self.lock.setCheckable(True)
+        self.lock.setStyleSheet(LOCK_ON_STYLE)
+        self.lock.setFixedWidth(TOGGLE_WIDTH)
+        self.lock.setToolTip(
+            f"lock {muscle.name}: it keeps this slider's value while the controller drives the other muscles"
+        )
+        self.lock.setVisible(False)  # shown while a controller drives
         self.greyed = False  # another muscle is soloed: this row is off and cannot be moved
+        self.under_controller = False  # a user's controller drives the simulation
+        self.driven = False  # a controller sets this muscle (unlocked under a controller): the slider follows
         tooltip = f"{muscle.index} {muscle.name}: {description}"
         for widget in (self.label, self.slider, self.spin):
             widget.setToolTip(tooltip)
@@ -74,6 +94,8 @@ class MuscleRow:
         self.mute.toggled.connect(self._on_mute)
         # clicked, not toggled: the panel checks the buttons itself when the solo set changes.
         self.solo.clicked.connect(solo_clicked)
+        self._lock_changed = lock_changed
+        self.lock.toggled.connect(self._on_lock)
 
     @property
     def value(self) -> float:
@@ -111,12 +133,25 @@ class MuscleRow:
         self._refresh_enabled()
         self._changed()
 
+    def set_driven(self, controller_drives: bool) -> None:
+        """Under a controller the lock shows, and an unlocked row follows the controller."""
+        self.under_controller = controller_drives
+        self.lock.setVisible(controller_drives)
+        self.driven = controller_drives and not self.lock.isChecked()
+        self._refresh_enabled()
+
+    def _on_lock(self, locked: bool) -> None:
+        self.driven = self.under_controller and not locked
+        self._refresh_enabled()
+        self._lock_changed()
+
     def _refresh_enabled(self) -> None:
-        # A muted row keeps its spin box (its value is kept for later); a greyed one keeps only M and S.
+        # A muted row keeps its spin box (its value is kept for later); a greyed one keeps only M and S;
+        # a driven one (the controller's) only its lock.
         muted = self.mute.isChecked()
         self.label.setEnabled(not (muted or self.greyed))
-        self.slider.setEnabled(not (muted or self.greyed))
-        self.spin.setEnabled(not self.greyed)
+        self.slider.setEnabled(not (muted or self.greyed or self.driven))
+        self.spin.setEnabled(not (self.greyed or self.driven))
 
 
 class MusclePanel(QWidget):
@@ -125,6 +160,7 @@ class MusclePanel(QWidget):
 
     excitationsChanged = pyqtSignal(object)  # numpy array, one value per muscle
     soloChanged = pyqtSignal(object)  # tuple of the soloed muscles' indices, sorted; () when solo ends
+    lockChanged = pyqtSignal(object)  # tuple of bools, one per muscle: True where the slider wins over a controller
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -138,6 +174,7 @@ class MusclePanel(QWidget):
         self._others: QGroupBox | None = None  # muscles without a side, under the legs
         self._grid: QGridLayout | None = None
         self.columns = 2
+        self.controller_drives = False
 
     def build(self, muscles: Sequence[MuscleInfo], descriptions: dict[str, str]) -> None:
         """Replace the sliders with one per muscle of a (new) model; all start at 0."""
@@ -146,9 +183,12 @@ class MusclePanel(QWidget):
             self._content.deleteLater()
         self._drop_solo()  # told while the old rows are still here
         self.rows = [
-            MuscleRow(m, describe(m.name, descriptions), self._emit, self._solo_clicker(position))
+            MuscleRow(m, describe(m.name, descriptions), self._emit, self._solo_clicker(position), self._emit_locks)
             for position, m in enumerate(muscles)
         ]
+        for row in self.rows:
+            row.set_driven(self.controller_drives)
+        self._emit_locks()  # none locked among the new rows
         content = QWidget()
         self._grid = QGridLayout(content)
         self._grid.setContentsMargins(0, 0, 0, 0)
@@ -204,6 +244,7 @@ class MusclePanel(QWidget):
             toggles.setSpacing(1)
             toggles.addWidget(row.mute)
             toggles.addWidget(row.solo)
+            toggles.addWidget(row.lock)
             controls = QHBoxLayout()
             controls.addWidget(row.slider, 1)
             controls.addWidget(row.spin)
@@ -247,6 +288,34 @@ class MusclePanel(QWidget):
         for row, value in zip(self.rows, values, strict=False):
             row.set_value(float(value), notify=False)
         self._drop_solo()
+
+    # -- a user's controller -----------------------------------------------------------
+    def set_controller_drives(self, drives: bool) -> None:
+        """While a controller drives, every row shows its lock and unlocked rows follow the
+        controller (`follow_controller`); when it stops, the locks are released."""
+        self.controller_drives = drives
+        if not drives:
+            for row in self.rows:
+                row.lock.blockSignals(True)
+                row.lock.setChecked(False)
+                row.lock.blockSignals(False)
+        for row in self.rows:
+            row.set_driven(drives)
+        self._emit_locks()
+
+    def locked(self) -> tuple[bool, ...]:
+        """Per muscle: True where the slider's value wins over a controller."""
+        return tuple(row.lock.isChecked() for row in self.rows)
+
+    def follow_controller(self, values: Sequence[float]) -> None:
+        """Move the unlocked sliders to what the controller applied, announcing nothing; locked
+        rows keep the user's values."""
+        for row, value in zip(self.rows, values, strict=False):  # the model may just have changed
+            if not row.lock.isChecked():
+                row.set_value(float(value), notify=False)
+
+    def _emit_locks(self) -> None:
+        self.lockChanged.emit(self.locked())
 
     # -- solo --------------------------------------------------------------------------
     @property

@@ -16,7 +16,7 @@ DEFAULT_WINDOW_SECONDS = 10.0
 MAX_WINDOW_SECONDS = 120.0  # the longest plot window the toolbar offers
 MIN_SPAN_SECONDS = 1.0  # a short episode fills at least this much of the time axis
 CURSOR_MARGIN = 0.05  # of the span: a cursor brought into view does not sit on the very edge
-WIDTH_FOR_THREE_COLUMNS = 380  # pixels
+WIDTH_FOR_THREE_COLUMNS = 520  # pixels: narrower, three plots a row clip their axes
 # Most specific first: the three hip angles share a plot and need colours of their own.
 JOINT_COLOURS = (
     ("hip_adduction", "#8c564b"),

@@ -59,11 +59,13 @@ BRANCH_TIP = (
 
 
 def describe_episode(episode: Episode, live: bool) -> str:
-    """The episode box's text, e.g. "episode 5 · hip-thrust · 0.41 s, ended (live)"."""
+    """The episode box's text, e.g. "episode 5 · hip-thrust · 0.41 s, ended"; the live one
+    without its length (which would rebuild the list at every redraw)."""
     parts = [f"episode {episode.number}"]
     if episode.label:
         parts.append(episode.label)
-    parts.append(f"{episode.duration:.2f} s" + (", ended" if episode.ended else ""))
+    if not live:
+        parts.append(f"{episode.duration:.2f} s" + (", ended" if episode.ended else ""))
     if episode.branched_from is not None:
         source, step = episode.branched_from
         parts.append(f"from {source} at step {step}")

@@ -23,6 +23,7 @@ def apply_settings(window: MainWindow, values: dict[str, Any]) -> bool:
     """Set the window's controls from `values`; True when a saved dock layout was restored."""
     window.speed_box.setCurrentIndex(0 if values["real_time"] else 1)
     window.end_box.setCurrentIndex(1 if values["on_episode_end"] == ON_END_RESET else 0)
+    window.time_limit_box.setChecked(values["time_limit"])
     window.window_spin.setValue(values["plot_window_seconds"])
     if values["window_geometry"]:
         window.restoreGeometry(QByteArray.fromBase64(values["window_geometry"].encode("ascii")))
@@ -39,6 +40,7 @@ def collect_settings(window: MainWindow) -> dict[str, Any]:
         "mode": window.mode_box.currentText(),
         "real_time": window.real_time,
         "on_episode_end": window.episode_end_choice,
+        "time_limit": window.time_limit_box.isChecked(),
     }
 
 

@@ -21,11 +21,13 @@ from muscle_lab.core.excitations import ExcitationError
 from muscle_lab.core.frame import STEP_SECONDS, Frame
 from muscle_lab.core.integrator import DEFAULT_MODE, settings_for
 from muscle_lab.core.muscles import MuscleInfo
+from muscle_lab.core.observation import ObservationLayout
 from muscle_lab.core.pose import BodyPose, SceneDescription
 from muscle_lab.core.recording import RecordingNames
 from muscle_lab.core.replay import ControlsSchedule
-from muscle_lab.core.simulation_process import Busy, SimulationAbandoned, SimulationProcess
+from muscle_lab.core.simulation_process import Busy, Observed, SimulationAbandoned, SimulationProcess
 from muscle_lab.core.state_store import StateNotKept
+from muscle_lab.core.user_controller import ControllerError
 from muscle_lab.qt.handoff import ExcitationMailbox
 
 BATCH_SECONDS = 0.02  # frames and their poses go to the GUI at most this often (50 Hz)
@@ -37,8 +39,10 @@ ON_END_RESET = "reset"
 ABANDON_AFTER_SECONDS = 1.0
 INTERRUPT_CLOSE = "closing the window"
 PIPELINE_DEPTH = 2  # steps asked of the child ahead while the simulation is behind real time
+OBSERVATIONS_KEPT = 3000  # observations (30 s of steps) waiting for the window to read them
 # What starting a simulation process can raise: the model file may have changed since it loaded.
 RESTART_ERRORS = (ModelLoadError, SimulationFailed, OSError)
+MOMENT_ARMS_WHILE_RUNNING = "the simulation is running: pause it to compute the moment arms at its pose"
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,7 @@ class ModelInfo:
     scene: SceneDescription  # meshes and muscles for the 3D view
     start_warnings: tuple[str, ...] = ()  # e.g. feet starting deep in the ground
     locked_joint_angles: tuple[str, ...] = ()  # never move: not plotted
+    observation_layout: ObservationLayout | None = None  # names osim-rl's observation vector
 
 
 @dataclass(frozen=True)
@@ -95,6 +100,9 @@ class SimulationWorker(QObject):
     problem = pyqtSignal(str)  # a refused command, e.g. excitations of the wrong length
     replayChanged = pyqtSignal(object)  # str: why a replay started or ended; None while none runs
     branched = pyqtSignal(object)  # Branched: the simulation continues from an earlier step
+    controllerChanged = pyqtSignal(object)  # str: the user's controller now driving; None: the sliders drive
+    controllerFailed = pyqtSignal(object)  # ControllerError: loading it or a step failed; the simulation paused
+    momentArms = pyqtSignal(object)  # MomentArms of a muscle at the current pose, or a str: why none
 
     def __init__(self, mailbox: ExcitationMailbox) -> None:
         super().__init__()
@@ -107,6 +115,7 @@ class SimulationWorker(QObject):
         self._running = False
         self._real_time = True
         self._on_end = ON_END_PAUSE
+        self._time_limit = True
         self._pending: list[tuple[Frame, BodyPose | None]] = []  # each step's frame and pose, to send
         self._last_flush = 0.0
         self._rate_samples: deque[tuple[float, int]] = deque(maxlen=200)
@@ -122,6 +131,11 @@ class SimulationWorker(QObject):
         # a wait on the simulation process that has run too long is then given up.
         self._interrupt: str | None = None
         self.step_thread: QThread | None = None  # the thread that drove the last step (for tests)
+        self._controller: str | None = None  # FILE.py[:NAME], called by the simulation process every step
+        self._locked: object = None  # the muscles a controller leaves at the sliders' values (bools)
+        self._observing = False
+        # Each step's observation while the window asks for them (its observation panel is shown).
+        self.observations: deque[Observed] = deque(maxlen=OBSERVATIONS_KEPT)
 
     # -- for any thread ---------------------------------------------------------------
     def request_interrupt(self, why: str) -> None:
@@ -176,6 +190,7 @@ class SimulationWorker(QObject):
     def load_model(self, model_path: object) -> None:
         sim = SimulationProcess(model_path, settings_for(self._mode), self._should_abandon, start=False, poses=True)
         self._loading = sim
+        sim.set_time_limit_at_start(self._time_limit)
         try:
             sim.start()
         except RESTART_ERRORS as error:
@@ -189,8 +204,11 @@ class SimulationWorker(QObject):
             self._sim.close()
         self._sim = sim
         self._mailbox.take()  # values meant for the previous model
+        self._prepare_observations(sim)
         self._post("modelLoaded", self._model_info())
         self._after_reset(sim.frame)
+        if self._controller is not None:
+            self.set_controller(self._controller)  # it drives the new model too, from a new episode
 
     @pyqtSlot(str)
     def set_mode(self, mode: str) -> None:
@@ -211,6 +229,13 @@ class SimulationWorker(QObject):
     @pyqtSlot(str)
     def set_on_episode_end(self, choice: str) -> None:
         self._on_end = choice
+
+    @pyqtSlot(bool)
+    def set_time_limit(self, on: bool) -> None:
+        """osim-rl's 300-step limit on or off (free play), from the next step; kept across models."""
+        self._time_limit = on
+        if self._sim is not None:
+            self._sim.set_time_limit(on)
 
     @pyqtSlot()
     def run(self) -> None:
@@ -258,10 +283,10 @@ class SimulationWorker(QObject):
     def branch(self, episode: int, step: int) -> None:
         """Continue from the state of `step` of `episode` (kept in the simulation process) as
         a new episode, with the excitations the window sent last; running goes on running."""
-        self._interrupt = None
-        if self._sim is None or self._sim.failed:
-            self._post("problem", "Continue from here needs a working simulation: reset first.")
+        if self._sim is None:
             return
+        # A failed integration leaves the process and its kept states alive: going back to an
+        # earlier step is the way out. A dead process is reported by the restore below.
         self._collect_steps_in_flight()  # the old future's last steps stay with it
         self._flush()
         self._end_replay("the simulation continued from an earlier step")
@@ -291,12 +316,28 @@ class SimulationWorker(QObject):
         if tuple(schedule.muscle_names) != self._sim.muscle_names:
             self._post("problem", f"{schedule.source.name} was read for other muscles than this model's")
             return
+        if self._controller is not None:
+            self.set_controller(None)  # the recording drives now
         self.reset()
         self._mailbox.take()  # slider values from before the replay
         self._replay = schedule
         self._post("replayChanged", f"replaying {schedule.source.name} ({schedule.duration:.2f} s)")
         if start_running:
             self.run()
+
+    @pyqtSlot(int)
+    def moment_arms(self, muscle_index: int) -> None:
+        """A muscle's moment arms and lengths at the current pose (core.moment_arms), computed in
+        the simulation process only while paused: a step must not wait on it."""
+        if self._sim is None:
+            self._post("momentArms", "no model is loaded yet")
+        elif self._running:
+            self._post("momentArms", MOMENT_ARMS_WHILE_RUNNING)
+        else:
+            try:
+                self._post("momentArms", self._sim.moment_arms(muscle_index))
+            except (IndexError, ValueError, RuntimeError) as error:  # SimulationFailed: a dead process
+                self._post("momentArms", f"the moment arms of muscle {muscle_index} were not computed: {error}")
 
     def _end_replay(self, why: str) -> None:
         if self._replay is not None:
@@ -379,8 +420,12 @@ class SimulationWorker(QObject):
         """The oldest step asked for; handles episode end, failure and the end of a replay."""
         sim = self._sim
         assert sim is not None
+        in_flight = sim.steps_in_flight
         try:
             frame = sim.receive_step()  # waits on the child without the GIL: the window keeps running
+        except ControllerError as failed:
+            self._on_controller_failed(failed, in_flight)
+            return None
         except SimulationAbandoned as abandoned:
             self._recover_from_abandoned_step(str(abandoned))
             return None
@@ -449,6 +494,7 @@ class SimulationWorker(QObject):
         self._pending.append((frame, self._sim.read_pose() if self._sim is not None else None))
         self._anchor = None
         self._flush()
+        self._report_dropped_controller()
 
     def _pacing_delay(self, sim_time: float) -> float:
         """Seconds to wait so that simulated time keeps pace with the wall clock."""
@@ -517,4 +563,77 @@ class SimulationWorker(QObject):
             scene=sim.scene,
             start_warnings=sim.start_warnings,
             locked_joint_angles=sim.locked_joint_angles,
+            observation_layout=sim.observation_layout,
         )
+
+    # -- a user's controller and the observations ------------------------------------------
+    @pyqtSlot(object)
+    def set_controller(self, spec: object) -> None:
+        """A user's controller (FILE.py[:NAME]) drives from a new episode on, as after the
+        environment's reset; None gives the sliders back where the controller left them."""
+        self._controller = None if spec is None else str(spec)
+        if self._sim is None:
+            return
+        self._collect_steps_in_flight()  # real steps, taken before the change
+        self._flush()
+        if spec is not None:
+            self._end_replay("a controller drives now")
+        try:
+            description = self._sim.set_controller(self._controller)
+        except ControllerError as error:
+            self._controller = None
+            self._post("controllerChanged", None)
+            self._set_running(False)
+            self._post("controllerFailed", error)
+            return
+        except SimulationAbandoned as abandoned:  # Pause or Reset while its file was loading
+            self._controller = None
+            self._post("controllerChanged", None)
+            self._post("problem", f"The controller was not loaded: {abandoned}.")
+            self.reset()
+            return
+        except RESTART_ERRORS as error:  # the simulation process died
+            self._post("simulationFailed", str(error))
+            return
+        self._post("controllerChanged", description)
+        if spec is not None:
+            self.reset()
+
+    @pyqtSlot(object)
+    def set_locked(self, mask: object) -> None:
+        """Muscles (True) that keep the sliders' values while a controller drives the others."""
+        self._locked = mask
+        if self._sim is not None:
+            self._sim.set_locked(mask)
+
+    @pyqtSlot(bool)
+    def set_observing(self, on: bool) -> None:
+        """Each step sends osim-rl's observation (to `observations`) while on; off, none is computed."""
+        self._observing = on
+        if not on:
+            self.observations.clear()
+        if self._sim is not None:
+            self._sim.set_observing(on)
+
+    def _prepare_observations(self, sim: SimulationProcess) -> None:
+        sim.on_observation = self.observations.append
+        sim.set_locked(self._locked)
+        sim.set_observing(self._observing)
+
+    def _report_dropped_controller(self) -> None:
+        """A new simulation process (after a crash or an abandoned step) could not load the
+        controller again (its file changed): the sliders drive, and the window says why."""
+        sim = self._sim
+        if sim is not None and sim.controller_dropped is not None:
+            error, sim.controller_dropped = sim.controller_dropped, None
+            self._controller = None
+            self._post("controllerChanged", None)
+            self._post("controllerFailed", error)
+
+    def _on_controller_failed(self, error: ControllerError, dropped: int) -> None:
+        """The controller failed in a step: no step was taken (nor those asked after it). Pause and
+        tell; Run calls it again, Reset starts a new episode."""
+        self._steps_dropped += dropped
+        self._set_running(False)
+        self._flush()
+        self._post("controllerFailed", error)

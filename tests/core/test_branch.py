@@ -130,3 +130,16 @@ def test_saved_state_values_are_what_opensim_holds():
     saved: SavedState = sim.saved_state()
     assert saved.values.size == sim.state.getNY() == 72
     assert np.array_equal(saved.values, sim.state.getY().to_numpy())
+
+
+def test_states_from_before_a_mode_change_are_refused_with_that_reason():
+    from muscle_lab.core.integrator import FAST
+
+    process = SimulationProcess(None, FAITHFUL)
+    try:
+        process.step()
+        process.change_integrator(FAST)
+        with pytest.raises(StateNotKept, match="it keeps none from before the mode changed"):
+            process.restore(0, 1)
+    finally:
+        process.close()

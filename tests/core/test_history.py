@@ -93,3 +93,36 @@ def test_the_pose_estimate_is_close_to_what_pickling_costs(hip_thrust_episode):
     _, poses, _ = hip_thrust_episode
     pickled = len(pickle.dumps(poses[10]))
     assert 0.5 < pose_bytes(poses[10]) / pickled < 3
+
+
+def test_a_branch_counts_shared_steps_once_and_keeps_its_source_over_older_episodes(hip_thrust_episode):
+    frames, poses, _ = hip_thrust_episode
+    per_episode = sum(frame_bytes(f) + pose_bytes(p) for f, p in zip(frames, poses, strict=True))
+    history = History(channel_count(frames[0].joint_angles.size), budget_bytes=int(1.6 * per_episode))
+    for frame, pose in zip(frames, poses, strict=True):
+        history.add(frame.__class__(**{**frame.__dict__, "episode": 0}), pose)
+    for frame, pose in zip(frames, poses, strict=True):
+        history.add(frame.__class__(**{**frame.__dict__, "episode": 1}), pose)  # over budget: 0 goes
+    assert [e.number for e in history.episodes] == [1]
+    restored = frames[30].__class__(**{**frames[30].__dict__, "episode": 2})
+    before = history.nbytes
+    branch = history.branch(1, 30, restored, poses[30])
+    assert history.nbytes - before == frame_bytes(restored) + pose_bytes(poses[30])  # not 30 steps more
+    assert [e.number for e in history.episodes] == [1, 2]  # the source stays for comparison
+    for step in range(31, 42):  # the branch grows past the budget: the source is dropped last
+        history.add(frames[step].__class__(**{**frames[step].__dict__, "episode": 2}), poses[step])
+    assert history.nbytes <= history.budget_bytes
+    if history.get(1) is None:  # once dropped, the shared steps count in the branch
+        assert branch.shared_bytes == 0 and branch.nbytes == history.nbytes
+
+
+def test_a_failed_step_is_filed_and_the_episode_says_it_ended(hip_thrust_episode):
+    frames, poses, _ = hip_thrust_episode
+    history = History(channel_count(frames[0].joint_angles.size))
+    for frame, pose in zip(frames[:10], poses[:10], strict=True):
+        history.add(frame, pose)
+    failed = frames[9].__class__(**{**frames[9].__dict__, "error": "integration failed at t=0.10 s", "done": True})
+    history.add(failed, None)
+    episode = history.current
+    assert episode.last_step == 9 and episode.frames[-1] is failed and episode.ended
+    assert episode.pose_at(9) is poses[9]  # the pose of the last good step stays

@@ -92,7 +92,7 @@ def test_storage_grows_by_doubling_into_one_float_block(run):
     assert recording.capacity == 1024
     # One float64 block: 8 bytes a number, whatever the length, no per-step objects.
     assert recording.nbytes == recording.capacity * recording.width * 8
-    assert recording.width == 7 + 2 * 19 + 17 + 11
+    assert recording.width == 8 + 2 * 19 + 17 + 11
     assert recording.time[-1] == pytest.approx(10.0)
 
 

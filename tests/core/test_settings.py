@@ -28,6 +28,7 @@ DEFAULTS = {
     "mode": "faithful",
     "real_time": True,
     "on_episode_end": "pause",
+    "time_limit": True,
 }
 GEOMETRY = base64.b64encode(bytes(range(66))).decode("ascii")  # what QWidget.saveGeometry() gives, encoded
 CHANGED = {
@@ -37,6 +38,7 @@ CHANGED = {
     "mode": "fast",
     "real_time": False,
     "on_episode_end": "reset",
+    "time_limit": False,
 }
 
 

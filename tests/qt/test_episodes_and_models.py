@@ -35,7 +35,7 @@ def test_episode_end_pauses_and_is_marked(qtbot, window):
     assert window.plot_panel.end_markers == [pytest.approx(end.time)]
     assert window.latest_frame.step == end.step  # paused on the frame that ended it
     redraw_now(window)
-    assert "ended at t = " + f"{end.time:.2f}" in window.episode_label.text()
+    assert "ended: fell at t = " + f"{end.time:.2f}" in window.episode_label.text()
     assert "paused" in window.episode_label.text()
     x, height = window.plot_panel.curve_data("pelvis", "pelvis height")
     assert height[-1] == pytest.approx(end.pelvis_height) and x[-1] == pytest.approx(end.time)
@@ -61,7 +61,7 @@ def test_episode_end_can_reset_by_itself(qtbot, window):
     assert steps[steps.index(end_at) + 1] == 0
     assert window.running
     redraw_now(window)
-    assert "running again; the last ended at t = " in window.episode_label.text()
+    assert "running again; the last ended: fell at t = " in window.episode_label.text()
     window.pause()
     qtbot.waitUntil(lambda: not window.running)
     redraw_now(window)
@@ -151,6 +151,12 @@ def test_integration_failure_offers_reset_and_the_window_keeps_working(qtbot, tm
     qtbot.waitUntil(lambda: not window.running)
     redraw_now(window)
     assert "failed" in window.episode_label.text()
+    failed_episode = window.history_view.history.current
+    assert failed_episode.ended and failed_episode.frames[-1].error  # the failure is filed with its step
+    assert not window.timeline.branch_button.isEnabled()  # not from the step that failed...
+    with qtbot.waitSignal(window.controller.worker.branched, timeout=30_000) as branched:
+        window.continue_from(failed_episode.number, 0)  # ...but from an earlier one: the states are alive
+    assert branched.args[0].frame.error is None and branched.args[0].frame.step == 0
     window.message_bar.reset_button.click()  # the offered reset
     qtbot.waitUntil(lambda: window.latest_frame.step == 0 and window.latest_frame.error is None)
     assert window.message_bar.text == ""
@@ -159,3 +165,16 @@ def test_integration_failure_offers_reset_and_the_window_keeps_working(qtbot, tm
     window.step()
     wait_for_step(window, 1)
     assert window.latest_frame.error is None
+
+
+def test_the_time_limit_toggle_reaches_the_simulation_process_and_is_saved(qtbot, window):
+    """The 300th step's end itself is tested in tests/core/test_reward.py (a restored step 299)."""
+    sim = window.controller.worker._sim  # noqa: SLF001  the simulation process the worker drives
+    assert window.time_limit_box.isChecked() and sim._time_limit  # noqa: SLF001  osim-rl's default
+    window.time_limit_box.setChecked(False)
+    qtbot.waitUntil(lambda: not sim._time_limit)  # noqa: SLF001
+    window.step()  # the process takes the switch one way, before this step
+    qtbot.waitUntil(lambda: window.latest_frame.step == 1 and window.latest_frame.end_reason is None)
+    from muscle_lab.qt.window_settings import collect_settings
+
+    assert collect_settings(window)["time_limit"] is False

@@ -68,8 +68,8 @@ def test_playback_shows_the_steps_in_order_and_ends_on_the_last(qtbot, window):
     playback.stepChanged.connect(shown.append)
     with qtbot.waitSignal(playback.finished, timeout=30_000):  # 0.41 s at 1x; a hang detector only
         window.timeline.playToggled.emit()
+        assert playback.step == episode.first_step  # from the start: it was shown live, at its end
     assert shown == sorted(shown) and shown[-1] == episode.last_step
-    assert shown[0] <= 5  # from the start: the episode had been shown live, at its end
     assert not playback.playing
     redraw_now(window)
     assert window.body_view.pose is episode.poses[-1]
@@ -124,3 +124,59 @@ def test_the_plots_run_on_episode_time_from_zero_at_every_reset(qtbot, window):
     x, _ = window.plot_panel.curve_data("pelvis", "pelvis height")
     assert x.tolist() == pytest.approx([0.0, 0.01, 0.02, 0.03])
     assert window.plot_panel.x_range() == pytest.approx((0.0, 1.0))
+
+
+def test_continue_from_a_step_a_branch_shares_with_its_source(qtbot, window):
+    first = run_episode(qtbot, window, hip_thrust(window))
+    window.timeline.stepChosen.emit(20)
+    with qtbot.waitSignal(window.controller.worker.branched, timeout=30_000):
+        window.timeline.branchRequested.emit()
+    redraw_now(window)
+    window.timeline.stepChosen.emit(10)  # shared with the first episode: kept under its number
+    with qtbot.waitSignal(window.controller.worker.branched, timeout=30_000) as again:
+        window.timeline.branchRequested.emit()
+    assert (again.args[0].source, again.args[0].step) == (first.number, 10)
+    assert np.array_equal(again.args[0].frame.coordinates, first.frames[10].coordinates)
+    assert "Cannot continue" not in window.message_bar.text
+
+
+def test_run_or_reset_while_looking_at_history_goes_back_to_live(qtbot, window):
+    run_episode(qtbot, window, hip_thrust(window))
+    browser = window.history_view.browser
+    window.timeline.stepChosen.emit(10)
+    assert not browser.live
+    window.reset()
+    assert browser.live
+    window.timeline.stepChosen.emit(0)
+    qtbot.keyClick(window, Qt.Key_Space)  # Run
+    assert browser.live
+    window.pause()
+
+
+def test_a_pinned_episode_is_the_ghost_and_another_episode_can_be_chosen(qtbot, window):
+    first = run_episode(qtbot, window, hip_thrust(window))
+    window.timeline.pinToggled.emit(True)
+    second = run_episode(qtbot, window, np.full(len(window.muscle_panel.rows), 0.05))
+    assert second.number == first.number + 1
+    window.timeline.compareChosen.emit("pinned")
+    redraw_now(window)
+    assert window.history_view.browser.ghost is first
+    window.timeline.episodeChosen.emit(first.number)  # the pinned one itself: no ghost of itself
+    redraw_now(window)
+    assert window.history_view.browser.episode is first and window.history_view.browser.ghost is None
+    assert window.body_view.pose is first.poses[first.index(first.first_step)]
+    qtbot.keyClick(window, Qt.Key_End)
+    assert window.history_view.browser.episode is window.history_view.history.current
+
+
+def test_playing_the_live_episode_catches_up_and_follows_live(qtbot, window):
+    window.speed_box.setCurrentIndex(1)
+    window.apply_excitations(np.full(len(window.muscle_panel.rows), 0.05))
+    for _ in range(3):
+        qtbot.keyClick(window, Qt.Key_Right)
+    qtbot.waitUntil(lambda: window.latest_frame.step == 3)
+    browser = window.history_view.browser
+    with qtbot.waitSignal(window.history_view.playback.finished, timeout=30_000):
+        qtbot.keyClick(window, Qt.Key_K)  # play the live episode from its start
+        assert not browser.live
+    assert browser.live  # at the live end it follows the simulation again

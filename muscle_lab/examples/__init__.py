@@ -1,0 +1,1 @@
+"""Runnable examples: `python -m muscle_lab.examples.<name>`."""
