@@ -9,10 +9,9 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from muscle_lab.cli.common import CommandError, check_seconds, check_unit_interval, number, say
+from muscle_lab.cli.common import CommandError, add_solo_run_options, check_seconds, check_unit_interval, say
 from muscle_lab.core.atlas import AtlasError, AtlasProgress, AtlasRun, AtlasSettings, Pattern, core_count, effect_json
 from muscle_lab.core.atomic import check_output_files
-from muscle_lab.core.integrator import DEFAULT_MODE, MODES
 from muscle_lab.core.model_file import read_model_summary
 from muscle_lab.core.paths import default_model_path
 from muscle_lab.core.presets import PresetError, excitations_from_preset
@@ -33,13 +32,7 @@ def add_atlas_command(commands: argparse._SubParsersAction) -> None:
         "it with all at --base. Runs use one simulation process per core and are cached in the user data folder.",
     )
     atlas.add_argument("--out", metavar="DIR", help="write DIR/index.html, one GIF per run and DIR/heat_map.png")
-    atlas.add_argument("--level", type=number, default=1.0, help="excitation of the muscle under test (default 1)")
-    atlas.add_argument("--base", type=number, default=0.0, help="excitation of all the others (default 0)")
-    atlas.add_argument("--seconds", type=number, default=0.5, help="simulated seconds per run (default 0.5)")
-    atlas.add_argument("--model", metavar="PATH", help="an .osim model (default: osim-rl's prosthetic gait model)")
-    atlas.add_argument(
-        "--mode", choices=list(MODES), default=DEFAULT_MODE, help="integrator mode (default %(default)s)"
-    )
+    add_solo_run_options(atlas, seconds=0.5)
     atlas.add_argument("--json", action="store_true", help="print one JSON object per muscle on stdout")
     atlas.set_defaults(handler=command_atlas)
 

@@ -18,6 +18,7 @@ from typing import NoReturn
 
 from muscle_lab.core.errors import ModelLoadError
 from muscle_lab.core.excitations import ExcitationError, plain_number
+from muscle_lab.core.integrator import DEFAULT_MODE, MODES
 from muscle_lab.core.model_file import ModelFileError
 from muscle_lab.core.paths import ModelNotFoundError
 from muscle_lab.core.presets import PresetError
@@ -116,3 +117,16 @@ def sigterm_as_interrupt() -> Iterator[None]:
 def say(message: str) -> None:
     """A note or a warning for the person at the terminal: stderr, so stdout stays data."""
     print(f"muscle_lab: {message}", file=sys.stderr, flush=True)
+
+
+def add_solo_run_options(parser: argparse.ArgumentParser, seconds: float) -> None:
+    """The options of a command that runs each muscle alone (atlas, explore)."""
+    parser.add_argument("--level", type=number, default=1.0, help="excitation of the muscle under test (default 1)")
+    parser.add_argument("--base", type=number, default=0.0, help="excitation of all the others (default 0)")
+    parser.add_argument(
+        "--seconds", type=number, default=seconds, help=f"simulated seconds per muscle (default {seconds:g})"
+    )
+    parser.add_argument("--model", metavar="PATH", help="an .osim model (default: osim-rl's prosthetic gait model)")
+    parser.add_argument(
+        "--mode", choices=list(MODES), default=DEFAULT_MODE, help="integrator mode (default %(default)s)"
+    )

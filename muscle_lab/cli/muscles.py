@@ -6,9 +6,8 @@ import argparse
 import json
 import sys
 
-from muscle_lab.cli.common import CommandError, check_seconds, check_unit_interval, number
+from muscle_lab.cli.common import CommandError, add_solo_run_options, check_seconds, check_unit_interval
 from muscle_lab.core.atlas import AtlasError, AtlasProgress, AtlasRun, AtlasSettings, effect_json
-from muscle_lab.core.integrator import DEFAULT_MODE, MODES
 from muscle_lab.core.model_file import read_model_summary
 from muscle_lab.core.muscle_descriptions import describe, load_descriptions, side_of
 from muscle_lab.core.paths import default_model_path
@@ -23,13 +22,7 @@ def add_muscle_commands(commands: argparse._SubParsersAction) -> None:
     explore = commands.add_parser(
         "explore", help="turn each muscle on alone and report which joint of its own leg it moves most"
     )
-    explore.add_argument("--seconds", type=number, default=0.3, help="simulated seconds per muscle (default 0.3)")
-    explore.add_argument("--level", type=number, default=1.0, help="excitation of the muscle under test (default 1)")
-    explore.add_argument("--base", type=number, default=0.0, help="excitation of all the others (default 0)")
-    explore.add_argument("--model", metavar="PATH", help="an .osim model (default: osim-rl's prosthetic gait model)")
-    explore.add_argument(
-        "--mode", choices=list(MODES), default=DEFAULT_MODE, help="integrator mode (default %(default)s)"
-    )
+    add_solo_run_options(explore, seconds=0.3)
     explore.add_argument("--json", action="store_true", help="print JSON instead of a table")
     explore.set_defaults(handler=command_explore)
 

@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from PyQt5 import sip
-from PyQt5.QtCore import QObject, Qt
+from PyQt5.QtCore import QObject, Qt, QTimer
+from PyQt5.QtWidgets import QDockWidget
 
 from muscle_lab.core.excitations import ExcitationError
 from muscle_lab.core.recording import RecordingNames
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 NO_MODEL_YET = RecordingNames((), (), (), ())
 DOCK_WIDTH = 250  # pixels
 ATLAS_DOCK_WIDTH = 535  # the atlas's heat map: a muscle name and ten columns
+OBSERVATION_DOCK_WIDTH = 430  # entry, value and unit columns of the observation tree
 ATLAS_DOCK_SHARE = 0.44  # of the window's width at most
 ATLAS_DOCK_NARROW_SHARE = 0.34  # below NARROW_WINDOW_WIDTH: the window keeps room for its plots
 NARROW_WINDOW_WIDTH = 1200  # below this the docks and the sliders take their least width
@@ -40,8 +42,9 @@ class DockPanels(QObject):
         self.atlas = AtlasPanel(window)
         self.atlas_dock = window.add_dock_panel("Atlas", self.atlas)
         window.tabifyDockWidget(recording_dock, self.atlas_dock)
-        self._width_before_atlas: int | None = None
-        self.atlas_dock.visibilityChanged.connect(self._fit_atlas)
+        self._width_before_wide: int | None = None  # the dock's width before a wide tab came to the front
+        self._wide_tabs_shown: set[str] = set()
+        self.widen_while_shown(self.atlas_dock, ATLAS_DOCK_WIDTH)
         presets_dock.raise_()
         self.docks = (presets_dock, recording_dock)
 
@@ -61,20 +64,32 @@ class DockPanels(QObject):
         width = dock.minimumSizeHint().width() if narrow else DOCK_WIDTH
         self._window.resizeDocks([dock], [width], Qt.Horizontal)
 
-    def _fit_atlas(self, shown: bool) -> None:
-        """The atlas tab widens the dock for its heat map; the other tabs get their width back."""
-        window, dock = self._window, self.atlas_dock
+    def widen_while_shown(self, dock: QDockWidget, width: int) -> None:
+        """A tab that needs room (the atlas's heat map, the observation tree) widens the dock
+        while it is in front; the other tabs get their width back."""
+        dock.visibilityChanged.connect(lambda shown: self._fit_wide_tab(dock, width, shown))
+
+    def _fit_wide_tab(self, dock: QDockWidget, width: int, shown: bool) -> None:
+        window = self._window
         if sip.isdeleted(window) or dock.isFloating() or not window.isVisible():
             return  # the window is being destroyed, the dock is a window of its own, or hidden
         if shown:
-            self._width_before_atlas = dock.width()
-            # A narrow window keeps room for its own plots: the heat map scrolls instead.
+            self._wide_tabs_shown.add(dock.objectName())
+            if self._width_before_wide is None:
+                self._width_before_wide = dock.width()
+            # A narrow window keeps room for its own plots: the tab scrolls instead.
             share = ATLAS_DOCK_SHARE if window.width() >= NARROW_WINDOW_WIDTH else ATLAS_DOCK_NARROW_SHARE
-            width = min(ATLAS_DOCK_WIDTH, round(window.width() * share))
-            window.resizeDocks([dock], [max(width, self._width_before_atlas)], Qt.Horizontal)
-        elif self._width_before_atlas is not None:
-            window.resizeDocks([self.docks[0]], [self._width_before_atlas], Qt.Horizontal)
-            self._width_before_atlas = None
+            target = min(width, round(window.width() * share))
+            window.resizeDocks([dock], [max(target, self._width_before_wide)], Qt.Horizontal)
+        else:
+            self._wide_tabs_shown.discard(dock.objectName())
+            QTimer.singleShot(0, self._restore_width)  # after the tab that comes to the front says so
+
+    def _restore_width(self) -> None:
+        if self._wide_tabs_shown or self._width_before_wide is None or sip.isdeleted(self._window):
+            return
+        self._window.resizeDocks([self.docks[0]], [self._width_before_wide], Qt.Horizontal)
+        self._width_before_wide = None
 
     def _apply_preset(self, values: np.ndarray) -> None:
         preset = self.presets.selected_preset()

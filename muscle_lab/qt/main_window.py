@@ -57,7 +57,7 @@ from muscle_lab.qt.worker import ON_END_PAUSE, ON_END_RESET, Batch, Branched, Mo
 from muscle_lab.render.overlay import excitation_summary
 from muscle_lab.render.scene import COLOUR_BY, COLOUR_BY_LABELS
 
-MUSCLE_AREA_WIDTH = 510  # two columns of sliders
+MUSCLE_AREA_WIDTH = 545  # two columns of sliders (with the L buttons of a running controller)
 MUSCLE_AREA_MIN_WIDTH = 270  # one column of sliders; two once the area is wide enough
 PLOTS_LEAST_HEIGHT = 270  # what the plots get of the height at least when the window is resized
 VIDEO_SPEEDS = {"true speed (1x)": 1.0, "half speed (0.5x)": 0.5, "quarter speed (0.25x)": 0.25, "0.1x": 0.1}

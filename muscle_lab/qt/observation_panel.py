@@ -32,6 +32,7 @@ from PyQt5.QtWidgets import (
 
 from muscle_lab.core.observation import ObservationEntry, ObservationLayout
 from muscle_lab.core.simulation_process import Observed
+from muscle_lab.qt.dock_panels import OBSERVATION_DOCK_WIDTH
 
 if TYPE_CHECKING:
     from muscle_lab.qt.main_window import MainWindow
@@ -395,6 +396,7 @@ def add_observation_dock(window: MainWindow) -> ObservationPanel:
     window.tabifyDockWidget(first, dock)
     first.raise_()
     dock.visibilityChanged.connect(panel.set_shown)
+    window.panels.widen_while_shown(dock, OBSERVATION_DOCK_WIDTH)
     dock.visibilityChanged.connect(window.controller.set_observing)
 
     def on_model(info: ModelInfo) -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
-from pathlib import Path
 
 import numpy as np
 import pytest
+from processes import child_pids
 
 from muscle_lab.core.atlas import AtlasCancelled, AtlasError, AtlasRun, AtlasSettings, run_atlas
 from muscle_lab.core.atlas_cache import AtlasCache
@@ -26,20 +26,6 @@ TINY = AtlasSettings(mode="fast", seconds=0.05)  # for the cache: what matters i
 @pytest.fixture(scope="module")
 def short_atlas(tmp_path_factory):
     return AtlasRun(SHORT, cache=AtlasCache(tmp_path_factory.mktemp("atlas_cache"))).run()
-
-
-def child_pids() -> set[int]:
-    """Processes whose parent is this one (zombies included: a child not reaped counts)."""
-    pids = set()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:  # gone meanwhile
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == os.getpid():
-                pids.add(int(entry.name))
-    return pids
 
 
 def test_each_muscle_has_an_effect_with_its_run(short_atlas):

@@ -5,12 +5,11 @@ window's simulation process."""
 from __future__ import annotations
 
 import multiprocessing
-import os
 import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest
+from processes import child_pids
 from PyQt5.QtCore import Qt
 
 from muscle_lab.core.atlas import AtlasResult
@@ -25,20 +24,6 @@ COORDINATES = (
     "hip_flexion_l", "hip_adduction_l", "knee_angle_l", "ankle_angle_l",
 )  # fmt: skip
 ILIOPSOAS_R = 5
-
-
-def child_pids() -> set[int]:
-    """Processes whose parent is this one (zombies included: a child not reaped counts)."""
-    pids = set()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:  # gone meanwhile
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == os.getpid():
-                pids.add(int(entry.name))
-    return pids
 
 
 def redraw_now(window: MainWindow) -> None:
