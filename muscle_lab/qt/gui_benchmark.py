@@ -47,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--level", type=float, default=0.05, help="every muscle's excitation (default %(default)s)")
     parser.add_argument("--as-fast-as-possible", action="store_true", help="do not pace to the wall clock")
     parser.add_argument("--view-size", default="800x600", help="the body view's size, WxH (default %(default)s)")
+    parser.add_argument(
+        "--no-ghost", action="store_true", help="no ghost of the previous episode (the window draws one by default)"
+    )
     return parser
 
 
@@ -118,6 +121,8 @@ def main_gui(argv: list[str]) -> int:
 
     def start(_info) -> None:
         window.end_box.setCurrentIndex(1)  # an episode end resets and runs on
+        if options.no_ghost:
+            window.history_view.browser.set_compare("none")
         window.speed_box.setCurrentIndex(1 if options.as_fast_as_possible else 0)
         window.apply_excitations(np.full(len(window.muscle_panel.rows), level))
         window.run()
@@ -192,7 +197,8 @@ def report(options: argparse.Namespace, stats: dict) -> None:
     platform = os.environ.get("QT_QPA_PLATFORM", "")
     print(
         f"GUI benchmark: {options.seconds:g} s simulated, {options.mode} mode, {speed}, "
-        f"platform {platform}, every muscle at {options.level:g}, episodes reset by themselves "
+        f"platform {platform}, every muscle at {options.level:g}, episodes reset by themselves, "
+        f"{'no ghost' if options.no_ghost else 'the previous episode as ghost'} "
         f"(measured after {WARM_UP_STEPS} warm-up steps)"
     )
     print(

@@ -113,6 +113,7 @@ class PlotPanel(QWidget):
         self._ghost_text = ""
         self._trace: EpisodeTrace | None = None
         self._ghost: EpisodeTrace | None = None
+        self._ghost_pushed: tuple[object, ...] = ()  # (ghost, its length, lo, hi) last handed to its curves
         self._cursor: float | None = None
         self._hover: float | None = None
         self._following = True  # the ranges follow the data until the user zooms or pans
@@ -132,6 +133,7 @@ class PlotPanel(QWidget):
         self._items.clear()
         self._curves.clear()
         self._trace = self._ghost = None
+        self._ghost_pushed = ()
         self._cursor = self._hover = None
         self._channels = channel_count(len(joint_angle_names))
         self.end_markers, self.ghost_end_markers = [], []
@@ -423,10 +425,15 @@ class PlotPanel(QWidget):
             else:  # a held view: some data either side too, so a drag shows curves at once
                 lo, hi = self.x_range()
                 lo, hi = lo - (hi - lo), hi + (hi - lo)
+            # The ghost does not grow: pushed again only when it or the range changes.
+            ghost_key = (self._ghost, len(self._ghost) if self._ghost is not None else 0, lo, hi)
+            push_ghost = ghost_key != self._ghost_pushed
+            self._ghost_pushed = ghost_key
             for items in self._items.values():
                 for curve, main, ghost in items.curves:
                     self._push(main, self._trace, curve.channel, lo, hi)
-                    self._push(ghost, self._ghost, curve.channel, lo, hi)
+                    if push_ghost:
+                        self._push(ghost, self._ghost, curve.channel, lo, hi)
             self.end_markers = self._place_end_lines("end", self._trace)
             self.ghost_end_markers = self._place_end_lines("ghost_end", self._ghost)
         if self._items:

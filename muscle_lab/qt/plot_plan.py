@@ -3,6 +3,7 @@ automatic time range, and the values a hover readout prints."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -14,6 +15,7 @@ from muscle_lab.core.muscles import side_of
 
 DEFAULT_WINDOW_SECONDS = 10.0
 MAX_WINDOW_SECONDS = 120.0  # the longest plot window the toolbar offers
+GROW_STEP_SECONDS = 0.5  # the time axis of a young episode grows in these steps
 MIN_SPAN_SECONDS = 1.0  # a short episode fills at least this much of the time axis
 CURSOR_MARGIN = 0.05  # of the span: a cursor brought into view does not sit on the very edge
 WIDTH_FOR_THREE_COLUMNS = 520  # pixels: narrower, three plots a row clip their axes
@@ -97,7 +99,12 @@ def plan_curves(joint_angle_names: Sequence[str], locked: Sequence[str] = ()) ->
 def auto_x_range(end: float, window: float, cursor: float | None) -> tuple[float, float]:
     """The whole episode (at least MIN_SPAN_SECONDS) until it outgrows the window, then its
     last `window` seconds; moved just enough to show a cursor that lies outside."""
-    lo, hi = (0.0, max(MIN_SPAN_SECONDS, end)) if end <= window else (end - window, end)
+    if end <= window:
+        # The axis grows in half seconds: relabelled a few times an episode, not at every step.
+        grown = math.ceil(end / GROW_STEP_SECONDS - 1e-9) * GROW_STEP_SECONDS
+        lo, hi = 0.0, min(window, max(MIN_SPAN_SECONDS, grown))
+    else:
+        lo, hi = end - window, end
     if cursor is not None and not lo <= cursor <= hi:
         span, margin = hi - lo, CURSOR_MARGIN * (hi - lo)
         if cursor < lo:
