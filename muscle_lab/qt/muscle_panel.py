@@ -34,6 +34,18 @@ SOLO_ON_STYLE = "QToolButton:checked { background: #f2c94c; border: 1px solid #a
 LOCK_ON_STYLE = "QToolButton:checked { background: #9ad0f5; border: 1px solid #3a7cb0; border-radius: 3px; }"
 
 
+def _toggle(text: str, tooltip: str, style: str = "") -> QToolButton:
+    """One of a row's small checkable buttons (mute, solo, lock)."""
+    button = QToolButton()
+    button.setText(text)
+    button.setCheckable(True)
+    button.setFixedWidth(TOGGLE_WIDTH)
+    button.setToolTip(tooltip)
+    if style:
+        button.setStyleSheet(style)
+    return button
+
+
 class MuscleRow:
     """The controls of one muscle: label, slider, spin box, mute and solo, kept in step."""
 
@@ -59,26 +71,16 @@ class MuscleRow:
         self.spin.setSingleStep(0.05)
         self.spin.setKeyboardTracking(False)
         self.spin.setFixedWidth(74)
-        self.mute = QToolButton()
-        self.mute.setText("M")
-        self.mute.setCheckable(True)
-        self.mute.setToolTip(f"mute {muscle.name}: its excitation is 0 while checked")
-        self.mute.setFixedWidth(TOGGLE_WIDTH)
-        self.solo = QToolButton()
-        self.solo.setText("S")
-        self.solo.setCheckable(True)
-        self.solo.setStyleSheet(SOLO_ON_STYLE)
-        self.solo.setFixedWidth(TOGGLE_WIDTH)
-        self.solo.setToolTip(
-            f"solo {muscle.name}: only soloed muscles are on; the sliders come back as they were when solo ends"
+        self.mute = _toggle("M", f"mute {muscle.name}: its excitation is 0 while checked")
+        self.solo = _toggle(
+            "S",
+            f"solo {muscle.name}: only soloed muscles are on; the sliders come back as they were when solo ends",
+            SOLO_ON_STYLE,
         )
-        self.lock = QToolButton()
-        self.lock.setText("L")
-        self.lock.setCheckable(True)
-        self.lock.setStyleSheet(LOCK_ON_STYLE)
-        self.lock.setFixedWidth(TOGGLE_WIDTH)
-        self.lock.setToolTip(
-            f"lock {muscle.name}: it keeps this slider's value while the controller drives the other muscles"
+        self.lock = _toggle(
+            "L",
+            f"lock {muscle.name}: it keeps this slider's value while the controller drives the other muscles",
+            LOCK_ON_STYLE,
         )
         self.lock.setVisible(False)  # shown while a controller drives
         self.greyed = False  # another muscle is soloed: this row is off and cannot be moved
