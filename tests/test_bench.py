@@ -6,12 +6,17 @@ from muscle_lab.bench.simulation import main
 
 
 def test_benchmark_prints_a_row_per_configuration(capsys):
-    assert main(["--scenarios", "hip thrust", "--modes", "faithful,fast", "--max-seconds", "0.03"]) == 0
+    argv = ["--scenarios", "hip thrust", "--max-seconds", "0.03", "--fidelity-muscles", "2,4"]
+    assert main(argv) == 0
     out = capsys.readouterr().out.splitlines()
     rows = [line for line in out if line.startswith("| hip thrust |")]
-    assert [row.split("|")[2].strip() for row in rows] == ["reference (osim-rl)", "faithful", "fast"]
+    assert [row.split("|")[2].strip() for row in rows] == ["reference (osim-rl)", "before", "faithful", "fast"]
     assert all(row.split("|")[3].strip() == "3" for row in rows)  # three steps each
-    assert any(line.startswith("hip thrust / faithful: speed target") for line in out)
+    assert any(line.startswith("hip thrust / faithful: speed target (>= 6.5x reference, >= 2x before)") for line in out)
+    # The fidelity table: three random vectors, then the muscles asked for, each alone.
+    cases = [line.split("|")[1].strip() for line in out if line.startswith(("| random ", "| muscle "))]
+    assert cases == ["random 1", "random 2", "random 3", "muscle 2 alone", "muscle 4 alone"]
+    assert any(re.fullmatch(r"fidelity: faithful mode follows the reference on \d of 5 cases", line) for line in out)
 
 
 def test_history_benchmark_prints_what_each_side_keeps(capsys):

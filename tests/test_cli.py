@@ -160,3 +160,11 @@ def test_negative_excitations_are_taken_as_a_value_and_clipped(capsys):
     captured = capsys.readouterr()
     assert captured.err == "muscle_lab: excitation 0 (abd_r) = -1 is outside [0, 1], clipped to 0\n"
     assert captured.out.startswith("2 steps, 0.02 s simulated")
+
+
+def test_keep_locked_solves_the_locks_as_constraints_and_gives_the_same_run(capsys):
+    welded = run_json(capsys, "--preset", "hip-thrust", "--seconds", "0.2")
+    constrained = run_json(capsys, "--preset", "hip-thrust", "--seconds", "0.2", "--keep-locked")
+    assert welded["steps"] == constrained["steps"] == 20
+    assert constrained["final_pelvis_height"] == pytest.approx(welded["final_pelvis_height"], abs=1e-4)
+    assert constrained["final_pelvis_height"] != welded["final_pelvis_height"]  # two models, really run

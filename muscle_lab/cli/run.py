@@ -10,7 +10,7 @@ import argparse
 import json
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,7 +29,7 @@ from muscle_lab.core.atomic import check_output_files, write_files_together
 from muscle_lab.core.csv_table import frames_to_csv
 from muscle_lab.core.excitations import parse_excitations
 from muscle_lab.core.frame import STEP_SECONDS, Frame
-from muscle_lab.core.integrator import DEFAULT_MODE, MODES
+from muscle_lab.core.integrator import DEFAULT_MODE, MODES, settings_for
 from muscle_lab.core.presets import excitations_from_preset
 from muscle_lab.core.recording import Recording
 from muscle_lab.core.recording_files import controls_text, mot_text
@@ -84,6 +84,12 @@ def add_run_command(commands: argparse._SubParsersAction) -> None:
     )
     run.add_argument("--model", metavar="PATH", help="an .osim model (default: osim-rl's prosthetic gait model)")
     run.add_argument("--mode", choices=list(MODES), default=DEFAULT_MODE, help="integrator mode (default %(default)s)")
+    run.add_argument(
+        "--keep-locked",
+        action="store_true",
+        help="solve the model's locked coordinates as constraints, as OpenSim builds them (slower; "
+        "by default faithful and fast modes weld them: the same motion, fewer equations)",
+    )
     run.add_argument("--csv", metavar="PATH", help="write one row per step to this CSV file")
     run.add_argument("--json", action="store_true", help="print a JSON summary to stdout")
     run.add_argument("--mot", metavar="PATH", help="write the motion (coordinates, activations) as an OpenSim .mot")
@@ -138,7 +144,10 @@ def command_run(args: argparse.Namespace) -> int:
             raise CommandError(str(error)) from None
     # OpenSim in a child process: a step holds the interpreter for its whole integration, so only
     # from outside can Ctrl+C or --step-timeout stop one that takes minutes.
-    simulation = SimulationProcess(args.model, MODES[args.mode], poses=video_size is not None)
+    settings = settings_for(args.mode)
+    if args.keep_locked:
+        settings = replace(settings, weld_locked_coordinates=False)
+    simulation = SimulationProcess(args.model, settings, poses=video_size is not None)
     try:
         return _run(args, simulation, values)
     finally:

@@ -27,7 +27,7 @@ from muscle_lab.core.atlas_cache import AtlasCache, ModelIdentity, description_k
 from muscle_lab.core.atlas_effects import Effect, RunRecord, compare, joint_phrase
 from muscle_lab.core.atlas_pool import AtlasCancelled, AtlasModel, Job, RunPool, core_count
 from muscle_lab.core.frame import STEP_SECONDS
-from muscle_lab.core.integrator import DEFAULT_MODE, MODES
+from muscle_lab.core.integrator import DEFAULT_MODE, MODES, settings_for
 from muscle_lab.core.model_file import read_model_summary
 from muscle_lab.core.paths import default_model_path
 
@@ -199,7 +199,7 @@ class AtlasRun:
         records: dict[str, RunRecord] = {}
         model: AtlasModel | None = None
         if self.cache is not None:
-            model = self.cache.load(description_key(identity, settings.mode), AtlasModel)
+            model = self.cache.load(description_key(identity, settings_for(settings.mode).key), AtlasModel)
             for job in jobs:
                 record = self.cache.load(job.key, RunRecord)
                 if record is not None:
@@ -211,7 +211,7 @@ class AtlasRun:
                 return None
             model = self._simulate(path, missing, records, len(jobs))
             if self.cache is not None:
-                self.cache.save(description_key(identity, settings.mode), model)
+                self.cache.save(description_key(identity, settings_for(settings.mode).key), model)
         if tuple(m.name for m in model.muscles) != names:
             raise AtlasError(f"model {path}: OpenSim lists its muscles otherwise than its file")
         return self._result(model, jobs, records, time.monotonic() - started, from_cache)
@@ -230,7 +230,11 @@ class AtlasRun:
             solos.append((name, tuple(solo)))
         every = [(f"all at {settings.base:g}", (settings.base,) * count), *solos, *patterns]
         return [
-            Job(run_key(identity, settings.mode, settings.seconds, names, values), label, tuple(values))
+            Job(
+                run_key(identity, settings_for(settings.mode).key, settings.seconds, names, values),
+                label,
+                tuple(values),
+            )
             for label, values in every
         ]
 
@@ -257,7 +261,9 @@ class AtlasRun:
         with self._lock:
             if self._cancel.is_set():
                 raise AtlasCancelled("atlas cancelled")
-            self._pool = RunPool(path, MODES[self.settings.mode], self.settings.seconds, self._cancel, self.workers)
+            self._pool = RunPool(
+                path, settings_for(self.settings.mode), self.settings.seconds, self._cancel, self.workers
+            )
         report("")
         try:
             return self._pool.run(jobs, on_done, on_steps)

@@ -1,10 +1,11 @@
 """The atlas's runs on disk, so that the second look is instant.
 
 One file per run, keyed by the model (its resolved path and the SHA-256 of its file), the
-integrator mode, the duration and the excitations by muscle name (which hold the level and
-the base): atlases of other levels share their all-at-base run, and the window's atlas and the
-`atlas` command share every run. A key also holds the fields of every class stored (`Frame`,
-`BodyPose`...), so a record of an older program is never taken for a current one.
+integrator's settings (`IntegratorSettings.key`: mode, method, accuracy, welding), the duration
+and the excitations by muscle name (which hold the level and the base): atlases of other levels
+share their all-at-base run, and the window's atlas and the `atlas` command share every run. A
+key also holds the fields of every class stored (`Frame`, `BodyPose`...), so a record of an
+older program is never taken for a current one.
 
 Files are pickles in the user data folder (`atlas_cache/`), written atomically; a file that
 cannot be read back, or holds something else, counts as missing and is replaced. The folder is

@@ -9,6 +9,7 @@ from pathlib import Path
 import opensim
 
 from muscle_lab.core.errors import ModelLoadError
+from muscle_lab.core.locked_joints import CoordinateLike, weld_locked_coordinates
 from muscle_lab.core.muscles import MuscleInfo, side_of
 from muscle_lab.core.paths import default_model_path
 
@@ -42,15 +43,25 @@ class LoadedModel:
     as osim-rl's `actuate` does.
     """
 
-    def __init__(self, path: str | Path | None = None, rigid_tendon_muscles: bool = False) -> None:
+    def __init__(
+        self, path: str | Path | None = None, rigid_tendon_muscles: bool = False, weld_locked: bool = False
+    ) -> None:
+        """`weld_locked`: take the locked coordinates out of the equations (core.locked_joints);
+        they are still reported, at their locked values, wherever coordinates are read."""
         self.path = Path(path).expanduser() if path is not None else default_model_path()
         if not self.path.is_file():
             raise ModelLoadError(f"model file not found: {self.path}")
         try:
-            self.model = opensim.Model(str(self.path))
+            # The model as written: its coordinates are the ones reported, and moment arms
+            # are measured on it (a welded coordinate still has a moment arm).
+            self.full_model = opensim.Model(str(self.path))
+            self.full_model.initSystem()
+            welded = weld_locked_coordinates(self.full_model) if weld_locked else None
+            self.model = welded.model if welded is not None else self.full_model
             self.model.initSystem()
         except Exception as error:  # noqa: BLE001  OpenSim raises RuntimeError, sometimes bare Exception
             raise ModelLoadError(f"cannot load model {self.path}: {describe_error(error)}") from None
+        self.fixed_coordinates = welded.fixed if welded is not None else ()
         muscle_set = self.model.getMuscles()
         if muscle_set.getSize() == 0:
             raise ModelLoadError(f"model {self.path} has no muscles to drive")
@@ -80,9 +91,15 @@ class LoadedModel:
         self._controls = [opensim.Constant.safeDownCast(functions.get(i)) for i in range(functions.getSize())]
         self._control_values = [math.nan] * len(self._controls)
 
-        coordinate_set = self.model.getCoordinateSet()
-        self.coordinates = [coordinate_set.get(i) for i in range(coordinate_set.getSize())]
-        self.coordinate_names = tuple(c.getName() for c in self.coordinates)
+        self.full_coordinates = _coordinates_of(self.full_model)
+        self.coordinate_names = tuple(c.getName() for c in self.full_coordinates)
+        live = {c.getName(): c for c in _coordinates_of(self.model)}
+        fixed = {c.name: c for c in self.fixed_coordinates}
+        # Every coordinate of the model as written, in its order: a welded one reads its locked value.
+        self.coordinates: list[CoordinateLike] = [live.get(n) or fixed[n] for n in self.coordinate_names]
+        self.joint_coordinates = _joint_coordinates(
+            self.full_model, dict(zip(self.coordinate_names, self.coordinates, strict=True))
+        )
         self.coordinate_is_rotation = tuple(
             c.getMotionType() == opensim.Coordinate.Rotational for c in self.coordinates
         )
@@ -122,11 +139,39 @@ class LoadedModel:
     def coordinate_values(self, state: opensim.State) -> list[float]:
         return [c.getValue(state) for c in self.coordinates]
 
+    def full_pose(self, state: opensim.State) -> opensim.State:
+        """A state of `full_model` at `state`'s coordinate values, realized to positions: what
+        geometry (moment arms, path lengths) is measured on."""
+        pose = self.full_model.initializeState()
+        pose.setTime(state.getTime())
+        for coordinate, value in zip(self.full_coordinates, self.coordinate_values(state), strict=True):
+            coordinate.setValue(pose, value, False)  # no assembly: the values already fit together
+        self.full_model.realizePosition(pose)
+        return pose
+
     def joint_angles_deg(self, coordinate_values: list[float]) -> list[float]:
         return [math.degrees(coordinate_values[i]) for i in self._joint_angle_indices]
 
     def activations(self, state: opensim.State) -> list[float]:
         return [m.getActivation(state) for m in self.muscle_objects]
+
+
+def _coordinates_of(model: opensim.Model) -> list[opensim.Coordinate]:
+    coordinate_set = model.getCoordinateSet()
+    return [coordinate_set.get(i) for i in range(coordinate_set.getSize())]
+
+
+def _joint_coordinates(
+    model: opensim.Model, by_name: dict[str, CoordinateLike]
+) -> tuple[tuple[str, tuple[CoordinateLike, ...]], ...]:
+    """Each joint of `model` (as written) with its coordinates, live or welded."""
+    joints = model.getJointSet()
+    result = []
+    for i in range(joints.getSize()):
+        joint = joints.get(i)
+        names = [joint.get_coordinates(k).getName() for k in range(joint.numCoordinates())]
+        result.append((joint.getName(), tuple(by_name[n] for n in names)))
+    return tuple(result)
 
 
 def _use_rigid_tendon_muscles(model: opensim.Model) -> None:

@@ -77,13 +77,12 @@ def moment_arm_curves(
     check_points(points)
     if not 0 <= muscle_index < len(loaded.muscle_objects):
         raise IndexError(f"no muscle {muscle_index}: the model has {len(loaded.muscle_objects)}")
-    muscle = loaded.muscle_objects[muscle_index]
-    model = loaded.model
-    pose = type(state)(state)  # opensim.State's copy constructor: the caller's state never moves
-    model.realizePosition(pose)
+    # Measured on the model as written, where a welded (locked) coordinate still exists.
+    muscle = loaded.full_model.getMuscles().get(muscle_index)
+    pose = loaded.full_pose(state)  # a new state: the caller's never moves
     length = float(muscle.getLength(pose))
     curves = []
-    for coordinate, rotation in zip(loaded.coordinates, loaded.coordinate_is_rotation, strict=True):
+    for coordinate, rotation in zip(loaded.full_coordinates, loaded.coordinate_is_rotation, strict=True):
         at_pose = float(muscle.computeMomentArm(pose, coordinate))
         curve = _sweep(loaded, pose, muscle, coordinate, rotation, points, at_pose)
         if curve is not None:
@@ -101,7 +100,7 @@ def _sweep(
     at_pose: float,
 ) -> CoordinateCurve | None:
     """The coordinate over its range in a copy of `pose`; None when the muscle does not cross it."""
-    model = loaded.model
+    model = loaded.full_model
     sweep = type(pose)(pose)
     locked = bool(coordinate.getLocked(sweep))
     if locked:  # a locked coordinate ignores setValue: unlock it in the copy only

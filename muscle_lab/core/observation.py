@@ -165,7 +165,6 @@ def _coordinate_meaning(coordinate: str) -> tuple[str, str]:
 
 def layout_for(loaded: LoadedModel) -> ObservationLayout:
     """osim-rl's layout for this model (see the module's docstring for models unlike the default)."""
-    model = loaded.model
     reference = loaded.pelvis.getName()
     model_bodies = list(loaded.body_names)
     candidates = [name for name in OSIM_RL_BODIES if name != reference]
@@ -173,12 +172,11 @@ def layout_for(loaded: LoadedModel) -> ObservationLayout:
         bodies = tuple(candidates)
     else:
         bodies = tuple(name for name in model_bodies if name != reference)
-    joint_set = model.getJointSet()
-    joints_by_name = {joint_set.get(i).getName(): joint_set.get(i) for i in range(joint_set.getSize())}
+    joints_by_name = dict(loaded.joint_coordinates)  # the joints as written, welded coordinates included
     chosen = [name for name in OSIM_RL_JOINTS if name in joints_by_name] or list(joints_by_name)
     joints = []
     for name in chosen:
-        coordinates = [joints_by_name[name].get_coordinates(k) for k in range(joints_by_name[name].numCoordinates())]
+        coordinates = joints_by_name[name]
         if coordinates:
             joints.append(
                 JointSlot(
@@ -213,15 +211,12 @@ class ObservationReader:
         self._reference = body_set.get(self.layout.reference_body)
         missing = self.layout.missing_bodies
         self._bodies = [None if name in missing else body_set.get(name) for name in self.layout.bodies]
-        joint_set = model.getJointSet()
-        self._joint_coordinates = [
-            [joint_set.get(slot.name).get_coordinates(k) for k in range(len(slot.coordinates))]
-            for slot in self.layout.joints
-        ]
+        joints = dict(loaded.joint_coordinates)
+        self._joint_coordinates = [joints[slot.name] for slot in self.layout.joints]
         muscle_set = model.getMuscles()
         self._muscles = [muscle_set.get(name) for name in self.layout.muscles]
         # Everything, in the model's order, for the state description.
-        self._all_joints = [joint_set.get(i) for i in range(joint_set.getSize())]
+        self._all_joints = loaded.joint_coordinates
         self._all_bodies = [body_set.get(i) for i in range(body_set.getSize())]
         force_set = model.getForceSet()
         self._forces = [force_set.get(i) for i in range(force_set.getSize())]
@@ -265,9 +260,7 @@ class ObservationReader:
         model = self.model
         model.realizeAcceleration(state)
         desc: dict[str, Any] = {key: {} for key in STATE_DESC_KEYS}
-        for joint in self._all_joints:
-            name = joint.getName()
-            coordinates = [joint.get_coordinates(k) for k in range(joint.numCoordinates())]
+        for name, coordinates in self._all_joints:
             desc["joint_pos"][name] = [c.getValue(state) for c in coordinates]
             desc["joint_vel"][name] = [c.getSpeedValue(state) for c in coordinates]
             desc["joint_acc"][name] = [c.getAccelerationValue(state) for c in coordinates]

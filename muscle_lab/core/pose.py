@@ -173,14 +173,15 @@ class PoseReader:
         """The pose in `state`; realizes it to Velocity (cheap if already further along)."""
         loaded = self._loaded
         loaded.model.realizeVelocity(state)  # excitations and fiber forces need it; paths need Position
-        positions = np.array([_vec3(body.getPositionInGround(state)) for body in loaded.bodies])
+        # Vec3.to_numpy is one call where three get()s are three: a pose is ~100 vectors.
+        positions = np.array([body.getPositionInGround(state).to_numpy() for body in loaded.bodies])
         paths = []
         for path in self._paths:
             points = path.getCurrentPath(state)  # via and conditional points included as active
             paths.append(
-                np.array([_vec3(points.get(k).getLocationInGround(state)) for k in range(points.getSize())]).reshape(
-                    -1, 3
-                )
+                np.array(
+                    [points.get(k).getLocationInGround(state).to_numpy() for k in range(points.getSize())]
+                ).reshape(-1, 3)
             )
         rotations = np.empty((len(self._frames), 3, 3))
         translations = np.empty((len(self._frames), 3))
@@ -188,7 +189,7 @@ class PoseReader:
             transform = frame.getTransformInGround(state)
             rotation = transform.R()
             rotations[row] = [[rotation.get(i, j) for j in range(3)] for i in range(3)]
-            translations[row] = _vec3(transform.p())
+            translations[row] = transform.p().to_numpy()
         muscles = loaded.muscle_objects
         fiber_forces = None
         if self._fiber_forces:
@@ -205,7 +206,3 @@ class PoseReader:
             excitations=np.array([m.getExcitation(state) for m in muscles], dtype=float),
             fiber_forces=fiber_forces,
         )
-
-
-def _vec3(vector: opensim.Vec3) -> tuple[float, float, float]:
-    return (vector.get(0), vector.get(1), vector.get(2))

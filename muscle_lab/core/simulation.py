@@ -39,7 +39,7 @@ class Simulation:
         """`first_episode`: the number of the first episode (a restarted simulation process
         goes on counting where its predecessor stopped). `time_limit`: end episodes after 300
         steps, as osim-rl does; off for free play (may be switched at any time)."""
-        self.loaded = LoadedModel(model_path, integrator.rigid_tendon_muscles)
+        self.loaded = LoadedModel(model_path, integrator.rigid_tendon_muscles, integrator.weld_locked_coordinates)
         self.integrator = integrator
         self.time_limit = time_limit
         self.episode = first_episode - 1  # counts resets and restores: Frame.episode
@@ -111,8 +111,13 @@ class Simulation:
     def change_integrator(self, integrator: IntegratorSettings) -> Frame:
         """Switch mode and start a new episode. A mode with other muscles reloads the model."""
         previous = (self.loaded, self.integrator)
-        if integrator.rigid_tendon_muscles != self.integrator.rigid_tendon_muscles:
-            self.loaded = LoadedModel(self.loaded.path, integrator.rigid_tendon_muscles)
+        if (integrator.rigid_tendon_muscles, integrator.weld_locked_coordinates) != (
+            self.integrator.rigid_tendon_muscles,
+            self.integrator.weld_locked_coordinates,
+        ):
+            self.loaded = LoadedModel(
+                self.loaded.path, integrator.rigid_tendon_muscles, integrator.weld_locked_coordinates
+            )
         self.integrator = integrator
         try:
             return self.reset()
