@@ -1,23 +1,28 @@
 """The 3D body view: a plain QWidget painting the offscreen renderer's image.
 
-The renderer draws with its own GL context into a framebuffer, so this works under the
-offscreen platform and Xvfb alike. It renders only when painted (so only when visible) and
-only when a new pose arrived or the camera or highlight changed. Where no GL context can be
-made, `available` is False and `unavailable_reason` says why: the window keeps its 2D view.
+The renderer draws with its own GL context into a framebuffer, in a thread of its own
+(`RenderThread`), so this works under the offscreen platform and Xvfb alike and the GUI thread
+never waits for a render: a paint shows the last finished image and asks for a new one when
+the pose, camera or highlight changed (so only when visible); poses that come while a render
+is under way are coalesced, the latest wins. Picking asks the thread too and answers later.
+Where no GL context can be made, `available` is False and `unavailable_reason` says why: the
+window keeps its 2D view.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from concurrent.futures import Future
 
 import numpy as np
-from PyQt5.QtCore import QPoint, QRectF, Qt, pyqtSignal
+from PyQt5.QtCore import QObject, QPoint, QRectF, Qt, pyqtSignal
 from PyQt5.QtGui import QColor, QImage, QLinearGradient, QPainter, QPen
 from PyQt5.QtWidgets import QSizePolicy, QWidget
 
 from muscle_lab.core.pose import BodyPose, SceneDescription
 from muscle_lab.render.overlay import muscle_label
-from muscle_lab.render.renderer import Renderer, RenderUnavailable
+from muscle_lab.render.render_thread import RenderedImage, RenderRequest, RenderThread
+from muscle_lab.render.renderer import RenderUnavailable
 from muscle_lab.render.scene import (
     COLOUR_BY,
     COLOUR_BY_LABELS,
@@ -36,6 +41,24 @@ VIEW_KEYS = {Qt.Key_S: "side", Qt.Key_F: "front", Qt.Key_T: "three_quarter"}
 HELP_TEXT = "drag: orbit · right/middle drag: pan · wheel: zoom · S side · F front · T ¾ · R reset · P follow pelvis"
 LABEL_BACKGROUND = QColor(255, 240, 170)
 GHOST_LABEL_BACKGROUND = QColor(0, 0, 0, 140)
+BACKDROP = QColor(43, 48, 59)
+GRAB_WAIT_SECONDS = 10.0
+# At most ~35 renders a second (the window offers up to 40 poses): 30 is the aim, the rest of
+# the CPU is the simulation's.
+MIN_RENDER_INTERVAL = 0.028
+# The render thread (and llvmpipe's threads) yield to the GUI thread and the simulation when
+# the CPU is short: measured on 2 busy cores, event-loop lateness p99 54-64 ms at 0, 43-45 at 10.
+RENDER_NICE = 10
+
+
+class _Messenger(QObject):
+    """Carries the render thread's news to the GUI thread (queued: emitted from that thread).
+
+    A child of the view: the view's `destroyed` (sent before its children go) closes the
+    thread, so nothing is emitted on a deleted object."""
+
+    rendered = pyqtSignal()
+    picked = pyqtSignal(str, object)  # "click" or "hover", the muscle index or None
 
 
 class BodyView3D(QWidget):
@@ -44,6 +67,7 @@ class BodyView3D(QWidget):
     muscleClicked = pyqtSignal(int)
     muscleHovered = pyqtSignal(int)  # -1 when the pointer leaves every muscle
     renderingFailed = pyqtSignal(str)  # rendering stopped working: show the 2D view instead
+    imageRendered = pyqtSignal()  # a new image is ready and will be painted
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -53,10 +77,19 @@ class BodyView3D(QWidget):
         self.setFocusPolicy(Qt.ClickFocus)
         self.setAttribute(Qt.WA_OpaquePaintEvent)
         self.unavailable_reason: str | None = None
+        self._messenger = _Messenger(self)
+        self._messenger.rendered.connect(self._on_rendered)
+        self._messenger.picked.connect(self._on_picked)
         try:
-            self._renderer: Renderer | None = Renderer(self._pixel_size())
+            self._renderer: RenderThread | None = RenderThread(
+                self._pixel_size(), self._messenger.rendered.emit, min_interval=MIN_RENDER_INTERVAL, nice=RENDER_NICE
+            )
         except RenderUnavailable as error:
             self._renderer, self.unavailable_reason = None, str(error)
+        else:
+            render_thread = self._renderer  # not self: the view is going when this is called
+            # A view deleted without release(); the lambda drops the signal's argument.
+            self.destroyed.connect(lambda: render_thread.close())  # noqa: PLW0108
         self._scene: SceneDescription | None = None
         self._pose: BodyPose | None = None
         self._ghost: BodyPose | None = None  # a compared episode at the same time, drawn translucent
@@ -67,12 +100,17 @@ class BodyView3D(QWidget):
         self._selected: int | None = None
         self._soloed: tuple[int, ...] = ()
         self._hovered: int | None = None
-        self._image: QImage | None = None
-        self._image_pixels: np.ndarray | None = None  # the QImage's memory
-        self._dirty = True
+        self._shown: RenderedImage | None = None  # the image painted, with what it shows
+        self._image: QImage | None = None  # over the shown image's memory
+        self._model_tag = 0  # counts models: an image of an earlier one is never painted
+        self._dirty = True  # the state changed since the last render was asked for
+        self._asked_size = (0, 0)
+        self._hover_at: QPoint | None = None  # where the pointer rests, while over the view
+        self._hover_in_flight = False  # at most one hover pick asked at a time
+        self._hover_asked: QPoint | None = None
         self._press: tuple[QPoint, Qt.MouseButton] | None = None
         self._last_mouse = QPoint()
-        self.render_count = 0
+        self._renders_before = 0  # renders of a render thread since closed
 
     # -- state ------------------------------------------------------------------------------
     @property
@@ -81,8 +119,14 @@ class BodyView3D(QWidget):
         return self._renderer is not None
 
     @property
-    def renderer(self) -> Renderer | None:
+    def renderer(self) -> RenderThread | None:
+        """The render thread: picking queries (`pick`, `id_image`) wait for it."""
         return self._renderer
+
+    @property
+    def render_count(self) -> int:
+        """Images rendered so far (finished, whether painted yet or not)."""
+        return self._renders_before + (self._renderer.renders_done if self._renderer is not None else 0)
 
     @property
     def camera(self) -> Camera | None:
@@ -107,6 +151,7 @@ class BodyView3D(QWidget):
 
     @property
     def last_render_ms(self) -> float:
+        """How long the last render took in its thread (draw, rasterise, read back)."""
         return self._renderer.last_render_ms if self._renderer is not None else 0.0
 
     @property
@@ -114,15 +159,20 @@ class BodyView3D(QWidget):
         return self._follow
 
     def set_scene(self, scene: SceneDescription) -> None:
-        """A model's meshes (read once per file); the camera fits the next pose."""
+        """A model's meshes (read once per file; waits for the upload); the camera fits the next pose."""
         self._scene, self._pose, self._camera, self._hovered = scene, None, None, None
+        self._model_tag += 1
         if self._renderer is not None:
-            self._renderer.set_scene(scene)
+            try:
+                self._renderer.set_scene(scene)
+            except Exception as error:  # noqa: BLE001 - any GL failure: hand over to the 2D view
+                self._fail(f"rendering failed: {error}")
         self._changed()
 
     def clear_model(self) -> None:
         """A new model is coming: show nothing until its scene and first pose arrive."""
-        self._scene, self._pose, self._camera, self._image = None, None, None, None
+        self._scene, self._pose, self._camera = None, None, None
+        self._model_tag += 1
         self._ghost, self._ghost_label = None, ""  # the old model's pose: it cannot be drawn now
         self._selected = self._hovered = None
         self._soloed = ()
@@ -188,9 +238,10 @@ class BodyView3D(QWidget):
 
     # -- painting ---------------------------------------------------------------------------
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        """Paint the last finished image (never waiting for one); ask for a new one if the state changed."""
         painter = QPainter(self)
         if self._renderer is None or self._pose is None or self._camera is None:
-            painter.fillRect(self.rect(), QColor(43, 48, 59))
+            painter.fillRect(self.rect(), BACKDROP)
             painter.setPen(QColor(230, 230, 230))
             message = (
                 f"3D view unavailable: {self.unavailable_reason}" if self._renderer is None else "loading the model…"
@@ -198,34 +249,72 @@ class BodyView3D(QWidget):
             painter.drawText(self.rect().adjusted(12, 12, -12, -12), Qt.AlignCenter | Qt.TextWordWrap, message)
             painter.end()
             return
-        if self._dirty or self._image is None or self._renderer.size != self._pixel_size():
-            self._render()
-        if self._image is not None:
+        if self._dirty or self._asked_size != self._pixel_size():
+            self._request_render()
+        if self._take_latest_image():
             painter.drawImage(0, 0, self._image)
+            if self._image.width() < self.width() or self._image.height() < self.height():  # grown, not drawn yet
+                painter.fillRect(QRectF(self._image.width(), 0, self.width(), self.height()), BACKDROP)
+                painter.fillRect(QRectF(0, self._image.height(), self.width(), self.height()), BACKDROP)
             self._paint_labels(painter)
             self._paint_legend(painter)
             self._paint_ghost_label(painter)
+        else:
+            painter.fillRect(self.rect(), BACKDROP)
         painter.end()
 
-    def _render(self) -> None:
-        try:
-            self._renderer.resize(self._pixel_size())
-            pixels = self._renderer.render(self._pose, self._camera, self.style(), ghost=self._ghost)
-        except Exception as error:  # noqa: BLE001 - any GL failure mid-run: hand over to the 2D view
-            self._renderer, self.unavailable_reason = None, f"rendering failed: {error}"
-            self.renderingFailed.emit(self.unavailable_reason)
+    def grab(self, *arguments):
+        """A picture of the current state: waits for its render (painting on screen never waits)."""
+        self.wait_for_image()
+        return super().grab(*arguments)
+
+    def wait_for_image(self, timeout: float = GRAB_WAIT_SECONDS) -> bool:
+        """Ask for a render of the current state if needed and wait until it is done (for
+        screenshots and tests, never for painting); False if it did not finish in time."""
+        if self._renderer is None or self._pose is None or self._camera is None:
+            return True
+        if self._dirty or self._asked_size != self._pixel_size():
+            self._request_render()
+        return self._renderer.wait_idle(timeout)
+
+    def _request_render(self) -> None:
+        size = self._pixel_size()
+        request = RenderRequest(self._pose, self._camera, size, self.style(), self._ghost, self._model_tag)
+        self._renderer.request(request)
+        self._dirty, self._asked_size = False, size
+
+    def _take_latest_image(self) -> bool:
+        """Adopt the render thread's newest image of this model; whether there is one to paint."""
+        latest = self._renderer.latest()
+        if latest is not None and latest.request.tag != self._model_tag:
+            latest = None
+        if latest is not self._shown:
+            self._shown, self._image = latest, None
+            if latest is not None:
+                height, width = latest.pixels.shape[:2]
+                self._image = QImage(latest.pixels.data, width, height, 4 * width, QImage.Format_RGBA8888)
+                self._image.setDevicePixelRatio(self.devicePixelRatioF())
+        return self._image is not None
+
+    def _on_rendered(self) -> None:
+        if self._renderer is None:
             return
-        height, width = pixels.shape[:2]
-        self._image_pixels = pixels
-        self._image = QImage(pixels.data, width, height, 4 * width, QImage.Format_RGBA8888)
-        self._image.setDevicePixelRatio(self.devicePixelRatioF())
-        self._dirty = False
-        self.render_count += 1
+        if self._renderer.error is not None:
+            self._fail(self._renderer.error)
+            return
+        self.update()
+        self.imageRendered.emit()
+
+    def _fail(self, reason: str) -> None:
+        """Rendering stopped working: say why and hand over to the 2D view."""
+        self.release()
+        self.unavailable_reason = reason
+        self.renderingFailed.emit(reason)
 
     def _paint_labels(self, painter: QPainter) -> None:
         ratio = self.devicePixelRatioF()
         for index in self.highlighted():
-            anchor = self._renderer.label_anchor(index)
+            anchor = self._shown.label_anchor(index)
             if anchor is None:
                 continue
             x, y = anchor[0] / ratio, anchor[1] / ratio
@@ -299,7 +388,8 @@ class BodyView3D(QWidget):
             self._camera = self._camera.pan(delta.x() / height, delta.y() / height, self._pelvis())
             self._changed()
         elif not buttons:
-            self._set_hovered(self.muscle_at(event.pos()))
+            self._hover_at = event.pos()
+            self._ask_hover()
 
     def mouseReleaseEvent(self, event) -> None:  # noqa: N802
         press, self._press = self._press, None
@@ -307,12 +397,10 @@ class BodyView3D(QWidget):
             return
         if (event.pos() - press[0]).manhattanLength() > CLICK_SLOP:
             return  # that was an orbit
-        index = self.muscle_at(event.pos())
-        if index is not None:
-            self.set_selected(index)
-            self.muscleClicked.emit(index)
+        self._ask_pick("click", event.pos())
 
     def leaveEvent(self, event) -> None:  # noqa: N802
+        self._hover_at = None
         self._set_hovered(None)
 
     def wheelEvent(self, event) -> None:  # noqa: N802
@@ -332,11 +420,44 @@ class BodyView3D(QWidget):
             super().keyPressEvent(event)  # digits and the rest go on to the window
 
     def muscle_at(self, position: QPoint) -> int | None:
-        """The muscle drawn under a widget position in the last image, if any."""
-        if self._renderer is None or self._image is None:
+        """The muscle drawn under a widget position in the last image, if any (waits for the
+        render thread; clicks and hovering ask without waiting)."""
+        if self._renderer is None or self._shown is None:
             return None
         ratio = self.devicePixelRatioF()
         return self._renderer.pick(position.x() * ratio, position.y() * ratio)
+
+    # -- picking in the render thread -------------------------------------------------------
+    def _ask_pick(self, purpose: str, position: QPoint) -> bool:
+        """Ask the render thread which muscle is at `position`; `_on_picked` gets the answer."""
+        if self._renderer is None or self._shown is None:
+            return False
+        ratio = self.devicePixelRatioF()
+        x, y = position.x() * ratio, position.y() * ratio
+        future = self._renderer.submit(lambda renderer: renderer.pick(x, y))
+        emit = self._messenger.picked.emit
+        future.add_done_callback(lambda done: emit(purpose, _answer(done)))
+        return True
+
+    def _ask_hover(self) -> None:
+        if self._hover_in_flight or self._hover_at is None:
+            return
+        self._hover_asked, self._hover_in_flight = self._hover_at, True
+        if not self._ask_pick("hover", self._hover_at):
+            self._hover_in_flight = False
+
+    def _on_picked(self, purpose: str, index: int | None) -> None:
+        if purpose == "click":
+            if index is not None:
+                self.set_selected(index)
+                self.muscleClicked.emit(index)
+            return
+        self._hover_in_flight = False
+        if self._hover_at is None:
+            return  # the pointer left meanwhile
+        self._set_hovered(index)
+        if self._hover_at != self._hover_asked:
+            self._ask_hover()  # it moved on while the thread was busy: the latest position only
 
     # -- internals --------------------------------------------------------------------------
     def _set_hovered(self, index: int | None) -> None:
@@ -366,8 +487,17 @@ class BodyView3D(QWidget):
         return max(1, round(self.width() * ratio)), max(1, round(self.height() * ratio))
 
     def release(self) -> None:
-        """Free the GL context (the window calls this when it closes)."""
+        """Stop the render thread and free its GL context (the window calls this when it closes)."""
         if self._renderer is not None:
-            self._renderer.release()
-            self._renderer = None
+            renderer, self._renderer = self._renderer, None
+            self._renders_before += renderer.renders_done
+            renderer.close()
             self.unavailable_reason = "released"
+
+
+def _answer(future: Future) -> int | None:
+    """A pick's muscle, None where it failed (the thread closed meanwhile)."""
+    try:
+        return future.result()
+    except Exception:  # noqa: BLE001 - the thread closed meanwhile, or GL failed: nothing picked
+        return None

@@ -19,6 +19,7 @@ import numpy as np
 from muscle_lab.core.pose import BodyPose, SceneDescription
 from muscle_lab.render import shaders
 from muscle_lab.render.geometry import unit_cylinder, unit_sphere
+from muscle_lab.render.gil_free import gil_free_finish
 from muscle_lab.render.meshes import MeshFormatError, is_closed_outward, load_mesh, simplify
 from muscle_lab.render.scene import (
     GHOST_MUSCLE_OPACITY,
@@ -76,7 +77,7 @@ def create_context():
 class _MeshDraw:
     vertex_array: object
     frame_index: int
-    scale: np.ndarray
+    scale: np.ndarray  # the mesh's scale factors, 0 read as 1 (a flat mesh keeps its normals)
     colour: tuple[float, float, float, float]
     corners: np.ndarray  # the mesh's bounding box (8 x 3), scaled, in its frame
     cull: str | None  # the faces never seen ("back", "front" if mirrored), None: draw both
@@ -85,7 +86,11 @@ class _MeshDraw:
 class Renderer:
     """Draws `BodyPose`s of one `SceneDescription` into RGBA images of `size` (width, height)."""
 
-    def __init__(self, size: tuple[int, int] = (800, 600), mesh_cell: float = LIVE_MESH_CELL) -> None:
+    def __init__(
+        self, size: tuple[int, int] = (800, 600), mesh_cell: float = LIVE_MESH_CELL, gil_free: bool = True
+    ) -> None:
+        """`gil_free`: wait for the drawing through ctypes where possible, so that other Python
+        threads run meanwhile (False: moderngl's `finish`, which holds the GIL)."""
         self._mesh_cell = mesh_cell
         self._ctx = create_context()
         with self._ctx:
@@ -101,6 +106,7 @@ class Renderer:
             corners = np.array([[-1, -1], [1, -1], [-1, 1], [1, 1]], dtype=np.float32)
             self._ground_buffer = ctx.buffer(corners.tobytes())
             self._ground = ctx.vertex_array(self._ground_program, [(self._ground_buffer, "2f", "in_corner")])
+            self.renderer_name = ctx.info.get("GL_RENDERER", "?")  # asked while current: "" otherwise
             # Blending mixes colours only: the image stays opaque (alpha 1 from the clear).
             ctx.blend_func = (ctx.SRC_ALPHA, ctx.ONE_MINUS_SRC_ALPHA, ctx.ZERO, ctx.ONE)
             self._shapes = {
@@ -125,7 +131,8 @@ class Renderer:
         self._last_style: MuscleStyle = PLAIN
         self._ids_drawn = False  # the id image belongs to the last image
         self.last_render_ms = 0.0
-        self.renderer_name = self._ctx.info.get("GL_RENDERER", "?")
+        # Waiting for the rasteriser lets go of the GIL: a renderer in a thread leaves the GUI free.
+        self._finish, self._gil_free = gil_free_finish(self._ctx, gil_free)
 
     # -- model and size ----------------------------------------------------------------------
     @property
@@ -184,12 +191,19 @@ class Renderer:
             scale = np.array(mesh.scale, dtype=float)
             corners = _box_corners(buffers[2]) * scale
             cull = ("back" if np.prod(np.sign(scale)) >= 0 else "front") if buffers[3] else None
-            draws.append(_MeshDraw(vertex_array, mesh.frame_index, scale, colour, corners, cull))
+            draws.append(
+                _MeshDraw(vertex_array, mesh.frame_index, np.where(scale == 0, 1.0, scale), colour, corners, cull)
+            )
         return draws, unreadable
 
     @property
     def scene(self) -> SceneDescription | None:
         return self._scene
+
+    @property
+    def gil_free(self) -> bool:
+        """Whether waiting for the drawing lets other Python threads run (a ctypes call)."""
+        return self._gil_free
 
     @property
     def missing_meshes(self) -> tuple[str, ...]:
@@ -209,16 +223,16 @@ class Renderer:
             raise RuntimeError("set_scene() before render()")
         started = time.perf_counter()
         width, height = self._size
-        pixels = bytearray(width * height * 4)
+        pixels = np.empty((height, width, 4), dtype=np.uint8)  # new memory: the caller may keep each image
         with self._ctx:
             self._draw(self._colour_framebuffer, pose, camera, style)
             if ghost is not None:
                 self._draw_ghost(ghost)
+            self._finish()  # the rasterising happens here; the read below only copies
             self._colour_framebuffer.read_into(pixels, components=4, attachment=0)
-        image = np.frombuffer(pixels, dtype=np.uint8).reshape(height, width, 4)
         self._last, self._last_style, self._ids_drawn = (pose, camera), style, False
         self.last_render_ms = (time.perf_counter() - started) * 1000
-        return image
+        return pixels
 
     def _draw(self, framebuffer, pose: BodyPose, camera: Camera, style: MuscleStyle) -> None:
         """Draw the scene into `framebuffer` (inside the context)."""
@@ -244,6 +258,7 @@ class Renderer:
         if self._last is not None and not self._ids_drawn:
             with self._ctx:
                 self._draw(self._framebuffer, *self._last, self._last_style)
+                self._finish()
             self._ids_drawn = True
 
     def _draw_ground(self, look_at: np.ndarray, distance: float) -> None:
@@ -290,11 +305,11 @@ class Renderer:
             ctx.enable(ctx.CULL_FACE)
             ctx.cull_face = cull
         rotation = pose.frame_rotations[mesh.frame_index]
-        scale = np.where(mesh.scale == 0, 1.0, mesh.scale)
+        scale = mesh.scale
         _set(program, "u_linear", (rotation * scale).T.astype(np.float32).tobytes())
         _set(program, "u_normal_linear", (rotation / scale).T.astype(np.float32).tobytes())
-        _set(program, "u_translation", tuple(float(v) for v in pose.frame_translations[mesh.frame_index]))
-        _set(program, "u_colour", tuple(float(c) for c in colour))
+        _set(program, "u_translation", pose.frame_translations[mesh.frame_index].astype(np.float32).tobytes())
+        _set(program, "u_colour", np.asarray(colour, dtype=np.float32).tobytes())
         mesh.vertex_array.render()
 
     def _draw_muscles(self, pose: BodyPose, style: MuscleStyle) -> None:
@@ -353,14 +368,14 @@ class Renderer:
         ctx.disable(ctx.CULL_FACE)
         ctx.disable(ctx.BLEND)
 
+    @property
+    def bone_boxes(self) -> tuple[tuple[int, np.ndarray], ...]:
+        """Per drawn bone: its frame's index and its bounding box's corners in that frame."""
+        return tuple((mesh.frame_index, mesh.corners) for mesh in self._meshes)
+
     def bone_points(self, pose: BodyPose) -> np.ndarray:
         """The corners of every drawn bone's bounding box in ground (for fitting a camera)."""
-        boxes = [
-            mesh.corners @ pose.frame_rotations[mesh.frame_index].T + pose.frame_translations[mesh.frame_index]
-            for mesh in self._meshes
-            if mesh.frame_index < len(pose.frame_rotations)
-        ]
-        return np.vstack(boxes) if boxes else np.zeros((0, 3))
+        return bone_points(self.bone_boxes, pose)
 
     # -- picking and projection --------------------------------------------------------------
     def pick(self, x: float, y: float) -> int | None:
@@ -452,6 +467,16 @@ class Renderer:
             self._instances[name][0].write(np.ascontiguousarray(rows, dtype=np.float32).tobytes())
 
 
+def bone_points(boxes: tuple[tuple[int, np.ndarray], ...], pose: BodyPose) -> np.ndarray:
+    """The corners of these bone boxes (`Renderer.bone_boxes`) placed in ground by `pose`."""
+    placed = [
+        corners @ pose.frame_rotations[frame].T + pose.frame_translations[frame]
+        for frame, corners in boxes
+        if frame < len(pose.frame_rotations)
+    ]
+    return np.vstack(placed) if placed else np.zeros((0, 3))
+
+
 def _box_corners(bounds: np.ndarray) -> np.ndarray:
     low, high = bounds
     return np.array([[x, y, z] for x in (low[0], high[0]) for y in (low[1], high[1]) for z in (low[2], high[2])])
@@ -459,8 +484,8 @@ def _box_corners(bounds: np.ndarray) -> np.ndarray:
 
 def _set(program, name: str, value) -> None:
     """Set a uniform if the compiled program kept it (GLSL drops unused ones)."""
-    if name in program:
-        uniform = program[name]
+    uniform = program.get(name, None)  # not `name in program`: moderngl answers that by iterating
+    if uniform is not None:
         if isinstance(value, bytes):
             uniform.write(value)
         else:

@@ -106,19 +106,22 @@ def test_set_selected_highlights_a_muscle(qtbot, view, standing):
 
 def test_renders_only_for_a_new_pose_or_camera_and_only_when_visible(qtbot, view, standing):
     _, first, second = standing
+    assert view.wait_for_image()
     count = view.render_count
     view.repaint()
-    assert view.render_count == count  # nothing new: the last image is painted again
+    assert view.wait_for_image() and view.render_count == count  # nothing new: the last image is painted again
     view.set_pose(second)
-    view.repaint()
+    with qtbot.waitSignal(view.imageRendered):
+        view.repaint()
     assert view.render_count == count + 1
     view.hide()
     view.set_pose(first)
     view.set_view("front")
     QApplication.processEvents()
-    assert view.render_count == count + 1
-    view.show()
-    qtbot.waitUntil(lambda: view.render_count == count + 2)
+    assert view.renderer.wait_idle() and view.render_count == count + 1
+    with qtbot.waitSignal(view.imageRendered):
+        view.show()
+    assert view.render_count == count + 2
 
 
 def test_keys_choose_views_and_digits_reach_the_window(qtbot, standing):
