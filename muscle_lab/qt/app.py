@@ -163,6 +163,7 @@ def _arrange_screenshot(app: QApplication, window: MainWindow, path: Path, run_f
     def take() -> None:
         window._redraw()  # noqa: SLF001 (make sure the final state is drawn)
         app.processEvents()
+        window.body_view.view3d.wait_for_image()  # the 3D image of this state, not the one before
         path.parent.mkdir(parents=True, exist_ok=True)
         if not window.grab().save(str(path), "PNG"):
             print(f"muscle_lab: cannot write the screenshot {path}", file=sys.stderr)

@@ -11,6 +11,7 @@ window keeps its 2D view.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from concurrent.futures import Future
 
@@ -265,7 +266,8 @@ class BodyView3D(QWidget):
 
     def grab(self, *arguments):
         """A picture of the current state: waits for its render (painting on screen never waits)."""
-        self.wait_for_image()
+        if not self.wait_for_image():
+            print("muscle_lab: the 3D image was not ready in time; grabbed the previous one", file=sys.stderr)
         return super().grab(*arguments)
 
     def wait_for_image(self, timeout: float = GRAB_WAIT_SECONDS) -> bool:
@@ -421,11 +423,15 @@ class BodyView3D(QWidget):
 
     def muscle_at(self, position: QPoint) -> int | None:
         """The muscle drawn under a widget position in the last image, if any (waits for the
-        render thread; clicks and hovering ask without waiting)."""
+        render thread, up to its timeout; clicks and hovering ask without waiting). None also
+        when the thread cannot answer (it failed or closed meanwhile)."""
         if self._renderer is None or self._shown is None:
             return None
         ratio = self.devicePixelRatioF()
-        return self._renderer.pick(position.x() * ratio, position.y() * ratio)
+        try:
+            return self._renderer.pick(position.x() * ratio, position.y() * ratio)
+        except Exception:  # noqa: BLE001  a closed or failed thread: the view falls back on its own
+            return None
 
     # -- picking in the render thread -------------------------------------------------------
     def _ask_pick(self, purpose: str, position: QPoint) -> bool:
@@ -435,8 +441,9 @@ class BodyView3D(QWidget):
         ratio = self.devicePixelRatioF()
         x, y = position.x() * ratio, position.y() * ratio
         future = self._renderer.submit(lambda renderer: renderer.pick(x, y))
-        emit = self._messenger.picked.emit
-        future.add_done_callback(lambda done: emit(purpose, _answer(done)))
+        render_thread, emit = self._renderer, self._messenger.picked.emit
+        # Answered in the render thread: emitted under its lock, so never into a deleted view.
+        future.add_done_callback(lambda done: render_thread.tell(emit, purpose, _answer(done)))
         return True
 
     def _ask_hover(self) -> None:

@@ -55,6 +55,7 @@ def main(path: Path, size: tuple[int, int] = (1500, 950)) -> int:
     def save() -> None:
         window._redraw()  # noqa: SLF001
         app.processEvents()
+        window.body_view.view3d.wait_for_image()  # the 3D image of this state, not the one before
         window.grab().save(str(path), "PNG")
         window.close()
         app.quit()
@@ -96,6 +97,7 @@ def atlas_main(path: Path, size: tuple[int, int], row: int = 5) -> int:
     window._redraw()  # noqa: SLF001  the redraw timer's slot, now
     window._draw_body()  # noqa: SLF001
     pump_until(lambda: False, 0.3)
+    window.body_view.view3d.wait_for_image()
     window.grab().save(str(path), "PNG")
     window.close()
     return 0 if path.is_file() else 1

@@ -12,6 +12,7 @@ answers later, `call` waits.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import threading
 import time
@@ -94,6 +95,7 @@ class RenderThread:
         self._calls: deque[tuple[Callable[[Renderer], Any], Future]] = deque()
         self._busy = False
         self._closing = False
+        self._close_asked = False  # by close(): the thread's end is no error then
         self._latest: RenderedImage | None = None
         self._error: str | None = None
         self._scene: SceneDescription | None = None
@@ -163,7 +165,8 @@ class RenderThread:
                 self._latest = None  # after any render in flight: that was of the previous model
             return renderer.missing_meshes, renderer.bone_boxes
 
-        self._missing, self._bone_boxes = self.call(upload, timeout=None)
+        # Generous, not endless: a thread that died meanwhile must not hang the window.
+        self._missing, self._bone_boxes = self.call(upload, timeout=120.0)
         self._scene = scene
 
     @property
@@ -229,6 +232,7 @@ class RenderThread:
         `on_rendered` is not called after this returns."""
         with self._condition:
             self._closing = True
+            self._close_asked = True
             self._request = None
             self._on_rendered = None
             self._condition.notify_all()
@@ -264,13 +268,20 @@ class RenderThread:
                 else:
                     self._answer(renderer, *call)
         finally:
-            renderer.release()
+            # Whatever ended the loop, the thread is closed for everyone waiting on it: no call
+            # waits forever, and an unexpected end is an error the view shows (and falls back on).
+            with contextlib.suppress(Exception):
+                renderer.release()
             with self._condition:
                 self._busy = False
+                self._closing = True
+                if self._error is None and not self._close_asked:
+                    self._error = "rendering failed: the render thread stopped"
                 calls, self._calls = list(self._calls), deque()
                 self._condition.notify_all()
             for _, future in calls:
                 future.set_exception(RenderThreadClosed("the render thread is closed"))
+            self._notify()
 
     def _next_job(self) -> tuple[RenderRequest | None, tuple | None]:
         """Wait for work (holding the lock): a render when its turn comes, or a query. A query
@@ -319,7 +330,17 @@ class RenderThread:
             if self._on_rendered is not None:
                 try:
                     self._on_rendered()
-                except RuntimeError:  # its Qt object went without close(): nobody to tell
+                except Exception:  # noqa: BLE001  its Qt object went without close(): nobody to tell
+                    self._on_rendered = None
+
+    def tell(self, emit: Callable[..., None], *arguments: Any) -> None:
+        """Call `emit` (a Qt signal's emit, from this thread) unless closed, under the lock as
+        `_notify` does: close() cannot return, and the signal's object go, while it runs."""
+        with self._condition:
+            if self._on_rendered is not None:
+                try:
+                    emit(*arguments)
+                except Exception:  # noqa: BLE001  as in _notify
                     self._on_rendered = None
 
 

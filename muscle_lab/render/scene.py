@@ -75,40 +75,51 @@ class MuscleTubes:
 
 
 def muscle_tubes(pose: BodyPose, scene: SceneDescription, style: MuscleStyle) -> MuscleTubes:
-    """The muscle geometry of one pose, as instance rows for the renderer."""
-    values = muscle_values(pose, style.colour_by)
-    highlighted = set(style.highlighted)
-    segments, joints = [], []
-    for index, path in enumerate(pose.muscle_paths):
-        if len(path) == 0:
-            continue
-        colour = np.array(value_rgb(values[index]))
-        if index < len(scene.muscle_sides) and scene.muscle_sides[index] == "left":
-            colour = colour * LEFT_SHADE
-        radius = MUSCLE_RADIUS
-        if index in highlighted:
-            radius = HIGHLIGHT_RADIUS
-        elif style.dim_others and highlighted:
-            radius, colour = MUSCLE_RADIUS * 0.5, 0.55 + 0.3 * colour
-        tail = [radius, *colour, index + 1]
-        joints.append(np.column_stack([path, np.tile(tail, (len(path), 1))]))
-        if len(path) >= 2:
-            segments.append(np.column_stack([path[:-1], path[1:], np.tile(tail, (len(path) - 1, 1))]))
-    return MuscleTubes(
-        segments=np.vstack(segments).astype(np.float32) if segments else np.zeros((0, 11), np.float32),
-        joints=np.vstack(joints).astype(np.float32) if joints else np.zeros((0, 8), np.float32),
-    )
+    """The muscle geometry of one pose, as instance rows for the renderer.
+
+    Built for all muscles at once (a few numpy calls, not a few per muscle): it runs every frame."""
+    points, owner, starts = _joined_paths(pose.muscle_paths)
+    count = len(pose.muscle_paths)
+    values = muscle_values(pose, style.colour_by)[:count]
+    off, on = np.array(OFF_RGB, dtype=float), np.array(ON_RGB, dtype=float)
+    colours = (off + values[:, None] * (on - off)) / 255.0  # as value_rgb, per muscle
+    sides = scene.muscle_sides[:count]
+    left = np.zeros(count, dtype=bool)
+    left[: len(sides)] = np.asarray(sides, dtype=object) == "left"
+    colours[left] *= LEFT_SHADE
+    radii = np.full(count, MUSCLE_RADIUS)
+    highlighted = np.isin(np.arange(count), style.highlighted)
+    if style.dim_others and highlighted.any():
+        radii[~highlighted] = MUSCLE_RADIUS * 0.5
+        colours[~highlighted] = 0.55 + 0.3 * colours[~highlighted]
+    radii[highlighted] = HIGHLIGHT_RADIUS
+    tails = np.column_stack([radii, colours, np.arange(1, count + 1)])  # radius, r, g, b, id per muscle
+    joints = np.empty((len(points), 8), np.float32)
+    joints[:, :3], joints[:, 3:] = points, tails[owner]
+    segments = np.empty((len(starts), 11), np.float32)
+    segments[:, :3], segments[:, 3:6], segments[:, 6:] = points[starts], points[starts + 1], tails[owner[starts]]
+    return MuscleTubes(segments=segments, joints=joints)
 
 
 def ghost_muscle_segments(pose: BodyPose) -> np.ndarray:
     """The ghost's muscle paths as tube rows (as `MuscleTubes.segments`): one grey, thin, id 0."""
-    tail = [GHOST_MUSCLE_RADIUS, *(c / 255.0 for c in GHOST_MUSCLE_RGB), 0.0]
-    rows = [
-        np.column_stack([path[:-1], path[1:], np.tile(tail, (len(path) - 1, 1))])
-        for path in pose.muscle_paths
-        if len(path) >= 2
-    ]
-    return np.vstack(rows).astype(np.float32) if rows else np.zeros((0, 11), np.float32)
+    points, _, starts = _joined_paths(pose.muscle_paths)
+    segments = np.empty((len(starts), 11), np.float32)
+    segments[:, :3], segments[:, 3:6] = points[starts], points[starts + 1]
+    segments[:, 6:] = [GHOST_MUSCLE_RADIUS, *(c / 255.0 for c in GHOST_MUSCLE_RGB), 0.0]
+    return segments
+
+
+def _joined_paths(paths: tuple[np.ndarray, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every path's points in one array (k x 3), the muscle index of each point, and the rows
+    where a segment starts (every point but each path's last)."""
+    lengths = np.fromiter(map(len, paths), dtype=np.intp, count=len(paths))
+    drawn = [path for path in paths if len(path)]
+    points = np.concatenate(drawn).reshape(-1, 3) if drawn else np.zeros((0, 3))
+    owner = np.repeat(np.arange(len(paths)), lengths)
+    last = np.zeros(len(points), dtype=bool)
+    last[np.cumsum(lengths)[lengths > 0] - 1] = True
+    return points, owner, np.flatnonzero(~last)
 
 
 def muscle_midpoint(path: np.ndarray) -> np.ndarray:

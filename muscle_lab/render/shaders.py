@@ -152,6 +152,8 @@ void main() {
 """
 )
 
+# The ground: a square of `u_half_size` around `u_centre`. Positions go to the fragments in
+# metres, and as fractions of the half size (for the fade); both are linear over the plane.
 GROUND_VERTEX = (
     HEADER
     + """
@@ -159,39 +161,39 @@ uniform mat4 u_view_projection;
 uniform vec2 u_centre;
 uniform float u_half_size;
 in vec2 in_corner;
-out vec3 v_world;
+out vec2 v_position;
+out vec2 v_offset;
 void main() {
-    v_world = vec3(u_centre.x + in_corner.x * u_half_size, 0.0, u_centre.y + in_corner.y * u_half_size);
-    gl_Position = u_view_projection * vec4(v_world, 1.0);
+    v_offset = in_corner;
+    v_position = u_centre + in_corner * u_half_size;
+    gl_Position = u_view_projection * vec4(v_position.x, 0.0, v_position.y, 1.0);
 }
 """
 )
 
 # Grid lines fixed in the world (every 0.25 m, stronger every metre), so that they slide under
-# a body walking forward; the plane fades out towards its edge.
+# a body walking forward; the plane fades out towards its edge. Every ground pixel runs this
+# (most of the image), in software GL: so one fwidth serves both grids (a line's distance in
+# metres times pixels per metre is its distance in pixels). fwidth is never 0 on a plane seen
+# at any angle (edge on, it has no pixels), so it needs no guard.
 GROUND_FRAGMENT = (
     HEADER
     + LIGHTING
     + """
-uniform vec2 u_centre;
-uniform float u_half_size;
 uniform vec3 u_ground_colour;
 uniform vec3 u_line_colour;
 uniform vec3 u_background;
-in vec3 v_world;
-
-float grid_line(vec2 position, float spacing, float width) {
-    vec2 cell = position / spacing;
-    vec2 distance = abs(fract(cell - 0.5) - 0.5) / max(fwidth(cell), vec2(1e-6));
-    return 1.0 - min(min(distance.x, distance.y) / width, 1.0);
-}
+in vec2 v_position;
+in vec2 v_offset;
 
 void main() {
-    vec2 position = v_world.xz;
-    float minor = grid_line(position, 0.25, 1.0);
-    float major = grid_line(position, 1.0, 1.6);
-    vec3 colour = mix(u_ground_colour, u_line_colour, max(0.45 * minor, major));
-    float fade = smoothstep(0.55 * u_half_size, u_half_size, length(position - u_centre));
+    vec2 per_metre = 1.0 / fwidth(v_position);  // pixels per metre along x and z
+    // Pixels to the nearest line; a line is drawn fading out over 1 pixel (minor), 1.6 (major).
+    vec2 minor = abs(fract(v_position * 4.0 - 0.5) - 0.5) * (0.25 * per_metre);
+    vec2 major = abs(fract(v_position - 0.5) - 0.5) * (per_metre / 1.6);
+    float line = max(0.45 - 0.45 * min(min(minor.x, minor.y), 1.0), 1.0 - min(min(major.x, major.y), 1.0));
+    vec3 colour = mix(u_ground_colour, u_line_colour, line);
+    float fade = smoothstep(0.55, 1.0, length(v_offset));
     f_colour = vec4(mix(colour, u_background, fade), 1.0);
     write_id(0.0);
 }
