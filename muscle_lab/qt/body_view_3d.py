@@ -436,8 +436,10 @@ class BodyView3D(QWidget):
     # -- picking in the render thread -------------------------------------------------------
     def _ask_pick(self, purpose: str, position: QPoint) -> bool:
         """Ask the render thread which muscle is at `position`; `_on_picked` gets the answer."""
-        if self._renderer is None or self._shown is None:
+        if self._renderer is None:
             return False
+        if self._shown is None and not self._take_latest_image():
+            return False  # nothing drawn yet (an image finished before its paint counts)
         ratio = self.devicePixelRatioF()
         x, y = position.x() * ratio, position.y() * ratio
         future = self._renderer.submit(lambda renderer: renderer.pick(x, y))
