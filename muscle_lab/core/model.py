@@ -96,7 +96,7 @@ class LoadedModel:
         live = {c.getName(): c for c in _coordinates_of(self.model)}
         fixed = {c.name: c for c in self.fixed_coordinates}
         # Every coordinate of the model as written, in its order: a welded one reads its locked value.
-        self.coordinates: list[CoordinateLike] = [live.get(n) or fixed[n] for n in self.coordinate_names]
+        self.coordinates: list[CoordinateLike] = [live[n] if n in live else fixed[n] for n in self.coordinate_names]
         self.joint_coordinates = _joint_coordinates(
             self.full_model, dict(zip(self.coordinate_names, self.coordinates, strict=True))
         )
@@ -140,12 +140,17 @@ class LoadedModel:
         return [c.getValue(state) for c in self.coordinates]
 
     def full_pose(self, state: opensim.State) -> opensim.State:
-        """A state of `full_model` at `state`'s coordinate values, realized to positions: what
-        geometry (moment arms, path lengths) is measured on."""
-        pose = self.full_model.initializeState()
-        pose.setTime(state.getTime())
-        for coordinate, value in zip(self.full_coordinates, self.coordinate_values(state), strict=True):
-            coordinate.setValue(pose, value, False)  # no assembly: the values already fit together
+        """A new state of `full_model` at `state`'s coordinate values, realized to positions:
+        what geometry (moment arms, path lengths) is measured on. `state` never moves."""
+        if self.model is self.full_model:
+            pose = opensim.State(state)  # a copy
+        else:
+            # A copy of the working state, never initializeState(): that resets the working
+            # state, which a Simulation's state is until its first step.
+            pose = opensim.State(self.full_model.getWorkingState())
+            pose.setTime(state.getTime())
+            for coordinate, value in zip(self.full_coordinates, self.coordinate_values(state), strict=True):
+                coordinate.setValue(pose, value, False)  # no assembly: the values already fit together
         self.full_model.realizePosition(pose)
         return pose
 

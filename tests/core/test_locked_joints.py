@@ -144,3 +144,18 @@ def test_moment_arms_about_a_welded_coordinate_are_still_measured():
     rotation = curves.curve("hip_rotation_r")
     assert rotation.locked and math.isfinite(rotation.current_moment_arm_m)
     assert np.abs(rotation.moment_arms_m).max() > 1e-3  # glut max turns the hip about its long axis
+
+
+@pytest.mark.parametrize("settings", [FAITHFUL, REFERENCE], ids=["welded", "as written"])
+def test_moment_arms_never_move_the_simulations_state(settings):
+    """At a reset the simulation's state is the model's working state: measuring moment arms
+    must not reset it (initializeState would)."""
+    from muscle_lab.core.moment_arms import moment_arm_curves
+
+    simulation = Simulation(integrator=settings)
+    simulation.set_excitations([0.05] * 19)
+    simulation.step()
+    simulation.reset()
+    before = simulation.state.getY().to_numpy().copy()
+    moment_arm_curves(simulation.loaded, simulation.state, simulation.muscle_names.index("glut_max_r"))
+    assert np.array_equal(simulation.state.getY().to_numpy(), before)
