@@ -34,3 +34,18 @@ def wait_for_step(qtbot):
         qtbot.waitUntil(lambda: window.latest_frame is not None and window.latest_frame.step >= step, timeout=timeout)
 
     return wait
+
+
+@pytest.fixture(scope="module")
+def standing():
+    """The default model's scene, its pose at the start and one with the right hip flexed (no
+    simulation needed): for the 3D view's tests."""
+    from muscle_lab.core.model import LoadedModel
+    from muscle_lab.core.pose import PoseReader
+
+    loaded = LoadedModel()
+    reader = PoseReader(loaded)
+    state = loaded.model.initializeState()
+    first = reader.read(state)
+    loaded.model.getCoordinateSet().get("hip_flexion_r").setValue(state, 0.6)
+    return reader.scene, first, reader.read(state)

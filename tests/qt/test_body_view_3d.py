@@ -12,21 +12,7 @@ from PyQt5.QtCore import QEvent, QPoint, QPointF, Qt
 from PyQt5.QtGui import QMouseEvent, QWheelEvent
 from PyQt5.QtWidgets import QApplication, QVBoxLayout, QWidget
 
-from muscle_lab.core.model import LoadedModel
-from muscle_lab.core.pose import PoseReader
 from muscle_lab.qt.body_view_3d import BodyView3D
-
-
-@pytest.fixture(scope="module")
-def standing():
-    """The default model's scene and its pose at the start (no simulation needed)."""
-    loaded = LoadedModel()
-    reader = PoseReader(loaded)
-    state = loaded.model.initializeState()
-    first = reader.read(state)
-    coordinate = loaded.model.getCoordinateSet().get("hip_flexion_r")
-    coordinate.setValue(state, 0.6)  # a second pose: the right hip flexed
-    return reader.scene, first, reader.read(state)
 
 
 @pytest.fixture

@@ -15,24 +15,11 @@ import pytest
 from PyQt5.QtCore import QPoint, Qt
 from PyQt5.QtGui import QImage
 
-from muscle_lab.core.model import LoadedModel
-from muscle_lab.core.pose import PoseReader
 from muscle_lab.qt.body_view_3d import BodyView3D
 from muscle_lab.render.meshes import load_mesh
 from muscle_lab.render.renderer import BACKGROUND
 
 WAIT = 30  # seconds: only a hang reaches it
-
-
-@pytest.fixture(scope="module")
-def standing():
-    """The default model's scene, its pose at the start and one with the right hip flexed."""
-    loaded = LoadedModel()
-    reader = PoseReader(loaded)
-    state = loaded.model.initializeState()
-    first = reader.read(state)
-    loaded.model.getCoordinateSet().get("hip_flexion_r").setValue(state, 0.6)
-    return reader.scene, first, reader.read(state)
 
 
 @pytest.fixture
@@ -169,17 +156,7 @@ print(seen["renders"] >= 5, threading.active_count(), sep="|")
 
 @pytest.mark.parametrize("how", ["close", "delete"])
 def test_closing_while_a_render_is_in_flight_ends_cleanly(standing, tmp_path, how):
-    scene, first, second = standing
-    poses = tmp_path / "poses.pickle"
-    poses.write_bytes(pickle.dumps((scene, (first, second))))
-    result = subprocess.run(
-        [sys.executable, "-c", CLOSE_WHILE_RENDERING, str(poses), how],
-        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = _run_with_poses(CLOSE_WHILE_RENDERING, standing, tmp_path, how)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip() == "True|1"  # rendered, then the render thread ended with the view
 
@@ -223,16 +200,22 @@ def test_deleting_a_view_while_picks_are_answered_never_crashes(standing, tmp_pa
     parent's): the answers are emitted under the thread's lock, never into a deleted view, and
     every thread ends. (The crash this guards against needs an unlucky interleaving; the
     review's churn script, create/pick/delete for 15 s, found it 3 times in 3.)"""
+    result = _run_with_poses(DELETE_WHILE_PICKING, standing, tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "1"  # every render thread ended with its view
+
+
+def _run_with_poses(script: str, standing, tmp_path, *arguments: str) -> subprocess.CompletedProcess:
+    """Run `script` in a fresh offscreen Python, the scene and both poses pickled as its first
+    argument: a crash there is a return code here, not the end of the test run."""
     scene, first, second = standing
     poses = tmp_path / "poses.pickle"
     poses.write_bytes(pickle.dumps((scene, (first, second))))
-    result = subprocess.run(
-        [sys.executable, "-c", DELETE_WHILE_PICKING, str(poses)],
+    return subprocess.run(
+        [sys.executable, "-c", script, str(poses), *arguments],
         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.strip() == "1"  # every render thread ended with its view
