@@ -131,19 +131,17 @@ def _plan(model: opensim.Model, state: opensim.State, xml: ET.Element) -> _WeldP
         custom = opensim.CustomJoint.safeDownCast(joint)
         if custom is None:
             continue  # a partly locked pin, ball or universal joint has no axis to fix alone
-        axes = _constant_axes(custom, set(locked), state)
-        if axes:
-            plan.constant_axes[name] = dict(axes[0])
-            plan.removed[name] = sorted(axes[1], key=[c.getName() for c in coordinates].index)
+        values = {c.getName(): float(c.getValue(state)) for c in coordinates if c.getName() in locked}
+        constants, taken = _constant_axes(custom, values)
+        if taken:
+            plan.constant_axes[name] = constants
+            plan.removed[name] = [c.getName() for c in coordinates if c.getName() in taken]
     return plan
 
 
-def _constant_axes(
-    joint: opensim.CustomJoint, locked: set[str], state: opensim.State
-) -> tuple[dict[str, float], set[str]]:
-    """Axis -> constant for the axes driven by one locked coordinate alone, and those coordinates.
-
-    A locked coordinate that shares an axis with another coordinate stays."""
+def _constant_axes(joint: opensim.CustomJoint, locked: dict[str, float]) -> tuple[dict[str, float], set[str]]:
+    """Axis -> constant for the axes driven by one locked coordinate alone (`locked`: name ->
+    locked value), and those coordinates. A locked coordinate that shares an axis stays."""
     transform = joint.getSpatialTransform()
     driven: dict[str, list[tuple[str, opensim.TransformAxis]]] = {}
     shared: set[str] = set()
@@ -151,7 +149,7 @@ def _constant_axes(
         axis = transform.getTransformAxis(k)
         names_array = axis.getCoordinateNamesInArray()
         names = [names_array.get(i) for i in range(names_array.getSize())]
-        for coordinate in set(names) & locked:
+        for coordinate in set(names) & locked.keys():
             if len(names) == 1:
                 driven.setdefault(coordinate, []).append((axis.getName(), axis))
             else:
@@ -161,19 +159,10 @@ def _constant_axes(
     for coordinate, axes in driven.items():
         if coordinate in shared:
             continue
-        value = _coordinate_value(joint, coordinate, state)
         for axis_name, axis in axes:
-            constants[axis_name] = axis.getFunction().calcValue(opensim.Vector(1, value))
+            constants[axis_name] = axis.getFunction().calcValue(opensim.Vector(1, locked[coordinate]))
         taken.add(coordinate)
     return constants, taken
-
-
-def _coordinate_value(joint: opensim.Joint, name: str, state: opensim.State) -> float:
-    for k in range(joint.numCoordinates()):
-        coordinate = joint.get_coordinates(k)
-        if coordinate.getName() == name:
-            return float(coordinate.getValue(state))
-    raise KeyError(name)
 
 
 def _referenced_names(xml: ET.Element) -> dict[str, int]:
