@@ -161,7 +161,7 @@ def _arrange_screenshot(app: QApplication, window: MainWindow, path: Path, run_f
         QTimer.singleShot(150, take)  # let the last batch and a redraw land
 
     def take() -> None:
-        window._redraw()  # noqa: SLF001 (make sure the final state is drawn)
+        window.redraw_now()
         app.processEvents()
         window.body_view.view3d.wait_for_image()  # the 3D image of this state, not the one before
         path.parent.mkdir(parents=True, exist_ok=True)

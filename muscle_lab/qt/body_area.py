@@ -50,10 +50,13 @@ class BodyArea(QStackedWidget):
         self.view2d.clear_model()
 
     def set_pose(self, pose: BodyPose) -> None:
-        """Draw this pose now (the window's redraw timer calls this at most once a tick)."""
-        view = self.currentWidget()
-        view.set_pose(pose)
-        view.repaint()
+        """Draw this pose now (the window's redraw timer calls this at most once a tick): the
+        2D drawing paints at once, the 3D view asks its thread for an image and paints that."""
+        if self.uses_3d:
+            self.view3d.set_pose(pose)
+        else:
+            self.view2d.set_pose(pose)
+            self.view2d.repaint()
 
     def _fall_back(self, reason: str) -> None:
         self.unavailable_reason = reason

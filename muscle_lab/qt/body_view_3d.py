@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from concurrent.futures import Future
 
 import numpy as np
-from PyQt5.QtCore import QObject, QPoint, QRectF, Qt, pyqtSignal
+from PyQt5.QtCore import QObject, QPoint, QRectF, Qt, QTimer, pyqtSignal
 from PyQt5.QtGui import QColor, QImage, QLinearGradient, QPainter, QPen
 from PyQt5.QtWidgets import QSizePolicy, QWidget
 
@@ -44,9 +44,9 @@ LABEL_BACKGROUND = QColor(255, 240, 170)
 GHOST_LABEL_BACKGROUND = QColor(0, 0, 0, 140)
 BACKDROP = QColor(43, 48, 59)
 GRAB_WAIT_SECONDS = 10.0
-# At most ~35 renders a second (the window offers up to 40 poses): 30 is the aim, the rest of
-# the CPU is the simulation's.
-MIN_RENDER_INTERVAL = 0.028
+# At most 40 renders a second (the simulation sends ~50 poses): 30 is the aim, the rest of the
+# CPU is the simulation's and the window's.
+MIN_RENDER_INTERVAL = 0.025
 # The render thread (and llvmpipe's threads) yield to the GUI thread and the simulation when
 # the CPU is short: measured on 2 busy cores, event-loop lateness p99 54-64 ms at 0, 43-45 at 10.
 RENDER_NICE = 10
@@ -112,6 +112,10 @@ class BodyView3D(QWidget):
         self._press: tuple[QPoint, Qt.MouseButton] | None = None
         self._last_mouse = QPoint()
         self._renders_before = 0  # renders of a render thread since closed
+        self._render_soon = QTimer(self)
+        self._render_soon.setSingleShot(True)
+        self._render_soon.setInterval(0)
+        self._render_soon.timeout.connect(self._render_if_changed)
 
     # -- state ------------------------------------------------------------------------------
     @property
@@ -128,6 +132,18 @@ class BodyView3D(QWidget):
     def render_count(self) -> int:
         """Images rendered so far (finished, whether painted yet or not)."""
         return self._renders_before + (self._renderer.renders_done if self._renderer is not None else 0)
+
+    @property
+    def ready_for_pose(self) -> bool:
+        """Whether no render waits to begin: one asked for now starts as soon as the thread is
+        free (the one under way, if any, is of an older pose)."""
+        renderer = self._renderer
+        return renderer is not None and not (self._render_soon.isActive() or renderer.pending)
+
+    def render_now(self) -> None:
+        """Ask for the render of changes made this turn now rather than at the turn's end."""
+        self._render_soon.stop()
+        self._render_if_changed()
 
     @property
     def camera(self) -> Camera | None:
@@ -241,7 +257,7 @@ class BodyView3D(QWidget):
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         """Paint the last finished image (never waiting for one); ask for a new one if the state changed."""
         painter = QPainter(self)
-        if self._renderer is None or self._pose is None or self._camera is None:
+        if not self._can_render():
             painter.fillRect(self.rect(), BACKDROP)
             painter.setPen(QColor(230, 230, 230))
             message = (
@@ -273,7 +289,7 @@ class BodyView3D(QWidget):
     def wait_for_image(self, timeout: float = GRAB_WAIT_SECONDS) -> bool:
         """Ask for a render of the current state if needed and wait until it is done (for
         screenshots and tests, never for painting); False if it did not finish in time."""
-        if self._renderer is None or self._pose is None or self._camera is None:
+        if not self._can_render():
             return True
         if self._dirty or self._asked_size != self._pixel_size():
             self._request_render()
@@ -476,8 +492,22 @@ class BodyView3D(QWidget):
             self._changed()
 
     def _changed(self) -> None:
+        """Ask for a render of the new state once this turn of the event loop is over (so that
+        a new pose and its ghost are one render, not two); the paint comes with the image."""
         self._dirty = True
-        self.update()  # Qt paints (and so renders) only if the widget is visible
+        if not self._render_soon.isActive():
+            self._render_soon.start()
+
+    def _render_if_changed(self) -> None:
+        if not self._dirty:
+            return
+        if self._can_render() and self.isVisible() and not self.window().isMinimized():
+            self._request_render()  # painting the previous image meanwhile would be wasted work
+        else:
+            self.update()  # Qt paints (and so renders) only once the widget is visible
+
+    def _can_render(self) -> bool:
+        return self._renderer is not None and self._pose is not None and self._camera is not None
 
     def _fitted_camera(self) -> Camera:
         bones = self._renderer.bone_points(self._pose) if self._renderer is not None else None

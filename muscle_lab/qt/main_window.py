@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -65,6 +66,10 @@ SLOW_CALL_SECONDS = 0.5  # a step or load waited on longer than this is shown in
 LEAVE_BOX_KEYS = (Qt.Key_Return, Qt.Key_Enter, Qt.Key_Escape)
 
 REDRAW_INTERVAL_MS = 25  # one timer redraws everything, at most 40 times a second
+# While poses stream in (running, playing back) the plots repaint at most 15 times a second: a
+# repaint costs ~10 ms of the GUI thread, and on two busy cores that CPU is what lets the body
+# view, the thing a user watches, render 30 times a second. At rest they repaint every tick.
+STREAMING_PLOT_INTERVAL_S = 1 / 15
 GUI_MODES = ("faithful", "fast")
 PAUSED = "paused (Space runs)"
 
@@ -94,6 +99,9 @@ class MainWindow(QMainWindow):
         self.controller_driving: str | None = None  # the user's controller (its description); sliders follow it
         self._controller_folder = ""  # where "Load controller…" opens
         self.redraw_count = 0
+        self._plots_due = 0.0  # time.monotonic() from which the plots may repaint while poses stream
+        self._pose_shown_at = 0.0  # time.monotonic() when the body was last given a new pose
+        self._feeding = False
         self._pending_pose: tuple[BodyPose | None, BodyPose | None, str] | None = None  # pose, ghost, label
         self._status_dirty = True
         self._busy_text = ""  # what the status bar says about a slow step, "" when none
@@ -382,6 +390,8 @@ class MainWindow(QMainWindow):
     def _connect_body_view(self) -> None:
         """Clicking a muscle selects its slider and the reverse; solo highlights it too."""
         self.body_view.view3d.muscleClicked.connect(self.go_to_muscle)
+        self.body_view.view3d.imageRendered.connect(self._feed_3d_view)
+        self.controller.worker.framesReady.connect(self._feed_3d_view)
         self.body_view.fellBack.connect(
             lambda why: self.message_bar.show_message(f"The 3D view stopped working ({why}); showing the 2D drawing.")
         )
@@ -733,18 +743,17 @@ class MainWindow(QMainWindow):
         self._status_dirty = True
 
     # -- drawing -----------------------------------------------------------------------
+    def redraw_now(self) -> None:
+        """Bring what is shown up to date now, the plots too even while poses stream (what
+        the redraw timer does, without waiting for its tick): for screenshots and tests."""
+        self._plots_due = 0.0
+        self._redraw()
+
     def _redraw(self) -> None:
         """Read the worker's outbox, push new data to the plots and the body drawing, and
         paint: one timer drives every redraw, at most 1000 / REDRAW_INTERVAL_MS a second."""
-        outbox = self.controller.worker.outbox
-        while outbox:
-            name, payload = outbox.popleft()
-            self._handlers[name](payload)
-        shown = self.history_view.redraw()
-        if shown is not None:
-            self._pending_pose = shown
-            self._status_dirty = True
-        drew = self.plot_panel.redraw()
+        self._take_news()
+        drew = self._redraw_plots()
         self.observation_panel.redraw()  # at most ten times a second, and only while shown
         self._watch_slow_call()
         if self._status_dirty:
@@ -759,6 +768,42 @@ class MainWindow(QMainWindow):
         elif drew:
             self.redraw_count += 1
 
+    def _take_news(self) -> None:
+        """Hand the worker's outbox to its handlers and note the pose to show if it changed."""
+        outbox = self.controller.worker.outbox
+        while outbox:
+            name, payload = outbox.popleft()
+            self._handlers[name](payload)
+        shown = self.history_view.redraw()
+        if shown is not None:
+            self._pending_pose = shown
+            self._status_dirty = True
+
+    def _redraw_plots(self) -> bool:
+        now = time.monotonic()
+        streaming = self._pending_pose is not None or now - self._pose_shown_at < 2 * STREAMING_PLOT_INTERVAL_S
+        if streaming and now < self._plots_due:
+            return False
+        drew = self.plot_panel.redraw()
+        if drew:
+            self._plots_due = now + STREAMING_PLOT_INTERVAL_S
+        return drew
+
+    def _feed_3d_view(self, *_ignored) -> None:
+        """New frames came, or the 3D view finished an image: unless a render already waits,
+        hand it the newest pose now rather than at the next tick, so that its thread has the
+        next pose the moment it is free (and renders back to back while poses keep coming)."""
+        view = self.body_view.view3d
+        if self._shut_down or self._feeding or not (self.body_view.uses_3d and view.ready_for_pose):
+            return
+        self._feeding = True  # the handlers below may send posted events, this among them
+        try:
+            self._take_news()
+            self._draw_body()
+            view.render_now()
+        finally:
+            self._feeding = False
+
     def _draw_body(self) -> None:
         if self._pending_pose is not None and not self._shut_down:
             pose, ghost, label = self._pending_pose
@@ -766,6 +811,7 @@ class MainWindow(QMainWindow):
             self.body_view.set_ghost(ghost, label)
             if pose is not None:
                 self.body_view.set_pose(pose)
+            self._pose_shown_at = time.monotonic()
             self.redraw_count += 1
 
     def _watch_slow_call(self) -> None:

@@ -48,12 +48,12 @@ def main(path: Path, size: tuple[int, int] = (1500, 950)) -> int:
 
     def shoot() -> None:
         history.browser.show_step(SHOWN_STEP)
-        window._redraw()  # noqa: SLF001  the redraw timer's slot, now
+        window.redraw_now()
         window._draw_body()  # noqa: SLF001
         QTimer.singleShot(300, save)
 
     def save() -> None:
-        window._redraw()  # noqa: SLF001
+        window.redraw_now()
         app.processEvents()
         window.body_view.view3d.wait_for_image()  # the 3D image of this state, not the one before
         window.grab().save(str(path), "PNG")
@@ -94,7 +94,7 @@ def atlas_main(path: Path, size: tuple[int, int], row: int = 5) -> int:
     atlas.select(row, 0)
     pump_until(lambda: False, 0.35)  # the stored run plays: a moment in
     window.history_view.playback.pause()
-    window._redraw()  # noqa: SLF001  the redraw timer's slot, now
+    window.redraw_now()
     window._draw_body()  # noqa: SLF001
     pump_until(lambda: False, 0.3)
     window.body_view.view3d.wait_for_image()

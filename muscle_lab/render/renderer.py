@@ -47,9 +47,9 @@ MIN_INSTANCES = 256  # rows the tube buffers start with; they grow when a model 
 # by triangle count, and at 6 mm the bones look the same in the window (29.6k triangles at 4 mm,
 # 23.2k at 6 mm: 16.4 against 13.9 ms of CPU per render with a ghost). Video uses the full meshes (0).
 LIVE_MESH_CELL = 0.006
-# The ghost is faint and translucent: 12 mm cells (a third of the triangles) look the same there
-# and make its extra cost ~2.5 ms instead of ~4 ms per software render at 800x600.
-GHOST_MESH_CELL = 0.012
+# The ghost is faint and translucent: 20 mm cells (a fifth of the triangles) look the same there
+# and halve its extra cost per software render at 800x600 (~4 ms of CPU with the full meshes).
+GHOST_MESH_CELL = 0.02
 GHOST_DEPTH_PUSH = 0.01  # metres: the ghost's coarser bones hide behind the body where they coincide
 
 UPSIDE_DOWN = np.diag([1.0, -1.0, 1.0, 1.0])
@@ -245,7 +245,6 @@ class Renderer:
         ctx = self._ctx
         framebuffer.use()
         framebuffer.clear(*BACKGROUND, 1.0, depth=1.0)
-        ctx.enable(ctx.DEPTH_TEST)
         ctx.front_face = "cw"  # the flip mirrors the winding
         for program in (self._mesh_program, self._tube_program, self._sphere_program, self._ground_program):
             _set(program, "u_view_projection", view_projection.T.tobytes())
@@ -272,10 +271,11 @@ class Renderer:
         _set(program, "u_background", BACKGROUND)
         ctx.disable(ctx.CULL_FACE)
         # A backdrop: it writes no depth, so a body below y = 0 stays visible (a model that
-        # starts inside the ground, or a pelvis sinking after a fall: only feet collide).
-        self._target.depth_mask = False
+        # starts inside the ground, or a pelvis sinking after a fall: only feet collide). Drawn
+        # first, it is not depth-tested either: that would read the depth of most of the image.
+        ctx.disable(ctx.DEPTH_TEST)
         self._ground.render(mode=ctx.TRIANGLE_STRIP)
-        self._target.depth_mask = True
+        ctx.enable(ctx.DEPTH_TEST)
 
     def _draw_bones(self, pose: BodyPose) -> None:
         ctx, program = self._ctx, self._mesh_program

@@ -110,6 +110,20 @@ def test_renders_only_for_a_new_pose_or_camera_and_only_when_visible(qtbot, view
     assert view.render_count == count + 2
 
 
+def test_a_pose_and_its_ghost_set_in_one_turn_are_one_render(qtbot, view, standing):
+    _, first, second = standing
+    assert view.wait_for_image()
+    count = view.render_count
+    with qtbot.waitSignal(view.imageRendered):
+        view.set_ghost(first, "ghost: episode 0")
+        view.set_pose(second)
+        assert view.render_count == count  # asked for when this turn of the event loop ends
+    assert view.renderer.wait_idle() and view.render_count == count + 1
+    assert view.ready_for_pose and not view.renderer.pending  # no second render of a half-set state
+    request = view.renderer.latest().request
+    assert request.pose is second and request.ghost is first
+
+
 def test_keys_choose_views_and_digits_reach_the_window(qtbot, standing):
     scene, pose, _ = standing
     typed = []

@@ -20,7 +20,7 @@ def hip_thrust(window: MainWindow) -> np.ndarray:
 
 def redraw_now(window: MainWindow) -> None:
     """What the window's redraw timer does (labels, plots), without waiting for its tick."""
-    window._redraw()  # noqa: SLF001  the timer's own slot, called directly
+    window.redraw_now()
 
 
 def test_episode_end_pauses_and_is_marked(qtbot, window):

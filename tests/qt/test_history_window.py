@@ -20,7 +20,7 @@ def hip_thrust(window: MainWindow) -> np.ndarray:
 
 def redraw_now(window: MainWindow) -> None:
     """What the redraw timer does, then the body's own turn."""
-    window._redraw()  # noqa: SLF001  the timer's own slot
+    window.redraw_now()
     window._draw_body()  # noqa: SLF001
 
 
