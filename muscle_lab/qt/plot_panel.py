@@ -143,6 +143,7 @@ class PlotPanel(QWidget):
             plot = self._graphics.addPlot(row=position // self._columns, col=position % self._columns)
             self._plots[key] = plot
             self._items[key] = self._build_plot(key, title, plot)
+        self._label_column_bottoms()
         for curve in curves:
             items = self._items[curve.plot]
             ghost_pen = QColor(curve.colour)
@@ -227,7 +228,15 @@ class PlotPanel(QWidget):
                 layout.removeItem(plot)
             for position, plot in enumerate(self._plots.values()):
                 layout.addItem(plot, row=position // columns, col=position % columns)
+            self._label_column_bottoms()
             self._dirty = True
+
+    def _label_column_bottoms(self) -> None:
+        """Name the time axis under the lowest plot of each column only: repeated on every row
+        it takes height the curves need (at 1024x700 it left them ~20 pixels)."""
+        count = len(self._plots)
+        for position, plot in enumerate(self._plots.values()):
+            plot.getAxis("bottom").showLabel(position + self._columns >= count)
 
     # -- what is shown -----------------------------------------------------------------
     def set_episode(self, trace: EpisodeTrace | None) -> None:
