@@ -501,10 +501,16 @@ class BodyView3D(QWidget):
     def _render_if_changed(self) -> None:
         if not self._dirty:
             return
-        if self._can_render() and self.isVisible() and not self.window().isMinimized():
+        if self._can_render() and self._exposed():
             self._request_render()  # painting the previous image meanwhile would be wasted work
         else:
             self.update()  # Qt paints (and so renders) only once the widget is visible
+
+    def _exposed(self) -> bool:
+        """Whether the view can be seen now: shown, in a window on screen (not minimised,
+        not on another desktop)."""
+        handle = self.window().windowHandle()
+        return self.isVisible() and handle is not None and handle.isExposed()
 
     def _can_render(self) -> bool:
         return self._renderer is not None and self._pose is not None and self._camera is not None

@@ -101,7 +101,7 @@ class MainWindow(QMainWindow):
         self.redraw_count = 0
         self._plots_due = 0.0  # time.monotonic() from which the plots may repaint while poses stream
         self._pose_shown_at = 0.0  # time.monotonic() when the body was last given a new pose
-        self._feeding = False
+        self._redrawing = False  # inside _redraw
         self._pending_pose: tuple[BodyPose | None, BodyPose | None, str] | None = None  # pose, ghost, label
         self._status_dirty = True
         self._busy_text = ""  # what the status bar says about a slow step, "" when none
@@ -123,7 +123,8 @@ class MainWindow(QMainWindow):
         self.setDockOptions(QMainWindow.AnimatedDocks | QMainWindow.AllowTabbedDocks)
 
         self.controller = SimulationController(self)
-        # The worker's messages are read from its outbox on the redraw timer, in order.
+        # The worker's messages are read from its outbox, in order: on the redraw timer's tick,
+        # and when new frames or a finished 3D image call for the newest pose (`_feed_3d_view`).
         self._handlers = {
             "modelLoaded": self._on_model_loaded,
             "modelFailed": self._on_model_failed,
@@ -744,23 +745,28 @@ class MainWindow(QMainWindow):
 
     # -- drawing -----------------------------------------------------------------------
     def redraw_now(self) -> None:
-        """Bring what is shown up to date now, the plots too even while poses stream (what
-        the redraw timer does, without waiting for its tick): for screenshots and tests."""
+        """Bring what is shown up to date now, the plots too even while poses stream, and the
+        body (what the redraw timer does, without waiting for its tick): for screenshots and tests."""
         self._plots_due = 0.0
         self._redraw()
+        self._draw_body()
 
     def _redraw(self) -> None:
         """Read the worker's outbox, push new data to the plots and the body drawing, and
         paint: one timer drives every redraw, at most 1000 / REDRAW_INTERVAL_MS a second."""
-        self._take_news()
-        drew = self._redraw_plots()
-        self.observation_panel.redraw()  # at most ten times a second, and only while shown
-        self._watch_slow_call()
-        if self._status_dirty:
-            self._update_status()
-        # Deferred work the updates above posted (pyqtgraph's scene bookkeeping, the window's
-        # repaint) runs now, so that one timer tick is one complete redraw.
-        QCoreApplication.sendPostedEvents(None, 0)
+        self._redrawing = True  # a feed of the 3D view delivered by sendPostedEvents waits
+        try:
+            self._take_news()
+            drew = self._redraw_plots()
+            self.observation_panel.redraw()  # at most ten times a second, and only while shown
+            self._watch_slow_call()
+            if self._status_dirty:
+                self._update_status()
+            # Deferred work the updates above posted (pyqtgraph's scene bookkeeping, the
+            # window's repaint) runs now, so that one timer tick is one complete redraw.
+            QCoreApplication.sendPostedEvents(None, 0)
+        finally:
+            self._redrawing = False
         if self._pending_pose is not None:
             # The body is drawn in a turn of its own: the event loop runs in between, so a
             # 3D render and the plots never hold it together.
@@ -794,15 +800,15 @@ class MainWindow(QMainWindow):
         hand it the newest pose now rather than at the next tick, so that its thread has the
         next pose the moment it is free (and renders back to back while poses keep coming)."""
         view = self.body_view.view3d
-        if self._shut_down or self._feeding or not (self.body_view.uses_3d and view.ready_for_pose):
+        if self._shut_down or not self.body_view.uses_3d:
             return
-        self._feeding = True  # the handlers below may send posted events, this among them
-        try:
+        if self._redrawing:  # delivered by the tick's sendPostedEvents: fed when the tick is over
+            QTimer.singleShot(0, self._feed_3d_view)
+            return
+        if view.ready_for_pose and view.isVisible():
             self._take_news()
             self._draw_body()
             view.render_now()
-        finally:
-            self._feeding = False
 
     def _draw_body(self) -> None:
         if self._pending_pose is not None and not self._shut_down:
@@ -811,7 +817,7 @@ class MainWindow(QMainWindow):
             self.body_view.set_ghost(ghost, label)
             if pose is not None:
                 self.body_view.set_pose(pose)
-            self._pose_shown_at = time.monotonic()
+                self._pose_shown_at = time.monotonic()
             self.redraw_count += 1
 
     def _watch_slow_call(self) -> None:

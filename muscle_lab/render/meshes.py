@@ -103,6 +103,8 @@ def simplify(mesh: TriangleMesh, cell: float) -> TriangleMesh:
         & (triangles[:, 0] != triangles[:, 2])
     )
     triangles = triangles[kept]
+    if len(triangles) == 0:
+        return mesh  # a bone smaller than a cell (a finger's): kept whole rather than lost
     _, first = np.unique(np.sort(triangles, axis=1), axis=0, return_index=True)  # one of each pair of duplicates
     return TriangleMesh(
         positions=(positions / counts[:, None]).astype(np.float32),

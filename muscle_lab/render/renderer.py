@@ -47,9 +47,10 @@ MIN_INSTANCES = 256  # rows the tube buffers start with; they grow when a model 
 # by triangle count, and at 6 mm the bones look the same in the window (29.6k triangles at 4 mm,
 # 23.2k at 6 mm: 16.4 against 13.9 ms of CPU per render with a ghost). Video uses the full meshes (0).
 LIVE_MESH_CELL = 0.006
-# The ghost is faint and translucent: 20 mm cells (a fifth of the triangles) look the same there
-# and halve its extra cost per software render at 800x600 (~4 ms of CPU with the full meshes).
-GHOST_MESH_CELL = 0.02
+# The ghost is faint and translucent: 12 mm cells (a third of the triangles) look the same there
+# and make its extra cost ~2.5 ms instead of ~4 ms per software render at 800x600. (At 20 mm
+# its outline strays beyond the bones' by several pixels.)
+GHOST_MESH_CELL = 0.012
 GHOST_DEPTH_PUSH = 0.01  # metres: the ghost's coarser bones hide behind the body where they coincide
 
 UPSIDE_DOWN = np.diag([1.0, -1.0, 1.0, 1.0])
@@ -182,6 +183,8 @@ class Renderer:
             except (MeshFormatError, OSError) as error:
                 unreadable.append(f"{mesh.mesh_file} ({error})")
                 continue
+            if buffers is None:
+                continue  # no triangles (lines or points only): nothing a surface shader can draw
             vertex_array = self._ctx.vertex_array(
                 self._mesh_program,
                 [(buffers[0], "3f 3f", "in_position", "in_normal")],
@@ -427,11 +430,15 @@ class Renderer:
         vertices, triangles = shape
         return self._ctx.buffer(vertices.tobytes()), self._ctx.buffer(triangles.tobytes())
 
-    def _mesh_buffer(self, path: str, cell: float) -> tuple:
+    def _mesh_buffer(self, path: str, cell: float) -> tuple | None:
+        """The uploaded mesh of this file at this cell, None if it has no triangles."""
         if (path, cell) not in self._mesh_buffers:
             mesh = load_mesh(path, self._mesh_cell)  # read once (cached); parsing is the slow part
             if cell != self._mesh_cell:
                 mesh = simplify(mesh, cell)
+            if len(mesh.triangles) == 0:
+                self._mesh_buffers[path, cell] = None  # GL buffers cannot be empty
+                return None
             vertices = np.column_stack([mesh.positions, mesh.normals]).astype(np.float32)
             bounds = np.array([mesh.positions.min(axis=0), mesh.positions.max(axis=0)])
             self._mesh_buffers[path, cell] = (

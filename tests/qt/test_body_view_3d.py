@@ -24,8 +24,8 @@ def view(qtbot, standing):
     view.resize(800, 600)
     view.set_scene(scene)
     view.set_pose(pose)
-    view.show()
-    qtbot.waitUntil(lambda: view.render_count >= 1)
+    with qtbot.waitSignal(view.imageRendered):  # delivered: no stale signal satisfies a later wait
+        view.show()
     yield view
     view.release()
 
@@ -114,10 +114,10 @@ def test_a_pose_and_its_ghost_set_in_one_turn_are_one_render(qtbot, view, standi
     _, first, second = standing
     assert view.wait_for_image()
     count = view.render_count
-    with qtbot.waitSignal(view.imageRendered):
-        view.set_ghost(first, "ghost: episode 0")
-        view.set_pose(second)
-        assert view.render_count == count  # asked for when this turn of the event loop ends
+    view.set_ghost(first, "ghost: episode 0")
+    view.set_pose(second)
+    assert view.render_count == count and view.renderer.latest().request.pose is not second
+    qtbot.waitUntil(lambda: view.render_count == count + 1)  # asked for when this turn ends
     assert view.renderer.wait_idle() and view.render_count == count + 1
     assert view.ready_for_pose and not view.renderer.pending  # no second render of a half-set state
     request = view.renderer.latest().request

@@ -43,8 +43,8 @@ def view(qtbot, poses):
     view.resize(800, 600)
     view.set_scene(scene)
     view.set_pose(standing)
-    view.show()
-    qtbot.waitUntil(lambda: view.render_count >= 1)
+    with qtbot.waitSignal(view.imageRendered):  # delivered: no stale signal satisfies a later wait
+        view.show()
     yield view
     view.release()
 

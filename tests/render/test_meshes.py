@@ -80,3 +80,11 @@ def test_simplify_merges_close_vertices_and_keeps_the_shape():
     assert np.allclose(simple.positions.max(axis=0), mesh.positions.max(axis=0), atol=0.004)
     corners = simple.triangles
     assert (corners[:, 0] != corners[:, 1]).all() and (corners[:, 1] != corners[:, 2]).all()
+
+
+def test_simplify_keeps_a_bone_smaller_than_a_cell_whole():
+    # a thumb's distal phalanx, 15 mm long: at 2 cm every triangle collapses
+    mesh = read_vtp(osim_rl_models_dir() / "Geometry" / "arm_r_thumbdist.vtp")
+    assert np.ptp(mesh.positions, axis=0).max() < 0.02
+    simple = simplify(mesh, 0.02)
+    assert simple.triangle_count == mesh.triangle_count > 0
