@@ -14,14 +14,33 @@ MODEL_LOAD_TIMEOUT_MS = 60_000
 
 
 @pytest.fixture
-def window(qtbot):
+def open_window(qtbot):
+    """open_window(*args, **kwargs): a shown MainWindow with its model loaded, closed at teardown.
+
+    Held here until then: qtbot keeps only a weak reference, and a window the garbage collector
+    takes unclosed (a test's local variable, once the test returns) destroys its still running
+    simulation thread, on which Qt aborts the whole run."""
+    windows: list[MainWindow] = []
+
+    def open_(*args, **kwargs) -> MainWindow:
+        window = MainWindow(*args, **kwargs)
+        windows.append(window)
+        qtbot.addWidget(window)
+        # Closing asks about an unsaved recording; at teardown the answer is "discard", not a modal loop.
+        window.panels.recording.ask_unsaved_on_close = lambda frames: "discard"
+        with qtbot.waitSignal(window.modelReady, timeout=MODEL_LOAD_TIMEOUT_MS):
+            window.show()
+        return window
+
+    yield open_
+    for window in windows:
+        window.close()  # the worker thread stops cleanly (a second close does nothing)
+
+
+@pytest.fixture
+def window(qtbot, open_window):
     """A shown window with its model loaded and the simulation paused at t = 0."""
-    window = MainWindow(mode="fast")
-    qtbot.addWidget(window)  # closed at teardown: the worker thread must stop cleanly
-    # Closing asks about an unsaved recording; at teardown the answer is "discard", not a modal loop.
-    window.panels.recording.ask_unsaved_on_close = lambda frames: "discard"
-    with qtbot.waitSignal(window.modelReady, timeout=MODEL_LOAD_TIMEOUT_MS):
-        window.show()
+    window = open_window(mode="fast")
     qtbot.waitUntil(lambda: window.latest_frame is not None, timeout=10_000)
     return window
 

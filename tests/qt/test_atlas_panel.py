@@ -192,13 +192,10 @@ def test_moment_arms_come_from_the_simulation_process_and_wait_for_a_pause(qtbot
     assert isinstance(plots.arms, MomentArms) and plots.arms.time > 0.0
 
 
-def test_a_model_file_gone_since_it_loaded_is_named_and_the_panel_can_run_again(qtbot, tmp_path):
+def test_a_model_file_gone_since_it_loaded_is_named_and_the_panel_can_run_again(qtbot, open_window, tmp_path):
     model = tmp_path / "gone.osim"
     shutil.copyfile(default_model_path(), model)
-    window = MainWindow(model, mode="fast")
-    qtbot.addWidget(window)
-    with qtbot.waitSignal(window.modelReady, timeout=60_000):
-        window.show()
+    window = open_window(model, mode="fast")
     model.unlink()
     panel = window.panels.atlas
     with qtbot.waitSignal(panel.runEnded, timeout=ATLAS_TIMEOUT_MS):

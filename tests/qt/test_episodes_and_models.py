@@ -133,16 +133,13 @@ def test_an_arm_model_without_sides_gets_one_group_and_steps(qtbot, window, wait
     assert elbow.size == 2  # the reset frame and one step
 
 
-def test_integration_failure_offers_reset_and_the_window_keeps_working(qtbot, tmp_path, wait_for_step):
+def test_integration_failure_offers_reset_and_the_window_keeps_working(qtbot, open_window, tmp_path, wait_for_step):
     # A NaN tendon slack length makes the fast (CPodes) integrator fail at the first step.
     text = default_model_path().read_text(encoding="utf-8")
     text = re.sub(r"<tendon_slack_length>[^<]*<", "<tendon_slack_length>nan<", text, count=1)
     broken = tmp_path / "nan_tendon.osim"
     broken.write_text(text, encoding="utf-8")
-    window = MainWindow(broken, mode="fast")
-    qtbot.addWidget(window)
-    with qtbot.waitSignal(window.modelReady, timeout=MODEL_LOAD_TIMEOUT_MS):
-        window.show()
+    window = open_window(broken, mode="fast")
     with qtbot.waitSignal(window.controller.worker.simulationFailed, timeout=30_000) as failed:
         window.run()
     assert "integration failed at t=0.01 s" in failed.args[0]

@@ -13,7 +13,6 @@ import time
 import pytest
 
 from muscle_lab.core.paths import osim_rl_models_dir
-from muscle_lab.qt.main_window import MainWindow
 
 MODEL_LOAD_TIMEOUT_MS = 60_000
 
@@ -23,12 +22,9 @@ NO_HANG_SECONDS = 10.0
 
 
 @pytest.fixture
-def slow_window(qtbot):
+def slow_window(qtbot, open_window):
     """The window on the model whose first step takes minutes, in the faithful mode."""
-    window = MainWindow(osim_rl_models_dir() / FEET_IN_GROUND_MODEL, mode="faithful")
-    qtbot.addWidget(window)
-    with qtbot.waitSignal(window.modelReady, timeout=MODEL_LOAD_TIMEOUT_MS):
-        window.show()
+    window = open_window(osim_rl_models_dir() / FEET_IN_GROUND_MODEL, mode="faithful")
     qtbot.waitUntil(lambda: window.latest_frame is not None, timeout=10_000)
     return window
 

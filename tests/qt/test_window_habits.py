@@ -15,15 +15,6 @@ from muscle_lab.qt.main_window import MainWindow
 MODEL_LOAD_TIMEOUT_MS = 60_000
 
 
-def open_window(qtbot, **kwargs) -> MainWindow:
-    window = MainWindow(**kwargs)
-    qtbot.addWidget(window)
-    window.panels.recording.ask_unsaved_on_close = lambda frames: "discard"
-    with qtbot.waitSignal(window.modelReady, timeout=MODEL_LOAD_TIMEOUT_MS):
-        window.show()
-    return window
-
-
 def test_enter_leaves_a_number_box_and_space_runs_again(qtbot, window):
     window.activateWindow()
     box = window.window_spin
@@ -84,8 +75,8 @@ def test_a_load_failure_message_goes_away_after_a_successful_load(qtbot, window,
     assert window.message_bar.text == ""
 
 
-def test_choices_are_kept_between_launches(qtbot):
-    first = open_window(qtbot, mode="fast")
+def test_choices_are_kept_between_launches(qtbot, open_window):
+    first = open_window(mode="fast")
     first.speed_box.setCurrentIndex(1)
     first.end_box.setCurrentIndex(1)
     first.window_spin.setValue(4.0)
@@ -94,7 +85,7 @@ def test_choices_are_kept_between_launches(qtbot):
     saved = json.loads(settings_path().read_text())
     assert saved["mode"] == "fast" and saved["real_time"] is False and saved["plot_window_seconds"] == 4.0
 
-    second = open_window(qtbot)  # no mode given: the last one used
+    second = open_window()  # no mode given: the last one used
     assert second.mode_box.currentText() == "fast"
     assert second.model_info.mode == "fast"
     assert second.speed_box.currentIndex() == 1 and second.end_box.currentIndex() == 1
@@ -102,11 +93,11 @@ def test_choices_are_kept_between_launches(qtbot):
     assert (second.width(), second.height()) == (1100, 760)
 
 
-def test_a_corrupt_settings_file_is_reported_and_the_window_starts(qtbot):
+def test_a_corrupt_settings_file_is_reported_and_the_window_starts(qtbot, open_window):
     path = settings_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("{not json")
-    window = open_window(qtbot, mode="fast")
+    window = open_window(mode="fast")
     assert "using the default settings" in window.message_bar.text
     assert path.with_name("settings.json.bak").read_text() == "{not json"
     window.apply_excitations(np.full(19, 0.05))  # and it works
@@ -124,8 +115,8 @@ def cut_off_plots(window: MainWindow) -> list[str]:
     ]
 
 
-def test_everything_fits_a_1024_by_700_window(qtbot):
-    window = open_window(qtbot, mode="fast")
+def test_everything_fits_a_1024_by_700_window(qtbot, open_window):
+    window = open_window(mode="fast")
     window.resize(1024, 700)
     qtbot.waitUntil(lambda: window.width() == 1024 and window.muscle_panel.columns == 1)
     assert window.minimumSizeHint().width() <= 1024 and window.minimumSizeHint().height() <= 700
@@ -135,7 +126,7 @@ def test_everything_fits_a_1024_by_700_window(qtbot):
     qtbot.waitUntil(lambda: window.muscle_panel.columns == 2 and not cut_off_plots(window))
 
 
-def test_the_window_starts_whatever_lies_in_the_presets_folder(qtbot, isolated_user_data):
+def test_the_window_starts_whatever_lies_in_the_presets_folder(qtbot, open_window, isolated_user_data):
     import os
 
     presets = isolated_user_data / "presets"
@@ -144,7 +135,7 @@ def test_the_window_starts_whatever_lies_in_the_presets_folder(qtbot, isolated_u
     (presets / "digits.json").write_text("1" * 5000)
     (presets / "zero.json").symlink_to("/dev/zero")
     os.mkfifo(presets / "p.json")
-    window = open_window(qtbot, mode="fast")
+    window = open_window(mode="fast")
     assert window.isVisible() and "hip-thrust" in window.panels.presets.preset_names()
     warning = window.panels.presets.warning_label.text()  # each file named with its reason
     assert "Skipped 4 unreadable preset file(s)" in warning
