@@ -49,7 +49,6 @@ def main(path: Path, size: tuple[int, int] = (1500, 950)) -> int:
     def shoot() -> None:
         history.browser.show_step(SHOWN_STEP)
         window.redraw_now()
-        window._draw_body()  # noqa: SLF001
         QTimer.singleShot(300, save)
 
     def save() -> None:
@@ -95,7 +94,6 @@ def atlas_main(path: Path, size: tuple[int, int], row: int = 5) -> int:
     pump_until(lambda: False, 0.35)  # the stored run plays: a moment in
     window.history_view.playback.pause()
     window.redraw_now()
-    window._draw_body()  # noqa: SLF001
     pump_until(lambda: False, 0.3)
     window.body_view.view3d.wait_for_image()
     window.grab().save(str(path), "PNG")

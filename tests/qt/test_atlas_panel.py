@@ -26,12 +26,6 @@ COORDINATES = (
 ILIOPSOAS_R = 5
 
 
-def redraw_now(window: MainWindow) -> None:
-    """What the redraw timer does, then the body's own turn."""
-    window.redraw_now()
-    window._draw_body()  # noqa: SLF001
-
-
 def run_atlas(qtbot, window: MainWindow, seconds: float = 0.05) -> AtlasResult:
     panel = window.panels.atlas
     window.panels.atlas_dock.raise_()
@@ -124,10 +118,10 @@ def test_a_row_loads_its_pattern_and_plays_its_stored_run_without_simulating(qtb
     assert browser.ghost is not None and browser.ghost.label == "atlas: all at 0"
     assert window.panels.atlas.sentence.text().startswith(f"<b>{effect.sentence}")
 
-    redraw_now(window)
+    window.redraw_now()
     assert any(window.body_view.pose is pose for pose in effect.run.poses)
     qtbot.waitUntil(lambda: not browser.playback.playing, timeout=10_000)  # 0.1 s played at true speed
-    redraw_now(window)
+    window.redraw_now()
     assert window.body_view.pose is effect.run.poses[-1]
     assert "showing episode" in window.episode_label.text()
     assert worker.steps_started == steps_started and window.latest_frame is latest  # nothing was simulated

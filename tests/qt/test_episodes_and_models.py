@@ -18,11 +18,6 @@ def hip_thrust(window: MainWindow) -> np.ndarray:
     return values
 
 
-def redraw_now(window: MainWindow) -> None:
-    """What the window's redraw timer does (labels, plots), without waiting for its tick."""
-    window.redraw_now()
-
-
 def test_episode_end_pauses_and_is_marked(qtbot, window):
     window.speed_box.setCurrentIndex(1)
     window.apply_excitations(hip_thrust(window))
@@ -34,7 +29,7 @@ def test_episode_end_pauses_and_is_marked(qtbot, window):
     qtbot.waitUntil(lambda: window.plot_panel.end_markers != [])
     assert window.plot_panel.end_markers == [pytest.approx(end.time)]
     assert window.latest_frame.step == end.step  # paused on the frame that ended it
-    redraw_now(window)
+    window.redraw_now()
     assert "ended: fell at t = " + f"{end.time:.2f}" in window.episode_label.text()
     assert "paused" in window.episode_label.text()
     x, height = window.plot_panel.curve_data("pelvis", "pelvis height")
@@ -60,11 +55,11 @@ def test_episode_end_can_reset_by_itself(qtbot, window):
     qtbot.waitUntil(lambda: end_at in steps and 5 in steps[steps.index(end_at) :])
     assert steps[steps.index(end_at) + 1] == 0
     assert window.running
-    redraw_now(window)
+    window.redraw_now()
     assert "running again; the last ended: fell at t = " in window.episode_label.text()
     window.pause()
     qtbot.waitUntil(lambda: not window.running)
-    redraw_now(window)
+    window.redraw_now()
     history = window.history_view.history
     assert history.get(end.episode).trace.end_time == pytest.approx(end.time)
     assert history.current.number == end.episode + 1
@@ -112,7 +107,7 @@ def test_opening_another_model_rebuilds_sliders_plots_and_body(qtbot, window):
     # This model starts with its pelvis at 0 m: no episode end to detect (and stepping it from
     # inside the ground is very slow, so it is not stepped here).
     qtbot.waitUntil(lambda: window.latest_frame is not None)
-    redraw_now(window)
+    window.redraw_now()
     assert "no episode end" in window.episode_label.text()
 
 
@@ -128,7 +123,7 @@ def test_an_arm_model_without_sides_gets_one_group_and_steps(qtbot, window, wait
     wait_for_step(window, 1)
     assert window.latest_frame.excitations.tolist() == [0, 0, 0, 0.5, 0, 0]
     qtbot.waitUntil(lambda: window.body_view.pose is not None and len(window.body_view.pose.muscle_paths) == 6)
-    redraw_now(window)
+    window.redraw_now()
     _, elbow = window.plot_panel.curve_data("other", "r elbow flex")
     assert elbow.size == 2  # the reset frame and one step
 
@@ -146,7 +141,7 @@ def test_integration_failure_offers_reset_and_the_window_keeps_working(qtbot, op
     qtbot.waitUntil(lambda: "The simulation failed" in window.message_bar.text)
     assert not window.message_bar.reset_button.isHidden()
     qtbot.waitUntil(lambda: not window.running)
-    redraw_now(window)
+    window.redraw_now()
     assert "failed" in window.episode_label.text()
     failed_episode = window.history_view.history.current
     assert failed_episode.ended and failed_episode.frames[-1].error  # the failure is filed with its step

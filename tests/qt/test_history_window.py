@@ -18,12 +18,6 @@ def hip_thrust(window: MainWindow) -> np.ndarray:
     return values
 
 
-def redraw_now(window: MainWindow) -> None:
-    """What the redraw timer does, then the body's own turn."""
-    window.redraw_now()
-    window._draw_body()  # noqa: SLF001
-
-
 def run_episode(qtbot, window: MainWindow, values: np.ndarray):
     """Run until the episode ends (as fast as possible); the window has it all."""
     window.speed_box.setCurrentIndex(1)
@@ -32,7 +26,7 @@ def run_episode(qtbot, window: MainWindow, values: np.ndarray):
         window.run()
     end = ended.args[0]
     qtbot.waitUntil(lambda: not window.running and window.latest_frame.step == end.step)
-    redraw_now(window)
+    window.redraw_now()
     return window.history_view.history.current
 
 
@@ -41,7 +35,7 @@ def test_scrubbing_and_the_arrow_keys_move_through_the_episode(qtbot, window):
     browser = window.history_view.browser
     assert browser.live and episode.frames[0].step == 0 and episode.ended
     window.timeline.stepChosen.emit(10)
-    redraw_now(window)
+    window.redraw_now()
     assert browser.step == 10 and not browser.live
     assert window.body_view.pose is episode.poses[10]
     assert window.plot_panel.cursor_time == pytest.approx(0.10)
@@ -50,7 +44,7 @@ def test_scrubbing_and_the_arrow_keys_move_through_the_episode(qtbot, window):
     for key, expected in ((Qt.Key_Left, 9), (Qt.Key_Left, 8), (Qt.Key_Right, 9)):
         qtbot.keyClick(window, key)
         assert browser.step == expected
-    redraw_now(window)
+    window.redraw_now()
     assert window.body_view.pose is episode.poses[9]
     # Right at the live end simulates a step again (here: the ended episode runs anew).
     qtbot.keyClick(window, Qt.Key_End)
@@ -71,7 +65,7 @@ def test_playback_shows_the_steps_in_order_and_ends_on_the_last(qtbot, window):
         assert playback.step == episode.first_step  # from the start: it was shown live, at its end
     assert shown == sorted(shown) and shown[-1] == episode.last_step
     assert not playback.playing
-    redraw_now(window)
+    window.redraw_now()
     assert window.body_view.pose is episode.poses[-1]
 
 
@@ -84,7 +78,7 @@ def test_continue_from_a_middle_step_starts_from_its_exact_state_and_keeps_the_o
     restored = branched.args[0].frame
     for name in STATE_FIELDS:
         assert np.array_equal(getattr(restored, name), getattr(old.frames[20], name)), name
-    redraw_now(window)
+    window.redraw_now()
     history = window.history_view.history
     new = history.current
     assert new.number == old.number + 1 and new.branched_from == (old.number, 20)
@@ -103,12 +97,12 @@ def test_the_previous_episode_is_the_ghost_in_the_body_view_and_the_plots(qtbot,
     for _ in range(5):
         qtbot.keyClick(window, Qt.Key_Right)
     qtbot.waitUntil(lambda: window.latest_frame.step == 5)
-    redraw_now(window)
+    window.redraw_now()
     assert window.body_view.ghost is first.poses[5]  # the same episode time
     x, y = window.plot_panel.ghost_data("pelvis", "pelvis height")
     assert np.array_equal(x, first.trace.times) and np.array_equal(y, first.trace.values[:, -3])
     window.timeline.compareChosen.emit("none")
-    redraw_now(window)
+    window.redraw_now()
     assert window.body_view.ghost is None
 
 
@@ -120,7 +114,7 @@ def test_the_plots_run_on_episode_time_from_zero_at_every_reset(qtbot, window):
     for _ in range(3):
         qtbot.keyClick(window, Qt.Key_Right)
     qtbot.waitUntil(lambda: window.latest_frame.step == 3)
-    redraw_now(window)
+    window.redraw_now()
     x, _ = window.plot_panel.curve_data("pelvis", "pelvis height")
     assert x.tolist() == pytest.approx([0.0, 0.01, 0.02, 0.03])
     assert window.plot_panel.x_range() == pytest.approx((0.0, 1.0))
@@ -131,7 +125,7 @@ def test_continue_from_a_step_a_branch_shares_with_its_source(qtbot, window):
     window.timeline.stepChosen.emit(20)
     with qtbot.waitSignal(window.controller.worker.branched, timeout=30_000):
         window.timeline.branchRequested.emit()
-    redraw_now(window)
+    window.redraw_now()
     window.timeline.stepChosen.emit(10)  # shared with the first episode: kept under its number
     with qtbot.waitSignal(window.controller.worker.branched, timeout=30_000) as again:
         window.timeline.branchRequested.emit()
@@ -159,10 +153,10 @@ def test_a_pinned_episode_is_the_ghost_and_another_episode_can_be_chosen(qtbot, 
     second = run_episode(qtbot, window, np.full(len(window.muscle_panel.rows), 0.05))
     assert second.number == first.number + 1
     window.timeline.compareChosen.emit("pinned")
-    redraw_now(window)
+    window.redraw_now()
     assert window.history_view.browser.ghost is first
     window.timeline.episodeChosen.emit(first.number)  # the pinned one itself: no ghost of itself
-    redraw_now(window)
+    window.redraw_now()
     assert window.history_view.browser.episode is first and window.history_view.browser.ghost is None
     assert window.body_view.pose is first.poses[first.index(first.first_step)]
     qtbot.keyClick(window, Qt.Key_End)
