@@ -8,6 +8,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
 
+from muscle_lab.qt.body_view_3d import BodyView3D
 from muscle_lab.qt.main_window import MainWindow
 
 MODEL_LOAD_TIMEOUT_MS = 60_000
@@ -68,3 +69,26 @@ def standing():
     first = reader.read(state)
     loaded.model.getCoordinateSet().get("hip_flexion_r").setValue(state, 0.6)
     return reader.scene, first, reader.read(state)
+
+
+@pytest.fixture
+def open_3d_view(qtbot):
+    """open_3d_view(scene, pose, timeout_ms=5000): a shown 800x600 BodyView3D of `pose`, its first
+    image delivered (so that no stale `imageRendered` satisfies a later wait); released at teardown."""
+    views: list[BodyView3D] = []
+
+    def open_(scene, pose, timeout_ms: int = 5000) -> BodyView3D:
+        view = BodyView3D()
+        views.append(view)
+        qtbot.addWidget(view)
+        assert view.available, view.unavailable_reason
+        view.resize(800, 600)
+        view.set_scene(scene)
+        view.set_pose(pose)
+        with qtbot.waitSignal(view.imageRendered, timeout=timeout_ms):
+            view.show()
+        return view
+
+    yield open_
+    for view in views:
+        view.release()

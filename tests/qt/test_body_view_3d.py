@@ -16,18 +16,9 @@ from muscle_lab.qt.body_view_3d import BodyView3D
 
 
 @pytest.fixture
-def view(qtbot, standing):
+def view(open_3d_view, standing):
     scene, pose, _ = standing
-    view = BodyView3D()
-    qtbot.addWidget(view)
-    assert view.available, view.unavailable_reason
-    view.resize(800, 600)
-    view.set_scene(scene)
-    view.set_pose(pose)
-    with qtbot.waitSignal(view.imageRendered):  # delivered: no stale signal satisfies a later wait
-        view.show()
-    yield view
-    view.release()
+    return open_3d_view(scene, pose)
 
 
 def _interior_pixel(ids: np.ndarray, muscle: int) -> QPoint:

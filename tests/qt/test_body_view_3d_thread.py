@@ -23,18 +23,9 @@ WAIT = 30  # seconds: only a hang reaches it
 
 
 @pytest.fixture
-def view(qtbot, standing):
+def view(open_3d_view, standing):
     scene, pose, _ = standing
-    view = BodyView3D()
-    qtbot.addWidget(view)
-    assert view.available, view.unavailable_reason
-    view.resize(800, 600)
-    view.set_scene(scene)
-    view.set_pose(pose)
-    with qtbot.waitSignal(view.imageRendered, timeout=WAIT * 1000):
-        view.show()
-    yield view
-    view.release()
+    return open_3d_view(scene, pose, timeout_ms=WAIT * 1000)
 
 
 def _hold(view: BodyView3D) -> threading.Event:

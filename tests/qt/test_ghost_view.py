@@ -11,7 +11,6 @@ from muscle_lab.core.model import LoadedModel
 from muscle_lab.core.pose import PoseReader
 from muscle_lab.qt.body_area import BodyArea
 from muscle_lab.qt.body_view import BONE_COLOUR, GHOST_BONE_COLOUR, GHOST_MUSCLE_COLOUR, BodyView
-from muscle_lab.qt.body_view_3d import BodyView3D
 from muscle_lab.render.scene import GHOST_RGB
 
 LABEL = "ghost: episode 3 · hip-thrust"
@@ -35,18 +34,9 @@ def poses():
 
 
 @pytest.fixture
-def view(qtbot, poses):
+def view(open_3d_view, poses):
     scene, standing, _, _ = poses
-    view = BodyView3D()
-    qtbot.addWidget(view)
-    assert view.available, view.unavailable_reason
-    view.resize(800, 600)
-    view.set_scene(scene)
-    view.set_pose(standing)
-    with qtbot.waitSignal(view.imageRendered):  # delivered: no stale signal satisfies a later wait
-        view.show()
-    yield view
-    view.release()
+    return open_3d_view(scene, standing)
 
 
 def _pixels(image: QImage) -> np.ndarray:

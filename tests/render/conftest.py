@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,6 +36,16 @@ def hip_thrust() -> Run:
         simulation.step()
         poses.append(reader.read(simulation.state))
     return Run(reader.scene, tuple(poses), simulation.muscle_names)
+
+
+@pytest.fixture(scope="session")
+def boneless(hip_thrust) -> Renderer:
+    """The same scene with no meshes: what the view shows where there are no bones (the ground
+    wherever no muscle is drawn)."""
+    renderer = Renderer(SIZE)
+    renderer.set_scene(dataclasses.replace(hip_thrust.scene, meshes=()))
+    yield renderer
+    renderer.release()
 
 
 @pytest.fixture(scope="session")

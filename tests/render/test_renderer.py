@@ -19,15 +19,6 @@ HIP_THRUST = (2, 4, 10, 12)  # hamstrings_r, glut_max_r, hamstrings_l, glut_max_
 SIZE = (640, 480)  # the shared renderer's, as tests/render/conftest.py makes it
 
 
-@pytest.fixture(scope="module")
-def boneless(hip_thrust):
-    """The same scene with no meshes: what the view shows where there are no bones."""
-    renderer = Renderer(SIZE)
-    renderer.set_scene(dataclasses.replace(hip_thrust.scene, meshes=()))
-    yield renderer
-    renderer.release()
-
-
 def _mesh_points_in_ground(scene, pose, mesh_file: str) -> np.ndarray:
     """The centre of each triangle of a bone mesh, placed where the pose puts the bone."""
     mesh = next(m for m in scene.meshes if m.mesh_file == mesh_file)

@@ -8,7 +8,7 @@ import itertools
 import numpy as np
 import pytest
 
-from muscle_lab.render.renderer import GRID_COLOUR, GROUND_COLOUR, Renderer
+from muscle_lab.render.renderer import GRID_COLOUR, GROUND_COLOUR
 from muscle_lab.render.scene import (
     GHOST_MUSCLE_RADIUS,
     GHOST_MUSCLE_RGB,
@@ -82,24 +82,15 @@ def test_the_ghost_rows_follow_every_path_segment_in_its_grey(hip_thrust):
     assert (rows[:, 6:] == tail).all()
 
 
-@pytest.fixture(scope="module")
-def ground_only(hip_thrust):
-    """The scene with no bones: the ground shows wherever no muscle is drawn."""
-    renderer = Renderer(SIZE)
-    renderer.set_scene(dataclasses.replace(hip_thrust.scene, meshes=()))
-    yield renderer
-    renderer.release()
-
-
 @pytest.mark.parametrize("shift", [0.0, 0.37], ids=["standing", "body moved 0.37 m forward"])
-def test_grid_lines_are_drawn_where_the_worlds_lines_are(hip_thrust, ground_only, shift):
+def test_grid_lines_are_drawn_where_the_worlds_lines_are(hip_thrust, boneless, shift):
     """Seen by a camera following the pelvis, the metre lines, the quarter-metre lines and the
     plain ground between them are where those places of the world project."""
     pose = hip_thrust.poses[0]
     pose = dataclasses.replace(pose, body_positions=pose.body_positions + np.array([shift, 0.0, 0.0]))
     camera = fit_camera(pose, hip_thrust.scene, "three_quarter").zoom(1.5)
-    image = ground_only.render(pose, camera).astype(float)
-    free = ground_only.id_image() < 0
+    image = boneless.render(pose, camera).astype(float)
+    free = boneless.id_image() < 0
     pelvis = pose.body_positions[hip_thrust.scene.pelvis_index]
     # Points near the feet (within a metre or two: well inside the fade), on a metre line, on a
     # quarter line only, and in the middle of a quarter cell.
@@ -108,7 +99,7 @@ def test_grid_lines_are_drawn_where_the_worlds_lines_are(hip_thrust, ground_only
     brightness = {}
     for name, (fx, fz) in {"major": (0.0, 0.5 + 0.125), "minor": (0.25, 0.125), "plain": (0.125, 0.375)}.items():
         points = np.array([[base[0] + dx + fx, 0.0, base[1] + dz + fz] for dx, dz in offsets])
-        pixels = np.floor(ground_only.project(points)).astype(int)
+        pixels = np.floor(boneless.project(points)).astype(int)
         values = [image[y, x, :3].mean() for x, y in pixels if 0 <= x < SIZE[0] and 0 <= y < SIZE[1] and free[y, x]]
         assert len(values) >= 5, name
         brightness[name] = np.median(values)
