@@ -2,21 +2,48 @@
 
 import re
 
-from muscle_lab.bench.simulation import main
+import numpy as np
+
+from muscle_lab.bench.simulation import main, random_actions
 
 
 def test_benchmark_prints_a_row_per_configuration(capsys):
-    argv = ["--scenarios", "hip thrust", "--max-seconds", "0.03", "--fidelity-muscles", "2,4"]
+    argv = ["--scenarios", "hip thrust", "--max-seconds", "0.03", "--fidelity-muscles", "2,4", "--random-episodes", "2"]
     assert main(argv) == 0
     out = capsys.readouterr().out.splitlines()
-    rows = [line for line in out if line.startswith("| hip thrust |")]
-    assert [row.split("|")[2].strip() for row in rows] == ["reference (osim-rl)", "before", "faithful", "fast"]
-    assert all(row.split("|")[3].strip() == "3" for row in rows)  # three steps each
-    assert any(line.startswith("hip thrust / faithful: speed target (>= 6.5x reference, >= 2x before)") for line in out)
-    # The fidelity table: three random vectors, then the muscles asked for, each alone.
-    cases = [line.split("|")[1].strip() for line in out if line.startswith(("| random ", "| muscle "))]
-    assert cases == ["random 1", "random 2", "random 3", "muscle 2 alone", "muscle 4 alone"]
-    assert any(re.fullmatch(r"fidelity: faithful mode follows the reference on \d of 5 cases", line) for line in out)
+    rows = [line for line in out if line.startswith("| hip thrust |") and "reference steps" not in line]
+    speed_rows, fidelity_rows = rows[:4], rows[4:]
+    assert [row.split("|")[2].strip() for row in speed_rows] == ["reference (osim-rl)", "before", "faithful", "fast"]
+    assert all(row.split("|")[3].strip() == "3" for row in speed_rows)  # three steps each
+    assert any(line.startswith("hip thrust / faithful: speed target (>= 1.8x before)") for line in out)
+    # The fidelity table: the constant scenarios, three random vectors, the muscles asked for, each
+    # alone, random-action episodes and the smooth policy; faithful and the previous settings each.
+    cases = [line.split("|")[1].strip() for line in out if line.startswith("| ") and " steps, " not in line]
+    table = cases[cases.index("standing 0.05", 5) :]
+    assert table == [
+        "standing 0.05",
+        "all zero",
+        "hip thrust",
+        "random 1",
+        "random 2",
+        "random 3",
+        "muscle 2 alone",
+        "muscle 4 alone",
+        "random actions, seed 0",
+        "random actions, seed 1",
+        "smooth policy",
+    ]
+    assert len(fidelity_rows) == 1 and fidelity_rows[0].count("3, ") == 2  # faithful and before, 3 steps
+    for name in ("faithful", "before"):
+        pattern = rf"fidelity: {name} follows the reference \(<= 5 mm, <= 1°, same steps\) on \d+ of 11 cases"
+        assert any(re.fullmatch(pattern, line) for line in out)
+
+
+def test_a_random_policy_draws_osim_rl_helpers_stream_and_replays_it():
+    first, again = random_actions(5)(), random_actions(5)()
+    expected = np.random.default_rng(5).uniform(0, 1, (3, 19))
+    assert [first(k).tolist() for k in range(3)] == expected.tolist()
+    assert again(2).tolist() == expected[2].tolist()  # each policy made afresh starts the stream again
 
 
 def test_history_benchmark_prints_what_each_side_keeps(capsys):

@@ -19,15 +19,33 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 from gymnasium.vector import AsyncVectorEnv
 
+from muscle_lab.core.integrator import REFERENCE as REFERENCE_MODE
 from muscle_lab.core.paths import osim_rl_models_dir
+from muscle_lab.core.simulation import Simulation
 from muscle_lab.env import ENV_ID, NAN_ACTION, ProstheticsEnv
 from muscle_lab.examples import random_actions
 
 REFERENCE = Path(__file__).parent / "fixtures" / "osim_rl_reference" / "reference.npz"
 ACTIONS = ("hip_thrust", "all_0.05", "all_0")
+# The fidelity bounds: faithful mode against osim-rl's own stepping.
 PELVIS_TOLERANCE_M = 0.005
 JOINT_TOLERANCE_RAD = math.radians(1.0)
 REWARD_TOLERANCE = 0.01
+# The recording is itself an approximation: osim-rl's Runge-Kutta-Merson at 5e-5 is up to 0.017
+# reward per step (1.23 mm) from a tight integration (Runge-Kutta-Merson at 1e-7) in the all-zero
+# fall, where faithful mode is within 0.004 (0.06 mm) of it. Against the recording, faithful mode's
+# rewards are therefore held to the 0.01 bound plus the recording's own error, rounded up; against a
+# tight integration, to 0.01 itself (test_the_default_env_is_within_the_reward_bound_of_a_tight_integration).
+RECORDING_REWARD_TOLERANCE = 0.03
+TIGHT = replace(REFERENCE_MODE, name="tight", accuracy=1e-7)
+# Reference mode is osim-rl's stepping, but OpenBLAS picks its kernels by CPU (or OPENBLAS_CORETYPE):
+# ulp differences in its sums grow through the stiff contact of a fall. Measured on one Xeon under the
+# Haswell (the recording's), SkylakeX and Sandybridge kernels: up to 0.034 mm of pelvis height,
+# 0.027 deg of joint angle and 0.0013 reward per step, and up to 160 in the observation's
+# accelerations after the fall. Bit for bit holds only between two runs on one machine.
+KERNEL_PELVIS_TOLERANCE_M = 1e-4
+KERNEL_JOINT_TOLERANCE_RAD = math.radians(0.1)
+KERNEL_REWARD_TOLERANCE = 0.005
 
 
 @pytest.fixture(scope="module")
@@ -80,16 +98,48 @@ def test_the_default_env_follows_the_original_within_the_fidelity_bounds(referen
     assert len(joints) == 11
     ours, theirs = np.array(played.observations), reference[f"{name}|observations"]
     assert np.abs(ours[:, joints] - theirs[:, joints]).max() <= JOINT_TOLERANCE_RAD
-    assert np.abs(np.array(played.rewards) - reference[f"{name}|rewards"]).max() <= REWARD_TOLERANCE
+    assert np.abs(np.array(played.rewards) - reference[f"{name}|rewards"]).max() <= RECORDING_REWARD_TOLERANCE
     assert played.rewards[0] != 0.0  # osim-rl pays the first step too
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ACTIONS)
-def test_the_reference_mode_retraces_the_original(reference, name):
-    played = play(ProstheticsEnv(mode="reference"), reference[f"{name}|action"])
-    np.testing.assert_allclose(np.array(played.observations), reference[f"{name}|observations"], rtol=1e-9, atol=1e-9)
-    np.testing.assert_allclose(played.rewards, reference[f"{name}|rewards"], rtol=1e-9, atol=1e-9)
+def test_the_default_env_is_within_the_reward_bound_of_a_tight_integration(reference, name):
+    action = reference[f"{name}|action"]
+    played = play(ProstheticsEnv(), action)
+    tight = Simulation(integrator=TIGHT)
+    tight.reset(held_controls=[1.0] * 19)  # as the env's first reset, and osim-rl's
+    tight.set_excitations(action)
+    rewards = [tight.step().reward for _ in played.rewards]
+    assert tight.frame.done  # the same steps to the fall
+    assert np.abs(np.array(played.rewards) - rewards).max() <= REWARD_TOLERANCE
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ACTIONS)
+def test_the_reference_mode_retraces_the_original_within_what_another_blas_kernel_changes(reference, name):
+    env = ProstheticsEnv(mode="reference")
+    played = play(env, reference[f"{name}|action"])
+    steps = len(reference[f"{name}|rewards"])
+    assert played.terminated == [False] * (steps - 1) + [True]
+    assert (
+        np.abs(np.array(played.pelvis_heights) - reference[f"{name}|pelvis_height"]).max() <= KERNEL_PELVIS_TOLERANCE_M
+    )
+    joints = joint_angle_indices(env)
+    ours, theirs = np.array(played.observations), reference[f"{name}|observations"]
+    assert np.abs(ours[:, joints] - theirs[:, joints]).max() <= KERNEL_JOINT_TOLERANCE_RAD
+    assert np.abs(np.array(played.rewards) - reference[f"{name}|rewards"]).max() <= KERNEL_REWARD_TOLERANCE
+
+
+def test_two_runs_on_one_machine_are_the_same_bit_for_bit():
+    hip_thrust = np.array([1.0 if i in (2, 4, 10, 12) else 0.0 for i in range(19)])
+    runs = []
+    for mode in ("reference", "reference", "faithful", "faithful"):
+        env = ProstheticsEnv(mode=mode)
+        env.reset()
+        runs.append(np.array([env.step(hip_thrust)[0] for _ in range(15)]))
+    np.testing.assert_array_equal(runs[0], runs[1])
+    np.testing.assert_array_equal(runs[2], runs[3])
 
 
 def test_the_state_description_has_osim_rls_keys_shapes_and_values(reference):

@@ -88,9 +88,14 @@ def test_run_for_beyond_the_episode_end_takes_the_screenshot_at_the_end(tmp_path
         "--mode",
         "fast",
     ]
-    result = launch(command, tmp_path, "offscreen")  # the episode ends at ~0.47 s and pauses
+    # The user's own choice is to reset at an episode's end: the screenshot still ends at the first.
+    settings = tmp_path / "home" / "settings.json"
+    settings.parent.mkdir()
+    settings.write_text('{"schema_version": 1, "on_episode_end": "reset"}', encoding="utf-8")
+    result = launch(command, tmp_path, "offscreen")  # the episode ends at ~0.47 s
     assert result.returncode == 0, result.stderr
     assert png_size(shot) == WINDOW_SIZE
+    assert settings.read_text(encoding="utf-8") == '{"schema_version": 1, "on_episode_end": "reset"}'  # not saved
 
 
 @pytest.mark.parametrize("value", ["inf", "nan", "-1", "1e9"])

@@ -1,7 +1,19 @@
 """`python -m muscle_lab.bench` times the simulation; `--gui` times the window instead;
 `--history` measures the memory the history keeps; `--env` times the gymnasium environment."""
 
+import atexit
+import os
+import shutil
 import sys
+import tempfile
+
+from muscle_lab.core.paths import HOME_ENV
+
+# A benchmark never reads or writes the user's own settings, presets or caches (the GUI benchmark
+# changes the window's choices, the atlas benchmark fills a cache): a fresh home for each run.
+_home = tempfile.mkdtemp(prefix="muscle_lab-bench-")
+os.environ[HOME_ENV] = _home
+atexit.register(shutil.rmtree, _home, ignore_errors=True)
 
 if "--gui" in sys.argv[1:]:
     from muscle_lab.qt.gui_benchmark import main_gui
@@ -20,6 +32,6 @@ if "--env" in sys.argv[1:]:
 
     sys.exit(main_env([a for a in sys.argv[1:] if a != "--env"]))
 
-from muscle_lab.bench.simulation import main
+from muscle_lab.bench.simulation import main  # noqa: E402  after the home is set
 
 sys.exit(main(sys.argv[1:]))

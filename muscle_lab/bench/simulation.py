@@ -1,44 +1,81 @@
 """Simulation benchmark: osim-rl's reference stepping against muscle_lab's modes.
 
-Runs three scenarios in one process and prints a table of ms/step, real-time factor, speed
-relative to the reference and to faithful mode as it was ("before"), and the largest deviation
-from the reference trajectory; then a fidelity table of faithful mode against the reference on
-three random constant excitation vectors and on each muscle alone.
+Runs four scenarios in one process (the reference and each configuration in turn, interleaved) and
+prints a table of ms/step, real-time factor, speed relative to the reference and to faithful mode
+as it was ("before"), and the largest deviation from the reference trajectory; then a fidelity
+table of faithful mode (and "before") against the reference: the constant scenarios, three random
+constant excitation vectors, each muscle alone, random-action episodes and a smooth policy.
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from muscle_lab.bench.reference import OsimRlReference, coordinate_locator
-from muscle_lab.core.integrator import FAITHFUL, MODES, REFERENCE, IntegratorSettings
+from muscle_lab.core.integrator import FAITHFUL, MODES, REFERENCE, IntegratorSettings, without_cpodes_tweaks
 from muscle_lab.core.paths import default_model_path
 from muscle_lab.core.reward import is_done
 from muscle_lab.core.simulation import STEP_SECONDS, Simulation
 
 HIP_THRUST = tuple(1.0 if i in (2, 4, 10, 12) else 0.0 for i in range(19))
-SCENARIOS: dict[str, tuple[tuple[float, ...], float]] = {
-    # name: (excitations, longest simulated time); every scenario also stops at done
-    "standing 0.05": ((0.05,) * 19, 2.0),
-    "all zero": ((0.0,) * 19, 3.0),
-    "hip thrust": (HIP_THRUST, 3.0),
+# A policy gives the excitations of step k (0-based); each call of a factory starts it afresh.
+Policy = Callable[[int], np.ndarray]
+
+
+def constant(excitations: tuple[float, ...]) -> Callable[[], Policy]:
+    values = np.array(excitations)
+    return lambda: lambda _step: values
+
+
+def random_actions(seed: int) -> Callable[[], Policy]:
+    """A new uniform random action every step: `default_rng(seed).uniform(0, 1, 19)` per step."""
+
+    def policy_factory() -> Policy:
+        generator = np.random.default_rng(seed)
+        drawn: list[np.ndarray] = []
+
+        def policy(step: int) -> np.ndarray:
+            while len(drawn) <= step:
+                drawn.append(generator.uniform(0, 1, 19))
+            return drawn[step]
+
+        return policy
+
+    return policy_factory
+
+
+def smooth_policy() -> Policy:
+    """Each muscle `0.5 + 0.5 sin(2 pi t / 0.5 s + phase)`, phases spread over the 19 muscles."""
+    phases = 2 * np.pi * np.arange(19) / 19
+    return lambda step: 0.5 + 0.5 * np.sin(2 * np.pi * step * STEP_SECONDS / 0.5 + phases)
+
+
+SCENARIOS: dict[str, tuple[Callable[[], Policy], float]] = {
+    # name: (policy, longest simulated time); every scenario also stops at done
+    "standing 0.05": (constant((0.05,) * 19), 2.0),
+    "all zero": (constant((0.0,) * 19), 3.0),
+    "hip thrust": (constant(HIP_THRUST), 3.0),
+    "random actions": (random_actions(0), 1.0),
 }
 # Faithful mode's targets per scenario: least real-time factor, speed vs reference, speed vs before.
 TARGETS: dict[str, tuple[float, float, float]] = {
-    "standing 0.05": (2.0, 0.0, 0.0),
-    "all zero": (1.0, 0.0, 0.0),
-    "hip thrust": (0.0, 6.5, 2.0),
+    "standing 0.05": (0.0, 0.0, 0.0),
+    "all zero": (0.0, 0.0, 0.0),
+    "hip thrust": (0.0, 0.0, 1.8),
+    "random actions": (0.0, 1.4, 0.0),
 }
 TOLERANCE_HEIGHT_MM = 5.0
 TOLERANCE_ANGLE_DEG = 1.0
+RANDOM_EPISODE_SEEDS = range(13)
 
 
-# Faithful mode as it was before locked coordinates were welded and the integrator chosen again.
-BEFORE = replace(FAITHFUL, name="before", method="SemiExplicitEuler2", accuracy=1e-4, weld_locked_coordinates=False)
+# Faithful mode as it was before it stopped at each step's end: CPodes at 5e-5, interpolating.
+BEFORE = replace(without_cpodes_tweaks(FAITHFUL), name="before")
 CONFIGURATIONS: dict[str, IntegratorSettings] = {**MODES, BEFORE.name: BEFORE}
 # Near the true solution: what a case's errors are measured against when they exceed the bounds.
 TIGHT = replace(REFERENCE, name="tight", accuracy=1e-7)
@@ -55,14 +92,14 @@ class Trajectory:
         return len(self.heights)
 
 
-def run_reference(excitations: tuple[float, ...], seconds: float, joint_angle_names: tuple[str, ...]) -> Trajectory:
+def run_reference(policy: Policy, seconds: float, joint_angle_names: tuple[str, ...]) -> Trajectory:
     reference = OsimRlReference(str(default_model_path()))
     where = coordinate_locator(reference)
     reference.reset()
     heights, angles = [], []
     started = time.perf_counter()
-    for _ in range(round(seconds / STEP_SECONDS)):
-        desc = reference.step(np.array(excitations))
+    for step in range(round(seconds / STEP_SECONDS)):
+        desc = reference.step(policy(step))
         heights.append(desc["body_pos"]["pelvis"][1])
         angles.append([desc["joint_pos"][where[n][0]][where[n][1]] for n in joint_angle_names])
         if is_done(heights[-1]):
@@ -71,11 +108,15 @@ def run_reference(excitations: tuple[float, ...], seconds: float, joint_angle_na
     return Trajectory(elapsed / len(heights), np.array(heights), np.degrees(np.array(angles)))
 
 
-def run_mode(mode: IntegratorSettings, excitations: tuple[float, ...], seconds: float) -> Trajectory:
+def run_mode(mode: IntegratorSettings, policy: Policy, seconds: float) -> Trajectory:
     simulation = Simulation(integrator=mode)
-    simulation.set_excitations(excitations)
+    frames = []
     started = time.perf_counter()
-    frames = simulation.run(seconds)
+    for step in range(round(seconds / STEP_SECONDS)):
+        simulation.set_excitations(policy(step))
+        frames.append(simulation.step())
+        if frames[-1].error or frames[-1].done:
+            break
     elapsed = time.perf_counter() - started
     return Trajectory(
         elapsed / len(frames),
@@ -98,17 +139,32 @@ def main(argv: list[str]) -> int:
         "--modes",
         default="before,faithful,fast",
         help="comma-separated configurations to compare: the modes, and 'before' (faithful as it was: "
-        "locked coordinates kept as constraints) (default %(default)s)",
+        "CPodes at 5e-5 interpolating past each step's end); NAME@ACCURACY changes a configuration's "
+        "accuracy (default %(default)s)",
     )
     parser.add_argument("--scenarios", default=",".join(SCENARIOS), help="comma-separated scenario names")
     parser.add_argument("--max-seconds", type=float, default=None, help="cut every scenario short (smoke runs)")
+    parser.add_argument(
+        "--repeats", type=int, default=1, help="time each scenario this many times, interleaved; the best counts"
+    )
     parser.add_argument(
         "--fidelity-muscles",
         default=",".join(str(i) for i in range(19)),
         help="the fidelity table's muscles alone, by index (default all); 'none' skips the table",
     )
+    parser.add_argument(
+        "--random-episodes",
+        type=int,
+        default=len(RANDOM_EPISODE_SEEDS),
+        help="random-action episodes (seeds 0, 1, ...) in the fidelity table (default %(default)s)",
+    )
+    parser.add_argument(
+        "--fidelity-modes",
+        default="faithful,before",
+        help="configurations the fidelity table checks against the reference (default %(default)s)",
+    )
     args = parser.parse_args(argv)
-    configurations = [CONFIGURATIONS[name] for name in args.modes.split(",")]
+    configurations = [configuration(name) for name in args.modes.split(",")]
     joint_angle_names = Simulation(integrator=REFERENCE).joint_angle_names
 
     print(
@@ -118,11 +174,10 @@ def main(argv: list[str]) -> int:
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|---|")
     verdicts = []
     for scenario in args.scenarios.split(","):
-        excitations, seconds = SCENARIOS[scenario]
+        policy, seconds = SCENARIOS[scenario]
         seconds = min(seconds, args.max_seconds or seconds)
-        reference = run_reference(excitations, seconds, joint_angle_names)
+        reference, runs = _interleaved(configurations, policy, seconds, joint_angle_names, args.repeats)
         print(_row(scenario, "reference (osim-rl)", reference, reference, None), flush=True)
-        runs = {settings.name: run_mode(settings, excitations, seconds) for settings in configurations}
         before = runs.get(BEFORE.name)
         for settings in configurations:
             print(_row(scenario, settings.name, runs[settings.name], reference, before), flush=True)
@@ -133,54 +188,90 @@ def main(argv: list[str]) -> int:
         print(line)
     if args.fidelity_muscles != "none":
         muscles = [int(i) for i in args.fidelity_muscles.split(",")]
+        checked = [configuration(name) for name in args.fidelity_modes.split(",")]
         print()
-        print_fidelity_table(muscles, args.max_seconds, joint_angle_names)
+        cases = fidelity_cases(muscles, args.random_episodes)
+        print_fidelity_table(cases, checked, args.max_seconds, joint_angle_names)
     return 0
 
 
-def fidelity_cases(muscles: list[int]) -> list[tuple[str, tuple[float, ...], float]]:
-    """Three random constant excitation vectors (until done, at most 2 s), then each muscle alone at
-    1.0 for 0.5 s: the cases faithful mode must follow the reference on."""
+def configuration(name: str) -> IntegratorSettings:
+    """A configuration by name: 'faithful', 'before', ..., or 'faithful@3e-4' for another accuracy."""
+    base, _, accuracy = name.partition("@")
+    settings = CONFIGURATIONS[base]
+    return replace(settings, name=name, accuracy=float(accuracy)) if accuracy else settings
+
+
+def _interleaved(
+    configurations: list[IntegratorSettings],
+    policy: Callable[[], Policy],
+    seconds: float,
+    joint_angle_names: tuple[str, ...],
+    repeats: int,
+) -> tuple[Trajectory, dict[str, Trajectory]]:
+    """The reference and each configuration in turn, `repeats` rounds; each keeps its fastest run."""
+    best: dict[str, Trajectory] = {}
+    for _ in range(max(1, repeats)):
+        rounds = {"reference": run_reference(policy(), seconds, joint_angle_names)}
+        rounds.update({settings.name: run_mode(settings, policy(), seconds) for settings in configurations})
+        for name, run in rounds.items():
+            if name not in best or run.seconds_per_step < best[name].seconds_per_step:
+                best[name] = run
+    reference = best.pop("reference")
+    return reference, best
+
+
+def fidelity_cases(muscles: list[int], random_episodes: int) -> list[tuple[str, Callable[[], Policy], float]]:
+    """The cases a faithful configuration must follow the reference on: the constant scenarios, three
+    random constant vectors (until done, at most 2 s), each muscle alone at 1.0 for 0.5 s, episodes
+    with a new random action every step (1 s each) and a smooth policy (1 s)."""
+    cases = [(name, policy, seconds) for name, (policy, seconds) in SCENARIOS.items() if name != "random actions"]
     rng = np.random.default_rng(13)
-    cases = [(f"random {k + 1}", tuple(float(v) for v in rng.uniform(0, 1, 19)), 2.0) for k in range(3)]
-    for index in muscles:
-        alone = tuple(1.0 if i == index else 0.0 for i in range(19))
-        cases.append((f"muscle {index} alone", alone, 0.5))
+    vectors = [tuple(float(v) for v in rng.uniform(0, 1, 19)) for _ in range(3)]
+    cases += [(f"random {k + 1}", constant(vector), 2.0) for k, vector in enumerate(vectors)]
+    cases += [(f"muscle {i} alone", constant(tuple(float(k == i) for k in range(19))), 0.5) for i in muscles]
+    cases += [(f"random actions, seed {seed}", random_actions(seed), 1.0) for seed in range(random_episodes)]
+    cases.append(("smooth policy", smooth_policy, 1.0))
     return cases
 
 
-def print_fidelity_table(muscles: list[int], max_seconds: float | None, joint_angle_names: tuple[str, ...]) -> None:
-    """Faithful against the reference per case. Where a case misses the bounds, both are also
-    compared with a tight integration (Runge-Kutta-Merson at 1e-7): is it faithful mode's error,
-    or the reference's own?"""
-    print(
-        "| case | steps (faithful / reference) | max Δ pelvis height | max Δ joint angle | within 5 mm, 1°, same steps "
-        "| Δ from a tight integration: faithful / reference |"
-    )
-    print("|---|---:|---:|---:|---|---|")
-    met = 0
-    cases = fidelity_cases(muscles)
-    for name, excitations, longest in cases:
+def print_fidelity_table(
+    cases: list[tuple[str, Callable[[], Policy], float]],
+    checked: list[IntegratorSettings],
+    max_seconds: float | None,
+    joint_angle_names: tuple[str, ...],
+) -> None:
+    """Each configuration against the reference per case. Where a case misses the bounds, both are
+    also compared with a tight integration (Runge-Kutta-Merson at 1e-7): is it the configuration's
+    error, or the reference's own?"""
+    header = " | ".join(f"{s.name}: steps, max Δ pelvis height, max Δ joint angle, within" for s in checked)
+    print(f"| case | reference steps | {header} | Δ from a tight integration (where a case misses) |")
+    print("|---|---:|" + "---|" * len(checked) + "---|")
+    met = dict.fromkeys((s.name for s in checked), 0)
+    for name, policy, longest in cases:
         seconds = min(longest, max_seconds or longest)
-        reference = run_reference(excitations, seconds, joint_angle_names)
-        ours = run_mode(FAITHFUL, excitations, seconds)
-        height, angle = deviations(ours, reference)
-        ok = _faithful(ours, reference)
-        met += ok
+        reference = run_reference(policy(), seconds, joint_angle_names)
+        cells, misses = [], []
+        for settings in checked:
+            ours = run_mode(settings, policy(), seconds)
+            height, angle = deviations(ours, reference)
+            ok = _faithful(ours, reference)
+            met[settings.name] += ok
+            cells.append(f"{ours.steps}, {height:.2f} mm, {angle:.2f}°, {'yes' if ok else 'NO'}")
+            if not ok:
+                misses.append((settings.name, ours))
         against_tight = "-"
-        if not ok:
-            tight = run_mode(TIGHT, excitations, seconds)
-            ours_off, reference_off = deviations(ours, tight), deviations(reference, tight)
-            against_tight = (
-                f"{ours_off[0]:.2f} mm, {ours_off[1]:.2f}° / {reference_off[0]:.2f} mm, {reference_off[1]:.2f}°"
-            )
-        print(
-            f"| {name} | {ours.steps} / {reference.steps} | {height:.2f} mm | {angle:.2f}° | {'yes' if ok else 'NO'} "
-            f"| {against_tight} |",
-            flush=True,
-        )
+        if misses:
+            tight = run_mode(TIGHT, policy(), seconds)
+            parts = [(n, deviations(t, tight)) for n, t in [*misses, ("reference", reference)]]
+            against_tight = "; ".join(f"{n} {h:.2f} mm, {a:.2f}°" for n, (h, a) in parts)
+        print(f"| {name} | {reference.steps} | {' | '.join(cells)} | {against_tight} |", flush=True)
     print()
-    print(f"fidelity: faithful mode follows the reference on {met} of {len(cases)} cases")
+    for settings in checked:
+        print(
+            f"fidelity: {settings.name} follows the reference (<= {TOLERANCE_HEIGHT_MM:g} mm, "
+            f"<= {TOLERANCE_ANGLE_DEG:g}°, same steps) on {met[settings.name]} of {len(cases)} cases"
+        )
 
 
 def _row(scenario: str, name: str, ours: Trajectory, reference: Trajectory, before: Trajectory | None) -> str:

@@ -21,6 +21,15 @@ class IntegratorSettings:
     rigid_tendon_muscles: bool = False
     # Locked coordinates as fixed geometry (core.locked_joints): the same motion, fewer equations.
     weld_locked_coordinates: bool = True
+    # CPodes only, set through core.simtk_integrator: stop exactly at each step's end (no
+    # interpolation back from past it) and cap the BDF order (None: CPodes' own limit, 5).
+    interpolate: bool = True
+    order_limit: int | None = None
+
+    @property
+    def tweaks_cpodes(self) -> bool:
+        """Whether these settings need Simbody calls that OpenSim's API does not expose."""
+        return not self.interpolate or self.order_limit is not None
 
     @property
     def key(self) -> str:
@@ -29,6 +38,8 @@ class IntegratorSettings:
             f"{self.name}/{self.method}/{self.accuracy:g}"
             f"/{'welded' if self.weld_locked_coordinates else 'constrained'}"
             f"/{'rigid tendons' if self.rigid_tendon_muscles else 'model muscles'}"
+            + ("" if self.interpolate else "/no interpolation")
+            + (f"/order {self.order_limit}" if self.order_limit is not None else "")
         )
 
 
@@ -42,16 +53,28 @@ REFERENCE = IntegratorSettings(
 )
 
 # Chosen by `python -m muscle_lab.bench` on the welded model: CPodes (implicit, so the stiff
-# fiber states of deactivated muscles cost it fewer evaluations) at 5e-5; at 1e-4 a fall can
-# come a step late. Semi-explicit Euler 2 at 1e-4 (the previous choice) is faster only when
-# every muscle is off.
+# fiber states of deactivated muscles cost it fewer evaluations), stopping at every step's end with
+# its BDF order at most 3, at the loosest accuracy whose fidelity table stays within bounds.
 FAITHFUL = IntegratorSettings(
     name="faithful",
     method="CPodes",
-    accuracy=5e-5,
-    description="the model's own muscles with its locked coordinates welded, implicit CPodes at 5e-5: "
-    "tracks the reference within about 1 mm and 1 degree",
+    accuracy=2e-4,
+    description="the model's own muscles with its locked coordinates welded, implicit CPodes at 2e-4 "
+    "stopping at each step's end: tracks the reference within about 1 mm and 1 degree",
+    interpolate=False,
+    order_limit=3,
 )
+
+# Where Simbody's integrator cannot be reached (core.simtk_integrator), CPodes interpolating at
+# 5e-5 (faithful mode until December 2026): within the bounds for constant excitations, but an
+# action that changes every step can act up to one internal step late.
+FALLBACK_ACCURACY = 5e-5
+
+
+def without_cpodes_tweaks(settings: IntegratorSettings) -> IntegratorSettings:
+    """The same mode with the settings OpenSim's own API can set."""
+    return replace(settings, accuracy=min(settings.accuracy, FALLBACK_ACCURACY), interpolate=True, order_limit=None)
+
 
 FAST = IntegratorSettings(
     name="fast",

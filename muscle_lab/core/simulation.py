@@ -13,9 +13,10 @@ import opensim
 from muscle_lab.core.errors import SimulationFailed
 from muscle_lab.core.excitations import check_excitations
 from muscle_lab.core.frame import STEP_SECONDS, Frame
-from muscle_lab.core.integrator import FAITHFUL, IntegratorSettings
+from muscle_lab.core.integrator import FAITHFUL, IntegratorSettings, without_cpodes_tweaks
 from muscle_lab.core.model import LoadedModel, ModelLoadError, MuscleInfo, describe_error
 from muscle_lab.core.reward import end_reason, step_reward
+from muscle_lab.core.simtk_integrator import tweak_cpodes, tweaks_unavailable
 from muscle_lab.core.start_check import start_warnings
 from muscle_lab.core.state_store import SavedState
 
@@ -39,6 +40,7 @@ class Simulation:
         """`first_episode`: the number of the first episode (a restarted simulation process
         goes on counting where its predecessor stopped). `time_limit`: end episodes after 300
         steps, as osim-rl does; off for free play (may be switched at any time)."""
+        integrator, self.integrator_note = reachable_settings(integrator)
         self.loaded = LoadedModel(model_path, integrator.rigid_tendon_muscles, integrator.weld_locked_coordinates)
         self.integrator = integrator
         self.time_limit = time_limit
@@ -50,6 +52,8 @@ class Simulation:
         except SimulationFailed as error:
             raise ModelLoadError(f"model {self.loaded.path} cannot start: {error}") from None
         self.start_warnings = start_warnings(self.loaded, self._state, self.frame.pelvis_height)
+        if self.integrator_note:
+            self.start_warnings += (self.integrator_note,)
 
     # -- description -------------------------------------------------------------------
     @property
@@ -111,6 +115,7 @@ class Simulation:
     def change_integrator(self, integrator: IntegratorSettings) -> Frame:
         """Switch mode and start a new episode. A mode with other muscles reloads the model."""
         previous = (self.loaded, self.integrator)
+        integrator, self.integrator_note = reachable_settings(integrator)
         if (integrator.rigid_tendon_muscles, integrator.weld_locked_coordinates) != (
             self.integrator.rigid_tendon_muscles,
             self.integrator.weld_locked_coordinates,
@@ -172,6 +177,18 @@ class Simulation:
 
         The integrator starts afresh (as at a reset), so the continuation matches the original
         one to the integrator's accuracy, not bit for bit."""
+        self.episode += 1
+        return self._load(saved)
+
+    def rewind(self, saved: SavedState) -> Frame:
+        """Back to a saved state of the current episode, which goes on from there: steps computed
+        past its end (a pipelined step) are dropped, so that what is read next (a pose, moment
+        arms, the observation) is of the episode's last step."""
+        if saved.episode != self.episode:
+            raise SimulationFailed(f"cannot rewind episode {self.episode} to a state of episode {saved.episode}")
+        return self._load(saved)
+
+    def _load(self, saved: SavedState) -> Frame:
         model = self.loaded.model
         expected = self._state.getNY()
         if saved.values.size != expected:
@@ -182,7 +199,6 @@ class Simulation:
         self._state = state
         self._step = saved.step
         self._manager = None
-        self.episode += 1
         frame = self._read_frame(reward=saved.reward)
         self._total_reward = saved.total_reward  # as stored: a sum recomputed may differ in its last bit
         self.frame = replace(frame, excitations=saved.excitations, total_reward=saved.total_reward)
@@ -275,12 +291,29 @@ class Simulation:
 
 
 def apply_integrator(manager: opensim.Manager, settings: IntegratorSettings) -> None:
-    """Set the Manager's integrator method and accuracy.
+    """Set the Manager's integrator method and accuracy (and, for CPodes, interpolation and order).
 
     It lives here, not on IntegratorSettings, so that choosing a mode (the window does) never imports OpenSim.
     """
     manager.setIntegratorMethod(getattr(opensim.Manager, f"IntegratorMethod_{settings.method}"))
     manager.setIntegratorAccuracy(settings.accuracy)
+    if settings.tweaks_cpodes:
+        tweak_cpodes(manager, settings.interpolate, settings.order_limit)
+
+
+def reachable_settings(settings: IntegratorSettings) -> tuple[IntegratorSettings, str | None]:
+    """`settings`, or where they need Simbody calls this OpenSim does not offer, the same mode
+    without them and a message saying so (once per Simulation: its start warnings)."""
+    if not settings.tweaks_cpodes:
+        return settings, None
+    reason = tweaks_unavailable()
+    if reason is None:
+        return settings, None
+    fallback = without_cpodes_tweaks(settings)
+    return fallback, (
+        f"{settings.name} mode runs CPodes at {fallback.accuracy:g} with interpolation, slower and less "
+        f"faithful to time-varying actions: {reason}"
+    )
 
 
 def _frozen(values: Iterable[float]) -> np.ndarray:

@@ -137,6 +137,7 @@ class SimulationProcess:
         self._observing = False
         self.observation: Observed | None = None  # the latest, while observing
         self.on_observation: Callable[[Observed], None] | None = None  # told each one, in order
+        self._discarding = False  # steps past an episode's end are being dropped (discard_steps)
         self.controller_dropped: ControllerError | None = None  # a restarted child could not load it again
         self._process: multiprocessing.process.BaseProcess | None = None
         if start:
@@ -266,6 +267,8 @@ class SimulationProcess:
         return description
 
     def _note_observation(self, observed: Observed | None) -> None:
+        if self._discarding:
+            return  # a step past the episode's end: no view is to see it
         if observed is not None:
             observed.values.flags.writeable = False
             self.observation = observed
@@ -344,17 +347,26 @@ class SimulationProcess:
         return self.frame
 
     def discard_steps(self) -> None:
-        """Collect and drop the steps still in flight (past an episode end or a failure); the
-        frame and pose stay those of the last step received before."""
-        frame, pose = self.frame, self.pose
-        while self._in_flight:
-            try:
-                self.receive_step()
-            except SimulationAbandoned:  # noqa: PERF203 - a step or two at most
-                raise
-            except SimulationFailed:
-                continue  # the child had failed and refused the step
-        self.frame, self.pose = frame, pose
+        """Collect and drop the steps still in flight (past an episode end or a failure). The
+        frame, pose and observation stay those of the last step received before, and the child
+        goes back to that step's state: moment arms and poses read next are of that step."""
+        frame, pose, observation = self.frame, self.pose, self.observation
+        dropped = self._in_flight
+        self._discarding = True
+        try:
+            while self._in_flight:
+                try:
+                    self.receive_step()
+                except SimulationAbandoned:  # noqa: PERF203 - a step or two at most
+                    raise
+                except SimulationFailed:
+                    continue  # the child had failed and refused the step
+        finally:
+            self._discarding = False
+        self.frame, self.pose, self.observation = frame, pose, observation
+        if dropped and not frame.error:
+            with contextlib.suppress(SimulationFailed):  # a dead child: the next call restarts it
+                self._call("rewind", frame.episode, frame.step)
 
     def reset(self) -> Frame:
         """Back to the standing start; a new child if the old one died."""
@@ -580,6 +592,8 @@ def serve(
             elif command == "restore":
                 observer.slot.resume()
                 value = simulation.restore(states.get(*args))
+            elif command == "rewind":
+                value = simulation.rewind(states.get(*args))
             elif command == "controller":
                 value = observer.load_controller(*args)
             elif command == "observation":

@@ -146,6 +146,11 @@ def _arrange_screenshot(app: QApplication, window: MainWindow, path: Path, run_f
     """Grab the window once `run_for` simulated seconds have run (or the episode has ended)."""
     done = {"taken": False}
 
+    # The first episode's end ends the run whatever "At episode end" says; neither that choice nor
+    # anything else of this run is saved into the user's settings.
+    window.remember_settings = False
+    window.end_box.setCurrentIndex(0)
+
     def finished_running() -> bool:
         frame = window.latest_frame
         if frame is None or window.model_info is None:

@@ -86,6 +86,8 @@ class MainWindow(QMainWindow):
         settings, settings_problem = load_settings()
         mode = mode or settings["mode"]
         self.dock_layout_restored = False
+        # False for a screenshot: choices made for it (or by the user meanwhile) are not saved.
+        self.remember_settings = True
         self._shut_down = False  # closed once: the simulation and the timers are gone
         self._narrow: bool | None = None  # window below NARROW_WINDOW_WIDTH; None before the first layout
         self._descriptions = load_descriptions()
@@ -880,7 +882,8 @@ class MainWindow(QMainWindow):
         if self.video_export is not None:
             self.video_export.cancel()
             self.video_export.wait()
-        store_settings(self)
+        if self.remember_settings:
+            store_settings(self)
         self.controller.stop()
         self.body_view.view3d.release()  # the GL context goes while EGL is loaded, not at exit
         super().closeEvent(event)

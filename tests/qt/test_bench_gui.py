@@ -14,7 +14,11 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def test_gui_benchmark_prints_its_figures(tmp_path):
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "MUSCLE_LAB_HOME": str(tmp_path)}
+    home = tmp_path / "home"
+    home.mkdir()
+    settings = home / "settings.json"
+    settings.write_text('{"schema_version": 1, "mode": "faithful"}', encoding="utf-8")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "MUSCLE_LAB_HOME": str(home)}
     result = subprocess.run(
         [sys.executable, "-m", "muscle_lab.bench", "--gui", "--seconds", "0.3", "--mode", "fast"],
         cwd=REPO,
@@ -35,6 +39,9 @@ def test_gui_benchmark_prints_its_figures(tmp_path):
     assert re.search(r"playback at 1x\s+episode \d+ \(\d+ steps\) looped for \d+\.\d s: \d+\.\d\dx true speed", out)
     assert re.search(r"lateness in playback\s+median \d+\.\d ms, p99 \d+\.\d ms", out)
     assert re.search(r"history\s+\d+ steps in \d+ episodes, estimate \d+\.\d MB", out)
+    # The benchmark changed the window's choices (episode end: reset) in a home of its own.
+    assert [path.name for path in home.iterdir()] == ["settings.json"]
+    assert settings.read_text(encoding="utf-8") == '{"schema_version": 1, "mode": "faithful"}'
 
 
 def test_resident_memory_is_read_from_proc():

@@ -1,0 +1,51 @@
+"""A step computed past the episode's end (the window asks for steps ahead) reaches no view: the
+simulation process's frame, pose, observation and moment arms stay at the last step of the episode."""
+
+from __future__ import annotations
+
+import pytest
+
+from muscle_lab.core.integrator import FAITHFUL
+from muscle_lab.core.simulation import Simulation, SimulationFailed
+from muscle_lab.core.simulation_process import Observed, SimulationProcess
+
+HIP_THRUST = [1.0 if i in (2, 4, 10, 12) else 0.0 for i in range(19)]
+
+
+@pytest.fixture
+def process():
+    simulation = SimulationProcess(None, FAITHFUL, poses=True)
+    yield simulation
+    simulation.close()
+
+
+def test_the_hip_thrusts_end_is_what_every_reader_sees_after_the_step_past_it_is_dropped(process):
+    seen: list[Observed] = []
+    process.on_observation = seen.append
+    process.set_observing(True)
+    process.set_excitations(HIP_THRUST)
+    process.send_step()
+    while True:
+        process.send_step()  # one ahead, as the window's worker asks
+        frame = process.receive_step()
+        if frame.done:
+            break
+    last_pose = process.pose
+    assert frame.end_reason == "fell" and process.steps_in_flight == 1
+    process.discard_steps()
+
+    assert process.frame is frame and process.pose is last_pose
+    assert process.observation is not None and process.observation.step == frame.step
+    assert seen[-1].step == frame.step  # the dropped step's observation was not passed on
+    arms = process.moment_arms(4)
+    assert arms.time == pytest.approx(frame.time)  # measured at the episode's last pose, not a step later
+    assert process.read_pose().time == pytest.approx(frame.time)
+
+
+def test_rewind_refuses_a_state_of_another_episode():
+    simulation = Simulation()
+    simulation.step()
+    saved = simulation.saved_state()
+    simulation.reset()
+    with pytest.raises(SimulationFailed, match="cannot rewind episode 1 to a state of episode 0"):
+        simulation.rewind(saved)
