@@ -102,6 +102,9 @@ def test_the_page_references_one_existing_image_per_muscle(page):
         with Image.open(out / images[0]) as gif:
             assert gif.format == "GIF" and gif.n_frames == 19  # 0.3 s at half speed, 30 frames a second
         assert f"Index {index}: {name}" in section[1] and "</table>" in section[1]
+        # The pelvis's change in mm, as the window's atlas table gives it (it was in cm here).
+        change_mm = re.search(r"<tr><th>pelvis height</th><td>([+-]?\d+) mm</td>", section[1])
+        assert change_mm is not None and " cm<" not in section[1], name
     thrust = re.search(r'<section id="hip-thrust">(.*?)</section>', text, re.DOTALL)
     assert thrust is not None and "The hip thrust" in thrust[1]
     assert "2 hamstrings_r at 1, 4 glut_max_r at 1, 10 hamstrings_l at 1, 12 glut_max_l at 1" in thrust[1]

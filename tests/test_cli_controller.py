@@ -144,3 +144,22 @@ def test_the_example_runs_its_episode_in_the_environment_as_run_does(capsys):
     summary = json.loads(capsys.readouterr().out)
     expected = f"{summary['steps']} steps, total reward {summary['total_reward']:.3f}, ended: {summary['end_reason']}\n"
     assert printed == expected and summary["end_reason"] == "fell"
+
+
+def test_a_run_that_took_no_step_says_so_rather_than_a_fall(capsys, tmp_path):
+    """osim-rl's gait9dof18musc_20170320 starts with its pelvis at 0 m: its start is no fall when a
+    controller that fails to load means no step is taken."""
+    from muscle_lab.core.paths import osim_rl_models_dir
+
+    broken = tmp_path / "broken.py"
+    broken.write_text("raise RuntimeError('no policy here')\n", encoding="utf-8")
+    model = str(osim_rl_models_dir() / "gait9dof18musc_20170320.osim")
+    assert main(["run", "--model", model, "--controller", str(broken)]) == 2
+    summary = capsys.readouterr().out.strip().splitlines()[-1]
+    assert summary.startswith("0 steps, 0.00 s simulated") and summary.endswith(
+        "; no step taken; the controller failed"
+    )
+    assert "fell" not in summary
+    assert main(["run", "--model", model, "--controller", str(broken), "--json"]) == 2
+    result = json.loads(capsys.readouterr().out)
+    assert result["steps"] == 0 and result["done"] is False and result["end_reason"] is None

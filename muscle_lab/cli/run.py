@@ -327,14 +327,16 @@ def _report(args: argparse.Namespace, simulation: SimulationProcess, stepped: St
     """Print the summary (stdout) and any failure or interruption (stderr); returns the exit status."""
     frames = stepped.frames
     last = frames[-1] if frames else simulation.frame
+    # With no step taken, the start state is no episode's end (a model starting low is no fall).
+    end_reason = last.end_reason if frames else None
     summary = {
         "steps": len(frames),
         "sim_time": round(last.time, 6),
         "wall_time": round(wall, 4),
         "realtime_factor": round(last.time / wall, 4) if wall > 0 else None,
         "total_reward": last.total_reward,
-        "done": last.done,
-        "end_reason": last.end_reason,
+        "done": last.done if frames else False,
+        "end_reason": end_reason,
         "final_pelvis_height": last.pelvis_height,
         "muscles": list(simulation.muscle_names),
         "model": str(simulation.model_path),
@@ -348,7 +350,12 @@ def _report(args: argparse.Namespace, simulation: SimulationProcess, stepped: St
     if args.json:
         print(json.dumps(summary, indent=2), flush=True)
     else:
-        state = "failed" if last.error else describe_end(last.end_reason, last.time, last.pelvis_height)
+        if last.error:
+            state = "failed"
+        elif not frames:
+            state = "no step taken"
+        else:
+            state = describe_end(end_reason, last.time, last.pelvis_height)
         if stepped.stop is not None:
             state += f"; {describe_stop(stepped.stop)}"
         if stepped.controller_failed is not None:

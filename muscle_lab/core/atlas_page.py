@@ -71,7 +71,7 @@ def heat_map_image(result: AtlasResult) -> Image.Image:
     """Muscles x joint coordinates, signed degrees (red +, blue -), with pelvis change and fall time."""
     font = ImageFont.load_default(size=13)
     small = ImageFont.load_default(size=11)
-    columns = [short_name(c) for c in result.coordinates] + ["pelvis cm", "falls at s"]
+    columns = [short_name(c) for c in result.coordinates] + ["pelvis mm", "falls at s"]
     rows = len(result.effects)
     width = 2 * _MARGIN + _LABEL + _CELL * len(columns)
     height = 2 * _MARGIN + 22 + _HEADER + _ROW * rows + 40
@@ -93,8 +93,8 @@ def heat_map_image(result: AtlasResult) -> Image.Image:
     for row, effect in enumerate(result.effects):
         y = top + row * _ROW
         draw.text((_MARGIN, y + _ROW // 2), f"{effect.index} {effect.name}", fill="black", font=font, anchor="lm")
-        values: list[tuple[float | None, str]] = [(float(v), _degrees(v)) for v in matrix[row]]
-        values.append((None, f"{effect.pelvis_change_m * 100:+.1f}"))
+        values: list[tuple[float | None, str]] = [(float(v), degrees_text(v)) for v in matrix[row]]
+        values.append((None, millimetres_text(effect.pelvis_change_m)))
         values.append((None, f"{effect.fell_at:.2f}" if effect.fell_at is not None else "-"))
         for column, (value, text) in enumerate(values):
             box = cell_box(row, column)
@@ -244,7 +244,7 @@ def _changes_table(effect: Effect) -> str:
             f"<tr{kind}><th>{_text(label)}</th><td>{change:+.1f}°</td>"
             f"<td>{effect.peak_times_s[coordinate]:.2f} s</td></tr>"
         )
-    rows.append(f"<tr><th>pelvis height</th><td>{effect.pelvis_change_m * 100:+.1f} cm</td><td></td></tr>")
+    rows.append(f"<tr><th>pelvis height</th><td>{millimetres_text(effect.pelvis_change_m)} mm</td><td></td></tr>")
     fell = f"{effect.fell_at:.2f} s" if effect.fell_at is not None else "no fall"
     rows.append(f"<tr><th>falls at</th><td>{fell}</td><td></td></tr></table>")
     return "".join(rows)
@@ -266,9 +266,14 @@ def _pattern_muscles(effect: Effect, names: Sequence[str]) -> str:
     return "Muscles on: " + (", ".join(on) if on else "none")
 
 
-def _degrees(value: float) -> str:
+def degrees_text(value: float) -> str:
     """ "+38", "-5", and "0" rather than "-0" for what rounds to nothing."""
     return "0" if abs(value) < 0.5 else f"{value:+.0f}"
+
+
+def millimetres_text(metres: float) -> str:
+    """ "+21", "-340", and "0" rather than "-0": the pelvis's change, in mm as the window shows it."""
+    return degrees_text(metres * 1000)
 
 
 def _cell_colours(value: float | None) -> tuple[tuple[int, int, int], str]:

@@ -6,8 +6,8 @@
 
 osim-rl-helper (seungjaeryanlee/osim-rl-helper, `helper/baselines/FixedActionAgent.py`) gives every
 agent the environment's spaces and asks it to `act(observation)`; this one ignores the observation
-and holds one action: both legs' hamstrings, biceps femoris short heads and glutei maximi (2, 3, 4,
-10, 11, 12), the right vasti and rectus femoris (6, 7) and the left gastrocnemius (16).
+and holds one action: both legs' hamstrings and biceps femoris short heads (2, 3, 10, 11), the left
+gluteus maximus (12), the right rectus femoris and vasti (6, 7) and the left gastrocnemius (16).
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from PyQt5.QtGui import QColor, QFont, QFontMetrics
 from PyQt5.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
 from muscle_lab.core.atlas import AtlasResult, Effect, joint_phrase
-from muscle_lab.core.atlas_page import FULL_COLOUR_DEG, short_name
+from muscle_lab.core.atlas_page import FULL_COLOUR_DEG, degrees_text, millimetres_text, short_name
 
 PELVIS_COLUMN = "pelvis\nmm"
 FALL_COLUMN = "falls\nat s"
@@ -28,17 +28,6 @@ def cell_colour(value: float) -> tuple[QColor, QColor]:
     target = POSITIVE if value >= 0 else NEGATIVE
     fill = QColor(*(round(255 + (channel - 255) * strength) for channel in target.getRgb()[:3]))
     return fill, QColor("white" if strength > 0.6 else "black")
-
-
-def degrees_text(value: float) -> str:
-    """ "+38", "-5", and "0" rather than "-0" for what rounds to nothing."""
-    return "0" if abs(value) < 0.5 else f"{value:+.0f}"
-
-
-def millimetres_text(metres: float) -> str:
-    """ "+21", "-340", and "0" rather than "-0"."""
-    value = metres * 1000
-    return "0" if abs(value) < 0.5 else f"{value:+.0f}"
 
 
 def stacked(label: str) -> str:

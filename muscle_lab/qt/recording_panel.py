@@ -33,6 +33,9 @@ SAVE_FILTERS = {
     "OpenSim controls (*.sto)": ".sto",
 }
 CONTROLS_FILTER = "Controls (*.sto *.csv);;All files (*)"
+# The dialog opens on the filter of the name it offers (under the first filter, CSV, it showed a .mot name).
+DEFAULT_SAVE_NAME = "recording.mot"
+DEFAULT_SAVE_FILTER = "OpenSim motion (*.mot)"
 
 
 class RecordingPanel(QWidget):
@@ -199,7 +202,7 @@ class RecordingPanel(QWidget):
 
     def choose_save_path(self) -> Path | None:
         path, chosen_filter = QFileDialog.getSaveFileName(
-            self, "Save recording", "recording.mot", ";;".join(SAVE_FILTERS)
+            self, "Save recording", DEFAULT_SAVE_NAME, ";;".join(SAVE_FILTERS), DEFAULT_SAVE_FILTER
         )
         if not path:
             return None

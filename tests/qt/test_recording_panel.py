@@ -155,3 +155,17 @@ def test_a_large_controls_file_is_read_off_the_gui_thread_and_can_be_cancelled(p
     assert reports and reports[0][0] != threading.main_thread().ident and 0 < reports[0][1] < 1
     assert panel.message.text() == "Cannot replay: reading big.sto was cancelled"
     assert not panel.cancel_button.isVisibleTo(panel) and panel.replay_button.isEnabled()
+
+
+def test_the_save_dialog_offers_its_mot_name_under_the_motion_filter(panel, monkeypatch, tmp_path):
+    asked = {}
+
+    def dialog(parent, caption, name, filters, initial_filter=""):
+        asked.update(name=name, filters=filters.split(";;"), initial=initial_filter)
+        return str(tmp_path / "walk"), initial_filter
+
+    monkeypatch.setattr("muscle_lab.qt.recording_panel.QFileDialog.getSaveFileName", dialog)
+    chosen = panel.choose_save_path()
+    assert asked["name"].endswith(".mot") and asked["initial"] == "OpenSim motion (*.mot)"
+    assert asked["initial"] in asked["filters"]
+    assert chosen == tmp_path / "walk.mot"  # a name typed without an extension takes the filter's
