@@ -38,6 +38,11 @@ class CasadiWorker:
         result: np.ndarray = self._call("evaluate", (level, inputs))
         return result
 
+    def generate(self, level: str, jacobian: bool, path: Path) -> None:
+        """Write C for `level` as `rhs(x, excitation)`, x = [q, u, activation, fiber_length]
+        (and its Jacobian with respect to x as a second output)."""
+        self._call("generate", (level, jacobian, str(path)))
+
     def _call(self, command: str, argument: Any) -> Any:
         assert self._process.stdin is not None and self._process.stdout is not None
         pickle.dump((command, argument), self._process.stdin)
@@ -84,6 +89,9 @@ def _serve() -> None:
             if command == "build":
                 functions = level_functions(argument)
                 reply: Any = {name: f.size1_out(0) for name, f in functions.items()}
+            elif command == "generate":
+                _generate(functions, *argument)
+                reply = None
             else:
                 level, inputs = argument
                 function = functions[level]
@@ -95,6 +103,21 @@ def _serve() -> None:
         except Exception as error:  # noqa: BLE001  reported to the parent, which raises
             pickle.dump(("error", f"{type(error).__name__}: {error}"), stdout)
         stdout.flush()
+
+
+def _generate(functions: dict[str, Any], level: str, jacobian: bool, path: str) -> None:
+    import casadi as ca
+
+    function = functions[level]
+    sizes = [function.size1_in(i) for i in range(4)]
+    x = ca.SX.sym("x", sum(sizes))
+    excitation = ca.SX.sym("e", function.size1_in(4))
+    parts = ca.vertsplit(x, list(np.cumsum([0, *sizes])))
+    out = function(*parts, excitation)
+    outputs = [out, ca.jacobian(out, x)] if jacobian else [out]
+    generator = ca.CodeGenerator(os.path.basename(path))
+    generator.add(ca.Function("rhs", [x, excitation], outputs))
+    generator.generate(os.path.dirname(path) + os.sep)
 
 
 if __name__ == "__main__":
