@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -163,3 +164,9 @@ def test_a_run_that_took_no_step_says_so_rather_than_a_fall(capsys, tmp_path):
     assert main(["run", "--model", model, "--controller", str(broken), "--json"]) == 2
     result = json.loads(capsys.readouterr().out)
     assert result["steps"] == 0 and result["done"] is False and result["end_reason"] is None
+
+
+def test_the_fixed_action_agents_docstring_names_the_muscles_it_holds():
+    held = [index for index, value in enumerate(fixed_action.FIXED_ACTION) if value]
+    described = sorted(int(n) for group in re.findall(r"\(([\d, ]+)\)", fixed_action.__doc__) for n in group.split(","))
+    assert described == held  # it once named index 4, which the action holds at 0

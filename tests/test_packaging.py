@@ -7,6 +7,7 @@ from __future__ import annotations
 import configparser
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -111,3 +112,18 @@ def test_a_source_checkout_uses_the_repository_assets() -> None:
     # Editable installs and `python main.py` import muscle_lab from this checkout, where assets/ sits beside it.
     assert assets_dir() == REPO / "assets"
     assert (assets_dir() / "presets" / "hip-thrust.json").is_file()
+
+
+def test_the_apps_install_takes_no_developer_tools() -> None:
+    """`bash .ci/install` installs the app only (Debian's python3 included): the test runner, the
+    wheel build, the static checks and PyAV come with --test or --dev, never with the app."""
+    config = configparser.ConfigParser()
+    config.read(REPO / "setup.cfg", encoding="utf-8")
+    lines = [line.strip() for line in config["options"]["install_requires"].splitlines()]
+    names = {re.match(r"[A-Za-z0-9_.-]+", line)[0] for line in lines if line and not line.startswith("#")}
+    assert not names & {"pytest", "pytest-qt", "build", "wheel", "ruff", "mypy", "import-linter", "av"}
+    extras = config["options.extras_require"]
+    assert {"ruff==0.17.6", "mypy==2.4.1"} <= set(extras["dev"].split())
+    assert not {"ruff==0.17.6", "mypy==2.4.1"} & set(extras["test"].split())
+    install = (REPO / ".ci" / "install").read_text(encoding="utf-8")
+    assert '"$python" -m venv .venv' in install and '-e ".$extras"' in install

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from muscle_lab.core.frame import STEP_SECONDS
+from muscle_lab.core.presets import excitations_from_preset
 
 TIMER_MS = 10
 WARM_UP_STEPS = 50  # the first paints of a new window are slow (fonts, caches): not measured
@@ -47,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seconds", type=float, default=20.0, help="simulated seconds (default %(default)s)")
     parser.add_argument("--mode", choices=("faithful", "fast"), default="faithful")
     parser.add_argument("--level", type=float, default=0.05, help="every muscle's excitation (default %(default)s)")
+    parser.add_argument("--preset", help="a preset's excitations instead of --level, e.g. hip-thrust")
     parser.add_argument("--as-fast-as-possible", action="store_true", help="do not pace to the wall clock")
     parser.add_argument("--view-size", default="800x600", help="the body view's size, WxH (default %(default)s)")
     parser.add_argument(
@@ -128,12 +130,16 @@ def main_gui(argv: list[str]) -> int:
                 stats.setdefault("render_ms", []).append(view3d.last_render_ms)
         last_tick[0] = now
 
-    def start(_info) -> None:
+    def start(info) -> None:
         window.end_box.setCurrentIndex(1)  # an episode end resets and runs on
         if options.no_ghost:
             window.history_view.browser.set_compare("none")
         window.speed_box.setCurrentIndex(1 if options.as_fast_as_possible else 0)
-        window.apply_excitations(np.full(len(window.muscle_panel.rows), level))
+        if options.preset:
+            values, _notes = excitations_from_preset(options.preset, [m.name for m in info.muscles])
+            window.apply_preset(options.preset, values)
+        else:
+            window.apply_excitations(np.full(len(window.muscle_panel.rows), level))
         window.run()
 
     history = window.history_view
@@ -204,9 +210,10 @@ def report(options: argparse.Namespace, stats: dict) -> None:
     growth = stats["rss_end"] - stats["rss_start"]
     speed = "as fast as possible" if options.as_fast_as_possible else "real time"
     platform = os.environ.get("QT_QPA_PLATFORM", "")
+    excited = f"preset {options.preset}" if options.preset else f"every muscle at {options.level:g}"
     print(
         f"GUI benchmark: {options.seconds:g} s simulated, {options.mode} mode, {speed}, "
-        f"platform {platform}, every muscle at {options.level:g}, episodes reset by themselves, "
+        f"platform {platform}, {excited}, episodes reset by themselves, "
         f"{'no ghost' if options.no_ghost else 'the previous episode as ghost'} "
         f"(measured after {WARM_UP_STEPS} warm-up steps)"
     )

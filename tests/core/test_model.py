@@ -74,3 +74,14 @@ def test_model_without_muscles_is_refused(tmp_path):
     )
     with pytest.raises(ModelLoadError, match="has no muscles to drive"):
         LoadedModel(empty)
+
+
+def test_no_muscle_description_claims_a_motion_the_model_locks(default_model):
+    """The tooltips describe the default model: its hip rotation is locked, so no muscle there
+    may be said to rotate the hip without saying so."""
+    from muscle_lab.core.muscle_descriptions import load_descriptions
+
+    assert {"hip_rotation_r", "hip_rotation_l"} <= set(default_model.locked_joint_angles)
+    for name, text in load_descriptions().items():
+        if "rotat" in text:
+            assert "locks hip rotation" in text, name
