@@ -121,7 +121,11 @@ def time_env(mode: str, scenario: str, steps: int) -> Timing:
     """muscle_lab's environment in this process: `steps` steps, a reset at each episode end (not timed)."""
     from muscle_lab.env import ProstheticsEnv
 
-    env = ProstheticsEnv(mode=mode)
+    env = ProstheticsEnv(mode="faithful" if mode == "before" else mode)
+    if mode == "before":  # faithful mode's previous settings: CPodes at 5e-5, interpolating
+        from muscle_lab.bench.simulation import BEFORE
+
+        env.simulation.change_integrator(BEFORE)
     stopwatch = _Stopwatch(env.get_observation)
     env.get_observation = stopwatch  # type: ignore[method-assign]  # its step calls self.get_observation()
     action = actions_for(scenario)
@@ -211,7 +215,11 @@ def main_env(argv: list[str]) -> int:
     )
     parser.add_argument("--steps", type=int, default=200, help="steps per scenario and configuration")
     parser.add_argument("--scenarios", default=",".join(SCENARIOS), help="comma-separated scenario names (empty: none)")
-    parser.add_argument("--modes", default="faithful,reference,fast", help="comma-separated env modes")
+    parser.add_argument(
+        "--modes",
+        default="faithful,before,reference,fast",
+        help="comma-separated env modes; 'before' is faithful with its previous integrator settings",
+    )
     parser.add_argument("--vector-steps", type=int, default=150, help="steps of each vector env (0: skip)")
     args = parser.parse_args(argv)
 
@@ -224,16 +232,18 @@ def main_env(argv: list[str]) -> int:
         module = load_original(Path(args.osim_rl).expanduser().resolve())
     print("| scenario | configuration | steps | steps/s | ms/step | observation ms/step | share | vs original |")
     print("|---|---|---:|---:|---:|---:|---:|---:|")
-    shares = []
+    shares, ratios = [], []
     for scenario in [name for name in args.scenarios.split(",") if name]:  # "" times the vector envs only
         original = time_original(module, scenario, args.steps) if module is not None else None
         if original is not None:
             print(_row(scenario, original, original), flush=True)
+        timings = {}
         for mode in args.modes.split(","):
-            timing = time_env(mode, scenario, args.steps)
+            timings[mode] = timing = time_env(mode, scenario, args.steps)
             print(_row(scenario, timing, original), flush=True)
             if mode == "faithful" and timing.observation_share is not None:
                 shares.append((scenario, timing.observation_share))
+        ratios.append(_faithful_ratios(scenario, timings))
     if args.vector_steps > 0:
         single = time_vector_env(1, args.vector_steps)
         print(_row("random actions", single, None), flush=True)
@@ -241,11 +251,28 @@ def main_env(argv: list[str]) -> int:
         print(_row("random actions", double, None), flush=True)
         print(f"\n2 vector envs: {double.steps_per_second / single.steps_per_second:.2f}x the steps/s of 1")
         print(f"(cores free for two CPU-bound processes just now: {free_cores():.1f} of {os.cpu_count()})")
+    print()
+    for line in ratios:
+        if line:
+            print(line)
     worst = max((share for _, share in shares), default=0.0)
     verdict = "met" if worst <= TARGET_OBSERVATION_SHARE else "NOT met"
     target = f"target <= {TARGET_OBSERVATION_SHARE:.0%}"
     print(f"observation share of a faithful step: at most {worst:.1%} ({target}: {verdict})")
     return 0
+
+
+def _faithful_ratios(scenario: str, timings: dict[str, Timing]) -> str:
+    """Faithful's steps per second against reference mode's and its previous settings', same run."""
+    faithful = timings.get("faithful")
+    if faithful is None:
+        return ""
+    parts = [
+        f"{faithful.steps_per_second / timings[name].steps_per_second:.2f}x {label}"
+        for name, label in (("reference", "reference mode"), ("before", "its previous settings"))
+        if name in timings
+    ]
+    return f"{scenario}: faithful runs {', '.join(parts)}" if parts else ""
 
 
 def _row(scenario: str, timing: Timing, original: Timing | None) -> str:
