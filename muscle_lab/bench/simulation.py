@@ -303,8 +303,9 @@ def _verdict(scenario: str, ours: Trajectory, reference: Trajectory, before: Tra
         wanted.append(f">= {least_versus_before:g}x before")
         fast_enough = fast_enough and versus_before is not None and versus_before >= least_versus_before
     return (
-        f"{scenario} / faithful: speed target ({', '.join(wanted)}) {'met' if fast_enough else 'NOT met'} "
-        f"({realtime:.2f}x real time, {speedup:.1f}x reference"
+        f"{scenario} / faithful: "
+        + (f"speed target ({', '.join(wanted)}) {'met' if fast_enough else 'NOT met'} " if wanted else "speed ")
+        + f"({realtime:.2f}x real time, {speedup:.1f}x reference"
         + (f", {versus_before:.2f}x before" if versus_before else "")
         + f"); fidelity (<= {TOLERANCE_HEIGHT_MM:g} mm, <= {TOLERANCE_ANGLE_DEG:g}°, same steps to done) "
         f"{'met' if _faithful(ours, reference) else 'NOT met'}"
