@@ -46,3 +46,20 @@ def test_gui_benchmark_prints_its_figures(tmp_path):
 
 def test_resident_memory_is_read_from_proc():
     assert 10 < resident_mb() < 10_000
+
+
+def test_gui_benchmark_times_the_atlas_tab(tmp_path):
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "MUSCLE_LAB_HOME": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-m", "muscle_lab.bench", "--gui", "--atlas", "--mode", "fast"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert re.search(
+        r"Atlas tab in the window: \d+\.\d s for 20 runs \(0\.5 s each, fast mode, cache empty", result.stdout
+    )
