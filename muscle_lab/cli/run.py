@@ -369,7 +369,8 @@ def _report(args: argparse.Namespace, simulation: SimulationProcess, stepped: St
         say(f"error: {stepped.timed_out}, after {len(frames)} steps{written}")
         return EXIT_USAGE
     if stepped.controller_failed is not None:
-        print(stepped.controller_failed.details, file=sys.stderr, flush=True)
+        if stepped.controller_failed.details:  # none when its process had to be ended from outside
+            print(stepped.controller_failed.details, file=sys.stderr, flush=True)
         say(f"error: {stepped.controller_failed.message}, after {len(frames)} steps{written}")
         return EXIT_USAGE
     return EXIT_FAILED if last.error else 0
