@@ -416,6 +416,7 @@ class SimulationProcess:
         """End the child at once, from any thread: a caller waiting on it gets an error. Its
         process group goes with it (what a controller forked, holding the pipe open)."""
         process = self._process
+        self._watch.clear()  # ended on purpose: not the controller's doing
         if process is not None and process.is_alive():
             _kill_group(self._group)
             process.kill()
@@ -513,7 +514,6 @@ class SimulationProcess:
                 overrun = self._watch.overrun()
                 if overrun is not None:  # the controller defeated the child's own timer
                     self.kill()
-                    self._watch.clear()  # said here; the dead child is an ordinary one from now on
                     raise _overrun_error(overrun, "did not return in time: its simulation process was ended")
                 if not self._child_alive():  # a grandchild may hold the pipe open: no EOF comes
                     raise EOFError

@@ -7,12 +7,19 @@ that escaped Qt's event loop.
 
 from __future__ import annotations
 
+import shutil
+import textwrap
 import threading
+from pathlib import Path
 
 import pytest
 from PyQt5.QtCore import QThread
 
+from muscle_lab.cli import main as cli_main
+from muscle_lab.core.paths import DEFAULT_MODEL_FILE, osim_rl_models_dir
 from muscle_lab.qt.app import UncaughtReporter
+
+LOAD_TIMEOUT_MS = 30_000
 
 
 class _Raising(QThread):
@@ -23,8 +30,6 @@ class _Raising(QThread):
 @pytest.mark.parametrize("kind", ["QThread", "threading.Thread"])
 def test_an_exception_escaping_any_thread_is_shown_from_the_gui_thread(qtbot, window, kind, capsys):
     reporter = UncaughtReporter(window)
-    shown_in: list[QThread] = []
-    reporter.reported.connect(lambda _text: shown_in.append(QThread.currentThread()))
     reporter.install()
     try:
         if kind == "QThread":
@@ -42,3 +47,162 @@ def test_an_exception_escaping_any_thread_is_shown_from_the_gui_thread(qtbot, wi
         window.message_bar.text
     )
     assert "Traceback" in capsys.readouterr().err
+
+
+def drive(qtbot, window, tmp_path: Path, source: str) -> Path:
+    """Load a controller written from `source`; wait until it drives a new episode."""
+    path = tmp_path / "ctrl.py"
+    path.write_text(textwrap.dedent(source))
+    episode = window.latest_frame.episode
+    assert window.load_controller(str(path))
+    qtbot.waitUntil(lambda: window.controller_driving is not None, timeout=LOAD_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: window.latest_frame.episode > episode and window.latest_frame.step == 0)
+    return path
+
+
+def goes_on(qtbot, window, wait_for_step) -> None:
+    """Reset, Stop controller, two steps: the window and a simulation process work."""
+    episode = window.latest_frame.episode
+    window.reset()
+    qtbot.waitUntil(lambda: window.latest_frame.episode > episode and window.latest_frame.step == 0, timeout=60_000)
+    window.stop_controller()
+    qtbot.waitUntil(lambda: window.controller_driving is None)
+    window.step()
+    window.step()
+    wait_for_step(window, 2)
+    assert window.latest_frame.error is None and window.isVisible()
+
+
+BROKEN_CONTROLLERS = {
+    "a tensor that requires grad": (
+        """\
+        class Tensor:  # torch's __array__ on a tensor that requires grad
+            def __array__(self, dtype=None, copy=None):
+                raise RuntimeError("Can't call numpy() on Tensor that requires grad.")
+
+        def controller(observation):
+            return Tensor()
+        """,
+        "the controller returned Tensor at step 1, not 19 numbers: Can't call numpy() on Tensor that requires grad.",
+    ),
+    "a controller that breaks pickling": (
+        """\
+        import sys
+
+        def controller(observation):
+            sys.modules["muscle_lab.core.frame"] = None
+            return [0.05] * 19
+        """,
+        "after the controller's call, the simulation process could not send its answer to step",
+    ),
+}
+
+
+@pytest.mark.parametrize("how", list(BROKEN_CONTROLLERS))
+def test_a_controller_that_breaks_its_step_pauses_with_a_message(qtbot, window, wait_for_step, tmp_path, how):
+    source, message = BROKEN_CONTROLLERS[how]
+    drive(qtbot, window, tmp_path, source)
+    with qtbot.waitSignal(window.controller.worker.controllerFailed, timeout=LOAD_TIMEOUT_MS) as failed:
+        window.run()
+    assert failed.args[0].message.startswith(message)
+    qtbot.waitUntil(lambda: "Your controller failed" in window.message_bar.text)
+    assert message in window.message_bar.text and not window.running
+    goes_on(qtbot, window, wait_for_step)
+
+
+def test_pause_abandons_a_step_past_the_end_that_never_returns(qtbot, window, wait_for_step, tmp_path):
+    """Running as fast as possible, the worker asks for steps ahead; the one after the episode's
+    last step hangs (its controller ignores SIGALRM). Pause abandons it while it is dropped."""
+    drive(
+        qtbot,
+        window,
+        tmp_path,
+        """\
+        import signal, time
+
+        def controller(observation):
+            if observation[0] < 0.6:  # the pelvis has dropped: the episode is over, this step is past it
+                signal.signal(signal.SIGALRM, signal.SIG_IGN)
+                time.sleep(3600)
+            return [0.05] * 19
+        """,
+    )
+    worker = window.controller.worker
+    first_pid = worker.simulation_pid
+    window.speed_box.setCurrentIndex(1)  # as fast as possible: steps are asked ahead
+    window.run()
+    qtbot.waitUntil(lambda: worker.busy is not None and worker.busy.seconds() > 0.2, timeout=LOAD_TIMEOUT_MS)
+    window.pause()
+    qtbot.waitUntil(lambda: "Abandoned the step" in window.message_bar.text, timeout=LOAD_TIMEOUT_MS)
+    assert "Pause was pressed" in window.message_bar.text
+    qtbot.waitUntil(lambda: worker.simulation_pid not in (None, first_pid), timeout=60_000)
+    qtbot.waitUntil(lambda: worker.busy is None and window.latest_frame.step == 0, timeout=60_000)
+    assert not window.running
+    window.stop_controller()
+    qtbot.waitUntil(lambda: window.controller_driving is None)
+    window.step()
+    wait_for_step(window, 1)
+
+
+@pytest.fixture(scope="module")
+def run_csv(tmp_path_factory) -> Path:
+    """A real `run --csv` table of 0.05 s."""
+    path = tmp_path_factory.mktemp("csv") / "run.csv"
+    assert cli_main(["run", "--mode", "fast", "--seconds", "0.05", "--csv", str(path)]) == 0
+    return path
+
+
+def test_replay_of_a_csv_with_cr_line_ends_replays(qtbot, window, run_csv, tmp_path):
+    path = tmp_path / "mac.csv"  # Excel for Mac's "CSV (Macintosh)"
+    path.write_bytes(run_csv.read_bytes().replace(b"\n", b"\r"))
+    panel = window.panels.recording
+    with qtbot.waitSignal(panel.replayRequested, timeout=LOAD_TIMEOUT_MS):
+        panel.read_controls(path)
+    qtbot.waitUntil(lambda: panel.loader is None)
+    assert panel.message.text() == "Replaying 5 steps (0.05 s) from mac.csv"
+
+
+def test_replay_of_a_csv_with_a_huge_field_is_refused_with_a_message(qtbot, window, run_csv, tmp_path):
+    lines = run_csv.read_text().splitlines()
+    fields = lines[2].split(",")
+    fields[5] = "1" * 140_000  # over the csv module's 131072 characters
+    path = tmp_path / "huge.csv"
+    path.write_text("\n".join([*lines[:2], ",".join(fields), *lines[3:]]) + "\n")
+    panel = window.panels.recording
+    with qtbot.assertNotEmitted(panel.replayRequested):
+        panel.read_controls(path)
+        qtbot.waitUntil(lambda: panel.loader is None, timeout=LOAD_TIMEOUT_MS)
+    assert panel.message.text().startswith(f"Cannot replay: {path}: line 3: not a CSV row (field larger than")
+
+
+@pytest.fixture
+def bad_mesh_model(tmp_path) -> Path:
+    """The default model beside its meshes, but a pelvis.vtp whose point count is not a multiple of 3."""
+    shipped = osim_rl_models_dir()
+    geometry = tmp_path / "model" / "Geometry"
+    geometry.mkdir(parents=True)
+    for mesh in (shipped / "Geometry").iterdir():
+        (geometry / mesh.name).symlink_to(mesh)
+    (geometry / "pelvis.vtp").unlink()
+    (geometry / "pelvis.vtp").write_text(
+        (Path(__file__).parents[1] / "render" / "fixtures" / "points_not_triples.vtp").read_text()
+    )
+    shutil.copy(shipped / DEFAULT_MODEL_FILE, geometry.parent)
+    return geometry.parent / DEFAULT_MODEL_FILE
+
+
+def test_a_malformed_mesh_is_listed_and_the_rest_drawn_and_exported(
+    qtbot, open_window, wait_for_step, bad_mesh_model, tmp_path
+):
+    window = open_window(bad_mesh_model, mode="fast")
+    view = window.body_view.view3d
+    qtbot.waitUntil(lambda: any(name.startswith("pelvis.vtp") for name in view.missing_meshes), timeout=10_000)
+    assert view.available
+    for _ in range(3):
+        window.step()
+    wait_for_step(window, 3)
+    export = window.export_video(tmp_path / "episode.gif")
+    assert export is not None
+    qtbot.waitUntil(lambda: window.message_bar.text.startswith(("Wrote ", "Video not")), timeout=60_000)
+    assert window.message_bar.text.startswith("Wrote ") and (tmp_path / "episode.gif").stat().st_size > 0
+    assert view.available and window.isVisible()
