@@ -547,6 +547,7 @@ class SimulationProcess:
     def _died(self) -> SimulationFailed:
         assert self._process is not None
         self._process.join(1.0)
+        _kill_group(self._group)  # what it forked may live on, holding the pipe
         reason, self._abandoned = self._abandoned, None  # said once; after that, a dead child
         if reason is not None:
             return SimulationAbandoned(reason)

@@ -22,6 +22,7 @@ from PyQt5.QtWidgets import QApplication
 from muscle_lab.core.excitations import ExcitationError
 from muscle_lab.core.frame import STEP_SECONDS
 from muscle_lab.core.integrator import DEFAULT_MODE
+from muscle_lab.core.model_file import model_file_problem
 from muscle_lab.core.presets import PresetError, excitations_from_preset
 from muscle_lab.core.user_controller import ControllerError, ControllerSpec
 from muscle_lab.qt.main_window import GUI_MODES, MainWindow
@@ -78,8 +79,9 @@ def _window_size(text: str) -> tuple[int, int]:
 
 def main(args: list[str]) -> int:
     options = build_parser().parse_args(args)
-    if options.model is not None and not options.model.expanduser().is_file():
-        print(f"muscle_lab: model file not found: {options.model}", file=sys.stderr)
+    problem = model_file_problem(options.model) if options.model is not None else None
+    if problem is not None:
+        print(f"muscle_lab: {problem}", file=sys.stderr)
         return 2
     if options.controller is not None:
         try:

@@ -206,3 +206,47 @@ def test_a_malformed_mesh_is_listed_and_the_rest_drawn_and_exported(
     qtbot.waitUntil(lambda: window.message_bar.text.startswith(("Wrote ", "Video not")), timeout=60_000)
     assert window.message_bar.text.startswith("Wrote ") and (tmp_path / "episode.gif").stat().st_size > 0
     assert view.available and window.isVisible()
+
+
+def test_a_simulation_process_that_dies_while_its_fork_holds_the_pipe_is_seen(qtbot, window, wait_for_step, tmp_path):
+    """The controller forks a child that keeps the pipe open, then ends its own process: no EOF
+    ever comes, yet the window learns at once that the process is gone (it stayed "running")."""
+    drive(
+        qtbot,
+        window,
+        tmp_path,
+        """\
+        import os, time
+
+        if os.fork() == 0:  # holds every descriptor of the simulation process, the pipe too
+            time.sleep(3600)
+            os._exit(0)
+        else:
+            open(__file__ + ".pid", "w").write(str(os.getpid()))
+
+        def controller(observation):
+            os._exit(7)
+        """,
+    )
+    group = int(Path(f"{tmp_path / 'ctrl.py'}.pid").read_text())  # the simulation process's
+    with qtbot.waitSignal(window.controller.worker.controllerFailed, timeout=LOAD_TIMEOUT_MS) as failed:
+        window.run()
+    assert failed.args[0].message == (
+        "the controller, called at step 1 (limit 1 s), ended the simulation process (exit code 7)"
+    )
+    qtbot.waitUntil(lambda: not window.running)
+    assert not _in_group(group)  # its fork was ended with it
+    goes_on(qtbot, window, wait_for_step)
+
+
+def _in_group(group: int) -> bool:
+    """Whether a live (not zombie) process is in this process group."""
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == group and fields[0] != "Z":
+                return True
+    return False
