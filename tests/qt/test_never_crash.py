@@ -250,3 +250,20 @@ def _in_group(group: int) -> bool:
             if int(fields[2]) == group and fields[0] != "Z":
                 return True
     return False
+
+
+def test_a_crafted_window_geometry_is_clamped_to_the_screen(qtbot, open_window):
+    """A valid geometry of 60000 x 40000 pixels far off the screen (base64 in settings.json)."""
+    from PyQt5.QtWidgets import QApplication, QMainWindow
+
+    from muscle_lab.core.settings import save_settings
+
+    crafted = QMainWindow()
+    crafted.setGeometry(-50_000, 70_000, 60_000, 40_000)
+    save_settings({"window_geometry": bytes(crafted.saveGeometry().toBase64()).decode("ascii")})
+    crafted.deleteLater()
+    window = open_window(mode="fast")
+    area = QApplication.primaryScreen().availableGeometry()
+    assert window.width() <= max(area.width(), 1500) and window.height() <= max(area.height(), 950)
+    assert area.contains(window.geometry().topLeft())
+    assert window.isVisible()
