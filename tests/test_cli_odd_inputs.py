@@ -90,3 +90,33 @@ def test_a_video_of_a_model_with_a_malformed_mesh_is_written(capsys, tmp_path):
     assert main(["run", "--model", str(model), "--mode", "fast", "--seconds", "0.05", "--video", str(video)]) == 0
     assert video.stat().st_size > 0
     assert "wrote 2 video frames" in capsys.readouterr().err
+
+
+def test_a_video_on_a_full_filesystem_names_the_file(tmp_path):
+    from tests.test_cli_outputs import can_mount_tmpfs
+
+    if not can_mount_tmpfs():
+        pytest.skip("needs root and mount namespaces to make a full filesystem")
+    full = tmp_path / "full"
+    full.mkdir()
+    script = f'mount -t tmpfs -o size=64k tmpfs "{full}" && exec "{sys.executable}" main.py "$@"'
+    command = ["run", "--preset", "relaxed", "--seconds", "0.1", "--video", str(full / "run.gif")]
+    result = subprocess.run(
+        ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", *command],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        f"muscle_lab: error: {full / 'run.gif'}: cannot write it: No space left on device"
+    )
+
+
+def test_an_atlas_cache_that_is_a_file_is_said_once(tmp_path):
+    from muscle_lab.core.atlas_cache import AtlasCache
+
+    folder = tmp_path / "atlas_cache"
+    folder.write_text("not a folder")
+    cache = AtlasCache(folder)
+    for key in ("a", "b", "c"):
+        cache.save(key, {"value": key})
+    assert cache.write_problems == [f"{folder}: cannot make the cache folder: File exists"]

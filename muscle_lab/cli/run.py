@@ -232,7 +232,8 @@ def _write_video(args: argparse.Namespace, simulation: SimulationProcess, poses:
             size=parse_video_size(args.video_size), caption=caption,
         )  # fmt: skip
     except (VideoError, RenderUnavailable) as error:
-        raise CommandError(f"{args.video}: {error}") from None
+        said = str(error)
+        raise CommandError(said if said.startswith(f"{args.video}: ") else f"{args.video}: {said}") from None
     say(f"wrote {count} video frames ({args.video_speed:g}x speed) to {args.video}")
 
 

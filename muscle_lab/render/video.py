@@ -172,7 +172,10 @@ def _write_atomically(path: Path, write: Callable[[Path], None]) -> None:
     handle, temporary = create_temporary(path)  # mode 0666 less the umask, as any new file
     os.close(handle)
     try:
-        write(temporary)
+        try:
+            write(temporary)
+        except OSError as error:  # a full disk: said with the file, as every output is
+            raise VideoError(f"{path}: cannot write it: {error.strerror or error}") from None
         if path.exists():  # a replaced video keeps its mode
             os.chmod(temporary, stat.S_IMODE(path.stat().st_mode))
         os.replace(temporary, path)
