@@ -232,7 +232,8 @@ def _write_video(args: argparse.Namespace, simulation: SimulationProcess, poses:
             size=parse_video_size(args.video_size), caption=caption,
         )  # fmt: skip
     except (VideoError, RenderUnavailable) as error:
-        raise CommandError(f"{args.video}: {error}") from None
+        said = str(error)
+        raise CommandError(said if said.startswith(f"{args.video}: ") else f"{args.video}: {said}") from None
     say(f"wrote {count} video frames ({args.video_speed:g}x speed) to {args.video}")
 
 
@@ -376,7 +377,8 @@ def _report(args: argparse.Namespace, simulation: SimulationProcess, stepped: St
         say(f"error: {stepped.timed_out}, after {len(frames)} steps{written}")
         return EXIT_USAGE
     if stepped.controller_failed is not None:
-        print(stepped.controller_failed.details, file=sys.stderr, flush=True)
+        if stepped.controller_failed.details:  # none when its process had to be ended from outside
+            print(stepped.controller_failed.details, file=sys.stderr, flush=True)
         say(f"error: {stepped.controller_failed.message}, after {len(frames)} steps{written}")
         return EXIT_USAGE
     return EXIT_FAILED if last.error else 0

@@ -127,6 +127,12 @@ class AtlasCache:
         """Store `value` under `key` atomically; a failure is noted in `write_problems`, never raised."""
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:  # said once, not once a muscle ("File exists" 21 times)
+            problem = f"{self.folder}: cannot make the cache folder: {error.strerror or error}"
+            if problem not in self.write_problems:
+                self.write_problems.append(problem)
+            return
+        try:
             data = pickle.dumps({"format": CACHE_FORMAT, "key": key, "value": value}, protocol=pickle.HIGHEST_PROTOCOL)
             handle, temporary = create_temporary(self.path(key))
             try:

@@ -10,6 +10,7 @@ import opensim
 
 from muscle_lab.core.errors import ModelLoadError
 from muscle_lab.core.locked_joints import CoordinateLike, weld_locked_coordinates
+from muscle_lab.core.model_file import model_file_problem
 from muscle_lab.core.muscles import MuscleInfo, side_of
 from muscle_lab.core.paths import default_model_path
 
@@ -49,8 +50,9 @@ class LoadedModel:
         """`weld_locked`: take the locked coordinates out of the equations (core.locked_joints);
         they are still reported, at their locked values, wherever coordinates are read."""
         self.path = Path(path).expanduser() if path is not None else default_model_path()
-        if not self.path.is_file():
-            raise ModelLoadError(f"model file not found: {self.path}")
+        problem = model_file_problem(self.path)
+        if problem is not None:
+            raise ModelLoadError(problem)
         try:
             # The model as written: its coordinates are the ones reported, and moment arms
             # are measured on it (a welded coordinate still has a moment arm).

@@ -6,13 +6,18 @@ the order OpenSim lists them (the order of the muscles in the model's ForceSet).
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
 from muscle_lab.core.paths import ModelNotFoundError
+from muscle_lab.core.user_files import file_kind
 
+_MESH_FILE = re.compile(rb"<(?:mesh_file|geometry_file)>\s*([^<]+?)\s*</(?:mesh_file|geometry_file)>")  # 4.x, 3.x
+MAX_MODEL_BYTES = 256 << 20  # an .osim this large is no model (and would be read whole)
 # OpenSim writes tags such as `<HuntCrossleyForce::ContactParametersSet>`, which XML forbids.
 _SCOPED_TAG = re.compile(r"<(/?)([A-Za-z_][\w.]*(?:::[\w.]+)+)")
 
@@ -25,6 +30,34 @@ class ModelFileError(ValueError):
 class ModelSummary:
     name: str
     muscle_names: tuple[str, ...]
+
+
+def model_file_problem(path: str | Path) -> str | None:
+    """Why OpenSim must not be given this model file, None when it may: missing, not a regular
+    file (a folder, /dev/zero, a FIFO), or naming a mesh in its folder that is no regular file
+    (OpenSim's Model() would wait on a FIFO for ever)."""
+    path = Path(path).expanduser()
+    try:
+        info = path.stat()
+    except OSError:
+        return f"model file not found: {path}"
+    if not stat.S_ISREG(info.st_mode):
+        return f"not a model file: {path} is {file_kind(info.st_mode)}"
+    if info.st_size > MAX_MODEL_BYTES:
+        return f"not a model file: {path} is larger than {MAX_MODEL_BYTES >> 20} MB"
+    try:
+        text = path.read_bytes()
+    except OSError as error:
+        return f"cannot read model {path}: {error.strerror or error}"
+    for name in dict.fromkeys(_MESH_FILE.findall(text)):
+        for folder in (path.parent, path.parent / "Geometry"):
+            try:
+                mode = os.stat(folder / os.fsdecode(name)).st_mode
+            except (OSError, ValueError):
+                continue
+            if not stat.S_ISREG(mode):
+                return f"model {path}: its mesh file {folder / os.fsdecode(name)} is {file_kind(mode)}, not a file"
+    return None
 
 
 def read_model_summary(path: str | Path) -> ModelSummary:

@@ -42,6 +42,8 @@ def activation_label(muscle_name: str) -> str:
 
 def storage_text(name: str, labels: Sequence[str], rows: np.ndarray, in_degrees: bool) -> str:
     """A version-1 Storage file: header, `endheader`, tab-separated labels, then the rows."""
+    if name.strip().lower() == "endheader":  # as the first line it would end the header there
+        name = f"{name}_table"
     buffer = io.StringIO()
     buffer.write(
         f"{name}\nversion=1\nnRows={len(rows)}\nnColumns={len(labels)}\n"

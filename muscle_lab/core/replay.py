@@ -8,14 +8,16 @@ is streamed line by line (memory stays small for any size) and reading stops at 
 from __future__ import annotations
 
 import csv
+import io
 import math
 import os
 import stat
 from array import array
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
 
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
 TIME_TOLERANCE = 1e-9  # file times are decimal text; a step's start must still find its own row
 MAX_LINE_BYTES = 1 << 20  # a longer "line" is not a controls file (and must not fill the memory)
 PROGRESS_EVERY_BYTES = 1 << 20
+NAMES_SHOWN = 10  # of a list of wrong column names, in an error line
 
 Progress = Callable[[int, int], None]  # (bytes read, file size); may raise to cancel the load
 
@@ -84,9 +87,12 @@ def load_controls(
     with _open_regular_file(source) as stream:
         lines = _Lines(source, stream, progress)
         parser = _Parser(source, tuple(muscle_names), until)
-        if source.suffix.lower() == ".csv":
-            return parser.from_csv(lines)
-        return parser.from_storage(lines)
+        try:
+            if source.suffix.lower() == ".csv":
+                return parser.from_csv(lines)
+            return parser.from_storage(lines)
+        finally:
+            lines.release()
 
 
 def replay(
@@ -121,11 +127,14 @@ def _open_regular_file(source: Path) -> BinaryIO:
 
 
 class _Lines:
-    """The file's lines as (line number, text without its line end), read one at a time."""
+    """The file's lines as (line number, text without its line end), read one at a time. Any line
+    end counts (Excel for Mac's "CSV (Macintosh)" ends lines with CR alone) and a byte-order mark
+    is dropped."""
 
     def __init__(self, source: Path, stream: BinaryIO, progress: Progress | None) -> None:
         self.source = source
         self.stream = stream
+        self.text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline=None)
         self.progress = progress
         self.total = os.fstat(stream.fileno()).st_size
         self.bytes_read = 0
@@ -134,21 +143,24 @@ class _Lines:
 
     def __iter__(self) -> Iterator[tuple[int, str]]:
         while True:
-            raw = self.stream.readline(MAX_LINE_BYTES)
-            if not raw:
+            try:
+                text = self.text.readline(MAX_LINE_BYTES)
+            except UnicodeDecodeError:
+                raise ReplayError(f"{self.source}: not a text file") from None
+            self.bytes_read = self.stream.tell()  # read ahead by a block at most
+            if not text:
                 self._report()
                 return
             self.number += 1
-            self.bytes_read += len(raw)
-            if len(raw) == MAX_LINE_BYTES and not raw.endswith(b"\n"):
+            if len(text) == MAX_LINE_BYTES and not text.endswith("\n"):
                 raise ReplayError(f"{self.source}: line {self.number} is longer than {MAX_LINE_BYTES} bytes")
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                raise ReplayError(f"{self.source}: not a text file") from None
             if self.bytes_read - self._reported >= PROGRESS_EVERY_BYTES:
                 self._report()
-            yield self.number, text.rstrip("\r\n")
+            yield self.number, text.rstrip("\n")
+
+    def release(self) -> None:
+        """Leave the binary stream to its owner (whose `with` closes it)."""
+        self.text.detach()
 
     def _report(self) -> None:
         self._reported = self.bytes_read
@@ -185,9 +197,10 @@ class _Parser:
             raise self.fail(f"the header says nColumns={declared} but line {label_number} has {len(labels)} labels")
         columns = {label: index for index, label in enumerate(labels) if label.lower() != "time"}
         self._time_column(labels)
-        unknown = [label for label in columns if label not in self.muscle_names]
+        known = set(self.muscle_names)
+        unknown = [label for label in columns if label not in known]
         if unknown:
-            raise self.fail(f"columns that are not muscles of this model: {', '.join(unknown)}")
+            raise self.fail(f"columns that are not muscles of this model: {_some(unknown)}")
         table = _Table(self, labels, columns, time_shift=0.0)
         for number, line in rows:
             fields = line.split()
@@ -197,7 +210,8 @@ class _Parser:
 
     def from_csv(self, lines: _Lines) -> ControlsSchedule:
         reader = csv.reader(line for _, line in lines)
-        header = next((row for row in reader if row), None)
+        rows = self._csv_rows(reader)
+        header = next((row for row in rows if row), None)
         if header is None:
             raise self.fail("empty file: no header row")
         labels = [label.strip() for label in header]
@@ -205,20 +219,28 @@ class _Parser:
         columns = {label[len(prefix) :]: i for i, label in enumerate(labels) if label.startswith(prefix)}
         if not columns:
             raise self.fail("no 'excitation_<muscle>' columns: not a muscle_lab CSV table")
-        unknown = [name for name in columns if name not in self.muscle_names]
+        known = set(self.muscle_names)
+        unknown = [name for name in columns if name not in known]
         if unknown:
-            raise self.fail(f"excitation columns for muscles this model lacks: {', '.join(unknown)}")
+            raise self.fail(f"excitation columns for muscles this model lacks: {_some(unknown)}")
         self._time_column(labels)
         table = _Table(self, labels, columns, time_shift=STEP_SECONDS)
-        for row in reader:
+        for row in rows:
             if row and table.add(reader.line_num, row):
                 break
         return table.schedule()
 
+    def _csv_rows(self, reader: Any) -> Iterator[list[str]]:
+        """The reader's rows; its own errors (a field over its size limit, a stray quote) named."""
+        try:
+            yield from reader
+        except csv.Error as error:
+            raise self.fail(f"line {reader.line_num}: not a CSV row ({error})") from None
+
     def _time_column(self, labels: list[str]) -> int:
-        duplicates = sorted({label for label in labels if labels.count(label) > 1})
+        duplicates = sorted(label for label, count in Counter(labels).items() if count > 1)  # linear: 480k labels
         if duplicates:
-            raise self.fail(f"repeated columns: {', '.join(duplicates)}")
+            raise self.fail(f"repeated columns: {_some(duplicates)}")
         if not labels or labels[0].lower() != "time":
             raise self.fail(f"the first column must be 'time', found {labels[0] if labels else 'nothing'!r}")
         return 0
@@ -233,13 +255,19 @@ class _Parser:
         return value
 
 
+def _some(names: Sequence[str], shown: int = NAMES_SHOWN) -> str:
+    """The first names, and how many more: an error line stays short for any file."""
+    listed = ", ".join(repr(name) if not name.isprintable() else name[:80] for name in names[:shown])
+    return listed + (f" and {len(names) - shown} more" if len(names) > shown else "")
+
+
 class _Table:
     """Rows checked and kept as they are read, in compact arrays (8 bytes a value)."""
 
     def __init__(self, parser: _Parser, labels: list[str], columns: dict[str, int], time_shift: float) -> None:
         missing = [name for name in parser.muscle_names if name not in columns]
         if missing:
-            raise parser.fail(f"no column for the muscles {', '.join(missing)}")
+            raise parser.fail(f"no column for the muscles {_some(missing)}")
         self.parser = parser
         self.labels = labels
         self.order = [columns[name] for name in parser.muscle_names]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import os
 import signal
 import time
 from collections.abc import Callable, Iterable
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
+from muscle_lab.core.call_watch import CallWatch, Overrun
 from muscle_lab.core.errors import SimulationFailed
 from muscle_lab.core.excitations import check_excitations
 from muscle_lab.core.frame import Frame
@@ -34,7 +36,7 @@ from muscle_lab.core.muscles import MuscleInfo
 from muscle_lab.core.observation import ObservationLayout, ObservationReader, layout_for
 from muscle_lab.core.pose import BodyPose, SceneDescription
 from muscle_lab.core.state_store import StateStore
-from muscle_lab.core.user_controller import CALL_LIMIT_SECONDS, ControllerError, ControllerSlot
+from muscle_lab.core.user_controller import CALL_LIMIT_SECONDS, LOAD_LIMIT_SECONDS, ControllerError, ControllerSlot
 
 if TYPE_CHECKING:
     from muscle_lab.core.pose import PoseReader
@@ -132,7 +134,7 @@ class SimulationProcess:
         self._time_limit = True  # osim-rl's 300-step limit; a restarted child keeps the choice
         # A user's controller, the muscles kept at the caller's values, and whether each step
         # sends its observation: a restarted child gets them again.
-        self._controller: tuple[str, float] | None = None  # (FILE.py[:NAME], call limit in seconds)
+        self._controller: tuple[str, float, float] | None = None  # (FILE.py[:NAME], call and load limits, s)
         self._locked: np.ndarray | None = None
         self._observing = False
         self.observation: Observed | None = None  # the latest, while observing
@@ -140,6 +142,8 @@ class SimulationProcess:
         self._discarding = False  # steps past an episode's end are being dropped (discard_steps)
         self.controller_dropped: ControllerError | None = None  # a restarted child could not load it again
         self._process: multiprocessing.process.BaseProcess | None = None
+        self._group: int | None = None  # the child's process group, once it leads one
+        self._watch = CallWatch(_CONTEXT)
         if start:
             self.start()
 
@@ -251,7 +255,9 @@ class SimulationProcess:
             with contextlib.suppress(OSError):
                 self._connection.send(("lock", (self._locked,)))
 
-    def set_controller(self, spec: str | None, call_limit: float = CALL_LIMIT_SECONDS) -> str | None:
+    def set_controller(
+        self, spec: str | None, call_limit: float = CALL_LIMIT_SECONDS, load_limit: float = LOAD_LIMIT_SECONDS
+    ) -> str | None:
         """Load a controller (FILE.py[:NAME], see core.user_controller) in the child, which then
         calls it before every step with the step's observation; None drives by the excitations
         again. Returns its description. Raises ControllerError (the child then has none).
@@ -259,11 +265,11 @@ class SimulationProcess:
         muscle_lab.env's reset does, so that an episode from a reset is the environment's."""
         self.controller_dropped = None
         try:
-            description = cast("str | None", self._call("controller", spec, call_limit))
+            description = cast("str | None", self._call("controller", spec, call_limit, load_limit))
         except ControllerError:
             self._controller = None
             raise
-        self._controller = (spec, call_limit) if spec is not None else None
+        self._controller = (spec, call_limit, load_limit) if spec is not None else None
         return description
 
     def _note_observation(self, observed: Observed | None) -> None:
@@ -419,9 +425,12 @@ class SimulationProcess:
         return True
 
     def kill(self) -> None:
-        """End the child at once, from any thread: a caller waiting on it gets an error."""
+        """End the child at once, from any thread: a caller waiting on it gets an error. Its
+        process group goes with it (what a controller forked, holding the pipe open)."""
         process = self._process
+        self._watch.clear()  # ended on purpose: not the controller's doing
         if process is not None and process.is_alive():
+            _kill_group(self._group)
             process.kill()
 
     def close(self) -> None:
@@ -436,6 +445,7 @@ class SimulationProcess:
         if process.is_alive():
             process.kill()
             process.join()
+        _kill_group(self._group)  # a controller's forked children, left behind otherwise
         self._connection.close()
 
     # -- internals -----------------------------------------------------------------------
@@ -458,12 +468,22 @@ class SimulationProcess:
         self._abandoned = None
         self._in_flight = 0
         self._connection, child_end = _CONTEXT.Pipe()
+        self._watch = CallWatch(_CONTEXT)
         self._process = _CONTEXT.Process(
             target=serve,
-            args=(child_end, self._model_path, self.integrator, self._poses, self._next_episode, self._time_limit),
+            args=(
+                child_end,
+                self._model_path,
+                self.integrator,
+                self._poses,
+                self._next_episode,
+                self._time_limit,
+                self._watch,
+            ),
             name="muscle_lab simulation",
             daemon=True,  # never outlives the app
         )
+        self._group = None
         self._process.start()
         child_end.close()
         try:
@@ -473,6 +493,7 @@ class SimulationProcess:
             self._process.join(CLOSE_TIMEOUT_SECONDS)
             self._connection.close()
             raise
+        self._group = _group_of(self._process.pid)
         self.frame = self._received(self._description.frame)
         self._send_settings()
 
@@ -502,25 +523,75 @@ class SimulationProcess:
                 reason = self.should_abandon(elapsed) if self.should_abandon is not None else None
                 if reason:
                     self.abandon(reason)
-            status, value = self._connection.recv()
+                overrun = self._watch.overrun()
+                if overrun is not None:  # the controller defeated the child's own timer
+                    self.kill()
+                    raise _overrun_error(overrun, "did not return in time: its simulation process was ended")
+                if not self._child_alive():  # a grandchild may hold the pipe open: no EOF comes
+                    raise EOFError
+            status, value = self._read_answer(command)
         except (EOFError, OSError):
             raise self._died() from None
         finally:
             self.busy = None
+        if status == "fatal":  # the child could not send its answer (see serve) and has ended
+            if self._process is not None:
+                self._process.join(CLOSE_TIMEOUT_SECONDS)
+            if self._controller is not None:  # its code broke the child (sys.modules, say)
+                raise ControllerError(f"after the controller's call, {value}")
+            raise SimulationProcessDied(f"{value}; reset to start it again")
         if status == "error":
-            raise value
+            raise value if isinstance(value, BaseException) else SimulationFailed(str(value))
         return value
 
-    def _died(self) -> SimulationProcessDied | SimulationAbandoned:
+    def _read_answer(self, command: str) -> tuple[str, Any]:
+        try:
+            return cast("tuple[str, Any]", self._connection.recv())
+        except (EOFError, OSError):
+            raise
+        except Exception as error:  # noqa: BLE001 - an answer that cannot be unpickled here
+            raise SimulationFailed(f"the simulation process's answer to {command} could not be read: {error}") from None
+
+    def _child_alive(self) -> bool:
+        process = self._process
+        return process is not None and (process.is_alive() or self._connection.poll(0))
+
+    def _died(self) -> SimulationFailed:
         assert self._process is not None
         self._process.join(1.0)
+        _kill_group(self._group)  # what it forked may live on, holding the pipe
         reason, self._abandoned = self._abandoned, None  # said once; after that, a dead child
         if reason is not None:
             return SimulationAbandoned(reason)
         code = self._process.exitcode
+        running = self._watch.running()
+        if running is not None:  # os._exit or a crash in the user's code
+            self._watch.clear()  # said once
+            return _overrun_error(running, f"ended the simulation process (exit code {code})")
         return SimulationProcessDied(
             f"the simulation process stopped unexpectedly (exit code {code}); reset to start it again"
         )
+
+
+def _overrun_error(overrun: Overrun, what: str) -> ControllerError:
+    if overrun.kind == "load":
+        return ControllerError(f"the controller, while loading (limit {overrun.limit:g} s), {what}")
+    return ControllerError(f"the controller, called at step {overrun.step} (limit {overrun.limit:g} s), {what}")
+
+
+def _kill_group(group: int | None) -> None:
+    """SIGKILL the process group the child leads (see serve), its forked children with it."""
+    if group is not None:
+        with contextlib.suppress(OSError):  # none of it is left
+            os.killpg(group, signal.SIGKILL)
+
+
+def _group_of(pid: int | None) -> int | None:
+    """`pid` when it leads its own process group (the child makes itself one first thing)."""
+    try:
+        return pid if pid is not None and os.getpgid(pid) == pid else None
+    except OSError:
+        return None
 
 
 def process_state(pid: int | None) -> str | None:
@@ -541,6 +612,7 @@ def serve(
     poses: bool = False,
     first_episode: int = 0,
     time_limit: bool = True,
+    watch: CallWatch | None = None,
 ) -> None:
     """The child's loop: build the Simulation, then answer commands until told to close.
     A step answers (frame, pose, observed), the pose None unless `poses`, the observation None
@@ -552,6 +624,11 @@ def serve(
 
     # Ctrl+C in a terminal reaches the whole process group: the parent decides what stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A group of its own, so that ending it ends what a controller forked; and stdout goes to
+    # stderr, so that a controller writing to file descriptor 1 cannot corrupt `run --json`.
+    with contextlib.suppress(OSError):
+        os.setpgid(0, 0)
+        os.dup2(2, 1)
     try:
         simulation = Simulation(model_path, integrator, first_episode, time_limit)
         reader = PoseReader(simulation.loaded)
@@ -561,7 +638,7 @@ def serve(
         return
     states = StateStore()
     states.put(simulation.saved_state())
-    observer = _ChildObserver(simulation)
+    observer = _ChildObserver(simulation, watch)
     connection.send(("ok", description))
     while True:
         try:
@@ -612,9 +689,28 @@ def serve(
                 raise ValueError(f"unknown command {command!r}")
             if command in ("step", "reset", "restore", "change_integrator") and not simulation.failed:
                 states.put(simulation.saved_state())
-            connection.send(("ok", value))
+            answer: tuple[str, object] = ("ok", value)
         except Exception as error:  # noqa: BLE001 - any failure goes back to the caller, the child serves on
-            connection.send(("error", error))
+            answer = ("error", error)
+        if not _answered(connection, command, answer):
+            return
+
+
+def _answered(connection: Connection, command: str, answer: tuple[str, object]) -> bool:
+    """Send the answer; False when it cannot be pickled (a controller that broke `sys.modules`,
+    say): then a plain-text "fatal" answer says so and the child ends, its modules untrusted."""
+    try:
+        connection.send(answer)
+    except (EOFError, OSError):
+        return False  # the parent is gone
+    except Exception as error:  # noqa: BLE001 - pickling can raise anything
+        with contextlib.suppress(Exception):
+            why = f"{type(error).__name__}: {error}"
+            connection.send(
+                ("fatal", f"the simulation process could not send its answer to {command} ({why}) and ended")
+            )
+        return False
+    return True
 
 
 _ONE_WAY_OBSERVER_COMMANDS = ("observe", "lock", "resume")
@@ -625,9 +721,9 @@ class _ChildObserver:
     state, after a step when observing, else before the next step when a controller needs it
     (the same values: the controls held are those of the step taken either way)."""
 
-    def __init__(self, simulation: Simulation) -> None:
+    def __init__(self, simulation: Simulation, watch: CallWatch | None = None) -> None:
         self.simulation = simulation
-        self.slot = ControllerSlot()
+        self.slot = ControllerSlot(watch)
         self.observing = False
         self._reader: ObservationReader | None = None
         self._last: tuple[Frame, np.ndarray] | None = None  # the vector of the state of that frame
@@ -644,9 +740,9 @@ class _ChildObserver:
         """A mode with other muscles reloads the model: read from the new one."""
         self._reader, self._last = None, None
 
-    def load_controller(self, spec: str | None, call_limit: float) -> str | None:
+    def load_controller(self, spec: str | None, call_limit: float, load_limit: float) -> str | None:
         reader = self._observation_reader()
-        return self.slot.load(spec, self.simulation.muscle_names, reader.size, call_limit)
+        return self.slot.load(spec, self.simulation.muscle_names, reader.size, call_limit, load_limit)
 
     def held_controls(self) -> list[float] | None:
         """Under a controller a reset holds every control at 1.0, as muscle_lab.env's does."""

@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from muscle_lab.core.call_watch import CALL, LOAD, CallWatch
 from muscle_lab.core.errors import SimulationFailed
 from muscle_lab.core.observation import OBSERVATION_BOUND
 
@@ -122,9 +123,9 @@ class UserController:
                 "(the traceback shows where it was)",
                 user_traceback(stopped, with_exception_line=False),
             ) from None
-        except Exception as error:  # noqa: BLE001 - whatever the user's code raises is reported, never fatal
+        except BaseException as error:  # noqa: BLE001 - whatever the user's code raises (KeyboardInterrupt, SystemExit too)
             raise ControllerError(
-                f"the controller raised {type(error).__name__} at step {step}: {error}", user_traceback(error)
+                f"the controller raised {type(error).__name__} at step {step}: {_text(error)}", user_traceback(error)
             ) from None
         self.last_call_seconds = seconds = time.perf_counter() - started
         if seconds > self.call_limit:  # it caught the timer's interruption and went on
@@ -144,9 +145,9 @@ class UserController:
             )
         try:
             values = np.asarray(result, dtype=float).reshape(-1)
-        except (TypeError, ValueError) as error:
+        except Exception as error:  # noqa: BLE001 - the result's own __array__ may raise anything (a tensor that requires grad)
             raise ControllerError(
-                f"the controller returned {type(result).__name__} at step {step}, not {count} numbers: {error}",
+                f"the controller returned {type(result).__name__} at step {step}, not {count} numbers: {_text(error)}",
                 self._returned(result),
             ) from None
         if values.size != count:
@@ -169,19 +170,27 @@ class UserController:
     def _returned(self, result: Any) -> str:
         shown = reprlib.Repr()
         shown.maxlist = shown.maxother = shown.maxstring = 200
-        return f"returned by {self.description}:\n{shown.repr(result)}"
+        try:
+            text = shown.repr(result)
+        except Exception as error:  # noqa: BLE001 - the result's own __repr__ raised
+            text = f"<a {type(result).__name__} whose repr raised {type(error).__name__}>"
+        return f"returned by {self.description}:\n{text}"
 
 
 def load_controller(
-    spec: ControllerSpec, muscle_names: Sequence[str], observation_size: int, call_limit: float = CALL_LIMIT_SECONDS
+    spec: ControllerSpec,
+    muscle_names: Sequence[str],
+    observation_size: int,
+    call_limit: float = CALL_LIMIT_SECONDS,
+    load_limit: float = LOAD_LIMIT_SECONDS,
 ) -> UserController:
     """Import the file (as a fresh module: loading it again picks up an edit) and find its
     controller. Raises ControllerError with the traceback when that fails. The file's folder goes
     on `sys.path`, as for a script, so that it can import its neighbours; its prints go to stderr."""
-    module = _import(spec.path)
+    module = _import(spec.path, load_limit)
     name, target = _find_target(module, spec)
     if inspect.isclass(target):
-        target = _instantiate(target, spec, len(muscle_names), observation_size)
+        target = _instantiate(target, spec, len(muscle_names), observation_size, load_limit)
         name += "()"
     act = getattr(target, "act", None)
     if callable(act):
@@ -194,7 +203,7 @@ def load_controller(
     )
 
 
-def _import(path: Path) -> Any:
+def _import(path: Path, load_limit: float) -> Any:
     module_name = f"muscle_lab_user_controller_{next(_module_numbers)}"
     loader = importlib.machinery.SourceFileLoader(module_name, str(path))
     module_spec = importlib.util.spec_from_loader(module_name, loader)
@@ -205,12 +214,12 @@ def _import(path: Path) -> Any:
         sys.path.insert(0, folder)
     sys.modules[module_name] = module  # dataclasses and pickle look their module up there
     try:
-        with _time_limit(LOAD_LIMIT_SECONDS), contextlib.redirect_stdout(sys.stderr):
+        with _time_limit(load_limit), contextlib.redirect_stdout(sys.stderr):
             loader.exec_module(module)
     except _TimedOut as stopped:
         del sys.modules[module_name]
         raise ControllerError(
-            f"{path} did not finish loading within {LOAD_LIMIT_SECONDS:g} s",
+            f"{path} did not finish loading within {load_limit:g} s",
             user_traceback(stopped, with_exception_line=False),
         ) from None
     except BaseException as error:  # noqa: BLE001 - SyntaxError, ImportError, even SystemExit: reported
@@ -257,7 +266,7 @@ def _candidates_note(module: Any) -> str:
     return f" (it defines {', '.join(names)})" if names else " (it defines no class or function)"
 
 
-def _instantiate(cls: type, spec: ControllerSpec, muscles: int, observation_size: int) -> Any:
+def _instantiate(cls: type, spec: ControllerSpec, muscles: int, observation_size: int, load_limit: float) -> Any:
     """`cls()`, or `cls(observation_space, action_space)` for osim-rl-helper's agents."""
     try:
         parameters = inspect.signature(cls).parameters.values()
@@ -273,14 +282,14 @@ def _instantiate(cls: type, spec: ControllerSpec, muscles: int, observation_size
         )
     arguments = spaces(muscles, observation_size) if required else ()
     try:
-        with _time_limit(LOAD_LIMIT_SECONDS), contextlib.redirect_stdout(sys.stderr):
+        with _time_limit(load_limit), contextlib.redirect_stdout(sys.stderr):
             return cls(*arguments)
     except _TimedOut as stopped:
         raise ControllerError(
-            f"{cls.__name__}() in {spec.path} did not return within {LOAD_LIMIT_SECONDS:g} s",
+            f"{cls.__name__}() in {spec.path} did not return within {load_limit:g} s",
             user_traceback(stopped, with_exception_line=False),
         ) from None
-    except Exception as error:  # noqa: BLE001 - the user's constructor: reported, never fatal
+    except BaseException as error:  # noqa: BLE001 - the user's constructor: reported, never fatal
         raise ControllerError(
             f"{cls.__name__}() in {spec.path} raised {type(error).__name__}: {error}", user_traceback(error)
         ) from None
@@ -292,6 +301,14 @@ def spaces(muscles: int, observation_size: int) -> tuple[Any, Any]:
 
     observation = gym_spaces.Box(-OBSERVATION_BOUND, OBSERVATION_BOUND, (observation_size,), np.float64)
     return observation, gym_spaces.Box(0.0, 1.0, (muscles,), np.float32)
+
+
+def _text(error: BaseException) -> str:
+    """str(error), even when the user's exception cannot say it."""
+    try:
+        return str(error)
+    except Exception:  # noqa: BLE001 - an exception whose __str__ raises
+        return f"<{type(error).__name__} whose str() raised>"
 
 
 def user_traceback(error: BaseException, with_exception_line: bool = True) -> str:
@@ -331,7 +348,8 @@ class ControllerSlot:
     """The simulation process's controller: the user's, the muscles the window locks to its own
     values, and the failure that halts stepping until the caller goes on (`resume`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, watch: CallWatch | None = None) -> None:
+        self.watch = watch  # shared with the parent, which ends a call that overruns its limit
         self.controller: UserController | None = None
         self.locked: np.ndarray | None = None  # True where the slider's value wins over the controller
         self.halted: ControllerError | None = None
@@ -341,7 +359,12 @@ class ControllerSlot:
         return self.controller is not None
 
     def load(
-        self, spec_text: str | None, muscle_names: Sequence[str], observation_size: int, call_limit: float
+        self,
+        spec_text: str | None,
+        muscle_names: Sequence[str],
+        observation_size: int,
+        call_limit: float,
+        load_limit: float = LOAD_LIMIT_SECONDS,
     ) -> str | None:
         """Load the controller `spec_text` (None: none); the previous one goes either way. Returns
         its description."""
@@ -349,8 +372,12 @@ class ControllerSlot:
         if spec_text is None:
             return None
         spec = ControllerSpec.parse(spec_text)
-        self.controller = load_controller(spec, muscle_names, observation_size, call_limit)
+        with self._watched(load_limit, 0, LOAD):
+            self.controller = load_controller(spec, muscle_names, observation_size, call_limit, load_limit)
         return self.controller.description
+
+    def _watched(self, limit: float, step: int, kind: float) -> contextlib.AbstractContextManager[None]:
+        return self.watch.watched(limit, step, kind) if self.watch is not None else contextlib.nullcontext()
 
     def set_locked(self, mask: Sequence[bool] | None) -> None:
         self.locked = None if mask is None else np.asarray(mask, dtype=bool)
@@ -369,7 +396,8 @@ class ControllerSlot:
                 seen = observation()
             except RuntimeError as error:  # OpenSim could not realize this state
                 raise ControllerError(f"the observation for step {step} could not be read: {error}") from None
-            values = self.controller.act(seen, step)
+            with self._watched(self.controller.call_limit, step, CALL):
+                values = self.controller.act(seen, step)
         except ControllerError as error:
             self.halted = error
             raise

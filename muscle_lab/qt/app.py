@@ -10,16 +10,19 @@ import os
 import signal
 import socket
 import sys
+import threading
 import traceback
 from pathlib import Path
+from types import TracebackType
 
 from PyQt5 import sip
-from PyQt5.QtCore import QSocketNotifier, QTimer, QtMsgType, qInstallMessageHandler
+from PyQt5.QtCore import QObject, QSocketNotifier, Qt, QTimer, QtMsgType, pyqtSignal, pyqtSlot, qInstallMessageHandler
 from PyQt5.QtWidgets import QApplication
 
 from muscle_lab.core.excitations import ExcitationError
 from muscle_lab.core.frame import STEP_SECONDS
 from muscle_lab.core.integrator import DEFAULT_MODE
+from muscle_lab.core.model_file import model_file_problem
 from muscle_lab.core.presets import PresetError, excitations_from_preset
 from muscle_lab.core.user_controller import ControllerError, ControllerSpec
 from muscle_lab.qt.main_window import GUI_MODES, MainWindow
@@ -76,8 +79,9 @@ def _window_size(text: str) -> tuple[int, int]:
 
 def main(args: list[str]) -> int:
     options = build_parser().parse_args(args)
-    if options.model is not None and not options.model.expanduser().is_file():
-        print(f"muscle_lab: model file not found: {options.model}", file=sys.stderr)
+    problem = model_file_problem(options.model) if options.model is not None else None
+    if problem is not None:
+        print(f"muscle_lab: {problem}", file=sys.stderr)
         return 2
     if options.controller is not None:
         try:
@@ -104,7 +108,8 @@ def main(args: list[str]) -> int:
     window = MainWindow(options.model, options.mode)
     if options.size is not None:
         window.resize(*options.size)
-    sys.excepthook = _report_uncaught(window)
+    reporter = UncaughtReporter(window)
+    reporter.install()
     outcome = {"code": 0}
 
     def on_first_model(info: ModelInfo) -> None:
@@ -137,7 +142,7 @@ def _tear_down(window: MainWindow) -> None:
     """Destroy the window while the QApplication still exists. Left to the interpreter's exit,
     the order is arbitrary (the excepthook's closure keeps the window alive past the app), and a
     widget destroyed after its application crashed the exit about once in a hundred runs."""
-    sys.excepthook = sys.__excepthook__
+    UncaughtReporter.uninstall()
     signal.set_wakeup_fd(-1)
     sip.delete(window)
 
@@ -221,13 +226,42 @@ def _close_on_signals(app: QApplication) -> None:
     signal.signal(signal.SIGTERM, close)
 
 
-def _report_uncaught(window: MainWindow):
-    """An exception that escapes a slot is shown, not fatal: PyQt would otherwise abort."""
+class UncaughtReporter(QObject):
+    """Shows an exception that escapes any thread in the window's message bar. PyQt would abort
+    on it; and a widget touched from the raising thread (the simulation worker, a loader, a
+    video export) kills the process: the text crosses to the GUI thread by a queued signal."""
 
-    def hook(kind, error, trace) -> None:
-        text = "".join(traceback.format_exception(kind, error, trace))
-        print(text, file=sys.stderr)
+    reported = pyqtSignal(str)
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__()  # lives in the GUI thread, where the window is built
+        self._window = window
+        self.reported.connect(self._show, Qt.QueuedConnection)
+
+    def install(self) -> None:
+        sys.excepthook = self.hook
+        threading.excepthook = self._thread_hook
+
+    @staticmethod
+    def uninstall() -> None:
+        sys.excepthook = sys.__excepthook__
+        threading.excepthook = threading.__excepthook__
+
+    def hook(self, kind: type[BaseException], error: BaseException, trace: TracebackType | None) -> None:
+        """Any thread: the traceback on stderr, a line in the message bar."""
+        try:
+            text = "".join(traceback.format_exception(kind, error, trace))
+            summary = f"{kind.__name__}: {error}"
+        except Exception as unprintable:  # noqa: BLE001 - an exception whose str() raises
+            text = summary = f"{kind.__name__} (not printable: {type(unprintable).__name__})"
+        print(text, file=sys.stderr, flush=True)
+        with contextlib.suppress(RuntimeError):  # the reporter is gone with the window
+            self.reported.emit(f"Internal error (details on stderr): {summary[:500]}")
+
+    def _thread_hook(self, args: threading.ExceptHookArgs) -> None:
+        self.hook(args.exc_type, args.exc_value or args.exc_type(), args.exc_traceback)
+
+    @pyqtSlot(str)
+    def _show(self, text: str) -> None:
         with contextlib.suppress(RuntimeError):  # the window may already be gone
-            window.message_bar.show_message(f"Internal error (details on stderr): {kind.__name__}: {error}")
-
-    return hook
+            self._window.message_bar.show_message(text)

@@ -39,6 +39,8 @@ class ControlsLoader(QThread):
             self.failed.emit(str(error))
         except MemoryError:
             self.failed.emit(f"{self.path}: too large to hold in memory")
+        except Exception as error:  # noqa: BLE001 - a thread must not die: what the reader missed is said too
+            self.failed.emit(f"{self.path}: {type(error).__name__}: {error}")
         else:
             self.loaded.emit(schedule)
 

@@ -58,6 +58,9 @@ class VideoExport(QThread):
         except (VideoError, RenderUnavailable, OSError) as error:
             self.finished_with.emit(f"Video not written: {error}")
             return
+        except Exception as error:  # noqa: BLE001 - this thread must not die: said, with the file
+            self.finished_with.emit(f"Video not written to {self.path}: {type(error).__name__}: {error}")
+            return
         self.finished_with.emit(f"Wrote {count} frames ({self._speed:g}x speed) to {self.path}")
 
     def _report(self, done: int, total: int) -> bool:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, Any
 
-from PyQt5.QtCore import QByteArray
+from PyQt5.QtCore import QByteArray, QSize
+from PyQt5.QtWidgets import QApplication, QWidget
 
 from muscle_lab.core.settings import SettingsError, load_settings, save_settings
 from muscle_lab.qt.worker import ON_END_RESET
@@ -26,10 +27,30 @@ def apply_settings(window: MainWindow, values: dict[str, Any]) -> bool:
     window.time_limit_box.setChecked(values["time_limit"])
     window.window_spin.setValue(values["plot_window_seconds"])
     if values["window_geometry"]:
+        default = window.size()
         window.restoreGeometry(QByteArray.fromBase64(values["window_geometry"].encode("ascii")))
+        clamp_to_screen(window, default)
     if values["window_state"]:
         return bool(window.restoreState(QByteArray.fromBase64(values["window_state"].encode("ascii"))))
     return False
+
+
+def clamp_to_screen(window: QWidget, default: QSize) -> None:
+    """Keep a restored geometry on the screen: no larger than the screen (or than the window's
+    default size, where that is larger) and its corner inside it. A crafted settings file gave
+    a 6 GB window, a 14 s freeze at every start and no 3D view."""
+    screen = QApplication.screenAt(window.geometry().center()) or QApplication.primaryScreen()
+    if screen is None:
+        return
+    area = screen.availableGeometry()
+    width = min(window.width(), max(area.width(), default.width()))
+    height = min(window.height(), max(area.height(), default.height()))
+    if (width, height) != (window.width(), window.height()):
+        window.resize(width, height)
+    x = min(max(window.x(), area.left()), max(area.left(), area.right() - width + 1))
+    y = min(max(window.y(), area.top()), max(area.top(), area.bottom() - height + 1))
+    if (x, y) != (window.x(), window.y()):
+        window.move(x, y)
 
 
 def collect_settings(window: MainWindow) -> dict[str, Any]:

@@ -9,8 +9,12 @@ process would stall the window; there it runs on the other core while this threa
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import time
+import traceback
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,6 +91,21 @@ class Branched:
     step: int
     frame: Frame
     pose: BodyPose | None
+
+
+def _guarded(slot: Callable[..., None]) -> Callable[..., None]:
+    """A slot whose unexpected exception pauses the simulation and becomes a message: escaping
+    the simulation thread, it would reach the excepthook from there (and once killed the window)."""
+
+    @functools.wraps(slot)
+    def guarded(self: SimulationWorker, *args: object) -> None:
+        try:
+            slot(self, *args)
+        except Exception as error:  # noqa: BLE001 - reported in the window, traceback on stderr
+            traceback.print_exc()
+            self._on_unexpected(error)
+
+    return guarded
 
 
 class SimulationWorker(QObject):
@@ -179,6 +198,7 @@ class SimulationWorker(QObject):
 
     # -- commands (queued from the GUI thread) ---------------------------------------
     @pyqtSlot(object, str)
+    @_guarded
     def start(self, model_path: object, mode: str) -> None:
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -189,6 +209,7 @@ class SimulationWorker(QObject):
             self.load_model(None)  # the requested model failed: fall back to the default
 
     @pyqtSlot(object)
+    @_guarded
     def load_model(self, model_path: object) -> None:
         sim = SimulationProcess(model_path, settings_for(self._mode), self._should_abandon, start=False, poses=True)
         self._loading = sim
@@ -213,6 +234,7 @@ class SimulationWorker(QObject):
             self.set_controller(self._controller)  # it drives the new model too, from a new episode
 
     @pyqtSlot(str)
+    @_guarded
     def set_mode(self, mode: str) -> None:
         """A new integrator applies from a fresh episode: the episode restarts."""
         self._mode = mode
@@ -224,15 +246,18 @@ class SimulationWorker(QObject):
                 self._post("simulationFailed", str(error))
 
     @pyqtSlot(bool)
+    @_guarded
     def set_real_time(self, real_time: bool) -> None:
         self._real_time = real_time
         self._anchor = None
 
     @pyqtSlot(str)
+    @_guarded
     def set_on_episode_end(self, choice: str) -> None:
         self._on_end = choice
 
     @pyqtSlot(bool)
+    @_guarded
     def set_time_limit(self, on: bool) -> None:
         """osim-rl's 300-step limit on or off (free play), from the next step; kept across models."""
         self._time_limit = on
@@ -240,6 +265,7 @@ class SimulationWorker(QObject):
             self._sim.set_time_limit(on)
 
     @pyqtSlot()
+    @_guarded
     def run(self) -> None:
         if not self._ready_to_advance():
             return
@@ -249,6 +275,7 @@ class SimulationWorker(QObject):
         self._schedule(0.0)
 
     @pyqtSlot()
+    @_guarded
     def pause(self) -> None:
         self._interrupt = None
         # Steps already asked for are part of the run: sent before "paused", so that nothing
@@ -258,6 +285,7 @@ class SimulationWorker(QObject):
         self._set_running(False)
 
     @pyqtSlot()
+    @_guarded
     def step(self) -> None:
         """One step while paused."""
         if not self._ready_to_advance():
@@ -269,6 +297,7 @@ class SimulationWorker(QObject):
         self._flush()
 
     @pyqtSlot()
+    @_guarded
     def reset(self) -> None:
         self._interrupt = None
         if self._sim is None:
@@ -282,6 +311,7 @@ class SimulationWorker(QObject):
             self._post("simulationFailed", str(error))
 
     @pyqtSlot(int, int)
+    @_guarded
     def branch(self, episode: int, step: int) -> None:
         """Continue from the state of `step` of `episode` (kept in the simulation process) as
         a new episode, with the excitations the window sent last; running goes on running."""
@@ -309,6 +339,7 @@ class SimulationWorker(QObject):
             self._set_running(False)  # a step at or past the end: Run starts a new episode
 
     @pyqtSlot(object, bool)
+    @_guarded
     def play_controls(self, schedule: ControlsSchedule, start_running: bool = True) -> None:
         """Replay recorded excitations from the standing start; a slider move takes over.
 
@@ -328,6 +359,7 @@ class SimulationWorker(QObject):
             self.run()
 
     @pyqtSlot(int)
+    @_guarded
     def moment_arms(self, muscle_index: int) -> None:
         """A muscle's moment arms and lengths at the current pose (core.moment_arms), computed in
         the simulation process only while paused: a step must not wait on it."""
@@ -348,6 +380,7 @@ class SimulationWorker(QObject):
             self._replay = None
 
     @pyqtSlot()
+    @_guarded
     def shutdown(self) -> None:
         """Stop stepping, close the simulation process, and end the thread's event loop."""
         self._interrupt = INTERRUPT_CLOSE
@@ -363,6 +396,7 @@ class SimulationWorker(QObject):
             thread.quit()
 
     # -- stepping --------------------------------------------------------------------
+    @_guarded
     def _tick(self) -> None:
         if not self._running or self._sim is None or self._interrupt is not None:
             return  # an interrupt's queued command (pause, reset, shutdown) comes next
@@ -386,11 +420,17 @@ class SimulationWorker(QObject):
         self._issue_step()
         return self._collect_step()
 
-    def _drop_steps_in_flight(self) -> None:
+    def _drop_steps_in_flight(self) -> str | None:
+        """Drop the steps asked past an end or a failure; why, when one had to be abandoned
+        (Pause or Reset while it hung): the caller restarts the simulation once it has said the rest."""
         sim = self._sim
         assert sim is not None
         self._steps_dropped += sim.steps_in_flight
-        sim.discard_steps()
+        try:
+            sim.discard_steps()
+        except SimulationAbandoned as abandoned:
+            return str(abandoned)
+        return None
 
     def _collect_steps_in_flight(self) -> None:
         """Receive the steps the child is still computing: they are real steps of this episode."""
@@ -440,17 +480,21 @@ class SimulationWorker(QObject):
             self._set_running(False)
         if frame.error:
             self._set_running(False)
-            self._drop_steps_in_flight()
+            abandoned = self._drop_steps_in_flight()
             self._flush()
             self._post("simulationFailed", frame.error)
         elif frame.done and self._ends_episodes:
-            self._drop_steps_in_flight()  # past the end
+            abandoned = self._drop_steps_in_flight()  # past the end
             self._flush()
             self._post("episodeEnded", frame)
-            if self._on_end == ON_END_RESET and self._running:
+            if self._on_end == ON_END_RESET and self._running and abandoned is None:
                 self.reset()
             else:
                 self._set_running(False)
+        else:
+            abandoned = None
+        if abandoned is not None:
+            self._recover_from_abandoned_step(abandoned)
         return frame
 
     def _should_abandon(self, elapsed: float) -> str | None:
@@ -570,6 +614,7 @@ class SimulationWorker(QObject):
 
     # -- a user's controller and the observations ------------------------------------------
     @pyqtSlot(object)
+    @_guarded
     def set_controller(self, spec: object) -> None:
         """A user's controller (FILE.py[:NAME]) drives from a new episode on, as after the
         environment's reset; None gives the sliders back where the controller left them."""
@@ -602,6 +647,7 @@ class SimulationWorker(QObject):
             self.reset()
 
     @pyqtSlot(object)
+    @_guarded
     def set_locked(self, mask: object) -> None:
         """Muscles (True) that keep the sliders' values while a controller drives the others."""
         self._locked = mask
@@ -609,6 +655,7 @@ class SimulationWorker(QObject):
             self._sim.set_locked(mask)
 
     @pyqtSlot(bool)
+    @_guarded
     def set_observing(self, on: bool) -> None:
         """Each step sends osim-rl's observation (to `observations`) while on; off, none is computed."""
         self._observing = on
@@ -631,6 +678,15 @@ class SimulationWorker(QObject):
             self._controller = None
             self._post("controllerChanged", None)
             self._post("controllerFailed", error)
+
+    def _on_unexpected(self, error: Exception) -> None:
+        with contextlib.suppress(Exception):  # the state it left may be odd: pausing is best effort
+            self._set_running(False)
+        self._post(
+            "problem",
+            f"The simulation paused on an unexpected error: {type(error).__name__}: {error} (details on stderr). "
+            "Reset starts a new episode.",
+        )
 
     def _on_controller_failed(self, error: ControllerError, dropped: int) -> None:
         """The controller failed in a step: no step was taken (nor those asked after it). Pause and

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
+import stat
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,8 +36,18 @@ class TriangleMesh:
 
 
 def read_vtp(path: str | os.PathLike[str]) -> TriangleMesh:
-    """Read an ASCII `.vtp` file. Raises MeshFormatError (with the file named) if it cannot."""
+    """Read an ASCII `.vtp` file. Raises MeshFormatError (with the file named) if it cannot:
+    whatever numpy refuses in it too, so that one bad file costs its mesh only."""
     path = Path(path)
+    try:
+        return _read_vtp(path)
+    except (ValueError, IndexError, TypeError, OverflowError) as error:  # MeshFormatError included
+        if isinstance(error, MeshFormatError):
+            raise
+        raise MeshFormatError(f"{path.name}: malformed ({type(error).__name__}: {error})") from None
+
+
+def _read_vtp(path: Path) -> TriangleMesh:
     try:
         root = ET.parse(path).getroot()
     except ET.ParseError as error:
@@ -49,7 +60,10 @@ def read_vtp(path: str | os.PathLike[str]) -> TriangleMesh:
     positions, normals, triangles = [], [], []
     offset = 0
     for piece in pieces:
-        points = _array(piece.find("./Points/DataArray"), path, "points").reshape(-1, 3)
+        values = _array(piece.find("./Points/DataArray"), path, "points")
+        if values.size % 3:
+            raise MeshFormatError(f"{path.name}: {values.size} point coordinates, not a multiple of 3")
+        points = values.reshape(-1, 3)
         piece_triangles = np.vstack(
             [
                 np.zeros((0, 3), dtype=np.int64),
@@ -80,9 +94,12 @@ def _read_cached(path: str, modified: float, size: int, cell: float) -> Triangle
 
 
 def load_mesh(path: str | os.PathLike[str], cell: float = 0.0) -> TriangleMesh:
-    """`read_vtp` (then `simplify` if `cell` > 0) once per file; again only if the file changes."""
-    stat = os.stat(path)
-    return _read_cached(str(Path(path).resolve()), stat.st_mtime, stat.st_size, float(cell))
+    """`read_vtp` (then `simplify` if `cell` > 0) once per file; again only if the file changes.
+    Only regular files are read (a FIFO would block the render thread for ever)."""
+    status = os.stat(path)
+    if not stat.S_ISREG(status.st_mode):
+        raise MeshFormatError(f"{Path(path).name}: not a regular file")
+    return _read_cached(str(Path(path).resolve()), status.st_mtime, status.st_size, float(cell))
 
 
 def simplify(mesh: TriangleMesh, cell: float) -> TriangleMesh:

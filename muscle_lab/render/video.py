@@ -8,6 +8,7 @@ an optional extra; GIF needs only Pillow.
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import stat
@@ -18,6 +19,7 @@ import numpy as np
 
 from muscle_lab.core.atomic import create_temporary
 from muscle_lab.core.pose import BodyPose, SceneDescription
+from muscle_lab.render.gif import write_gif
 from muscle_lab.render.overlay import Label, draw_overlay, excitation_summary, muscle_label
 from muscle_lab.render.renderer import Renderer
 from muscle_lab.render.scene import PLAIN, Camera, MuscleStyle, fit_camera
@@ -141,15 +143,11 @@ def _frames(renderer, scene, poses, times, speed, camera, style, caption, progre
 
 
 def _write_gif(path: Path, frames) -> None:
-    from PIL import Image
-
-    images = [
-        Image.fromarray(np.ascontiguousarray(frame)).quantize(256, method=Image.Quantize.FASTOCTREE) for frame in frames
-    ]
-    # GIF delays are in hundredths of a second: alternate 30 and 40 ms to average 1/30 s.
-    ends = [round((i + 1) * 100 / VIDEO_FPS) * 10 for i in range(len(images))]
-    durations = [end - start for start, end in zip([0, *ends[:-1]], ends, strict=True)]
-    images[0].save(path, format="GIF", save_all=True, append_images=images[1:], duration=durations, loop=0)
+    """Streamed, a frame at a time (render.gif). GIF delays are in hundredths of a second:
+    alternate 30 and 40 ms to average 1/30 s."""
+    delays = (round((i + 1) * 100 / VIDEO_FPS) * 10 - round(i * 100 / VIDEO_FPS) * 10 for i in itertools.count())
+    with path.open("wb") as stream:
+        write_gif(stream, frames, delays)
 
 
 def _write_mp4(path: Path, frames) -> None:
@@ -174,7 +172,10 @@ def _write_atomically(path: Path, write: Callable[[Path], None]) -> None:
     handle, temporary = create_temporary(path)  # mode 0666 less the umask, as any new file
     os.close(handle)
     try:
-        write(temporary)
+        try:
+            write(temporary)
+        except OSError as error:  # a full disk: said with the file, as every output is
+            raise VideoError(f"{path}: cannot write it: {error.strerror or error}") from None
         if path.exists():  # a replaced video keeps its mode
             os.chmod(temporary, stat.S_IMODE(path.stat().st_mode))
         os.replace(temporary, path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -52,6 +53,7 @@ def test_strips_are_unrolled_and_the_files_normals_are_used():
         ("binary_points.vtp", "binary_points.vtp: points stored as binary; only ASCII .vtp files are read"),
         ("bad_offsets.vtp", "bad_offsets.vtp: polygon offsets do not match the connectivity"),
         ("point_out_of_range.vtp", "point_out_of_range.vtp: a polygon refers to a point that does not exist"),
+        ("points_not_triples.vtp", "points_not_triples.vtp: 11 point coordinates, not a multiple of 3"),
     ],
 )
 def test_broken_files_are_refused_with_the_reason(name, message):
@@ -63,6 +65,13 @@ def test_broken_files_are_refused_with_the_reason(name, message):
 def test_a_file_that_is_not_xml_is_refused():
     with pytest.raises(MeshFormatError, match=r"^not_xml.vtp: not an XML file \("):
         read_vtp(FIXTURES / "not_xml.vtp")
+
+
+def test_a_fifo_is_not_read(tmp_path):
+    fifo = tmp_path / "pelvis.vtp"
+    os.mkfifo(fifo)
+    with pytest.raises(MeshFormatError, match=r"^pelvis.vtp: not a regular file$"):
+        load_mesh(fifo)  # without the check, this waits for a writer for ever
 
 
 def test_meshes_are_read_once_per_file():
