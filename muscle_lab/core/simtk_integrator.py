@@ -32,7 +32,7 @@ LIBRARY = "libSimTKmath.so"
 SET_ALLOW_INTERPOLATION = "_ZN5SimTK10Integrator21setAllowInterpolationEb"
 SET_ORDER_LIMIT = "_ZN5SimTK16CPodesIntegrator13setOrderLimitEi"
 GET_METHOD_NAME = "_ZNK5SimTK10Integrator13getMethodNameEv"
-GET_NUM_REALIZATIONS = "_ZNK5SimTK10Integrator18getNumRealizationsEv"
+IS_STATE_INTERPOLATED = "_ZNK5SimTK10Integrator19isStateInterpolatedEv"
 # What Integrator::getMethodName() answers for the Manager's CPodes (BDF, Newton iteration).
 CPODES_METHOD_NAME = "CPodesBDF"
 
@@ -42,7 +42,7 @@ class _Functions:
     set_allow_interpolation: Any
     set_order_limit: Any
     get_method_name: Any
-    get_num_realizations: Any
+    is_state_interpolated: Any
 
 
 @functools.cache
@@ -58,7 +58,7 @@ def _load() -> _Functions | str:
             getattr(library, SET_ALLOW_INTERPOLATION),
             getattr(library, SET_ORDER_LIMIT),
             getattr(library, GET_METHOD_NAME),
-            getattr(library, GET_NUM_REALIZATIONS),
+            getattr(library, IS_STATE_INTERPOLATED),
         )
     except (OSError, AttributeError) as error:
         return f"Simbody's integrator settings are not reachable in {path.name}: {error}"
@@ -68,8 +68,8 @@ def _load() -> _Functions | str:
     functions.set_order_limit.restype = None
     functions.get_method_name.argtypes = [ctypes.c_void_p]
     functions.get_method_name.restype = ctypes.c_char_p
-    functions.get_num_realizations.argtypes = [ctypes.c_void_p]
-    functions.get_num_realizations.restype = ctypes.c_int
+    functions.is_state_interpolated.argtypes = [ctypes.c_void_p]
+    functions.is_state_interpolated.restype = ctypes.c_bool
     return functions
 
 
@@ -110,10 +110,10 @@ def tweak_cpodes(manager: opensim.Manager, interpolate: bool, order_limit: int |
         functions.set_order_limit(address, order_limit)
 
 
-def realizations(manager: opensim.Manager) -> int:
-    """How many times the integrator has realized the system: evaluations of the equations."""
+def state_interpolated(manager: opensim.Manager) -> bool:
+    """Whether the Manager's last `integrate` returned a state interpolated back from past its end."""
     functions = _load()
     if isinstance(functions, str):
         raise RuntimeError(functions)
-    count: int = functions.get_num_realizations(_integrator_address(manager))
-    return count
+    interpolated: bool = functions.is_state_interpolated(_integrator_address(manager))
+    return interpolated

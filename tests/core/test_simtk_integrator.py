@@ -27,19 +27,20 @@ def test_faithful_mode_follows_osim_rl_with_a_new_random_action_every_step(seed)
     assert height_mm <= 5.0 and angle_deg <= 1.0
 
 
-def counted_realizations(interpolate: bool, order_limit: int | None) -> int:
+def interpolated_steps(interpolate: bool, order_limit: int | None) -> list[bool]:
+    """Ten steps of CPodes on the default model: was each step's end state interpolated?"""
     simulation = Simulation(integrator=FAITHFUL)
-    simulation.set_excitations(HIP_THRUST)
-    model = simulation.loaded.model
     simulation.loaded.set_controls(HIP_THRUST)
-    manager = opensim.Manager(model)
+    manager = opensim.Manager(simulation.loaded.model)
     manager.setIntegratorMethod(opensim.Manager.IntegratorMethod_CPodes)
     manager.setIntegratorAccuracy(FAITHFUL.accuracy)
     simtk_integrator.tweak_cpodes(manager, interpolate, order_limit)
     manager.initialize(simulation.state)
+    ends = []
     for step in range(1, 11):
         manager.integrate(step * 0.01)
-    return simtk_integrator.realizations(manager)
+        ends.append(simtk_integrator.state_interpolated(manager))
+    return ends
 
 
 def test_the_calls_reach_the_managers_cpodes():
@@ -47,10 +48,10 @@ def test_the_calls_reach_the_managers_cpodes():
     manager = opensim.Manager(Simulation().loaded.model)
     apply_integrator(manager, FAITHFUL)
     assert simtk_integrator.method_name(manager) == "CPodesBDF"
-    # The calls change what the integrator does: with a constant action, stopping at each of ten
-    # step ends costs more evaluations than stepping past them (with new actions it saves them: the
-    # benchmark). The counts are exact, read from the integrator the calls were made on.
-    assert counted_realizations(False, 3) > counted_realizations(True, None)
+    # Left to itself CPodes steps past each step's end and interpolates back; told not to, it stops
+    # there. (The order limit has no getter: the fidelity tests above show its effect.)
+    assert any(interpolated_steps(True, None))
+    assert not any(interpolated_steps(False, 3))
 
 
 def test_another_integrator_is_refused_before_any_call():
