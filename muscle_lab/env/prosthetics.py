@@ -11,7 +11,6 @@ never Qt.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +25,6 @@ from muscle_lab.core.observation import OBSERVATION_BOUND, ObservationReader, ma
 from muscle_lab.core.reward import FELL, TIME_LIMIT_STEPS
 from muscle_lab.core.simulation import Simulation
 
-ENV_ID = "muscle_lab/Prosthetics-v0"
 NAN_ACTION = "NaN passed in the activation vector. Values in [0,1] interval are required."  # osim-rl's words
 
 
@@ -126,11 +124,3 @@ def _info(frame: Frame) -> dict[str, Any]:
 def observation_table(model_path: str | Path | None = None) -> str:
     """The observation's every index, name, meaning and unit as a Markdown table (the README's)."""
     return markdown_table(ObservationReader(Simulation(model_path).loaded).layout.entries())
-
-
-if ENV_ID not in gymnasium.registry:
-    # max_episode_steps states the limit for tools that read the spec; the env truncates by itself too.
-    gymnasium.register(id=ENV_ID, entry_point="muscle_lab.env:ProstheticsEnv", max_episode_steps=TIME_LIMIT_STEPS)
-
-if __name__ == "__main__":  # python -m muscle_lab.env [MODEL.osim]: the observation table
-    print(observation_table(sys.argv[1] if len(sys.argv) > 1 else None), end="")
