@@ -232,8 +232,8 @@ def test_modes_and_refusals():
     assert fast.reset()[0].shape == (160,) and fast.step(np.full(19, 0.05))[0].shape == (160,)
     with pytest.raises(ValueError, match="unknown mode 'sideways'; choose one of faithful, fast, reference"):
         ProstheticsEnv(mode="sideways")
-    with pytest.raises(ValueError, match="ProstheticsEnv renders nothing"):
-        ProstheticsEnv(render_mode="human")
+    with pytest.raises(ValueError, match="render_mode='3d': choose one of rgb_array, human or None"):
+        ProstheticsEnv(render_mode="3d")
 
 
 def test_the_random_actions_example_runs_osim_rls_loop(capsys):
