@@ -120,3 +120,24 @@ def test_an_atlas_cache_that_is_a_file_is_said_once(tmp_path):
     for key in ("a", "b", "c"):
         cache.save(key, {"value": key})
     assert cache.write_problems == [f"{folder}: cannot make the cache folder: File exists"]
+
+
+def test_an_atlas_page_on_a_full_filesystem_names_the_file(tmp_path):
+    """On 4 kB nothing fits: the animations are listed as not made, then the heat map's error names it."""
+    from tests.test_cli_outputs import can_mount_tmpfs
+
+    if not can_mount_tmpfs():
+        pytest.skip("needs root and mount namespaces to make a full filesystem")
+    full = tmp_path / "full"
+    full.mkdir()
+    script = f'mount -t tmpfs -o size=4k tmpfs "{full}" && exec "{sys.executable}" main.py "$@"'
+    command = ["atlas", "--out", str(full), "--mode", "fast", "--seconds", "0.05"]
+    env = {**os.environ, "MUSCLE_LAB_HOME": str(tmp_path / "home")}
+    result = subprocess.run(
+        ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", *command],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        f"muscle_lab: error: {full / 'heat_map.png'}: cannot write it: No space left on device"
+    )

@@ -17,7 +17,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from muscle_lab.core.atlas import AtlasResult, Effect
 from muscle_lab.core.atlas_effects import CONVENTIONS, coordinate_side, seconds_text
-from muscle_lab.core.atomic import atomic_write_text, create_temporary
+from muscle_lab.core.atomic import OutputFileError, atomic_write_text, create_temporary
 from muscle_lab.core.muscle_descriptions import describe, load_descriptions
 
 PAGE_FILE = "index.html"
@@ -119,6 +119,9 @@ def write_heat_map(result: AtlasResult, path: str | os.PathLike[str]) -> None:
     try:
         heat_map_image(result).save(temporary, format="PNG")
         os.replace(temporary, target)
+    except OSError as error:  # a full disk: say which file, as the page and the animations do
+        temporary.unlink(missing_ok=True)
+        raise OutputFileError.write_failed(target, error) from None
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
