@@ -1,5 +1,6 @@
 """`python -m muscle_lab.bench` times the simulation; `--gui` times the window instead;
-`--history` measures the memory the history keeps; `--env` times the gymnasium environment."""
+`--history` measures the memory the history keeps; `--env` times the gymnasium environment;
+`--soak` watches memory over a long session of the window and of the environment."""
 
 import atexit
 import os
@@ -27,6 +28,10 @@ if "--history" in sys.argv[1:]:
     from muscle_lab.bench.history import main_history
 
     sys.exit(main_history([a for a in sys.argv[1:] if a != "--history"]))
+if "--soak" in sys.argv[1:]:
+    from muscle_lab.bench.soak import main_soak
+
+    sys.exit(main_soak([a for a in sys.argv[1:] if a != "--soak"]))
 if "--env" in sys.argv[1:]:
     from muscle_lab.bench.env import main_env
 

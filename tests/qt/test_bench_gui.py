@@ -63,3 +63,24 @@ def test_gui_benchmark_times_the_atlas_tab(tmp_path):
     assert re.search(
         r"Atlas tab in the window: \d+\.\d s for 20 runs \(0\.5 s each, fast mode, cache empty", result.stdout
     )
+
+
+def test_soak_benchmark_prints_memory_growth_of_the_window_and_the_environment(tmp_path):
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "MUSCLE_LAB_HOME": str(tmp_path)}
+    command = ["--soak", "--minutes", "0.05", "--every", "1", "--resets", "5", "--envs", "2"]
+    result = subprocess.run(
+        [sys.executable, "-m", "muscle_lab.bench", *command],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert re.search(r"Memory soak: 0\.05 min of the window offscreen, .*: \d+ episodes, \d+ steps", out)
+    for name in ("window", "simulation process"):
+        assert re.search(rf"  {name}\s+\d+\.\d -> \d+\.\d MB; [+-]\d+\.\d MB/h .*\(target < 5 MB/h\)", out)
+    assert re.search(r"environment\s+5 resets: [+-]\d+\.\d MB", out)
+    assert re.search(r"environments\s+2 made and dropped: [+-]\d+\.\d MB", out)
