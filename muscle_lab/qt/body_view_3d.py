@@ -60,6 +60,8 @@ class _Messenger(QObject):
 
     rendered = pyqtSignal()
     picked = pyqtSignal(str, object)  # "click" or "hover", the muscle index or None
+    loading = pyqtSignal(int, int, int)  # model tag, mesh files read, files in all
+    loaded = pyqtSignal(int)  # model tag: its meshes are uploaded (or the upload failed)
 
 
 class BodyView3D(QWidget):
@@ -69,6 +71,7 @@ class BodyView3D(QWidget):
     muscleHovered = pyqtSignal(int)  # -1 when the pointer leaves every muscle
     renderingFailed = pyqtSignal(str)  # rendering stopped working: show the 2D view instead
     imageRendered = pyqtSignal()  # a new image is ready and will be painted
+    sceneLoaded = pyqtSignal()  # the model's meshes are read: `missing_meshes` lists those not drawn
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -81,6 +84,8 @@ class BodyView3D(QWidget):
         self._messenger = _Messenger(self)
         self._messenger.rendered.connect(self._on_rendered)
         self._messenger.picked.connect(self._on_picked)
+        self._messenger.loading.connect(self._on_loading)
+        self._messenger.loaded.connect(self._on_loaded)
         try:
             self._renderer: RenderThread | None = RenderThread(
                 self._pixel_size(), self._messenger.rendered.emit, min_interval=MIN_RENDER_INTERVAL, nice=RENDER_NICE
@@ -104,6 +109,8 @@ class BodyView3D(QWidget):
         self._shown: RenderedImage | None = None  # the image painted, with what it shows
         self._image: QImage | None = None  # over the shown image's memory
         self._model_tag = 0  # counts models: an image of an earlier one is never painted
+        self._scene_future: Future | None = None  # while the model's meshes are read in the thread
+        self._loading = (0, 0)  # mesh files read, in all, while `_scene_future` runs
         self._dirty = True  # the state changed since the last render was asked for
         self._asked_size = (0, 0)
         self._hover_at: QPoint | None = None  # where the pointer rests, while over the view
@@ -176,19 +183,56 @@ class BodyView3D(QWidget):
         return self._follow
 
     def set_scene(self, scene: SceneDescription) -> None:
-        """A model's meshes (read once per file; waits for the upload); the camera fits the next pose."""
+        """A model's meshes, read in the render thread (the window goes on meanwhile; the view
+        shows how far it got, and Esc or a click skips the files not read yet). The camera fits
+        the first pose once they are in; `sceneLoaded` says when."""
         self._scene, self._pose, self._camera, self._hovered = scene, None, None, None
         self._model_tag += 1
-        if self._renderer is not None:
-            try:
-                self._renderer.set_scene(scene)
-            except Exception as error:  # noqa: BLE001 - any GL failure: hand over to the 2D view
-                self._fail(f"rendering failed: {error}")
+        if self._renderer is None:
+            return
+        if self._scene_future is not None:
+            self._renderer.cancel_scene_load()  # the previous model's: no need to finish reading it
+        tag = self._model_tag
+        self._loading = (0, sum(1 for mesh in scene.meshes if mesh.path is not None and mesh.visible))
+        self._scene_future = self._renderer.load_scene(
+            scene, lambda done, total: self._messenger.loading.emit(tag, done, total)
+        )
+        self._scene_future.add_done_callback(lambda _future: self._messenger.loaded.emit(tag))
         self._changed()
+
+    @property
+    def loading_scene(self) -> bool:
+        """Whether the model's meshes are still being read."""
+        return self._scene_future is not None
+
+    def cancel_loading(self) -> None:
+        """Draw the model with the mesh files read so far (the rest are listed as not loaded)."""
+        if self._scene_future is not None and self._renderer is not None:
+            self._renderer.cancel_scene_load()
+
+    def _on_loading(self, tag: int, done: int, total: int) -> None:
+        if tag == self._model_tag and self._scene_future is not None:
+            self._loading = (done, total)
+            self.update()
+
+    def _on_loaded(self, tag: int) -> None:
+        future = self._scene_future
+        if tag != self._model_tag or future is None or not future.done() or self._renderer is None:
+            return  # an earlier model's, already taken (wait_for_image), or the view was released
+        self._scene_future = None
+        error = future.exception()
+        if error is not None:  # any GL failure: hand over to the 2D view
+            self._fail(f"rendering failed: {error}")
+            return
+        if self._pose is not None and self._camera is None:
+            self._camera = self._fitted_camera()
+        self._changed()
+        self.sceneLoaded.emit()
 
     def clear_model(self) -> None:
         """A new model is coming: show nothing until its scene and first pose arrive."""
-        self._scene, self._pose, self._camera = None, None, None
+        self.cancel_loading()
+        self._scene, self._pose, self._camera, self._scene_future = None, None, None, None
         self._model_tag += 1
         self._ghost, self._ghost_label = None, ""  # the old model's pose: it cannot be drawn now
         self._selected = self._hovered = None
@@ -197,7 +241,7 @@ class BodyView3D(QWidget):
 
     def set_pose(self, pose: BodyPose) -> None:
         self._pose = pose
-        if self._camera is None and self._scene is not None:
+        if self._camera is None and self._scene is not None and self._scene_future is None:
             self._camera = self._fitted_camera()
         self._changed()
 
@@ -260,9 +304,16 @@ class BodyView3D(QWidget):
         if not self._can_render():
             painter.fillRect(self.rect(), BACKDROP)
             painter.setPen(QColor(230, 230, 230))
-            message = (
-                f"3D view unavailable: {self.unavailable_reason}" if self._renderer is None else "loading the model…"
-            )
+            if self._renderer is None:
+                message = f"3D view unavailable: {self.unavailable_reason}"
+            elif self._scene_future is not None:
+                done, total = self._loading
+                message = (
+                    f"Reading the bone meshes: {done} of {total} files…\n"
+                    "Esc or a click draws the body without the rest."
+                )
+            else:
+                message = "loading the model…"
             painter.drawText(self.rect().adjusted(12, 12, -12, -12), Qt.AlignCenter | Qt.TextWordWrap, message)
             painter.end()
             return
@@ -289,6 +340,13 @@ class BodyView3D(QWidget):
     def wait_for_image(self, timeout: float = GRAB_WAIT_SECONDS) -> bool:
         """Ask for a render of the current state if needed and wait until it is done (for
         screenshots and tests, never for painting); False if it did not finish in time."""
+        if self._scene_future is not None:  # the meshes first
+            try:
+                self._scene_future.result(timeout)
+            except Exception:  # noqa: BLE001 - a timeout, or a failure _on_loaded reports
+                if not self._scene_future.done():
+                    return False
+            self._on_loaded(self._model_tag)
         if not self._can_render():
             return True
         if self._dirty or self._asked_size != self._pixel_size():
@@ -389,6 +447,9 @@ class BodyView3D(QWidget):
 
     # -- mouse and keys ---------------------------------------------------------------------
     def mousePressEvent(self, event) -> None:  # noqa: N802
+        if self._scene_future is not None:
+            self.cancel_loading()
+            return
         self._press = (event.pos(), event.button())
         self._last_mouse = event.pos()
 
@@ -428,7 +489,9 @@ class BodyView3D(QWidget):
 
     def keyPressEvent(self, event) -> None:  # noqa: N802
         key = event.key()
-        if key in VIEW_KEYS:
+        if key == Qt.Key_Escape and self._scene_future is not None:
+            self.cancel_loading()
+        elif key in VIEW_KEYS:
             self.set_view(VIEW_KEYS[key])
         elif key == Qt.Key_R:
             self.reset_view()

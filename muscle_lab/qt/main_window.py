@@ -394,6 +394,7 @@ class MainWindow(QMainWindow):
         """Clicking a muscle selects its slider and the reverse; solo highlights it too."""
         self.body_view.view3d.muscleClicked.connect(self.go_to_muscle)
         self.body_view.view3d.imageRendered.connect(self._feed_3d_view)
+        self.body_view.view3d.sceneLoaded.connect(self._on_scene_loaded)
         self.controller.worker.framesReady.connect(self._feed_3d_view)
         self.body_view.fellBack.connect(
             lambda why: self.message_bar.show_message(f"The 3D view stopped working ({why}); showing the 2D drawing.")
@@ -670,16 +671,20 @@ class MainWindow(QMainWindow):
         self.body_view.set_scene(info.scene)
         self.model_label.setText(f"{info.path.name}: {len(info.muscles)} muscles")
         self.message_bar.clear_topic("model")  # an earlier "cannot load" no longer holds
-        notes = list(info.start_warnings)
-        if self.body_view.uses_3d and self.body_view.view3d.missing_meshes:
-            missing = self.body_view.view3d.missing_meshes
-            notes.append(f"{len(missing)} bone mesh file(s) not found, drawn without them: {', '.join(missing)}")
-        if notes:
-            self.message_bar.show_message("; ".join(notes) + ".", topic="model")
+        if info.start_warnings:
+            self.message_bar.show_message("; ".join(info.start_warnings) + ".", topic="model")
         self.episode_state = PAUSED
         self.controller.send_excitations(self.muscle_panel.effective_excitations())
         self._status_dirty = True
         self.modelReady.emit(info)
+
+    def _on_scene_loaded(self) -> None:
+        """The bone meshes are read (in the render thread): say which could not be drawn."""
+        missing = self.body_view.view3d.missing_meshes
+        if self.body_view.uses_3d and missing and self.model_info is not None:
+            notes = [*self.model_info.start_warnings]
+            notes.append(f"{len(missing)} bone mesh file(s) not drawn: {', '.join(missing)}")
+            self.message_bar.show_message("; ".join(notes) + ".", topic="model")
 
     def _on_model_failed(self, message: str) -> None:
         current = f"; still using {self.model_info.path.name}" if self.model_info else ""

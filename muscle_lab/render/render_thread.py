@@ -101,6 +101,7 @@ class RenderThread:
         self._scene: SceneDescription | None = None
         self._missing: tuple[str, ...] = ()
         self._bone_boxes: tuple = ()
+        self._scene_load_token = [False]  # the current load's "cancelled", read between mesh files
         self.renders_done = 0
         self.requests_replaced = 0  # requests dropped unrendered because a newer one came first
         started: Future = Future()
@@ -153,21 +154,33 @@ class RenderThread:
             )
 
     # -- the scene and queries -----------------------------------------------------------------
-    def set_scene(self, scene: SceneDescription) -> None:
-        """Upload a model's meshes (waits, as long as reading them takes: the caller's next
-        requests are for this scene)."""
+    def load_scene(self, scene: SceneDescription, progress: Callable[[int, int], None] | None = None) -> Future:
+        """Upload a model's meshes in the thread without waiting for it: reading large files can
+        take a minute. `progress(done, total)` is called from the thread as files are read;
+        `cancel_scene_load` skips the files not read yet. The Future answers the files not drawn."""
+        token = [False]  # this load's own: cancelling it never touches a later one
         with self._condition:
             self._request = None  # a pose of the previous model cannot be drawn on this one
+            self._scene_load_token = token
 
-        def upload(renderer: Renderer) -> tuple:
-            renderer.set_scene(scene)
+        def upload(renderer: Renderer) -> tuple[str, ...]:
+            renderer.set_scene(scene, progress, lambda: token[0])
             with self._condition:
                 self._latest = None  # after any render in flight: that was of the previous model
-            return renderer.missing_meshes, renderer.bone_boxes
+                self._missing, self._bone_boxes = renderer.missing_meshes, renderer.bone_boxes
+                self._scene = scene
+            return self._missing
 
-        # Generous, not endless: a thread that died meanwhile must not hang the window.
-        self._missing, self._bone_boxes = self.call(upload, timeout=120.0)
-        self._scene = scene
+        return self.submit(upload)
+
+    def cancel_scene_load(self) -> None:
+        """Any thread: the scene last asked for is drawn with the files read so far."""
+        self._scene_load_token[0] = True
+
+    def set_scene(self, scene: SceneDescription) -> None:
+        """`load_scene`, waiting for it (generous, not endless: a thread that died meanwhile
+        must not hang the caller)."""
+        self.load_scene(scene).result(timeout=120.0)
 
     @property
     def scene(self) -> SceneDescription | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -162,22 +163,40 @@ class Renderer:
         self._size = size
         self._ids_drawn = False
 
-    def set_scene(self, scene: SceneDescription) -> None:
-        """Upload the bone meshes of a model (each file read and uploaded once)."""
+    def set_scene(
+        self,
+        scene: SceneDescription,
+        progress: Callable[[int, int], None] | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> None:
+        """Upload the bone meshes of a model (each file read and uploaded once). `progress(done,
+        total)` follows the files read; once `cancelled()` answers True the rest are skipped
+        (listed as not loaded): large meshes can take a minute to read."""
         with self._ctx:
             for mesh in (*self._meshes, *(self._ghost_meshes or ())):  # the buffers stay: cached by file
                 mesh.vertex_array.release()
-            self._meshes, self._unreadable = self._mesh_draws(scene, self._mesh_cell)
+            self._meshes, self._unreadable = self._mesh_draws(scene, self._mesh_cell, progress, cancelled)
             self._ghost_meshes = None
         self._scene = scene
         self._last = None
 
-    def _mesh_draws(self, scene: SceneDescription, cell: float) -> tuple[list[_MeshDraw], list[str]]:
-        """The scene's visible meshes, read at `cell` (inside the context), and the unreadable files."""
+    def _mesh_draws(
+        self,
+        scene: SceneDescription,
+        cell: float,
+        progress: Callable[[int, int], None] | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> tuple[list[_MeshDraw], list[str]]:
+        """The scene's visible meshes, read at `cell` (inside the context), and the files not drawn."""
         draws, unreadable = [], []
-        for mesh in scene.meshes:
-            if mesh.path is None or not mesh.visible:
-                continue
+        shown = [mesh for mesh in scene.meshes if mesh.path is not None and mesh.visible]
+        for done, mesh in enumerate(shown):
+            if progress is not None:
+                progress(done, len(shown))
+            if cancelled is not None and cancelled():
+                unreadable += [f"{skipped.mesh_file} (not loaded: cancelled)" for skipped in shown[done:]]
+                break
+            assert mesh.path is not None
             try:
                 buffers = self._mesh_buffer(mesh.path, cell)
             except (MeshFormatError, OSError) as error:

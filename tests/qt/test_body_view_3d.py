@@ -128,7 +128,8 @@ def test_keys_choose_views_and_digits_reach_the_window(qtbot, standing):
     view = BodyView3D(window)
     QVBoxLayout(window).addWidget(view)
     window.resize(400, 300)
-    view.set_scene(scene)
+    with qtbot.waitSignal(view.sceneLoaded):  # the meshes are read in the render thread
+        view.set_scene(scene)
     view.set_pose(pose)
     window.show()
     view.setFocus()
@@ -189,3 +190,32 @@ def test_without_a_gl_context_the_view_says_why():
     assert available == "False" and width == "400"
     assert reason.startswith("no OpenGL context could be made (")
     assert reason.endswith("on Debian/Ubuntu: apt-get install libegl1 libegl-mesa0 libgl1-mesa-dri")
+
+
+def test_meshes_are_read_in_the_render_thread_and_a_cancel_draws_without_the_rest(qtbot, standing):
+    """Three 82 MB meshes froze the window for 106 s while the GUI thread waited for the upload.
+    Now set_scene returns at once, the view says how far the reading got, and Esc skips the rest."""
+    import threading
+
+    scene, pose, _ = standing
+    view = BodyView3D()
+    qtbot.addWidget(view)
+    view.resize(400, 300)
+    view.show()
+    gate = threading.Event()
+    view.renderer.submit(lambda _renderer: gate.wait(30))  # the thread is busy: nothing is read yet
+    view.set_scene(scene)
+    view.set_pose(pose)
+    assert view.loading_scene and view.camera is None  # the GUI thread did not wait
+    qtbot.keyClick(view, Qt.Key_Escape)
+    with qtbot.waitSignal(view.sceneLoaded, timeout=30_000):
+        gate.set()
+    assert not view.loading_scene and view.camera is not None
+    visible = [mesh for mesh in scene.meshes if mesh.path is not None and mesh.visible]
+    assert len(visible) > 10
+    assert [name for name in view.missing_meshes if name.endswith("(not loaded: cancelled)")] == [
+        f"{mesh.mesh_file} (not loaded: cancelled)" for mesh in visible
+    ]
+    with qtbot.waitSignal(view.imageRendered, timeout=10_000):
+        view.render_now()  # the muscles and the ground are drawn, the bones skipped
+    view.release()

@@ -18,7 +18,10 @@ def test_window_has_a_slider_per_muscle_grouped_by_side_with_descriptions(window
     assert [r.muscle.index for r in rows] == list(range(19))
     glut = rows[GLUT_MAX_R]
     assert "glut_max_r" in glut.label.text() and "right" in glut.label.text()
-    assert "extends and externally rotates the hip" in glut.slider.toolTip()
+    assert (
+        "extends the hip (in life it also turns the thigh outwards; this model locks hip rotation)"
+        in glut.slider.toolTip()
+    )
     assert window.muscle_panel.group_titles() == ["Right leg", "Left leg"]
     # Right and left legs side by side: the right group's slider is left of the left group's.
     right_x = glut.slider.mapTo(window, glut.slider.rect().topLeft()).x()

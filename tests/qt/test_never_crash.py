@@ -198,6 +198,7 @@ def test_a_malformed_mesh_is_listed_and_the_rest_drawn_and_exported(
     view = window.body_view.view3d
     qtbot.waitUntil(lambda: any(name.startswith("pelvis.vtp") for name in view.missing_meshes), timeout=10_000)
     assert view.available
+    qtbot.waitUntil(lambda: "1 bone mesh file(s) not drawn: pelvis.vtp" in window.message_bar.text, timeout=10_000)
     for _ in range(3):
         window.step()
     wait_for_step(window, 3)
