@@ -21,7 +21,7 @@ from muscle_lab.core.compiled.model_data import ModelData
 from muscle_lab.core.compiled.worker import CasadiWorker
 from muscle_lab.core.paths import HOME_ENV
 
-EQUATIONS_VERSION = 1  # bump when the generated equations change: old libraries are then unused
+EQUATIONS_VERSION = 2  # bump when the generated equations change: old libraries are then unused
 _REAL_P = ctypes.POINTER(ctypes.c_double)
 _INT_P = ctypes.POINTER(ctypes.c_longlong)  # casadi_int
 
@@ -98,6 +98,17 @@ class CompiledFunction:
         nonzeros = int(starts[-1])
         row_index = np.array([raw[3 + columns + k] for k in range(nonzeros)], dtype=int)
         return rows, columns, row_index, starts
+
+    def into(self, out: np.ndarray, *inputs: np.ndarray) -> None:
+        """The first (dense) output written into `out`; inputs must be contiguous float arrays.
+        For integrators: no allocation, no copy."""
+        for i, array in enumerate(inputs):
+            self._arg[i] = array.ctypes.data_as(_REAL_P)
+        self._res[0] = out.ctypes.data_as(_REAL_P)
+        status = self._function(self._arg, self._res, self._iw, self._w.ctypes.data_as(_REAL_P), 0)
+        self._res[0] = self._buffers[0].ctypes.data_as(_REAL_P)
+        if status != 0:
+            raise RuntimeError("compiled function failed")
 
     def __call__(self, *inputs: np.ndarray) -> list[np.ndarray]:
         arrays = [np.ascontiguousarray(x, dtype=float) for x in inputs]

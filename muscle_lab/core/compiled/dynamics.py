@@ -4,6 +4,8 @@ muscle's activation and fiber-length derivatives. Also the CasADi Functions of e
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import casadi as ca
 
 from muscle_lab.core.compiled.forces import contact_forces, limit_force, spring_force
@@ -13,19 +15,34 @@ from muscle_lab.core.compiled.muscle_paths import path_forces, path_state
 from muscle_lab.core.compiled.thelen import thelen
 
 
+def body_jacobians(states: dict[str, BodyState], u: ca.SX) -> dict[str, tuple[ca.SX, ca.SX]]:
+    """Each body's J_v (origin velocity) and J_w (angular velocity) with respect to u: the
+    velocities are linear in u, so these are their coefficients."""
+    return {
+        name: (ca.jacobian(state.velocity, u), ca.jacobian(state.angular_velocity, u))
+        for name, state in states.items()
+        if name != "ground"
+    }
+
+
 def generalized_forces(
     states: dict[str, BodyState],
-    u: ca.SX,
+    jacobians: dict[str, tuple[ca.SX, ca.SX]],
     point_forces: list[tuple[str, ca.SX, ca.SX]],
 ) -> ca.SX:
-    """Q of forces applied at ground points of bodies: J_v(point)^T F summed."""
-    q_force = ca.SX.zeros(u.shape[0])
+    """Q of forces applied at ground points of bodies: each body's resultant force and moment
+    about its origin, through its Jacobians."""
+    resultants: dict[str, tuple[ca.SX, ca.SX]] = {}
     for body, point, force in point_forces:
         if body == "ground":
             continue
-        state = states[body]
-        velocity = state.velocity + ca.cross(state.angular_velocity, point - state.origin)
-        q_force += ca.jacobian(velocity, u).T @ force
+        total, moment = resultants.get(body, (ca.SX.zeros(3), ca.SX.zeros(3)))
+        resultants[body] = (total + force, moment + ca.cross(point - states[body].origin, force))
+    n = next(iter(jacobians.values()))[0].shape[1]
+    q_force = ca.SX.zeros(n)
+    for body, (total, moment) in resultants.items():
+        j_v, j_w = jacobians[body]
+        q_force += j_v.T @ total + j_w.T @ moment
     return q_force
 
 
@@ -40,12 +57,30 @@ def symbols(data: ModelData) -> dict[str, ca.SX]:
     }
 
 
+@dataclass(frozen=True)
+class Equations:
+    """Every level's expressions; the dynamics as M(q) udot = force(x)."""
+
+    levels: dict[str, ca.SX]
+    mass: ca.SX
+    force: ca.SX
+    activation_rate: ca.SX
+    fiber_velocity: ca.SX
+
+
 def level_functions(data: ModelData) -> dict[str, ca.Function]:
     """One CasADi Function per level of the proof, all of the same inputs."""
     s = symbols(data)
-    q, u, a, lm, e = s["q"], s["u"], s["activation"], s["fiber_length"], s["excitation"]
-    inputs = [q, u, a, lm, e]
     names = ["q", "u", "activation", "fiber_length", "excitation"]
+    inputs = [s[name] for name in names]
+    found = equations(data, *inputs)
+    udot = ca.solve(found.mass, found.force)
+    levels = {**found.levels, "derivative": ca.vertcat(s["u"], udot, found.activation_rate, found.fiber_velocity)}
+    return {name: ca.Function(name, inputs, [out], names, ["out"]) for name, out in levels.items()}
+
+
+def equations(data: ModelData, q: ca.SX, u: ca.SX, a: ca.SX, lm: ca.SX, e: ca.SX) -> Equations:
+    """The model's equations at symbolic (q, u, activation, fiber length, excitation)."""
     states = body_states(data, q, u)
     bodies = [b.name for b in data.bodies]
     kinematics = ca.vertcat(
@@ -84,21 +119,17 @@ def level_functions(data: ModelData) -> dict[str, ca.Function]:
         point_forces.extend(applied_path.point_forces)
         for coordinate, value in applied_path.generalized:
             q_force[coordinate] += value
-    q_force += generalized_forces(states, u, point_forces)
-    mass, bias, gravity = _mass_bias_gravity(data, states, q, u)
-    udot = ca.solve(mass, q_force + gravity - bias)
-
-    def function(name: str, *out: ca.SX) -> ca.Function:
-        return ca.Function(name, inputs, [ca.vertcat(*out)], names, ["out"])
-
-    return {
-        "kinematics": function("kinematics", kinematics),
-        "paths": function("paths", lengths, speeds),
-        "muscles": function("muscles", tendon, fiber_velocity, activation_rate),
-        "contacts": function("contacts", *contact_by_body),
-        "limits": function("limits", limits, springs),
-        "derivative": function("derivative", u, udot, activation_rate, fiber_velocity),
+    jacobians = body_jacobians(states, u)
+    q_force += generalized_forces(states, jacobians, point_forces)
+    mass, bias, gravity = _mass_bias_gravity(data, states, jacobians)
+    levels = {
+        "kinematics": kinematics,
+        "paths": ca.vertcat(lengths, speeds),
+        "muscles": ca.vertcat(tendon, fiber_velocity, activation_rate),
+        "contacts": ca.vertcat(*contact_by_body),
+        "limits": ca.vertcat(limits, springs),
     }
+    return Equations(levels, mass, q_force + gravity - bias, activation_rate, fiber_velocity)
 
 
 def _spatial_about_origin(states: dict[str, BodyState], applied: list[tuple[str, ca.SX, ca.SX]]) -> ca.SX:
@@ -115,24 +146,24 @@ def _spatial_about_origin(states: dict[str, BodyState], applied: list[tuple[str,
     return ca.vertcat(*[ca.vertcat(totals[b][1], totals[b][0]) for b in order])
 
 
-def _mass_bias_gravity(data: ModelData, states: dict[str, BodyState], q: ca.SX, u: ca.SX) -> tuple[ca.SX, ca.SX, ca.SX]:
+def _mass_bias_gravity(
+    data: ModelData, states: dict[str, BodyState], jacobians: dict[str, tuple[ca.SX, ca.SX]]
+) -> tuple[ca.SX, ca.SX, ca.SX]:
     """Kane's equations: M = sum m Jc^T Jc + Jw^T I Jw, C = sum m Jc^T ac + Jw^T (I alpha + w x Iw)
     with ac, alpha the accelerations at udot = 0, and the generalized gravity."""
-    n = q.shape[0]
+    n = next(iter(jacobians.values()))[0].shape[1]
     mass, bias, gravity = ca.SX.zeros(n, n), ca.SX.zeros(n), ca.SX.zeros(n)
     g = ca.DM(data.gravity)
     for body in data.bodies:
         state = states[body.name]
+        j_v, j_w = jacobians[body.name]
         r = state.rotation
-        com = state.origin + r @ ca.DM(body.mass_center)
-        v_com = ca.jtimes(com, q, u)
-        j_v = ca.jacobian(v_com, u)
-        j_w = ca.jacobian(state.angular_velocity, u)
-        a_bias = ca.jtimes(v_com, q, u)
-        alpha_bias = ca.jtimes(state.angular_velocity, q, u)
-        inertia = r @ ca.DM(body.inertia) @ r.T
+        offset = r @ ca.DM(body.mass_center)  # mass center from the body origin
         w = state.angular_velocity
-        mass += body.mass * (j_v.T @ j_v) + j_w.T @ inertia @ j_w
-        bias += body.mass * (j_v.T @ a_bias) + j_w.T @ (inertia @ alpha_bias + ca.cross(w, inertia @ w))
-        gravity += body.mass * (j_v.T @ g)
+        j_c = j_v - ca.skew(offset) @ j_w
+        a_c = state.bias + ca.cross(state.angular_bias, offset) + ca.cross(w, ca.cross(w, offset))
+        inertia = r @ ca.DM(body.inertia) @ r.T
+        mass += body.mass * (j_c.T @ j_c) + j_w.T @ inertia @ j_w
+        bias += body.mass * (j_c.T @ a_c) + j_w.T @ (inertia @ state.angular_bias + ca.cross(w, inertia @ w))
+        gravity += body.mass * (j_c.T @ g)
     return mass, bias, gravity
