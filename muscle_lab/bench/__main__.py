@@ -1,5 +1,6 @@
 """`python -m muscle_lab.bench` times the simulation; `--gui` times the window instead;
-`--history` measures the memory the history keeps; `--env` times the gymnasium environment."""
+`--history` measures the memory the history keeps; `--env` times the gymnasium environment;
+`--compiled` checks and times the compiled engine."""
 
 import atexit
 import os
@@ -27,6 +28,10 @@ if "--history" in sys.argv[1:]:
     from muscle_lab.bench.history import main_history
 
     sys.exit(main_history([a for a in sys.argv[1:] if a != "--history"]))
+if "--compiled" in sys.argv[1:]:
+    from muscle_lab.bench.compiled import main_compiled
+
+    sys.exit(main_compiled([a for a in sys.argv[1:] if a != "--compiled"]))
 if "--env" in sys.argv[1:]:
     from muscle_lab.bench.env import main_env
 
