@@ -18,32 +18,14 @@ from pathlib import Path
 import numpy as np
 import platformdirs
 
+from muscle_lab.core.compiled.c_entry import DIRECT_FUNCTIONS, entry_points
 from muscle_lab.core.compiled.model_data import ModelData
 from muscle_lab.core.compiled.worker import CasadiWorker
 from muscle_lab.core.paths import HOME_ENV
 
-EQUATIONS_VERSION = 3  # bump when the generated equations change: old libraries are then unused
+EQUATIONS_VERSION = 4  # bump when the generated equations change: old libraries are then unused
 _REAL_P = ctypes.POINTER(ctypes.c_double)
 _INT_P = ctypes.POINTER(ctypes.c_longlong)  # casadi_int
-# Plain entry points beside CasADi's: NAME_into(inputs..., out) with the work arrays on the stack
-# (thread-safe), so that ctypes passes three addresses and builds no pointer arrays (an
-# integrator calls it thousands of times a second: CasADi's calling convention cost ~20 us a
-# call through ctypes, the derivative itself ~9 us).
-_DIRECT = """
-int {name}_into({parameters}, casadi_real* out) {{
-  casadi_int n_arg, n_res, n_iw, n_w;
-  {name}_work(&n_arg, &n_res, &n_iw, &n_w);
-  const casadi_real* arg[n_arg + 1];
-  casadi_real* res[n_res + 1];
-  casadi_int iw[n_iw + 1];
-  casadi_real w[n_w + 1];
-  {assign}
-  for (casadi_int i = 1; i < n_res; ++i) res[i] = 0;
-  res[0] = out;
-  return {name}(arg, res, iw, w, 0);
-}}
-"""
-DIRECT_FUNCTIONS = {"rhs": 2, "pose": 1}  # the staged level's functions, by number of inputs
 
 
 class CompileError(RuntimeError):
@@ -79,10 +61,7 @@ def compiled_library(data: ModelData, level: str, jacobian: bool = False, worker
                 casadi_worker.close()
         if level == "rhs":
             with source.open("a") as c_file:
-                for name, inputs in DIRECT_FUNCTIONS.items():
-                    parameters = ", ".join(f"const casadi_real* in{i}" for i in range(inputs))
-                    assign = " ".join(f"arg[{i}] = in{i};" for i in range(inputs))
-                    c_file.write(_DIRECT.format(name=name, parameters=parameters, assign=assign))
+                c_file.write(entry_points())
         partial = Path(folder) / "library.so"
         command = [compiler, "-O1", "-fPIC", "-shared", str(source), "-o", str(partial), "-lm"]
         result = subprocess.run(command, capture_output=True, text=True, check=False)
@@ -157,3 +136,24 @@ class CompiledFunction:
 
 def _missing(*_addresses: int) -> int:
     raise RuntimeError("this library has no direct entry point (only the staged level's do)")
+
+
+def jacobian_function(library: Path) -> Callable[..., int]:
+    """The staged level's rhs_jacobian_into (c_entry), typed for ctypes."""
+    function = ctypes.CDLL(str(library)).rhs_jacobian_into
+    pointer, integer = ctypes.c_void_p, ctypes.c_longlong
+    function.argtypes = [
+        pointer,
+        pointer,
+        pointer,
+        pointer,
+        integer,
+        pointer,
+        integer,
+        pointer,
+        pointer,
+        ctypes.c_double,
+    ]
+    function.restype = ctypes.c_int
+    typed: Callable[..., int] = function
+    return typed

@@ -10,7 +10,7 @@ Why CVODE (measured): the state is stiff (fiber lengths of deactivated muscles, 
 SciPy's BDF, restarted each step, took 8-19 ms a step in its own Python, ~10x the derivative's
 cost, where CVODE's loop is C (0.8 ms a step standing). The Jacobian is the compiled
 derivative's by forward differences grouped on its sparsity (all activations in one evaluation:
-each acts on its own muscle only), 49 calls. An exact one would not pay: with central
+each acts on its own muscle only), 48 calls made in C (c_entry). An exact one would not pay: with central
 differences instead (near-exact) CVODE took the same evaluations (55.8 vs 56.6 a step with
 random actions, 40.3 both in the hip thrust; ~0.8-0.95 Jacobians a step: each step's new
 excitations trigger one), and a directional-derivative C function costs ~62k operations a
@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 from sksundae.cvode import CVODE
 
-from muscle_lab.core.compiled.codegen import CompiledFunction, compiled_library
+from muscle_lab.core.compiled.codegen import CompiledFunction, compiled_library, jacobian_function
 from muscle_lab.core.compiled.reader import read_model
 from muscle_lab.core.excitations import check_excitations
 from muscle_lab.core.frame import STEP_SECONDS, Frame
@@ -60,7 +60,18 @@ class CompiledSimulation:
         self.evaluations = 0
         n, m = len(self.data.coordinates), len(self.data.muscles)
         self._n, self._m = n, m
-        self._groups = _column_groups(n, m)
+        colour, starts, rows = _colouring(n, m)
+        self._pattern = (colour, starts, rows)  # kept alive: C reads them
+        self._colours = int(colour.max()) + 1
+        self._pattern_arguments = (
+            colour.size,
+            colour.ctypes.data,
+            self._colours,
+            starts.ctypes.data,
+            rows.ctypes.data,
+            1e-7,
+        )
+        self._jacobian_function = jacobian_function(library)
         # Every coordinate of the model as written: the welded ones stay at their locked values.
         fixed = {c.name: c.value for c in self.loaded.fixed_coordinates}
         self._fixed = np.array([fixed.get(name, 0.0) for name in self.coordinate_names])
@@ -159,27 +170,30 @@ class CompiledSimulation:
         self.evaluations += 1
         self._rhs.into(xdot, x, self._applied)
 
-    def _jacobian_callback(self, _t: float, x: np.ndarray, _xdot: np.ndarray, jacobian: np.ndarray) -> None:
-        jacobian[:, :] = self._jacobian(np.array(x), self._applied)
+    def _jacobian_callback(self, _t: float, x: np.ndarray, xdot: np.ndarray, jacobian: np.ndarray) -> None:
+        self._jacobian_into(x, self._applied, xdot, jacobian)
 
-    def _derivative(self, x: np.ndarray, excitation: np.ndarray) -> np.ndarray:
+    def derivative(self, x: np.ndarray, excitation: np.ndarray) -> np.ndarray:
+        """The state derivative at x (any x, not only the engine's own)."""
         self.evaluations += 1
         value = np.empty(x.size)
         self._rhs.into(value, x, excitation)
         return value
 
-    def _jacobian(self, x: np.ndarray, excitation: np.ndarray) -> np.ndarray:
-        """Forward differences, one evaluation per group of columns that share no row."""
-        f0 = self._derivative(x, excitation)
+    def jacobian(self, x: np.ndarray, excitation: np.ndarray) -> np.ndarray:
+        """The Jacobian at x (for tests and tools; CVODE's callback writes into its own array)."""
         jacobian = np.zeros((x.size, x.size))
-        for columns, rows in self._groups:
-            step = 1e-7 * np.maximum(1.0, np.abs(x[columns]))
-            shifted = x.copy()
-            shifted[columns] += step
-            change = (self._derivative(shifted, excitation) - f0)[:, None]
-            for column, s, row_set in zip(columns, step, rows, strict=True):
-                jacobian[row_set, column] = change[row_set, 0] / s
+        x = np.ascontiguousarray(x, dtype=float)
+        self._jacobian_into(x, excitation, self.derivative(x, excitation), jacobian)
         return jacobian
+
+    def _jacobian_into(self, x: np.ndarray, excitation: np.ndarray, xdot: np.ndarray, out: np.ndarray) -> None:
+        self.evaluations += self._colours
+        status = self._jacobian_function(
+            x.ctypes.data, excitation.ctypes.data, xdot.ctypes.data, out.ctypes.data, *self._pattern_arguments
+        )
+        if status != 0:
+            raise RuntimeError("compiled Jacobian failed")
 
     def _read_frame(self, reward: float | None = None) -> Frame:
         pose = self._pose(self._x)[0][:, 0]
@@ -206,17 +220,19 @@ class CompiledSimulation:
         )
 
 
-def _column_groups(n: int, m: int) -> list[tuple[np.ndarray, list[np.ndarray]]]:
-    """Columns of the Jacobian evaluated together, each with the rows it may change: q and u
-    one by one (they reach every row); the activations all at once (activation i reaches only
-    muscle i's two derivatives); the fiber lengths one by one (each reaches every udot)."""
+def _colouring(n: int, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The Jacobian's columns coloured for forward differences, and its pattern by column
+    (column starts, rows): q, u and fiber lengths reach every row (each its own colour); the
+    activations share one colour, activation i reaching only muscle i's two derivatives."""
     size = 2 * n + 2 * m
-    every = np.arange(size)
-    groups = [(np.array([k]), [every]) for k in range(2 * n)]
-    activations = np.arange(2 * n, 2 * n + m)
-    groups.append((activations, [np.array([k, k + m]) for k in activations]))
-    groups += [(np.array([k]), [every]) for k in range(2 * n + m, size)]
-    return groups
+    activations = range(2 * n, 2 * n + m)
+    colour = np.empty(size, dtype=np.int64)
+    colour[: 2 * n] = np.arange(2 * n)
+    colour[2 * n : 2 * n + m] = 2 * n
+    colour[2 * n + m :] = 2 * n + 1 + np.arange(m)
+    rows = [np.array([k, k + m]) if k in activations else np.arange(size) for k in range(size)]
+    starts = np.concatenate([[0], np.cumsum([len(r) for r in rows])]).astype(np.int64)
+    return colour, starts, np.concatenate(rows).astype(np.int64)
 
 
 def _frozen(values: Iterable[float]) -> np.ndarray:
