@@ -16,13 +16,10 @@ from muscle_lab.core.compiled.thelen import thelen
 
 
 def body_jacobians(states: dict[str, BodyState], u: ca.SX) -> dict[str, tuple[ca.SX, ca.SX]]:
-    """Each body's J_v (origin velocity) and J_w (angular velocity) with respect to u: the
-    velocities are linear in u, so these are their coefficients."""
-    return {
-        name: (ca.jacobian(state.velocity, u), ca.jacobian(state.angular_velocity, u))
-        for name, state in states.items()
-        if name != "ground"
-    }
+    """Each body's J_v (origin velocity) and J_w (angular velocity) with respect to u, as
+    kinematics propagates them joint to joint (extracting them from the velocities' expressions
+    cost ~7k operations)."""
+    return {name: (state.jacobian_v, state.jacobian_w) for name, state in states.items() if name != "ground"}
 
 
 def generalized_forces(

@@ -29,6 +29,8 @@ class BodyState:
     velocity: ca.SX
     angular_bias: ca.SX
     bias: ca.SX
+    jacobian_v: ca.SX  # d(velocity)/du (3 x n, zero outside the body's ancestors' columns)
+    jacobian_w: ca.SX  # d(angular_velocity)/du
 
     def station(self, point: ca.SX) -> tuple[ca.SX, ca.SX]:
         """A point fixed on the body (body frame): its location and velocity in ground."""
@@ -68,8 +70,8 @@ def mobilizer(joint: Joint, q: ca.SX) -> tuple[ca.SX, ca.SX]:
 
 def body_states(data: ModelData, q: ca.SX, u: ca.SX) -> dict[str, BodyState]:
     """Every body's pose, velocity and bias acceleration in ground, and ground's."""
-    zero = ca.SX.zeros(3)
-    states = {"ground": BodyState(ca.SX(ca.DM.eye(3)), zero, zero, zero, zero, zero)}
+    zero, none = ca.SX.zeros(3), ca.SX(3, q.shape[0])  # `none`: structurally zero
+    states = {"ground": BodyState(ca.SX(ca.DM.eye(3)), zero, zero, zero, zero, zero, none, none)}
     for joint in data.joints:
         parent = states[joint.parent]
         r_pf, p_pf = constant(joint.parent_offset)
@@ -101,12 +103,22 @@ def body_states(data: ModelData, q: ca.SX, u: ca.SX) -> dict[str, BodyState]:
             + ca.cross(alpha_p, p_fm_g)
             + ca.cross(w_p, ca.cross(w_p, p_fm_g))
         )
+        # The Jacobians the same way: the parent's carried to B's origin, plus the joint's own
+        # columns (w_fm and v_fm are linear in the joint's speeds).
+        s_w = r_gf @ ca.jacobian(w_fm, u)
+        offset = r_pf_g + p_fm_g + r_mb  # B's origin from P's
+        j_w = parent.jacobian_w + s_w
+        j_v = (
+            parent.jacobian_v - ca.skew(offset) @ parent.jacobian_w + r_gf @ ca.jacobian(v_fm, u) - ca.skew(r_mb) @ s_w
+        )
         states[joint.child] = BodyState(
             r_gb,
-            parent.origin + r_pf_g + p_fm_g + r_mb,
+            parent.origin + offset,
             w_b,
             v_m + ca.cross(w_b, r_mb),
             alpha_b,
             a_m + ca.cross(alpha_b, r_mb) + ca.cross(w_b, ca.cross(w_b, r_mb)),
+            j_v,
+            j_w,
         )
     return states
