@@ -23,7 +23,7 @@ from muscle_lab.core.compiled.model_data import ModelData
 from muscle_lab.core.compiled.worker import CasadiWorker
 from muscle_lab.core.paths import HOME_ENV
 
-EQUATIONS_VERSION = 5  # bump when the generated equations change: old libraries are then unused
+EQUATIONS_VERSION = 6  # bump when the generated equations change: old libraries are then unused
 _REAL_P = ctypes.POINTER(ctypes.c_double)
 _INT_P = ctypes.POINTER(ctypes.c_longlong)  # casadi_int
 
@@ -80,12 +80,13 @@ class CompiledFunction:
         self._lib = ctypes.CDLL(str(library))
         self._function = getattr(self._lib, name)
         self._function.restype = ctypes.c_int
-        self._direct: Callable[..., int] = _missing
+        # NAME_into(input addresses..., output address) -> status (c_entry): the fastest call.
+        self.direct: Callable[..., int] = _missing
         if hasattr(self._lib, f"{name}_into"):
             direct = getattr(self._lib, f"{name}_into")
             direct.restype = ctypes.c_int
             direct.argtypes = [ctypes.c_void_p] * (DIRECT_FUNCTIONS.get(name, 0) + 1)
-            self._direct = direct
+            self.direct = direct
         sizes = [ctypes.c_longlong() for _ in range(4)]
         getattr(self._lib, f"{name}_work")(*[ctypes.byref(s) for s in sizes])
         sparsity = getattr(self._lib, f"{name}_sparsity_out")
@@ -113,7 +114,7 @@ class CompiledFunction:
     def into(self, out: np.ndarray, *inputs: np.ndarray) -> None:
         """The first (dense) output written into `out` through NAME_into (levels with one);
         arrays must be contiguous float64. For integrators: no allocation, no copy."""
-        if self._direct(*[array.ctypes.data for array in inputs], out.ctypes.data) != 0:
+        if self.direct(*[array.ctypes.data for array in inputs], out.ctypes.data) != 0:
             raise RuntimeError("compiled function failed")
 
     def __call__(self, *inputs: np.ndarray) -> list[np.ndarray]:

@@ -77,6 +77,9 @@ class CompiledSimulation:
         self._fixed = np.array([fixed.get(name, 0.0) for name in self.coordinate_names])
         self._live = [self.coordinate_names.index(c.name) for c in self.data.coordinates]
         self._excitations = np.zeros(m)
+        # CVODE's callbacks read the excitations and x, and write xdot, through these buffers.
+        self._applied, self._x_in, self._x_out = np.zeros(m), np.zeros(2 * n + 2 * m), np.zeros(2 * n + 2 * m)
+        self._addresses = (self._x_in.ctypes.data, self._applied.ctypes.data, self._x_out.ctypes.data)
         self.episode = -1
         self.frame = self.reset()
 
@@ -154,7 +157,6 @@ class CompiledSimulation:
 
     # -- internals -------------------------------------------------------------------------
     def _start_solver(self) -> None:
-        self._applied = np.zeros(self._m)  # the excitations CVODE's callbacks see
         self._solver = CVODE(
             self._rhs_callback,
             method="BDF",
@@ -167,8 +169,13 @@ class CompiledSimulation:
         self._solver.init_step(self._step * STEP_SECONDS, self._x)
 
     def _rhs_callback(self, _t: float, x: np.ndarray, xdot: np.ndarray) -> None:
+        """Through buffers whose addresses are taken once: numpy's `.ctypes.data` costs ~1.4 us
+        a call, a copy of 66 values ~0.35 us (the derivative itself ~5 us)."""
         self.evaluations += 1
-        self._rhs.into(xdot, x, self._applied)
+        np.copyto(self._x_in, x)
+        if self._rhs.direct(*self._addresses) != 0:
+            raise RuntimeError("compiled derivative failed")
+        np.copyto(xdot, self._x_out)
 
     def _jacobian_callback(self, _t: float, x: np.ndarray, xdot: np.ndarray, jacobian: np.ndarray) -> None:
         self._jacobian_into(x, self._applied, xdot, jacobian)
