@@ -12,16 +12,22 @@ Library chosen by measurement (issue 22): CasADi. Its SX expressions reproduce t
 SimmSpline translations exactly (the whole derivative equals OpenSim's within ~5e-12 relative),
 give exact Jacobians and generate self-contained C.
 
-Size and speed of the prosthetic model's derivative (2 shared cores, gcc -O1, ctypes included):
-one symbolic expression with a symbolic 14x14 solve was 111k operations, 2.5 MB of C, ~21 s to
-compile and ~17 us a call (867k operations, 21 MB and 339 s with the Jacobian). Staged
-(kinematics and Kane's bias accelerations propagated body to body instead of differentiated
-through the tree, point forces summed per body before J^T, CasADi's cse, M factored by LDL^T
-in the C): 27k operations, 0.6 MB of C, ~5 s to compile, ~9 us a call (OpenSim: ~110 us); its
-10,000-state proof is within 1/86 of the bar. The exact sparse Jacobian staged the same way
-is 348k operations and 9 MB of C (gcc -O1 did not finish in 4 minutes): the engine takes
-grouped forward differences of the compiled derivative instead (49 calls). pinocchio's ABA
-is faster on a plain 14-dof tree (~3 us), but its joints cannot express a CustomJoint's per-axis
-spline functions (its spline joint interpolates frames): it would not compute OpenSim's equations.
+Size and speed of the prosthetic model's derivative (2 shared cores, gcc -O1):
+- before (one symbolic expression, symbolic 14x14 solve): 111k operations, 2.5 MB of C, ~21 s
+  to compile, ~17 us a call; with its Jacobian 867k operations, 21 MB of C, 339 s.
+- staged (staged.py): body velocities, bias accelerations and Jacobians propagated joint to
+  joint instead of differentiated through the tree; the mass matrix by the composite-rigid-body
+  algorithm; gravity, bias and point forces summed per body before one J^T; CasADi's cse; M
+  factored numerically (LDL^T) in the C. 17k operations, 0.38 MB of C, 2.3 s of gcc (~4 s with
+  the generation), ~5.3 us a call in C (plus ~1.5 us through ctypes in CVODE's callback);
+  OpenSim: ~110 us. Proof at 10,000 states within 1/18 of the bar (3,000 on each of the four
+  other non-planar gait models: within 1/36). The Jacobian: an exact sparse one staged the
+  same way (of the 27k-operation stage) was 348k operations and 9 MB of C (gcc -O1 unfinished after 4 minutes), and a
+  directional derivative ~62k a direction; exactness saved CVODE no evaluations (engine), so
+  the engine takes forward differences grouped on the sparsity (48 calls, in C).
+
+pinocchio's ABA is faster on a plain 14-dof tree (~3 us), but its joints cannot express a
+CustomJoint's per-axis spline functions (its spline joint interpolates frames): it would not
+compute OpenSim's equations.
 This package never imports opensim except in reader, reader_parts and reference.
 """
