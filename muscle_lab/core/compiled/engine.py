@@ -27,6 +27,7 @@ time) with random actions, ~103 derivative evaluations a step (about 40 of them 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -34,9 +35,10 @@ from sksundae.cvode import CVODE
 
 from muscle_lab.core.compiled.codegen import CompiledFunction, compiled_library, jacobian_function
 from muscle_lab.core.compiled.reader import read_model
+from muscle_lab.core.errors import SimulationFailed
 from muscle_lab.core.excitations import check_excitations
 from muscle_lab.core.frame import STEP_SECONDS, Frame
-from muscle_lab.core.model import LoadedModel
+from muscle_lab.core.model import LoadedModel, MuscleInfo
 from muscle_lab.core.reward import end_reason, step_reward
 from muscle_lab.core.state_store import SavedState
 
@@ -84,6 +86,7 @@ class CompiledSimulation:
         self._fixed = np.array([fixed.get(name, 0.0) for name in self.coordinate_names])
         self._live = [self.coordinate_names.index(c.name) for c in self.data.coordinates]
         self._excitations = np.zeros(m)
+        self._pending_notes: list[str] = []
         # CVODE's callbacks read the excitations and x, and write xdot, through these buffers.
         self._applied, self._x_in, self._x_out = np.zeros(m), np.zeros(2 * n + 2 * m), np.zeros(2 * n + 2 * m)
         self._addresses = (self._x_in.ctypes.data, self._applied.ctypes.data, self._x_out.ctypes.data)
@@ -92,8 +95,41 @@ class CompiledSimulation:
 
     # -- description, as Simulation --------------------------------------------------------
     @property
+    def model_path(self) -> Path:
+        return self.loaded.path
+
+    @property
+    def model_name(self) -> str:
+        return self.loaded.name
+
+    @property
+    def muscles(self) -> tuple[MuscleInfo, ...]:
+        return self.loaded.muscles
+
+    @property
     def muscle_names(self) -> tuple[str, ...]:
         return tuple(m.name for m in self.loaded.muscles)
+
+    @property
+    def body_names(self) -> tuple[str, ...]:
+        return self.loaded.body_names
+
+    @property
+    def coordinate_is_rotation(self) -> tuple[bool, ...]:
+        return self.loaded.coordinate_is_rotation
+
+    @property
+    def locked_joint_angles(self) -> tuple[str, ...]:
+        return self.loaded.locked_joint_angles
+
+    @property
+    def excitations(self) -> np.ndarray:
+        copy: np.ndarray = self._excitations.copy()
+        return copy
+
+    @property
+    def failed(self) -> bool:
+        return self.frame.error is not None
 
     @property
     def coordinate_names(self) -> tuple[str, ...]:
@@ -111,8 +147,11 @@ class CompiledSimulation:
 
     # -- control ---------------------------------------------------------------------------
     def set_excitations(self, values: Iterable[float]) -> list[str]:
+        """Use these from the next step on; a note per clipped value (also in the next frame).
+        Raises ExcitationError for NaN, infinity or a wrong length; nothing changes then."""
         checked, notes = check_excitations(values, self.muscle_names)
         self._excitations = checked
+        self._pending_notes.extend(notes)
         return notes
 
     def reset(self) -> Frame:
@@ -138,31 +177,59 @@ class CompiledSimulation:
         return SavedState(f.episode, f.step, f.time, self._x.copy(), f.excitations, f.reward, f.total_reward)
 
     def restore(self, saved: SavedState) -> Frame:
-        if saved.values.size != self._x.size:
-            raise ValueError(f"a saved state of {saved.values.size} values for a model with {self._x.size}")
+        """Continue from a saved state as a new episode (a branch); the integrator restarts, so
+        the continuation matches the original to its accuracy."""
         self.episode += 1
+        return self._load(saved)
+
+    def rewind(self, saved: SavedState) -> Frame:
+        """Back to a saved state of the current episode, which goes on from there."""
+        if saved.episode != self.episode:
+            raise SimulationFailed(f"cannot rewind episode {self.episode} to a state of episode {saved.episode}")
+        return self._load(saved)
+
+    def run(self, seconds: float, stop_at_done: bool = True) -> list[Frame]:
+        """Step for `seconds` of simulated time (or until done, or a failure)."""
+        frames = []
+        for _ in range(round(seconds / STEP_SECONDS)):
+            frames.append(self.step())
+            if frames[-1].error or (stop_at_done and frames[-1].done):
+                break
+        return frames
+
+    def _load(self, saved: SavedState) -> Frame:
+        if saved.values.size != self._x.size:
+            raise SimulationFailed(f"a saved state of {saved.values.size} values for a model with {self._x.size}")
         self._x = np.array(saved.values, dtype=float)
         self._step = saved.step
         self._start_solver()
         self._total_reward = saved.total_reward - saved.reward
-        self.frame = self._read_frame(saved.reward)
+        frame = self._read_frame(saved.reward)
+        self.frame = replace(frame, excitations=saved.excitations, total_reward=saved.total_reward)
         return self.frame
 
     def step(self) -> Frame:
-        """Integrate one 0.01 s step; a failed integration makes a frame with its error."""
+        """Integrate one 0.01 s step. A failed integration does not raise: the frame carries the
+        error and `done`, and the simulation must be reset (as Simulation)."""
+        if self.failed:
+            raise SimulationFailed(f"the simulation failed ({self.frame.error}); reset it first")
         self._applied[:] = self._excitations
         end = (self._step + 1) * STEP_SECONDS
-        result = self._solver.step(end, tstop=end)
+        try:
+            result = self._solver.step(end, tstop=end)
+        except Exception as error:  # noqa: BLE001  any failure becomes the frame's error, never a raise
+            return self._fail(f"integration failed at t={end:.2f} s: {error}")
         if not result.success or not np.isfinite(result.y).all():
-            self.frame = Frame(
-                **{**self.frame.__dict__, "error": f"integration failed: {result.message}", "done": True}
-            )
-            return self.frame
+            return self._fail(f"integration failed at t={end:.2f} s: {result.message}")
         self._x, self._step = np.array(result.y, dtype=float).reshape(-1), self._step + 1
         self.frame = self._read_frame()
         return self.frame
 
     # -- internals -------------------------------------------------------------------------
+    def _fail(self, message: str) -> Frame:
+        self.frame = replace(self.frame, error=message, done=True)
+        return self.frame
+
     def _start_solver(self) -> None:
         self._solver = CVODE(
             self._rhs_callback,
@@ -217,6 +284,7 @@ class CompiledSimulation:
         coordinates = self._fixed.copy()
         coordinates[self._live] = self._x[: self._n]
         reason = end_reason(self._step, height, self.time_limit)
+        notes, self._pending_notes = tuple(self._pending_notes), []
         return Frame(
             step=self._step,
             time=self._step * STEP_SECONDS,
@@ -229,6 +297,7 @@ class CompiledSimulation:
             reward=reward,
             total_reward=self._total_reward,
             done=reason is not None,
+            notes=notes,
             episode=self.episode,
             end_reason=reason,
         )

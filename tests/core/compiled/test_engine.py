@@ -13,6 +13,7 @@ import pytest
 from muscle_lab.bench.compiled import run_compiled
 from muscle_lab.bench.simulation import Policy, constant, deviations, random_actions, run_reference
 from muscle_lab.core.compiled.engine import CompiledSimulation
+from muscle_lab.core.errors import SimulationFailed
 
 
 @pytest.fixture(scope="module")
@@ -70,3 +71,19 @@ def test_jacobian_matches_central_differences(engine: CompiledSimulation) -> Non
         theirs[:, k] = (engine.derivative(up, excitation) - engine.derivative(down, excitation)) / (2 * step)
     scale = np.abs(theirs).max(axis=0) + 1.0
     assert (np.abs(ours - theirs) <= 1e-3 * scale).all()
+
+
+def test_behaves_as_simulation(engine: CompiledSimulation) -> None:
+    """Clipped excitations are noted in the next frame; run stops at the fall (all zero: step
+    90, as osim-rl's reference); a rewind stays within its episode."""
+    engine.reset()
+    saved = engine.saved_state()
+    notes = engine.set_excitations([1.5] + [0.0] * 18)
+    assert notes and engine.step().notes == tuple(notes)
+    engine.reset()
+    engine.set_excitations(np.zeros(19))
+    frames = engine.run(3.0)
+    assert frames[-1].done and frames[-1].end_reason is not None and frames[-1].step == 90
+    engine.reset()
+    with pytest.raises(SimulationFailed, match="cannot rewind"):
+        engine.rewind(saved)
