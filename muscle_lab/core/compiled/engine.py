@@ -31,6 +31,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import opensim
 from sksundae.cvode import CVODE
 
 from muscle_lab.core.compiled.codegen import CompiledFunction, compiled_library, jacobian_function
@@ -87,6 +88,7 @@ class CompiledSimulation:
         self._live = [self.coordinate_names.index(c.name) for c in self.data.coordinates]
         self._excitations = np.zeros(m)
         self._pending_notes: list[str] = []
+        self._opensim_state: opensim.State | None = None
         # CVODE's callbacks read the excitations and x, and write xdot, through these buffers.
         self._applied, self._x_in, self._x_out = np.zeros(m), np.zeros(2 * n + 2 * m), np.zeros(2 * n + 2 * m)
         self._addresses = (self._x_in.ctypes.data, self._applied.ctypes.data, self._x_out.ctypes.data)
@@ -140,10 +142,39 @@ class CompiledSimulation:
         return self.loaded.joint_angle_names
 
     @property
-    def state(self) -> np.ndarray:
+    def x(self) -> np.ndarray:
         """x = [q, u, activation, fiber_length] (a copy)."""
         copy: np.ndarray = self._x.copy()
         return copy
+
+    @property
+    def state(self) -> opensim.State:
+        """The current state as an OpenSim State of the (welded) model, realized to velocities:
+        what Simulation's readers take (poses, observations, moment arms). Made when first asked
+        after a step (~70 OpenSim calls), never by stepping."""
+        if self._opensim_state is None:
+            model = self.loaded.model
+            state = opensim.State(model.getWorkingState())  # a copy: initializeState() would reset it
+            state.setTime(self._step * STEP_SECONDS)
+            n, m = self._n, self._m
+            coordinates, muscles = self._opensim_parts()
+            for i, coordinate in enumerate(coordinates):
+                coordinate.setValue(state, float(self._x[i]), False)
+                coordinate.setSpeedValue(state, float(self._x[n + i]))
+            for i, muscle in enumerate(muscles):
+                muscle.setActivation(state, float(self._x[2 * n + i]))
+                muscle.setFiberLength(state, float(self._x[2 * n + m + i]))
+            model.realizeVelocity(state)
+            self._opensim_state = state
+        return self._opensim_state
+
+    def _opensim_parts(self) -> tuple[list[opensim.Coordinate], list[opensim.ActivationFiberLengthMuscle]]:
+        """The welded model's coordinates and muscles in the compiled state's order."""
+        model = self.loaded.model
+        coordinates = [model.getCoordinateSet().get(c.name) for c in self.data.coordinates]
+        forces = model.getForceSet()
+        muscles = [opensim.ActivationFiberLengthMuscle.safeDownCast(forces.get(m.name)) for m in self.data.muscles]
+        return coordinates, muscles
 
     # -- control ---------------------------------------------------------------------------
     def set_excitations(self, values: Iterable[float]) -> list[str]:
@@ -277,6 +308,7 @@ class CompiledSimulation:
             raise RuntimeError("compiled Jacobian failed")
 
     def _read_frame(self, reward: float | None = None) -> Frame:
+        self._opensim_state = None  # the OpenSim view of the state, made again when asked
         pose = self._pose(self._x)[0][:, 0]
         height, vx = float(pose[1]), float(pose[3])
         reward = step_reward(vx) if reward is None else reward

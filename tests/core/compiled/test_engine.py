@@ -60,7 +60,7 @@ def test_jacobian_matches_central_differences(engine: CompiledSimulation) -> Non
     engine.set_excitations(excitation)
     for _ in range(10):
         engine.step()
-    x = engine.state
+    x = engine.x
     ours = engine.jacobian(x, excitation)
     theirs = np.zeros_like(ours)
     for k in range(x.size):
@@ -87,3 +87,14 @@ def test_behaves_as_simulation(engine: CompiledSimulation) -> None:
     engine.reset()
     with pytest.raises(SimulationFailed, match="cannot rewind"):
         engine.rewind(saved)
+
+
+def test_opensim_state_agrees(engine: CompiledSimulation) -> None:
+    """The OpenSim view of the state gives the frame's pelvis height and activations."""
+    engine.reset()
+    engine.set_excitations(np.full(19, 0.7))
+    frame = engine.run(0.2)[-1]
+    state = engine.state
+    assert engine.loaded.pelvis.getTransformInGround(state).p()[1] == pytest.approx(frame.pelvis_height, abs=1e-12)
+    assert engine.loaded.activations(state) == pytest.approx(frame.activations.tolist(), abs=1e-15)
+    assert state.getTime() == pytest.approx(frame.time)
