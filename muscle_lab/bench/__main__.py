@@ -1,6 +1,7 @@
 """`python -m muscle_lab.bench` times the simulation; `--gui` times the window instead;
 `--history` measures the memory the history keeps; `--env` times the gymnasium environment;
-`--soak` watches memory over a long session of the window and of the environment."""
+`--soak` watches memory over a long session of the window and of the environment; `--compiled`
+checks and times the compiled engine."""
 
 import atexit
 import os
@@ -32,6 +33,10 @@ if "--soak" in sys.argv[1:]:
     from muscle_lab.bench.soak import main_soak
 
     sys.exit(main_soak([a for a in sys.argv[1:] if a != "--soak"]))
+if "--compiled" in sys.argv[1:]:
+    from muscle_lab.bench.compiled import main_compiled
+
+    sys.exit(main_compiled([a for a in sys.argv[1:] if a != "--compiled"]))
 if "--env" in sys.argv[1:]:
     from muscle_lab.bench.env import main_env
 

@@ -12,16 +12,18 @@ import pickle
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import platformdirs
 
+from muscle_lab.core.compiled.c_entry import DIRECT_FUNCTIONS, entry_points
 from muscle_lab.core.compiled.model_data import ModelData
 from muscle_lab.core.compiled.worker import CasadiWorker
 from muscle_lab.core.paths import HOME_ENV
 
-EQUATIONS_VERSION = 1  # bump when the generated equations change: old libraries are then unused
+EQUATIONS_VERSION = 6  # bump when the generated equations change: old libraries are then unused
 _REAL_P = ctypes.POINTER(ctypes.c_double)
 _INT_P = ctypes.POINTER(ctypes.c_longlong)  # casadi_int
 
@@ -57,6 +59,9 @@ def compiled_library(data: ModelData, level: str, jacobian: bool = False, worker
         finally:
             if own:
                 casadi_worker.close()
+        if level == "rhs":
+            with source.open("a") as c_file:
+                c_file.write(entry_points())
         partial = Path(folder) / "library.so"
         command = [compiler, "-O1", "-fPIC", "-shared", str(source), "-o", str(partial), "-lm"]
         result = subprocess.run(command, capture_output=True, text=True, check=False)
@@ -75,6 +80,13 @@ class CompiledFunction:
         self._lib = ctypes.CDLL(str(library))
         self._function = getattr(self._lib, name)
         self._function.restype = ctypes.c_int
+        # NAME_into(input addresses..., output address) -> status (c_entry): the fastest call.
+        self.direct: Callable[..., int] = _missing
+        if hasattr(self._lib, f"{name}_into"):
+            direct = getattr(self._lib, f"{name}_into")
+            direct.restype = ctypes.c_int
+            direct.argtypes = [ctypes.c_void_p] * (DIRECT_FUNCTIONS.get(name, 0) + 1)
+            self.direct = direct
         sizes = [ctypes.c_longlong() for _ in range(4)]
         getattr(self._lib, f"{name}_work")(*[ctypes.byref(s) for s in sizes])
         sparsity = getattr(self._lib, f"{name}_sparsity_out")
@@ -99,6 +111,12 @@ class CompiledFunction:
         row_index = np.array([raw[3 + columns + k] for k in range(nonzeros)], dtype=int)
         return rows, columns, row_index, starts
 
+    def into(self, out: np.ndarray, *inputs: np.ndarray) -> None:
+        """The first (dense) output written into `out` through NAME_into (levels with one);
+        arrays must be contiguous float64. For integrators: no allocation, no copy."""
+        if self.direct(*[array.ctypes.data for array in inputs], out.ctypes.data) != 0:
+            raise RuntimeError("compiled function failed")
+
     def __call__(self, *inputs: np.ndarray) -> list[np.ndarray]:
         arrays = [np.ascontiguousarray(x, dtype=float) for x in inputs]
         for i, array in enumerate(arrays):
@@ -115,3 +133,28 @@ class CompiledFunction:
                 dense[row_index[starts[j] : starts[j + 1]], j] = buffer[starts[j] : starts[j + 1]]
             outputs.append(dense)
         return outputs
+
+
+def _missing(*_addresses: int) -> int:
+    raise RuntimeError("this library has no direct entry point (only the staged level's do)")
+
+
+def jacobian_function(library: Path) -> Callable[..., int]:
+    """The staged level's rhs_jacobian_into (c_entry), typed for ctypes."""
+    function = ctypes.CDLL(str(library)).rhs_jacobian_into
+    pointer, integer = ctypes.c_void_p, ctypes.c_longlong
+    function.argtypes = [
+        pointer,
+        pointer,
+        pointer,
+        pointer,
+        integer,
+        pointer,
+        integer,
+        pointer,
+        pointer,
+        ctypes.c_double,
+    ]
+    function.restype = ctypes.c_int
+    typed: Callable[..., int] = function
+    return typed

@@ -40,7 +40,8 @@ class CasadiWorker:
 
     def generate(self, level: str, jacobian: bool, path: Path) -> None:
         """Write C for `level` as `rhs(x, excitation)`, x = [q, u, activation, fiber_length]
-        (and its Jacobian with respect to x as a second output)."""
+        (and its Jacobian with respect to x as a second output). Level "rhs" is the staged
+        state derivative (muscle_lab.core.compiled.staged), with `pose(x)` beside it."""
         self._call("generate", (level, jacobian, str(path)))
 
     def _call(self, command: str, argument: Any) -> Any:
@@ -89,6 +90,7 @@ def _serve() -> None:
             if command == "build":
                 functions = level_functions(argument)
                 reply: Any = {name: f.size1_out(0) for name, f in functions.items()}
+                functions["data"] = argument
             elif command == "generate":
                 _generate(functions, *argument)
                 reply = None
@@ -108,15 +110,19 @@ def _serve() -> None:
 def _generate(functions: dict[str, Any], level: str, jacobian: bool, path: str) -> None:
     import casadi as ca
 
-    function = functions[level]
-    sizes = [function.size1_in(i) for i in range(4)]
-    x = ca.SX.sym("x", sum(sizes))
-    excitation = ca.SX.sym("e", function.size1_in(4))
-    parts = ca.vertsplit(x, list(np.cumsum([0, *sizes])))
-    out = function(*parts, excitation)
-    outputs = [out, ca.jacobian(out, x)] if jacobian else [out]
+    from muscle_lab.core.compiled.staged import pose_function, rhs_function, state_symbols
+
     generator = ca.CodeGenerator(os.path.basename(path))
-    generator.add(ca.Function("rhs", [x, excitation], outputs))
+    if level == "rhs":  # the staged derivative, and the free body's pose for the frames
+        data = functions["data"]
+        generator.add(rhs_function(data, jacobian))
+        generator.add(pose_function(data))
+    else:
+        function = functions[level]
+        x, excitation, parts = state_symbols(functions["data"])
+        out = function(*parts, excitation)
+        outputs = [out, ca.jacobian(out, x)] if jacobian else [out]
+        generator.add(ca.Function("rhs", [x, excitation], outputs))
     generator.generate(os.path.dirname(path) + os.sep)
 
 

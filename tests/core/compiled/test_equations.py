@@ -1,6 +1,7 @@
 """The compiled equations against OpenSim's, level by level, at random states of the
 prosthetic model (issue 22: within 1e-8 relative or 1e-9 absolute). A sample here; the
-10,000-state sweeps are run by hand (muscle_lab.core.compiled.reference)."""
+10,000-state sweeps are run by hand (muscle_lab.core.compiled.reference). The sample's
+`states` fixture is in conftest."""
 
 from __future__ import annotations
 
@@ -8,18 +9,8 @@ import numpy as np
 import pytest
 
 from muscle_lab.core.compiled.model_data import ModelData
-from muscle_lab.core.compiled.reference import OpenSimReference, States, random_states
+from muscle_lab.core.compiled.reference import OpenSimReference, States
 from muscle_lab.core.compiled.worker import CasadiWorker
-
-STATES = 60
-
-
-@pytest.fixture(scope="module")
-def states(data: ModelData, reference: OpenSimReference) -> States:
-    rng = np.random.default_rng(22)
-    sample = random_states(data, rng, STATES)
-    reference.touch_down(sample, rng)
-    return sample
 
 
 def _within_bar(ours: np.ndarray, theirs: np.ndarray) -> None:

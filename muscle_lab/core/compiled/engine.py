@@ -1,0 +1,356 @@
+"""The compiled engine: the model's state derivative as generated C (staged), integrated by
+SUNDIALS' CVODE (BDF, through scikit-sundae) 0.01 s at a time, stopping exactly at each
+step's end (tstop: no interpolation back from past it) and keeping its history across steps.
+
+It reads what OpenSim reads (LoadedModel with the locked coordinates welded), starts from
+OpenSim's equilibrated state and produces the same Frames as core.simulation.Simulation. The
+state is x = [q, u, activation, fiber_length] in the compiled model's order.
+
+Why CVODE (measured): the state is stiff (fiber lengths of deactivated muscles, foot contact);
+SciPy's BDF, restarted each step, took 8-19 ms a step in its own Python, ~10x the derivative's
+cost, where CVODE's loop is C (0.8 ms a step standing). The Jacobian is the compiled
+derivative's by forward differences grouped on its sparsity (all activations in one evaluation:
+each acts on its own muscle only), 48 calls made in C (c_entry). An exact one would not pay: with central
+differences instead (near-exact) CVODE took the same evaluations (55.8 vs 56.6 a step with
+random actions, 40.3 both in the hip thrust; ~0.8-0.95 Jacobians a step: each step's new
+excitations trigger one), and a directional-derivative C function costs ~62k operations a
+direction against the derivative's 27k.
+
+Measured by `python -m muscle_lab.bench --compiled` (prosthetic model, 2 shared cores, one run):
+within 5 mm, 1 degree and the same steps as osim-rl's reference on all 27 cases (the three
+constant scenarios, each muscle alone, five random-action episodes; worst 0.85 mm, 0.79 deg);
+ms/step reference / faithful / compiled: standing 26.5 / 3.7 / 0.28, all zero 39.4 / 14.2 / 0.97,
+hip thrust 179 / 23.3 / 1.71, random actions ~22-34 / 14-21 / 1.2-1.9; 758 steps/s (7.6x real
+time) with random actions, ~103 derivative evaluations a step (about 40 of them one Jacobian).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import opensim
+from sksundae.cvode import CVODE
+
+from muscle_lab.core.compiled.codegen import CompiledFunction, compiled_library, jacobian_function
+from muscle_lab.core.compiled.reader import read_model
+from muscle_lab.core.errors import SimulationFailed
+from muscle_lab.core.excitations import check_excitations
+from muscle_lab.core.frame import STEP_SECONDS, Frame
+from muscle_lab.core.model import LoadedModel, MuscleInfo
+from muscle_lab.core.reward import end_reason, step_reward
+from muscle_lab.core.state_store import SavedState
+
+# Measured against osim-rl's reference (python -m muscle_lab.bench --compiled): BDF order at most 3
+# (as faithful mode caps CPodes) follows it where order 5 at 1e-4 left 2.3 degrees (all zero); at
+# rtol 1e-4 order 3 left 3.6 degrees on hamstrings_l alone, at 5e-5 0.16.
+RTOL, ATOL, MAX_ORDER = 5e-5, 1e-6, 3
+
+
+class CompiledSimulation:
+    """Step 0.01 s with the current excitations; read frames; save and restore states."""
+
+    def __init__(
+        self,
+        model_path: str | Path | None = None,
+        rtol: float = RTOL,
+        atol: float = ATOL,
+        max_order: int = MAX_ORDER,
+        time_limit: bool = True,
+        library: Path | None = None,
+    ) -> None:
+        """`library`: the compiled derivative, if already built (else built or found in the cache)."""
+        self.loaded = LoadedModel(model_path, weld_locked=True)
+        self.data = read_model(self.loaded.model)
+        library = library if library is not None else compiled_library(self.data, "rhs")
+        self._rhs, self._pose = CompiledFunction(library, "rhs"), CompiledFunction(library, "pose")
+        self.rtol, self.atol, self.max_order, self.time_limit = rtol, atol, max_order, time_limit
+        self.evaluations = 0
+        n, m = len(self.data.coordinates), len(self.data.muscles)
+        self._n, self._m = n, m
+        colour, starts, rows = _colouring(n, m)
+        self._pattern = (colour, starts, rows)  # kept alive: C reads them
+        self._colours = int(colour.max()) + 1
+        self._pattern_arguments = (
+            colour.size,
+            colour.ctypes.data,
+            self._colours,
+            starts.ctypes.data,
+            rows.ctypes.data,
+            1e-7,
+        )
+        self._jacobian_function = jacobian_function(library)
+        # Every coordinate of the model as written: the welded ones stay at their locked values.
+        fixed = {c.name: c.value for c in self.loaded.fixed_coordinates}
+        self._fixed = np.array([fixed.get(name, 0.0) for name in self.coordinate_names])
+        self._live = [self.coordinate_names.index(c.name) for c in self.data.coordinates]
+        self._excitations = np.zeros(m)
+        self._pending_notes: list[str] = []
+        self._opensim_state: opensim.State | None = None
+        # CVODE's callbacks read the excitations and x, and write xdot, through these buffers.
+        self._applied, self._x_in, self._x_out = np.zeros(m), np.zeros(2 * n + 2 * m), np.zeros(2 * n + 2 * m)
+        self._addresses = (self._x_in.ctypes.data, self._applied.ctypes.data, self._x_out.ctypes.data)
+        self.episode = -1
+        self.frame = self.reset()
+
+    # -- description, as Simulation --------------------------------------------------------
+    @property
+    def model_path(self) -> Path:
+        return self.loaded.path
+
+    @property
+    def model_name(self) -> str:
+        return self.loaded.name
+
+    @property
+    def muscles(self) -> tuple[MuscleInfo, ...]:
+        return self.loaded.muscles
+
+    @property
+    def muscle_names(self) -> tuple[str, ...]:
+        return tuple(m.name for m in self.loaded.muscles)
+
+    @property
+    def body_names(self) -> tuple[str, ...]:
+        return self.loaded.body_names
+
+    @property
+    def coordinate_is_rotation(self) -> tuple[bool, ...]:
+        return self.loaded.coordinate_is_rotation
+
+    @property
+    def locked_joint_angles(self) -> tuple[str, ...]:
+        return self.loaded.locked_joint_angles
+
+    @property
+    def excitations(self) -> np.ndarray:
+        copy: np.ndarray = self._excitations.copy()
+        return copy
+
+    @property
+    def failed(self) -> bool:
+        return self.frame.error is not None
+
+    @property
+    def coordinate_names(self) -> tuple[str, ...]:
+        return self.loaded.coordinate_names
+
+    @property
+    def joint_angle_names(self) -> tuple[str, ...]:
+        return self.loaded.joint_angle_names
+
+    @property
+    def x(self) -> np.ndarray:
+        """x = [q, u, activation, fiber_length] (a copy)."""
+        copy: np.ndarray = self._x.copy()
+        return copy
+
+    @property
+    def state(self) -> opensim.State:
+        """The current state as an OpenSim State of the (welded) model, realized to velocities:
+        what Simulation's readers take (poses, observations, moment arms). Made when first asked
+        after a step (~70 OpenSim calls), never by stepping."""
+        if self._opensim_state is None:
+            model = self.loaded.model
+            state = opensim.State(model.getWorkingState())  # a copy: initializeState() would reset it
+            state.setTime(self._step * STEP_SECONDS)
+            n, m = self._n, self._m
+            coordinates, muscles = self._opensim_parts()
+            for i, coordinate in enumerate(coordinates):
+                coordinate.setValue(state, float(self._x[i]), False)
+                coordinate.setSpeedValue(state, float(self._x[n + i]))
+            for i, muscle in enumerate(muscles):
+                muscle.setActivation(state, float(self._x[2 * n + i]))
+                muscle.setFiberLength(state, float(self._x[2 * n + m + i]))
+            model.realizeVelocity(state)
+            self._opensim_state = state
+        return self._opensim_state
+
+    def _opensim_parts(self) -> tuple[list[opensim.Coordinate], list[opensim.ActivationFiberLengthMuscle]]:
+        """The welded model's coordinates and muscles in the compiled state's order."""
+        model = self.loaded.model
+        coordinates = [model.getCoordinateSet().get(c.name) for c in self.data.coordinates]
+        forces = model.getForceSet()
+        muscles = [opensim.ActivationFiberLengthMuscle.safeDownCast(forces.get(m.name)) for m in self.data.muscles]
+        return coordinates, muscles
+
+    # -- control ---------------------------------------------------------------------------
+    def set_excitations(self, values: Iterable[float]) -> list[str]:
+        """Use these from the next step on; a note per clipped value (also in the next frame).
+        Raises ExcitationError for NaN, infinity or a wrong length; nothing changes then."""
+        checked, notes = check_excitations(values, self.muscle_names)
+        self._excitations = checked
+        self._pending_notes.extend(notes)
+        return notes
+
+    def reset(self) -> Frame:
+        """OpenSim's initial state with its muscles equilibrated."""
+        model = self.loaded.model
+        state = model.initializeState()
+        model.equilibrateMuscles(state)
+        coordinates = model.getCoordinateSet()
+        muscles = model.getMuscles()
+        q = [coordinates.get(c.name).getValue(state) for c in self.data.coordinates]
+        u = [coordinates.get(c.name).getSpeedValue(state) for c in self.data.coordinates]
+        a = [muscles.get(mu.name).getActivation(state) for mu in self.data.muscles]
+        lm = [muscles.get(mu.name).getFiberLength(state) for mu in self.data.muscles]
+        self._x = np.array(q + u + a + lm, dtype=float)
+        self._step, self._total_reward = 0, 0.0
+        self._start_solver()
+        self.episode += 1
+        self.frame = self._read_frame()
+        return self.frame
+
+    def saved_state(self) -> SavedState:
+        f = self.frame
+        return SavedState(f.episode, f.step, f.time, self._x.copy(), f.excitations, f.reward, f.total_reward)
+
+    def restore(self, saved: SavedState) -> Frame:
+        """Continue from a saved state as a new episode (a branch); the integrator restarts, so
+        the continuation matches the original to its accuracy."""
+        self.episode += 1
+        return self._load(saved)
+
+    def rewind(self, saved: SavedState) -> Frame:
+        """Back to a saved state of the current episode, which goes on from there."""
+        if saved.episode != self.episode:
+            raise SimulationFailed(f"cannot rewind episode {self.episode} to a state of episode {saved.episode}")
+        return self._load(saved)
+
+    def run(self, seconds: float, stop_at_done: bool = True) -> list[Frame]:
+        """Step for `seconds` of simulated time (or until done, or a failure)."""
+        frames = []
+        for _ in range(round(seconds / STEP_SECONDS)):
+            frames.append(self.step())
+            if frames[-1].error or (stop_at_done and frames[-1].done):
+                break
+        return frames
+
+    def _load(self, saved: SavedState) -> Frame:
+        if saved.values.size != self._x.size:
+            raise SimulationFailed(f"a saved state of {saved.values.size} values for a model with {self._x.size}")
+        self._x = np.array(saved.values, dtype=float)
+        self._step = saved.step
+        self._start_solver()
+        self._total_reward = saved.total_reward - saved.reward
+        frame = self._read_frame(saved.reward)
+        self.frame = replace(frame, excitations=saved.excitations, total_reward=saved.total_reward)
+        return self.frame
+
+    def step(self) -> Frame:
+        """Integrate one 0.01 s step. A failed integration does not raise: the frame carries the
+        error and `done`, and the simulation must be reset (as Simulation)."""
+        if self.failed:
+            raise SimulationFailed(f"the simulation failed ({self.frame.error}); reset it first")
+        self._applied[:] = self._excitations
+        end = (self._step + 1) * STEP_SECONDS
+        try:
+            result = self._solver.step(end, tstop=end)
+        except Exception as error:  # noqa: BLE001  any failure becomes the frame's error, never a raise
+            return self._fail(f"integration failed at t={end:.2f} s: {error}")
+        if not result.success or not np.isfinite(result.y).all():
+            return self._fail(f"integration failed at t={end:.2f} s: {result.message}")
+        self._x, self._step = np.array(result.y, dtype=float).reshape(-1), self._step + 1
+        self.frame = self._read_frame()
+        return self.frame
+
+    # -- internals -------------------------------------------------------------------------
+    def _fail(self, message: str) -> Frame:
+        self.frame = replace(self.frame, error=message, done=True)
+        return self.frame
+
+    def _start_solver(self) -> None:
+        self._solver = CVODE(
+            self._rhs_callback,
+            method="BDF",
+            rtol=self.rtol,
+            atol=self.atol,
+            max_order=self.max_order,
+            jacfn=self._jacobian_callback,
+            max_num_steps=20000,
+        )
+        self._solver.init_step(self._step * STEP_SECONDS, self._x)
+
+    def _rhs_callback(self, _t: float, x: np.ndarray, xdot: np.ndarray) -> None:
+        """Through buffers whose addresses are taken once: numpy's `.ctypes.data` costs ~1.4 us
+        a call, a copy of 66 values ~0.35 us (the derivative itself ~5 us)."""
+        self.evaluations += 1
+        np.copyto(self._x_in, x)
+        if self._rhs.direct(*self._addresses) != 0:
+            raise RuntimeError("compiled derivative failed")
+        np.copyto(xdot, self._x_out)
+
+    def _jacobian_callback(self, _t: float, x: np.ndarray, xdot: np.ndarray, jacobian: np.ndarray) -> None:
+        self._jacobian_into(x, self._applied, xdot, jacobian)
+
+    def derivative(self, x: np.ndarray, excitation: np.ndarray) -> np.ndarray:
+        """The state derivative at x (any x, not only the engine's own)."""
+        self.evaluations += 1
+        value = np.empty(x.size)
+        self._rhs.into(value, x, excitation)
+        return value
+
+    def jacobian(self, x: np.ndarray, excitation: np.ndarray) -> np.ndarray:
+        """The Jacobian at x (for tests and tools; CVODE's callback writes into its own array)."""
+        jacobian = np.zeros((x.size, x.size))
+        x = np.ascontiguousarray(x, dtype=float)
+        self._jacobian_into(x, excitation, self.derivative(x, excitation), jacobian)
+        return jacobian
+
+    def _jacobian_into(self, x: np.ndarray, excitation: np.ndarray, xdot: np.ndarray, out: np.ndarray) -> None:
+        self.evaluations += self._colours
+        status = self._jacobian_function(
+            x.ctypes.data, excitation.ctypes.data, xdot.ctypes.data, out.ctypes.data, *self._pattern_arguments
+        )
+        if status != 0:
+            raise RuntimeError("compiled Jacobian failed")
+
+    def _read_frame(self, reward: float | None = None) -> Frame:
+        self._opensim_state = None  # the OpenSim view of the state, made again when asked
+        pose = self._pose(self._x)[0][:, 0]
+        height, vx = float(pose[1]), float(pose[3])
+        reward = step_reward(vx) if reward is None else reward
+        self._total_reward += reward
+        coordinates = self._fixed.copy()
+        coordinates[self._live] = self._x[: self._n]
+        reason = end_reason(self._step, height, self.time_limit)
+        notes, self._pending_notes = tuple(self._pending_notes), []
+        return Frame(
+            step=self._step,
+            time=self._step * STEP_SECONDS,
+            excitations=_frozen(self._excitations),
+            activations=_frozen(self._x[2 * self._n : 2 * self._n + self._m]),
+            coordinates=_frozen(coordinates),
+            joint_angles=_frozen(self.loaded.joint_angles_deg(coordinates.tolist())),
+            pelvis_height=height,
+            pelvis_vx=vx,
+            reward=reward,
+            total_reward=self._total_reward,
+            done=reason is not None,
+            notes=notes,
+            episode=self.episode,
+            end_reason=reason,
+        )
+
+
+def _colouring(n: int, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The Jacobian's columns coloured for forward differences, and its pattern by column
+    (column starts, rows): q, u and fiber lengths reach every row (each its own colour); the
+    activations share one colour, activation i reaching only muscle i's two derivatives."""
+    size = 2 * n + 2 * m
+    activations = range(2 * n, 2 * n + m)
+    colour = np.empty(size, dtype=np.int64)
+    colour[: 2 * n] = np.arange(2 * n)
+    colour[2 * n : 2 * n + m] = 2 * n
+    colour[2 * n + m :] = 2 * n + 1 + np.arange(m)
+    rows = [np.array([k, k + m]) if k in activations else np.arange(size) for k in range(size)]
+    starts = np.concatenate([[0], np.cumsum([len(r) for r in rows])]).astype(np.int64)
+    return colour, starts, np.concatenate(rows).astype(np.int64)
+
+
+def _frozen(values: Iterable[float]) -> np.ndarray:
+    array = np.array(values, dtype=float)
+    array.flags.writeable = False
+    return array

@@ -1,0 +1,67 @@
+"""The state derivative for generated C, in stages: one expression of the state gives the mass
+matrix M, the force vector f (M udot = f), the activation and fiber-length derivatives; M is then
+factored numerically (CasADi's sparse LDL^T, generated into the same C) instead of solved
+symbolically.
+
+The exact Jacobian is staged the same way: with w = udot held, d(udot)/dx = M^-1 d(f - M w)/dx,
+one sparse Jacobian of an expression the size of the derivative's and the same factorisation;
+no derivative of a symbolic solve. It is still ~200k operations (its C takes minutes to
+compile), and exactness saved the integrator nothing: the engine differences the derivative
+(package docstring). CasADi's common-subexpression elimination (`cse`) merges the repeats the
+per-body expressions leave.
+"""
+
+from __future__ import annotations
+
+import casadi as ca
+
+from muscle_lab.core.compiled.dynamics import equations
+from muscle_lab.core.compiled.kinematics import body_states
+from muscle_lab.core.compiled.model_data import ModelData
+
+_OPTIONS = {"cse": True}
+
+
+def state_symbols(data: ModelData) -> tuple[ca.SX, ca.SX, list[ca.SX]]:
+    """x = [q, u, activation, fiber_length], the excitation, and x's four parts."""
+    n, m = len(data.coordinates), len(data.muscles)
+    x, e = ca.SX.sym("x", 2 * n + 2 * m), ca.SX.sym("e", m)
+    return x, e, ca.vertsplit(x, [0, n, 2 * n, 2 * n + m, 2 * n + 2 * m])
+
+
+def stage_functions(data: ModelData) -> tuple[ca.Function, ca.Function]:
+    """stage(x, e) -> (M, f, activation rate, fiber velocity) and
+    stage_jacobian(x, e, w) -> (d(f - M w)/dx, d(activation rate)/dx, d(fiber velocity)/dx)."""
+    x, e, parts = state_symbols(data)
+    found = equations(data, parts[0], parts[1], parts[2], parts[3], e)
+    stage = ca.Function(
+        "stage", [x, e], [found.mass, found.force, found.activation_rate, found.fiber_velocity], _OPTIONS
+    )
+    w = ca.SX.sym("w", len(data.coordinates))
+    residual = found.force - found.mass @ w
+    derivatives = [ca.jacobian(expression, x) for expression in (residual, found.activation_rate, found.fiber_velocity)]
+    return stage, ca.Function("stage_jacobian", [x, e, w], derivatives, _OPTIONS)
+
+
+def rhs_function(data: ModelData, jacobian: bool) -> ca.Function:
+    """rhs(x, e) -> xdot (and, with `jacobian`, d(xdot)/dx), with M factored numerically."""
+    stage, stage_jacobian = stage_functions(data)
+    n = len(data.coordinates)
+    x, e = ca.MX.sym("x", stage.size1_in(0)), ca.MX.sym("e", stage.size1_in(1))
+    mass, force, activation_rate, fiber_velocity = stage(x, e)
+    udot = ca.solve(mass, force, "ldl")
+    outputs = [ca.vertcat(x[n : 2 * n], udot, activation_rate, fiber_velocity)]
+    if jacobian:
+        residual, d_activation, d_fiber = stage_jacobian(x, e, udot)
+        d_q = ca.horzcat(ca.MX(n, n), ca.MX.eye(n), ca.MX(n, x.shape[0] - 2 * n))
+        outputs.append(ca.vertcat(d_q, ca.solve(mass, residual, "ldl"), d_activation, d_fiber))
+    return ca.Function("rhs", [x, e], outputs)
+
+
+def pose_function(data: ModelData) -> ca.Function:
+    """pose(x) -> the first body's origin and its velocity in ground (the pelvis of osim-rl's
+    models: what a frame reports as height and forward speed)."""
+    x, _, parts = state_symbols(data)
+    first = data.joints[0].child
+    state = body_states(data, parts[0], parts[1])[first]
+    return ca.Function("pose", [x], [ca.vertcat(state.origin, state.velocity)])
