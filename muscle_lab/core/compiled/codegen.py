@@ -39,11 +39,16 @@ def cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir("muscle_lab"))
 
 
+def library_path(data: ModelData, level: str, jacobian: bool = False) -> Path:
+    """Where `compiled_library` keeps (or will keep) this library: whether it is built is a look."""
+    key = hashlib.sha256(pickle.dumps((EQUATIONS_VERSION, data, level, jacobian))).hexdigest()[:20]
+    return cache_dir() / "compiled" / f"{level}-{key}.so"
+
+
 def compiled_library(data: ModelData, level: str, jacobian: bool = False, worker: CasadiWorker | None = None) -> Path:
     """The shared library of `level` (and, with `jacobian`, of its Jacobian with respect to the
     state x = [q, u, activation, fiber_length]), built if not cached."""
-    key = hashlib.sha256(pickle.dumps((EQUATIONS_VERSION, data, level, jacobian))).hexdigest()[:20]
-    library = cache_dir() / "compiled" / f"{level}-{key}.so"
+    library = library_path(data, level, jacobian)
     if library.is_file():
         return library
     compiler = shutil.which("gcc") or shutil.which("cc")

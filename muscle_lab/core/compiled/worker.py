@@ -29,7 +29,7 @@ class CasadiWorker:
             [sys.executable, "-m", "muscle_lab.core.compiled.worker"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            env=_environment(),
+            env=child_environment(),
         )
         self.outputs: dict[str, int] = self._call("build", data)
 
@@ -68,7 +68,7 @@ class CasadiWorker:
         self.close()
 
 
-def _environment() -> dict[str, str]:
+def child_environment() -> dict[str, str]:
     """Ours, with this muscle_lab first on the path (a worktree or checkout run in place)."""
     root = str(Path(__file__).resolve().parents[3])
     env = dict(os.environ)

@@ -1,0 +1,73 @@
+"""The compiled derivative built in a process of its own, with a time limit.
+
+`python -m muscle_lab.core.compiled.build` reads pickled ModelData on stdin, builds (or finds)
+the library with codegen.compiled_library and prints its path. The caller waits at most
+`time_limit` seconds, then ends the builder's whole process group (the CasADi worker and gcc
+with it): a compile never hangs the window or an environment. Imports no OpenSim.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from muscle_lab.core.compiled.codegen import CompileError, compiled_library, library_path
+from muscle_lab.core.compiled.model_data import ModelData
+from muscle_lab.core.compiled.worker import child_environment
+
+# A first build takes ~4-10 s (prosthetic model, gait14dof22musc) on two shared cores; past two
+# minutes something is wrong, and OpenSim's engine is the better answer.
+TIME_LIMIT_SECONDS = 120.0
+
+
+def estimated_seconds(data: ModelData) -> int:
+    """A first build's duration, for the message said before it (measured: ~6 s for the
+    prosthetic model's 19 muscles and 14 coordinates, on two shared cores)."""
+    return max(3, round(0.2 * (len(data.muscles) + len(data.coordinates))))
+
+
+def build_library(data: ModelData, time_limit: float = TIME_LIMIT_SECONDS) -> Path:
+    """The staged derivative's library (level "rhs"), from the cache or built in a child.
+    Raises CompileError when the build fails or takes longer than `time_limit` seconds."""
+    cached = library_path(data, "rhs")
+    if cached.is_file():
+        return cached
+    process = subprocess.Popen(  # our own module, our own interpreter
+        [sys.executable, "-m", "muscle_lab.core.compiled.build"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=child_environment(),
+        start_new_session=True,  # a group of its own: ended whole at the time limit
+    )
+    try:
+        out, err = process.communicate(pickle.dumps(data), timeout=time_limit)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        raise CompileError(f"its compile took longer than {time_limit:g} s and was stopped") from None
+    if process.returncode != 0:
+        lines = err.decode(errors="replace").strip().splitlines()
+        raise CompileError(lines[-1] if lines else f"the builder exited with status {process.returncode}")
+    return Path(out.decode().strip())
+
+
+def _main() -> int:
+    data = pickle.load(sys.stdin.buffer)
+    try:
+        library = compiled_library(data, "rhs")
+    except CompileError as error:
+        print(error, file=sys.stderr)
+        return 1
+    print(library)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main())
