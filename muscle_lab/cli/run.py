@@ -27,6 +27,7 @@ from muscle_lab.cli.common import (
 )
 from muscle_lab.core.atomic import check_output_files, write_files_together
 from muscle_lab.core.csv_table import frames_to_csv
+from muscle_lab.core.engine_choice import ENGINE_VARIABLE, ENGINES
 from muscle_lab.core.excitations import parse_excitations
 from muscle_lab.core.frame import STEP_SECONDS, Frame
 from muscle_lab.core.integrator import DEFAULT_MODE, MODES, settings_for
@@ -90,6 +91,13 @@ def add_run_command(commands: argparse._SubParsersAction) -> None:
         help="solve the model's locked coordinates as constraints, as OpenSim builds them (slower; "
         "by default faithful and fast modes weld them: the same motion, fewer equations)",
     )
+    run.add_argument(
+        "--engine",
+        choices=list(ENGINES),
+        default=None,
+        help="what runs faithful mode: the compiled engine where the model qualifies (auto: the default, "
+        f"or ${ENGINE_VARIABLE}), OpenSim, or the compiled engine or an error; other modes run on OpenSim",
+    )
     run.add_argument("--csv", metavar="PATH", help="write one row per step to this CSV file")
     run.add_argument("--json", action="store_true", help="print a JSON summary to stdout")
     run.add_argument("--mot", metavar="PATH", help="write the motion (coordinates, activations) as an OpenSim .mot")
@@ -147,7 +155,7 @@ def command_run(args: argparse.Namespace) -> int:
     settings = settings_for(args.mode)
     if args.keep_locked:
         settings = replace(settings, weld_locked_coordinates=False)
-    simulation = SimulationProcess(args.model, settings, poses=video_size is not None)
+    simulation = SimulationProcess(args.model, settings, poses=video_size is not None, engine=args.engine)
     try:
         return _run(args, simulation, values)
     finally:
@@ -342,6 +350,7 @@ def _report(args: argparse.Namespace, simulation: SimulationProcess, stepped: St
         "muscles": list(simulation.muscle_names),
         "model": str(simulation.model_path),
         "mode": simulation.integrator.name,
+        "engine": simulation.engine,
         "error": last.error,
         "interrupted": stepped.stop is not None,
         "timed_out": stepped.timed_out,

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 
 from muscle_lab.core.call_watch import CallWatch, Overrun
+from muscle_lab.core.engine_choice import requested_engine
 from muscle_lab.core.errors import SimulationFailed
 from muscle_lab.core.excitations import check_excitations
 from muscle_lab.core.frame import Frame
@@ -39,8 +40,9 @@ from muscle_lab.core.state_store import StateStore
 from muscle_lab.core.user_controller import CALL_LIMIT_SECONDS, LOAD_LIMIT_SECONDS, ControllerError, ControllerSlot
 
 if TYPE_CHECKING:
+    # The child's simulation: Simulation's interface on the engine chosen for the mode.
+    from muscle_lab.core.compiled.choose import ChosenSimulation as Simulation
     from muscle_lab.core.pose import PoseReader
-    from muscle_lab.core.simulation import Simulation
 
 # spawn, not fork: the parent may be a Qt application with threads of its own.
 _CONTEXT = multiprocessing.get_context("spawn")
@@ -103,6 +105,7 @@ class Description:
     scene: SceneDescription
     start_warnings: tuple[str, ...] = ()
     observation_layout: ObservationLayout | None = None  # names the observation vector's entries
+    engine: str = "opensim"  # what runs the mode: "opensim" or "compiled" (core.engine_choice)
 
 
 class SimulationProcess:
@@ -119,9 +122,13 @@ class SimulationProcess:
         should_abandon: AbandonCheck | None = None,
         start: bool = True,
         poses: bool = False,
+        engine: str | None = None,
     ) -> None:
-        """`poses`: every step also reads the body pose (`self.pose`), for drawing and video."""
+        """`poses`: every step also reads the body pose (`self.pose`), for drawing and video.
+        `engine`: for faithful mode (core.engine_choice; None: MUSCLE_LAB_ENGINE, else "auto")."""
         self.integrator = integrator
+        self.requested_engine = requested_engine(engine)
+        self.engine = "opensim"  # the engine running the mode, once the child says
         self.pose: BodyPose | None = None  # the last step's, when `poses`
         self._poses = poses
         self.should_abandon = should_abandon
@@ -400,6 +407,7 @@ class SimulationProcess:
             self.integrator = integrator
             return self._restart()
         self.integrator = integrator
+        self.engine = cast("str", self._call("engine"))  # faithful and fast mode may differ
         self._observe_now()
         return self.frame
 
@@ -479,6 +487,7 @@ class SimulationProcess:
                 self._next_episode,
                 self._time_limit,
                 self._watch,
+                self.requested_engine,
             ),
             name="muscle_lab simulation",
             daemon=True,  # never outlives the app
@@ -495,6 +504,7 @@ class SimulationProcess:
             raise
         self._group = _group_of(self._process.pid)
         self.frame = self._received(self._description.frame)
+        self.engine = self._description.engine
         self._send_settings()
 
     def _received(self, frame: Frame) -> Frame:
@@ -613,14 +623,16 @@ def serve(
     first_episode: int = 0,
     time_limit: bool = True,
     watch: CallWatch | None = None,
+    engine: str | None = None,
 ) -> None:
-    """The child's loop: build the Simulation, then answer commands until told to close.
+    """The child's loop: build the Simulation (on the engine chosen, core.compiled.choose), then
+    answer commands until told to close.
     A step answers (frame, pose, observed), the pose None unless `poses`, the observation None
     unless observing. Every state reached is kept (bounded) for `restore`. A user's controller is
     called before each step; when it fails the step is not taken and its error is the answer."""
+    from muscle_lab.core.compiled.choose import ChosenSimulation
     from muscle_lab.core.moment_arms import moment_arm_curves
     from muscle_lab.core.pose import PoseReader
-    from muscle_lab.core.simulation import Simulation
 
     # Ctrl+C in a terminal reaches the whole process group: the parent decides what stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -630,7 +642,7 @@ def serve(
         os.setpgid(0, 0)
         os.dup2(2, 1)
     try:
-        simulation = Simulation(model_path, integrator, first_episode, time_limit)
+        simulation = ChosenSimulation(model_path, integrator, first_episode, time_limit, engine)
         reader = PoseReader(simulation.loaded)
         description = _describe(simulation, reader.scene)
     except Exception as error:  # noqa: BLE001 - ModelLoadError and whatever OpenSim raises: the parent raises it
@@ -673,6 +685,8 @@ def serve(
                 value = simulation.rewind(states.get(*args))
             elif command == "controller":
                 value = observer.load_controller(*args)
+            elif command == "engine":
+                value = simulation.engine
             elif command == "observation":
                 value = observer.observed(always=True)
             elif command == "pose":
@@ -802,6 +816,7 @@ def _describe(simulation: Simulation, scene: SceneDescription) -> Description:
         scene=scene,
         start_warnings=simulation.start_warnings,
         observation_layout=_layout_or_none(simulation),
+        engine=simulation.engine,
     )
 
 

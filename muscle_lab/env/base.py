@@ -9,6 +9,7 @@ expect: spaces, `reset(seed=...)`, terminated and truncated, rendering and a rea
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,8 @@ import numpy as np
 from gymnasium import spaces
 from gymnasium.error import ClosedEnvironmentError
 
+from muscle_lab.core.compiled.choose import ChosenSimulation
+from muscle_lab.core.engine_choice import EngineUnavailable, mode_runs_on_opensim, requested_engine
 from muscle_lab.core.errors import SimulationFailed
 from muscle_lab.core.frame import Frame
 from muscle_lab.core.integrator import DEFAULT_MODE, IntegratorSettings, settings_for
@@ -38,6 +41,9 @@ class OsimEnv(gymnasium.Env[Any, np.ndarray]):
     the integrator's accuracy (default: the mode's own; osim-rl's 5e-5 is reference mode's).
     `mode`: "faithful" (default; osim-rl's trajectory within the fidelity bounds, faster),
     "reference" (osim-rl's own integrator settings) or "fast" (approximate muscles).
+    `engine`: what runs faithful mode (core.engine_choice): "auto" (default, or MUSCLE_LAB_ENGINE:
+    the compiled engine where the model qualifies, else OpenSim with one warning), "opensim" or
+    "compiled" (EngineUnavailable where it cannot run); `self.engine` is the one running.
     `project=False`: observations are osim-rl's state description, as a gymnasium Dict of arrays.
     `reward_fn(state_desc, prev_state_desc) -> float`: your reward; osim-rl's goes in
     `info["osim_rl_reward"]`.
@@ -53,6 +59,7 @@ class OsimEnv(gymnasium.Env[Any, np.ndarray]):
         integrator_accuracy: float | None = None,
         *,
         mode: str = DEFAULT_MODE,
+        engine: str | None = None,
         model_path: str | Path | None = None,
         project: bool = True,
         symmetric_actions: bool = False,
@@ -64,6 +71,8 @@ class OsimEnv(gymnasium.Env[Any, np.ndarray]):
         self.render_mode = check_render_mode(render_mode, visualize)
         self.integrator_accuracy = integrator_accuracy
         self.mode = mode
+        self.engine_requested = requested_engine(engine)
+        self.engine = "opensim"  # the engine running, once the model is loaded
         self.project = project
         self.symmetric_actions = symmetric_actions
         self.reward_fn = reward_fn
@@ -83,9 +92,11 @@ class OsimEnv(gymnasium.Env[Any, np.ndarray]):
             settings = replace(settings, accuracy=float(self.integrator_accuracy))
         return settings
 
-    def make_simulation(self, model_path: Path) -> Simulation:
-        """The simulation of `model_path`; a subclass may add to the model (Arm2DEnv's target)."""
-        return Simulation(model_path, self.integrator_settings(), time_limit=False)
+    def make_simulation(self, model_path: Path) -> Simulation | ChosenSimulation:
+        """The simulation of `model_path` on the engine chosen; a subclass may add to the model
+        (Arm2DEnv's target: then on OpenSim)."""
+        settings = self.integrator_settings()
+        return ChosenSimulation(model_path, settings, time_limit=False, engine=self.engine_requested)
 
     def load_model(self, model_path: str | Path | None = None) -> None:
         """osim-rl's `load_model`: another model file (its spaces may change)."""
@@ -94,6 +105,7 @@ class OsimEnv(gymnasium.Env[Any, np.ndarray]):
     def _load_model(self, model_path: Path) -> None:
         self.model_path = model_path
         self.simulation = self.make_simulation(model_path)
+        self._note_engine()
         self.reader = ObservationReader(self.simulation.loaded)
         self._desc: tuple[Frame, dict[str, Any]] | None = None
         self._prev: tuple[Any, dict[str, Any] | None] | None = None  # the state before the step, its description
@@ -253,6 +265,21 @@ class OsimEnv(gymnasium.Env[Any, np.ndarray]):
         self._desc = self._prev = None
 
     # -- internals ----------------------------------------------------------------------
+    def _note_engine(self) -> None:
+        """The engine running; the fallback's message said once (a warning), or engine="compiled"
+        refused where OpenSim runs."""
+        self.engine = getattr(self.simulation, "engine", "opensim")
+        if self.engine_requested == "compiled" and self.engine != "compiled":
+            why = (
+                f"{self.mode} mode runs on OpenSim"
+                if mode_runs_on_opensim(self.integrator_settings())
+                else f"{type(self).__name__} builds its own model and runs on OpenSim"
+            )
+            raise EngineUnavailable(f"engine='compiled' cannot be had: {why}")
+        note = getattr(self.simulation, "engine_note", None)
+        if note:
+            warnings.warn(note, EngineFallbackWarning, stacklevel=4)
+
     def _check_open(self) -> None:
         if self._closed:
             raise ClosedEnvironmentError(f"{type(self).__name__} is closed: make a new one")
@@ -266,6 +293,10 @@ class OsimEnv(gymnasium.Env[Any, np.ndarray]):
 
     def _info(self, frame: Frame, end_reason: str | None = None) -> dict[str, Any]:
         return {"step": frame.step, "time": frame.time, "end_reason": end_reason}
+
+
+class EngineFallbackWarning(UserWarning):
+    """engine="auto" runs faithful mode on OpenSim: the message names why."""
 
 
 class RewardError(ValueError):

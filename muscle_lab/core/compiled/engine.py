@@ -60,9 +60,12 @@ class CompiledSimulation:
         max_order: int = MAX_ORDER,
         time_limit: bool = True,
         library: Path | None = None,
+        loaded: LoadedModel | None = None,
+        first_episode: int = 0,
     ) -> None:
-        """`library`: the compiled derivative, if already built (else built or found in the cache)."""
-        self.loaded = LoadedModel(model_path, weld_locked=True)
+        """`library`: the compiled derivative, if already built (else built or found in the cache);
+        `loaded`: the model, if already loaded with its locked coordinates welded."""
+        self.loaded = loaded if loaded is not None else LoadedModel(model_path, weld_locked=True)
         self.data = read_model(self.loaded.model)
         library = library if library is not None else compiled_library(self.data, "rhs")
         self._rhs, self._pose = CompiledFunction(library, "rhs"), CompiledFunction(library, "pose")
@@ -92,7 +95,7 @@ class CompiledSimulation:
         # CVODE's callbacks read the excitations and x, and write xdot, through these buffers.
         self._applied, self._x_in, self._x_out = np.zeros(m), np.zeros(2 * n + 2 * m), np.zeros(2 * n + 2 * m)
         self._addresses = (self._x_in.ctypes.data, self._applied.ctypes.data, self._x_out.ctypes.data)
-        self.episode = -1
+        self.episode = first_episode - 1
         self.frame = self.reset()
 
     # -- description, as Simulation --------------------------------------------------------
@@ -185,8 +188,9 @@ class CompiledSimulation:
         self._pending_notes.extend(notes)
         return notes
 
-    def reset(self) -> Frame:
-        """OpenSim's initial state with its muscles equilibrated."""
+    def reset(self, held_controls: Iterable[float] | None = None) -> Frame:
+        """OpenSim's initial state with its muscles equilibrated. `held_controls` (Simulation's
+        start of OpenSim's integrator) changes nothing here: CVODE starts at the first step."""
         model = self.loaded.model
         state = model.initializeState()
         model.equilibrateMuscles(state)

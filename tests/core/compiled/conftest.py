@@ -48,8 +48,8 @@ def worker(data: ModelData) -> Iterator[CasadiWorker]:
 
 
 @pytest.fixture(scope="session")
-def rhs_library(data: ModelData, worker: CasadiWorker, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The staged derivative's library, compiled once (~5 s) in a home of its own."""
+def rhs_library(data: ModelData, worker: CasadiWorker, compiled_home: Path) -> Path:
+    """The staged derivative's library, compiled once (~5 s) in the session's compiled home."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(HOME_ENV, str(tmp_path_factory.mktemp("compiled_home")))
+        patch.setenv(HOME_ENV, str(compiled_home))
         return compiled_library(data, "rhs", worker=worker)
