@@ -32,8 +32,8 @@ def constant(excitations: tuple[float, ...]) -> Callable[[], Policy]:
     return lambda: lambda _step: values
 
 
-def random_actions(seed: int) -> Callable[[], Policy]:
-    """A new uniform random action every step: `default_rng(seed).uniform(0, 1, 19)` per step."""
+def random_actions(seed: int, size: int = 19) -> Callable[[], Policy]:
+    """A new uniform random action every step: `default_rng(seed).uniform(0, 1, size)` per step."""
 
     def policy_factory() -> Policy:
         generator = np.random.default_rng(seed)
@@ -41,7 +41,7 @@ def random_actions(seed: int) -> Callable[[], Policy]:
 
         def policy(step: int) -> np.ndarray:
             while len(drawn) <= step:
-                drawn.append(generator.uniform(0, 1, 19))
+                drawn.append(generator.uniform(0, 1, size))
             return drawn[step]
 
         return policy
@@ -92,8 +92,10 @@ class Trajectory:
         return len(self.heights)
 
 
-def run_reference(policy: Policy, seconds: float, joint_angle_names: tuple[str, ...]) -> Trajectory:
-    reference = OsimRlReference(str(default_model_path()))
+def run_reference(
+    policy: Policy, seconds: float, joint_angle_names: tuple[str, ...], model_path: str | None = None
+) -> Trajectory:
+    reference = OsimRlReference(model_path or str(default_model_path()))
     where = coordinate_locator(reference)
     reference.reset()
     heights, angles = [], []
@@ -108,8 +110,8 @@ def run_reference(policy: Policy, seconds: float, joint_angle_names: tuple[str, 
     return Trajectory(elapsed / len(heights), np.array(heights), np.degrees(np.array(angles)))
 
 
-def run_mode(mode: IntegratorSettings, policy: Policy, seconds: float) -> Trajectory:
-    simulation = Simulation(integrator=mode)
+def run_mode(mode: IntegratorSettings, policy: Policy, seconds: float, model_path: str | None = None) -> Trajectory:
+    simulation = Simulation(model_path, integrator=mode)
     frames = []
     started = time.perf_counter()
     for step in range(round(seconds / STEP_SECONDS)):

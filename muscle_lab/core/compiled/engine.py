@@ -167,6 +167,8 @@ class CompiledSimulation:
             for i, muscle in enumerate(muscles):
                 muscle.setActivation(state, float(self._x[2 * n + i]))
                 muscle.setFiberLength(state, float(self._x[2 * n + m + i]))
+            # The controls of the last step, as Simulation leaves them: what poses draw as excitations.
+            self.loaded.set_controls(self._applied.tolist())
             model.realizeVelocity(state)
             self._opensim_state = state
         return self._opensim_state
