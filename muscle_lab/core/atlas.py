@@ -26,6 +26,7 @@ import numpy as np
 from muscle_lab.core.atlas_cache import AtlasCache, ModelIdentity, description_key, model_identity, run_key
 from muscle_lab.core.atlas_effects import Effect, RunRecord, compare, joint_phrase
 from muscle_lab.core.atlas_pool import AtlasCancelled, AtlasModel, Job, RunPool, core_count
+from muscle_lab.core.engine_choice import mode_runs_on_opensim, requested_engine
 from muscle_lab.core.frame import STEP_SECONDS
 from muscle_lab.core.integrator import DEFAULT_MODE, MODES, settings_for
 from muscle_lab.core.model_file import read_model_summary
@@ -199,7 +200,7 @@ class AtlasRun:
         records: dict[str, RunRecord] = {}
         model: AtlasModel | None = None
         if self.cache is not None:
-            model = self.cache.load(description_key(identity, settings_for(settings.mode).key), AtlasModel)
+            model = self.cache.load(description_key(identity, _settings_key(settings.mode)), AtlasModel)
             for job in jobs:
                 record = self.cache.load(job.key, RunRecord)
                 if record is not None:
@@ -211,7 +212,7 @@ class AtlasRun:
                 return None
             model = self._simulate(path, missing, records, len(jobs))
             if self.cache is not None:
-                self.cache.save(description_key(identity, settings_for(settings.mode).key), model)
+                self.cache.save(description_key(identity, _settings_key(settings.mode)), model)
         if tuple(m.name for m in model.muscles) != names:
             raise AtlasError(f"model {path}: OpenSim lists its muscles otherwise than its file")
         return self._result(model, jobs, records, time.monotonic() - started, from_cache)
@@ -231,7 +232,7 @@ class AtlasRun:
         every = [(f"all at {settings.base:g}", (settings.base,) * count), *solos, *patterns]
         return [
             Job(
-                run_key(identity, settings_for(settings.mode).key, settings.seconds, names, values),
+                run_key(identity, _settings_key(settings.mode), settings.seconds, names, values),
                 label,
                 tuple(values),
             )
@@ -322,3 +323,10 @@ def run_atlas(
 ) -> AtlasResult:
     """`AtlasRun(...).run()` for callers that never cancel (commands, benchmarks, tests)."""
     return AtlasRun(settings, progress, workers, use_cache=use_cache).run()
+
+
+def _settings_key(mode: str) -> str:
+    """The mode's settings and, for faithful mode, the engine asked for (core.engine_choice):
+    runs on the compiled engine are not OpenSim's to the last bit."""
+    settings = settings_for(mode)
+    return settings.key if mode_runs_on_opensim(settings) else f"{settings.key}/engine {requested_engine()}"

@@ -53,7 +53,9 @@ def _load() -> _Functions | str:
         return f"OpenSim {version} is not the {SUPPORTED_VERSION} series these integrator calls are built for"
     path = Path(opensim.__file__).parent / LIBRARY
     try:
-        library = ctypes.CDLL(str(path), mode=ctypes.RTLD_GLOBAL)
+        # Local: a global libSimTKmath would lend its CPodes copies of SUNDIALS' N_V* functions
+        # to scikit-sundae's CVODE loaded later (the compiled engine), which then crashed.
+        library = ctypes.CDLL(str(path), mode=ctypes.RTLD_LOCAL)
         functions = _Functions(
             getattr(library, SET_ALLOW_INTERPOLATION),
             getattr(library, SET_ORDER_LIMIT),

@@ -3,6 +3,9 @@ excitations drawn), observations and moment arms as on OpenSim, within the fidel
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -65,3 +68,21 @@ def test_fast_mode_runs_on_opensim_and_faithful_comes_back(processes: dict[str, 
     assert compiled.engine == "opensim"
     compiled.change_integrator(FAITHFUL)
     assert compiled.engine == "compiled" and compiled.step().error is None
+
+
+def test_the_compiled_engine_runs_after_faithful_opensim_in_one_process(compiled_home: Path) -> None:
+    """OpenSim's faithful mode reaches Simbody's integrator through ctypes; loaded globally, its
+    libSimTKmath lent its SUNDIALS copies to scikit-sundae's CVODE, which crashed (segfault)."""
+    script = (
+        "from muscle_lab.core.simulation import Simulation\n"
+        "Simulation().step()\n"
+        "from muscle_lab.core.compiled.engine import CompiledSimulation\n"
+        "print(CompiledSimulation().step().error)\n"
+    )
+    root = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ, HOME_ENV: str(compiled_home), "PYTHONPATH": root}
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300, check=False
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().endswith("None")

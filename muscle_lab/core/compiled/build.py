@@ -9,11 +9,13 @@ with it): a compile never hangs the window or an environment. Imports no OpenSim
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import pickle
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from muscle_lab.core.compiled.codegen import CompileError, compiled_library, library_path
@@ -37,6 +39,25 @@ def build_library(data: ModelData, time_limit: float = TIME_LIMIT_SECONDS) -> Pa
     cached = library_path(data, "rhs")
     if cached.is_file():
         return cached
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + time_limit
+    # One builder per library: the copies of a vector environment, or the atlas's processes,
+    # starting together wait for the first instead of each compiling (2 cores for all).
+    with cached.with_suffix(".lock").open("w") as lock:
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise CompileError(f"another process was still compiling it after {time_limit:g} s") from None
+                time.sleep(0.1)
+        if cached.is_file():
+            return cached
+        return _build(data, deadline, time_limit)
+
+
+def _build(data: ModelData, deadline: float, time_limit: float) -> Path:
     process = subprocess.Popen(  # our own module, our own interpreter
         [sys.executable, "-m", "muscle_lab.core.compiled.build"],
         stdin=subprocess.PIPE,
@@ -46,7 +67,7 @@ def build_library(data: ModelData, time_limit: float = TIME_LIMIT_SECONDS) -> Pa
         start_new_session=True,  # a group of its own: ended whole at the time limit
     )
     try:
-        out, err = process.communicate(pickle.dumps(data), timeout=time_limit)
+        out, err = process.communicate(pickle.dumps(data), timeout=max(0.0, deadline - time.monotonic()))
     except subprocess.TimeoutExpired:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
