@@ -13,8 +13,8 @@ from muscle_lab.core.compiled.build import build_library
 from muscle_lab.core.compiled.choose import ChosenSimulation, open_engine
 from muscle_lab.core.compiled.codegen import CompileError
 from muscle_lab.core.engine_choice import EngineUnavailable
-from muscle_lab.core.integrator import FAITHFUL, settings_for
 from muscle_lab.core.paths import HOME_ENV, osim_rl_models_dir
+from muscle_lab.core.simulation.integrator import FAITHFUL, settings_for
 from muscle_lab.env import ProstheticsEnv
 from muscle_lab.env.base import EngineFallbackWarning
 from tests.processes import child_pids
@@ -119,6 +119,6 @@ def test_a_compile_past_its_time_limit_is_stopped_and_falls_back() -> None:
 
 def simulation_data():  # the prosthetic model as the reader reads it
     from muscle_lab.core.compiled.reader import read_model
-    from muscle_lab.core.model import LoadedModel
+    from muscle_lab.core.simulation.model import LoadedModel
 
     return read_model(LoadedModel(weld_locked=True).model)

@@ -14,7 +14,7 @@ import os
 import shutil
 
 from muscle_lab.core.errors import ModelLoadError
-from muscle_lab.core.integrator import FAITHFUL, IntegratorSettings
+from muscle_lab.core.simulation.integrator import FAITHFUL, IntegratorSettings
 
 ENGINES = ("auto", "opensim", "compiled")
 DEFAULT_ENGINE = "auto"

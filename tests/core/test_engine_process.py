@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from muscle_lab.core.integrator import FAITHFUL, settings_for
 from muscle_lab.core.paths import HOME_ENV
-from muscle_lab.core.simulation_process import SimulationProcess
+from muscle_lab.core.simulation.integrator import FAITHFUL, settings_for
+from muscle_lab.core.simulation.process import SimulationProcess
 
 ENGINES = ("compiled", "opensim")
 
@@ -74,7 +74,7 @@ def test_the_compiled_engine_runs_after_faithful_opensim_in_one_process(compiled
     """OpenSim's faithful mode reaches Simbody's integrator through ctypes; loaded globally, its
     libSimTKmath lent its SUNDIALS copies to scikit-sundae's CVODE, which crashed (segfault)."""
     script = (
-        "from muscle_lab.core.simulation import Simulation\n"
+        "from muscle_lab.core.simulation.engine import Simulation\n"
         "Simulation().step()\n"
         "from muscle_lab.core.compiled.engine import CompiledSimulation\n"
         "print(CompiledSimulation().step().error)\n"

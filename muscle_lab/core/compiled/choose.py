@@ -26,8 +26,8 @@ from muscle_lab.core.engine_choice import (
     settings_declined,
 )
 from muscle_lab.core.frame import Frame
-from muscle_lab.core.integrator import FAITHFUL, IntegratorSettings
-from muscle_lab.core.simulation import Simulation
+from muscle_lab.core.simulation.engine import Simulation
+from muscle_lab.core.simulation.integrator import FAITHFUL, IntegratorSettings
 
 if TYPE_CHECKING:
     from muscle_lab.core.compiled.engine import CompiledSimulation
@@ -75,7 +75,7 @@ def _compiled(
 ) -> CompiledSimulation:
     from muscle_lab.core.compiled.engine import CompiledSimulation  # scikit-sundae: checked present
     from muscle_lab.core.compiled.reader import UnsupportedModel, read_model
-    from muscle_lab.core.model import LoadedModel
+    from muscle_lab.core.simulation.model import LoadedModel
 
     loaded = LoadedModel(model_path, weld_locked=True)  # ModelLoadError: the same under either engine
     try:
@@ -122,7 +122,7 @@ class ChosenSimulation:
         if isinstance(inner, Simulation):
             warnings = inner.start_warnings
         else:
-            from muscle_lab.core.start_check import start_warnings
+            from muscle_lab.core.simulation.start_check import start_warnings
 
             warnings = start_warnings(inner.loaded, inner.state, inner.frame.pelvis_height)
         self.start_warnings: tuple[str, ...] = warnings + ((note,) if note else ())
