@@ -28,7 +28,7 @@ from muscle_lab.bench.simulation import (
 )
 from muscle_lab.core.compiled.engine import ATOL, MAX_ORDER, RTOL, CompiledSimulation
 from muscle_lab.core.frame import STEP_SECONDS
-from muscle_lab.core.integrator import FAITHFUL
+from muscle_lab.core.simulation.integrator import FAITHFUL
 
 
 def run_compiled(engine: CompiledSimulation, policy: Policy, seconds: float) -> Trajectory:

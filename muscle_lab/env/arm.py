@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from muscle_lab.core.frame import Frame
-from muscle_lab.core.simulation import Simulation
+from muscle_lab.core.simulation.engine import Simulation
 from muscle_lab.env.base import OsimEnv
 
 OBSERVED_JOINTS = ("r_shoulder", "r_elbow")

@@ -20,10 +20,11 @@ from gymnasium.error import ClosedEnvironmentError
 
 from muscle_lab.core.errors import SimulationFailed
 from muscle_lab.core.frame import Frame
-from muscle_lab.core.integrator import DEFAULT_MODE, IntegratorSettings, settings_for
-from muscle_lab.core.observation import OBSERVATION_BOUND, ObservationReader
+from muscle_lab.core.observation.layout import OBSERVATION_BOUND
+from muscle_lab.core.observation.reader import ObservationReader
 from muscle_lab.core.reward import FELL, TIME_LIMIT
-from muscle_lab.core.simulation import Simulation
+from muscle_lab.core.simulation.engine import Simulation
+from muscle_lab.core.simulation.integrator import DEFAULT_MODE, IntegratorSettings, settings_for
 from muscle_lab.env.observation_dict import desc_observation, desc_space
 from muscle_lab.env.rendering import EnvRenderer, available_render_modes, check_render_mode
 

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
-from muscle_lab.core.observation import OBSERVATION_BOUND
+from muscle_lab.core.observation.layout import OBSERVATION_BOUND
 
 
 def desc_observation(desc: dict[str, Any]) -> dict[str, Any]:

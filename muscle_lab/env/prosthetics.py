@@ -15,9 +15,10 @@ from typing import IO, Any
 import numpy as np
 
 from muscle_lab.core.frame import Frame
-from muscle_lab.core.observation import ObservationReader, markdown_table
+from muscle_lab.core.observation.layout import markdown_table
+from muscle_lab.core.observation.reader import ObservationReader
 from muscle_lab.core.reward import FELL
-from muscle_lab.core.simulation import Simulation
+from muscle_lab.core.simulation.engine import Simulation
 from muscle_lab.env.base import NAN_ACTION, OsimEnv, clip_action
 from muscle_lab.env.targets import TargetRandom, generate_new_targets
 

@@ -72,7 +72,7 @@ class EnvRenderer:
 
     def frame(self, simulation: Any) -> np.ndarray:
         """The current pose as an RGB array (height x width x 3, uint8)."""
-        from muscle_lab.core.pose import PoseReader
+        from muscle_lab.core.simulation.pose import PoseReader
         from muscle_lab.render.renderer import Renderer
         from muscle_lab.render.scene import fit_camera
 

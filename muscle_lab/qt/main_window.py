@@ -36,25 +36,25 @@ from PyQt5.QtWidgets import (
 from muscle_lab.core.excitations import check_excitations
 from muscle_lab.core.frame import STEP_SECONDS, Frame
 from muscle_lab.core.history import Episode
-from muscle_lab.core.integrator import MODES
 from muscle_lab.core.muscle_descriptions import load_descriptions
-from muscle_lab.core.pose import BodyPose
 from muscle_lab.core.reward import MIN_PELVIS_HEIGHT, TIME_LIMIT_STEPS, describe_end
 from muscle_lab.core.settings import load_settings
-from muscle_lab.core.simulation_process import Busy
-from muscle_lab.core.user_controller import ControllerError, ControllerSpec
-from muscle_lab.qt.body_area import BodyArea
-from muscle_lab.qt.controller import SimulationController
-from muscle_lab.qt.dock_panels import NARROW_WINDOW_WIDTH, DockPanels
-from muscle_lab.qt.history_view import HistoryView
-from muscle_lab.qt.message_bar import MessageBar
-from muscle_lab.qt.muscle_panel import MusclePanel
-from muscle_lab.qt.observation_panel import add_observation_dock
-from muscle_lab.qt.plot_panel import PlotPanel
-from muscle_lab.qt.plot_plan import DEFAULT_WINDOW_SECONDS, MAX_WINDOW_SECONDS
-from muscle_lab.qt.video_export import VideoExport
-from muscle_lab.qt.window_settings import apply_settings, store_settings
-from muscle_lab.qt.worker import ON_END_PAUSE, ON_END_RESET, Batch, Branched, ModelInfo
+from muscle_lab.core.simulation.integrator import MODES
+from muscle_lab.core.simulation.pose import BodyPose
+from muscle_lab.core.simulation.protocol import Busy
+from muscle_lab.core.simulation.user_controller import ControllerError, ControllerSpec
+from muscle_lab.qt.body.area import BodyArea
+from muscle_lab.qt.body.video_export import VideoExport
+from muscle_lab.qt.history.view import HistoryView
+from muscle_lab.qt.panels.docks import NARROW_WINDOW_WIDTH, DockPanels
+from muscle_lab.qt.panels.message_bar import MessageBar
+from muscle_lab.qt.panels.muscles import MusclePanel
+from muscle_lab.qt.panels.observation import add_observation_dock
+from muscle_lab.qt.plots.panel import PlotPanel
+from muscle_lab.qt.plots.plan import DEFAULT_WINDOW_SECONDS, MAX_WINDOW_SECONDS
+from muscle_lab.qt.simulation.controller import SimulationController
+from muscle_lab.qt.simulation.news import ON_END_PAUSE, ON_END_RESET, Batch, Branched, ModelInfo
+from muscle_lab.qt.window.settings import apply_settings, store_settings
 from muscle_lab.render.overlay import excitation_summary
 from muscle_lab.render.scene import COLOUR_BY, COLOUR_BY_LABELS
 

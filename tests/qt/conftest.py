@@ -8,7 +8,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
 
-from muscle_lab.qt.body_view_3d import BodyView3D
+from muscle_lab.qt.body.view_3d import BodyView3D
 from muscle_lab.qt.main_window import MainWindow
 
 MODEL_LOAD_TIMEOUT_MS = 60_000
@@ -60,8 +60,8 @@ def wait_for_step(qtbot):
 def standing():
     """The default model's scene, its pose at the start and one with the right hip flexed (no
     simulation needed): for the 3D view's tests."""
-    from muscle_lab.core.model import LoadedModel
-    from muscle_lab.core.pose import PoseReader
+    from muscle_lab.core.simulation.model import LoadedModel
+    from muscle_lab.core.simulation.pose import PoseReader
 
     loaded = LoadedModel()
     reader = PoseReader(loaded)

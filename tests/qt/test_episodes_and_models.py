@@ -9,7 +9,7 @@ import pytest
 from conftest import MODEL_LOAD_TIMEOUT_MS
 
 from muscle_lab.core.paths import default_model_path, osim_rl_models_dir
-from muscle_lab.core.presets import excitations_from_preset
+from muscle_lab.core.presets.store import excitations_from_preset
 from muscle_lab.qt.main_window import MainWindow
 
 
@@ -167,6 +167,6 @@ def test_the_time_limit_toggle_reaches_the_simulation_process_and_is_saved(qtbot
     qtbot.waitUntil(lambda: not sim._time_limit)  # noqa: SLF001
     window.step()  # the process takes the switch one way, before this step
     qtbot.waitUntil(lambda: window.latest_frame.step == 1 and window.latest_frame.end_reason is None)
-    from muscle_lab.qt.window_settings import collect_settings
+    from muscle_lab.qt.window.settings import collect_settings
 
     assert collect_settings(window)["time_limit"] is False

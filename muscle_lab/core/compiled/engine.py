@@ -39,9 +39,9 @@ from muscle_lab.core.compiled.reader import read_model
 from muscle_lab.core.errors import SimulationFailed
 from muscle_lab.core.excitations import check_excitations
 from muscle_lab.core.frame import STEP_SECONDS, Frame
-from muscle_lab.core.model import LoadedModel, MuscleInfo
 from muscle_lab.core.reward import end_reason, step_reward
-from muscle_lab.core.state_store import SavedState
+from muscle_lab.core.simulation.model import LoadedModel, MuscleInfo
+from muscle_lab.core.simulation.state_store import SavedState
 
 # Measured against osim-rl's reference (python -m muscle_lab.bench --compiled): BDF order at most 3
 # (as faithful mode caps CPodes) follows it where order 5 at 1e-4 left 2.3 degrees (all zero); at

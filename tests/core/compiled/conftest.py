@@ -13,8 +13,8 @@ from muscle_lab.core.compiled.model_data import ModelData
 from muscle_lab.core.compiled.reader import read_model
 from muscle_lab.core.compiled.reference import OpenSimReference, States, random_states
 from muscle_lab.core.compiled.worker import CasadiWorker
-from muscle_lab.core.model import LoadedModel
 from muscle_lab.core.paths import HOME_ENV
+from muscle_lab.core.simulation.model import LoadedModel
 
 
 @pytest.fixture(scope="session")

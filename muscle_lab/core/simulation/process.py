@@ -1,0 +1,826 @@
+"""A Simulation in a child process, driven through a pipe.
+
+OpenSim's Python bindings hold the GIL for a whole step (~10 ms), so a simulation in a thread
+of the window's process stops the window's Python for as long. In a child process the step
+runs on the other core while the caller waits on the pipe without the GIL. If the child dies
+(a crash inside OpenSim), the next step reports it like a failed integration and `reset`
+starts a new child: the app survives it.
+
+No wait on the child is blind: the caller polls the pipe, so a call that takes too long (a
+model whose feet start inside the ground, a child stopped with SIGSTOP) can be watched through
+`busy`, given up after a timeout, or abandoned from any thread; giving up ends the child.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import signal
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+import numpy as np
+
+from muscle_lab.core.errors import SimulationFailed
+from muscle_lab.core.excitations import check_excitations
+from muscle_lab.core.frame import Frame
+from muscle_lab.core.muscles import MuscleInfo
+from muscle_lab.core.observation.layout import ObservationLayout, layout_for
+from muscle_lab.core.observation.reader import ObservationReader
+from muscle_lab.core.simulation.call_watch import CallWatch, Overrun
+from muscle_lab.core.simulation.integrator import IntegratorSettings
+from muscle_lab.core.simulation.moment_arms import DEFAULT_POINTS, MomentArms, check_points
+from muscle_lab.core.simulation.pose import BodyPose, SceneDescription
+from muscle_lab.core.simulation.state_store import StateStore
+from muscle_lab.core.simulation.user_controller import (
+    CALL_LIMIT_SECONDS,
+    LOAD_LIMIT_SECONDS,
+    ControllerError,
+    ControllerSlot,
+)
+
+if TYPE_CHECKING:
+    from muscle_lab.core.simulation.engine import Simulation
+    from muscle_lab.core.simulation.pose import PoseReader
+
+# spawn, not fork: the parent may be a Qt application with threads of its own.
+_CONTEXT = multiprocessing.get_context("spawn")
+CLOSE_TIMEOUT_SECONDS = 1.0
+POLL_SECONDS = 0.05  # how often a waiting caller looks at timeouts and abandon requests
+
+# Asked every POLL_SECONDS while a call waits, with the seconds spent so far: a reason to give up
+# on the call (the child is then ended), or None to keep waiting.
+AbandonCheck = Callable[[float], "str | None"]
+
+
+class SimulationProcessDied(SimulationFailed):
+    """The child process ended unexpectedly; a reset starts a new one."""
+
+
+class SimulationAbandoned(SimulationFailed):
+    """The caller gave up on a call that took too long; the child was ended, a reset starts anew."""
+
+
+class StepTimeout(SimulationAbandoned):
+    """A step took longer than the caller allowed."""
+
+
+@dataclass(frozen=True)
+class Busy:
+    """A call in flight: what, since when (time.monotonic()), and the simulated time it started from."""
+
+    command: str
+    since: float
+    from_time: float
+    pid: int | None
+
+    def seconds(self) -> float:
+        return time.monotonic() - self.since
+
+
+@dataclass(frozen=True)
+class Observed:
+    """osim-rl's observation vector of one state (`ObservationReader.vector`), sent while observing."""
+
+    episode: int
+    step: int
+    time: float
+    values: np.ndarray  # read-only; named by Description.observation_layout
+
+
+@dataclass(frozen=True)
+class Description:
+    """What a caller needs to know of the model, read once in the child."""
+
+    model_path: Path
+    model_name: str
+    muscles: tuple[MuscleInfo, ...]
+    coordinate_names: tuple[str, ...]
+    coordinate_is_rotation: tuple[bool, ...]
+    joint_angle_names: tuple[str, ...]
+    locked_joint_angles: tuple[str, ...]
+    body_names: tuple[str, ...]
+    frame: Frame
+    scene: SceneDescription
+    start_warnings: tuple[str, ...] = ()
+    observation_layout: ObservationLayout | None = None  # names the observation vector's entries
+
+
+class SimulationProcess:
+    """The parts of `Simulation`'s interface a driver needs, served by a child process.
+
+    Raises what Simulation raises: ModelLoadError from the constructor, ExcitationError from
+    `set_excitations`, SimulationFailed from `reset`.
+    """
+
+    def __init__(
+        self,
+        model_path: str | Path | None,
+        integrator: IntegratorSettings,
+        should_abandon: AbandonCheck | None = None,
+        start: bool = True,
+        poses: bool = False,
+    ) -> None:
+        """`poses`: every step also reads the body pose (`self.pose`), for drawing and video."""
+        self.integrator = integrator
+        self.pose: BodyPose | None = None  # the last step's, when `poses`
+        self._poses = poses
+        self.should_abandon = should_abandon
+        self.busy: Busy | None = None  # read from any thread: set while a call waits on the child
+        self._model_path = model_path
+        self._excitations: np.ndarray | None = None
+        self._abandoned: str | None = None  # why the child was ended on purpose
+        self._in_flight = 0  # steps asked for (send_step) and not yet received
+        self._next_episode = 0  # a restarted child numbers its episodes from here
+        self._time_limit = True  # osim-rl's 300-step limit; a restarted child keeps the choice
+        # A user's controller, the muscles kept at the caller's values, and whether each step
+        # sends its observation: a restarted child gets them again.
+        self._controller: tuple[str, float, float] | None = None  # (FILE.py[:NAME], call and load limits, s)
+        self._locked: np.ndarray | None = None
+        self._observing = False
+        self.observation: Observed | None = None  # the latest, while observing
+        self.on_observation: Callable[[Observed], None] | None = None  # told each one, in order
+        self._discarding = False  # steps past an episode's end are being dropped (discard_steps)
+        self.controller_dropped: ControllerError | None = None  # a restarted child could not load it again
+        self._process: multiprocessing.process.BaseProcess | None = None
+        self._group: int | None = None  # the child's process group, once it leads one
+        self._watch = CallWatch(_CONTEXT)
+        if start:
+            self.start()
+
+    # -- description ---------------------------------------------------------------------
+    @property
+    def model_path(self) -> Path:
+        return self._description.model_path
+
+    @property
+    def model_name(self) -> str:
+        return self._description.model_name
+
+    @property
+    def muscles(self) -> tuple[MuscleInfo, ...]:
+        return self._description.muscles
+
+    @property
+    def muscle_names(self) -> tuple[str, ...]:
+        return tuple(m.name for m in self._description.muscles)
+
+    @property
+    def coordinate_names(self) -> tuple[str, ...]:
+        return self._description.coordinate_names
+
+    @property
+    def coordinate_is_rotation(self) -> tuple[bool, ...]:
+        return self._description.coordinate_is_rotation
+
+    @property
+    def joint_angle_names(self) -> tuple[str, ...]:
+        return self._description.joint_angle_names
+
+    @property
+    def locked_joint_angles(self) -> tuple[str, ...]:
+        return self._description.locked_joint_angles
+
+    @property
+    def body_names(self) -> tuple[str, ...]:
+        return self._description.body_names
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
+    @property
+    def scene(self) -> SceneDescription:
+        """The model's meshes and muscles for drawing, read once in the child."""
+        return self._description.scene
+
+    @property
+    def start_warnings(self) -> tuple[str, ...]:
+        """What is odd about the model's start (e.g. feet deep in the ground), said at load."""
+        return self._description.start_warnings
+
+    def is_stopped(self) -> bool:
+        """True when the child is stopped (SIGSTOP, a debugger): it cannot answer until continued."""
+        return process_state(self.pid) in ("T", "t")
+
+    @property
+    def failed(self) -> bool:
+        return self.frame.error is not None
+
+    @property
+    def observation_layout(self) -> ObservationLayout | None:
+        """What each entry of the observation vector is (None when the model's could not be read)."""
+        return self._description.observation_layout
+
+    @property
+    def controller(self) -> str | None:
+        """The controller the child calls every step (FILE.py[:NAME]), None when none."""
+        return self._controller[0] if self._controller is not None else None
+
+    # -- commands ------------------------------------------------------------------------
+    def set_excitations(self, values: Iterable[float]) -> list[str]:
+        """Checked here first (ExcitationError, nothing sent); a dead child is reported by the
+        next step, and a reset hands these values to its successor."""
+        values = list(values)
+        _, notes = check_excitations(values, self.muscle_names)
+        self._excitations = np.asarray(values, dtype=float)
+        self._send_excitations()
+        return notes
+
+    def set_time_limit_at_start(self, on: bool) -> None:
+        """The time-limit choice for a child not started yet (`start=False`)."""
+        self._time_limit = on
+
+    def set_time_limit(self, on: bool) -> None:
+        """End episodes after 300 steps as osim-rl does (on), or never (free play); applies from
+        the next step, one way like the excitations."""
+        self._time_limit = on
+        with contextlib.suppress(OSError):  # the next step reports a dead child
+            self._connection.send(("time_limit", (on,)))
+
+    # -- observations and a user's controller ---------------------------------------------
+    def set_observing(self, on: bool) -> None:
+        """Send osim-rl's observation with every step (and after a reset or restore) to
+        `on_observation`; off, the child does not compute it (unless a controller needs it)."""
+        self._observing = on
+        if self._process is not None:
+            with contextlib.suppress(OSError):  # the next step reports a dead child
+                self._connection.send(("observe", (on,)))
+            if on and not self._in_flight:
+                self._observe_now()
+
+    def set_locked(self, mask: Iterable[bool] | None) -> None:
+        """Muscles (True) that keep the excitations set here while a controller drives the rest."""
+        self._locked = None if mask is None else np.array(list(mask), dtype=bool)
+        if self._process is not None:
+            with contextlib.suppress(OSError):
+                self._connection.send(("lock", (self._locked,)))
+
+    def set_controller(
+        self, spec: str | None, call_limit: float = CALL_LIMIT_SECONDS, load_limit: float = LOAD_LIMIT_SECONDS
+    ) -> str | None:
+        """Load a controller (FILE.py[:NAME], see core.user_controller) in the child, which then
+        calls it before every step with the step's observation; None drives by the excitations
+        again. Returns its description. Raises ControllerError (the child then has none).
+        While a controller is set, a reset starts the integrator with every control at 1.0, as
+        muscle_lab.env's reset does, so that an episode from a reset is the environment's."""
+        self.controller_dropped = None
+        try:
+            description = cast("str | None", self._call("controller", spec, call_limit, load_limit))
+        except ControllerError:
+            self._controller = None
+            raise
+        self._controller = (spec, call_limit, load_limit) if spec is not None else None
+        return description
+
+    def _note_observation(self, observed: Observed | None) -> None:
+        if self._discarding:
+            return  # a step past the episode's end: no view is to see it
+        if observed is not None:
+            observed.values.flags.writeable = False
+            self.observation = observed
+            if self.on_observation is not None:
+                self.on_observation(observed)
+
+    def _observe_now(self) -> None:
+        """The current state's observation, after a reset, restore or mode change (when observing)."""
+        if self._observing:
+            with contextlib.suppress(SimulationFailed, RuntimeError):  # a dead child: the next call says so
+                self._note_observation(cast("Observed | None", self._call("observation")))
+
+    def _send_settings(self) -> None:
+        """A new child gets the observing flag, the locks and the controller of the one before."""
+        with contextlib.suppress(OSError):
+            self._connection.send(("observe", (self._observing,)))
+            self._connection.send(("lock", (self._locked,)))
+        if self._controller is not None:
+            try:
+                self._call("controller", *self._controller)
+            except ControllerError as error:  # the file changed since: the caller learns it here
+                self._controller, self.controller_dropped = None, error
+
+    def _after_controller_failure(self) -> None:
+        """The child took no step and refuses those asked after it: collect the refusals, then let
+        it step again (the next step calls the controller afresh)."""
+        while self._in_flight:
+            self._in_flight -= 1
+            try:
+                self._receive("step")
+            except ControllerError:
+                continue
+            except SimulationFailed:  # died or abandoned: the next call reports it
+                self._in_flight = 0
+                return
+        with contextlib.suppress(OSError):
+            self._connection.send(("resume", ()))
+
+    def step(self, timeout: float | None = None) -> Frame:
+        """As Simulation.step; a dead child gives a frame with the error, like a failure.
+
+        Raises StepTimeout after `timeout` seconds, and SimulationAbandoned when `should_abandon`
+        gives a reason or `abandon` is called: the child is ended then, and `reset` starts anew.
+        """
+        self.send_step()
+        return self.receive_step(timeout)
+
+    # -- pipelined steps: the child computes the next step while the caller is busy -----
+    @property
+    def steps_in_flight(self) -> int:
+        return self._in_flight
+
+    def send_step(self) -> None:
+        """Ask for a step without waiting (`receive_step` collects it, in order); excitations
+        set before it apply to it."""
+        with contextlib.suppress(OSError):  # receive_step reports a dead child
+            self._connection.send(("step", ()))
+        self._in_flight += 1
+
+    def receive_step(self, timeout: float | None = None) -> Frame:
+        """The oldest step asked for, as `step` returns it."""
+        self._in_flight -= 1
+        try:
+            frame, self.pose, observed = self._receive("step", timeout)
+            self.frame = self._received(frame)
+            self._note_observation(observed)
+        except ControllerError:
+            self._after_controller_failure()  # the step was not taken: frame and pose stay
+            raise
+        except SimulationAbandoned:
+            self._in_flight = 0
+            raise
+        except SimulationProcessDied as died:
+            self._in_flight = 0
+            self.frame = Frame(**{**self.frame.__dict__, "error": str(died), "done": True})
+        return self.frame
+
+    def discard_steps(self) -> None:
+        """Collect and drop the steps still in flight (past an episode end or a failure). The
+        frame, pose and observation stay those of the last step received before, and the child
+        goes back to that step's state: moment arms and poses read next are of that step."""
+        frame, pose, observation = self.frame, self.pose, self.observation
+        dropped = self._in_flight
+        self._discarding = True
+        try:
+            while self._in_flight:
+                try:
+                    self.receive_step()
+                except SimulationAbandoned:  # noqa: PERF203 - a step or two at most
+                    raise
+                except SimulationFailed:
+                    continue  # the child had failed and refused the step
+        finally:
+            self._discarding = False
+        self.frame, self.pose, self.observation = frame, pose, observation
+        if dropped and not frame.error:
+            with contextlib.suppress(SimulationFailed):  # a dead child: the next call restarts it
+                self._call("rewind", frame.episode, frame.step)
+
+    def reset(self) -> Frame:
+        """Back to the standing start; a new child if the old one died."""
+        try:
+            self.frame = self._received(self._call("reset"))
+        except SimulationProcessDied:
+            return self._restart()
+        self._observe_now()
+        return self.frame
+
+    def restore(self, episode: int, step: int) -> Frame:
+        """Continue from the state the child kept for (episode, step), as a new episode with
+        the current excitations (see Simulation.restore). Raises StateNotKept when the child
+        no longer has it (it keeps a bounded history; a restarted child has none), and
+        SimulationFailed when the child died (a reset starts a new one)."""
+        self.frame = self._received(self._call("restore", episode, step))
+        self._observe_now()
+        return self.frame
+
+    def change_integrator(self, integrator: IntegratorSettings) -> Frame:
+        """Switch mode and start a new episode (a new child if the old one died)."""
+        try:
+            self.frame = self._received(self._call("change_integrator", integrator))
+        except SimulationProcessDied:
+            self.integrator = integrator
+            return self._restart()
+        self.integrator = integrator
+        self._observe_now()
+        return self.frame
+
+    def read_pose(self) -> BodyPose | None:
+        """The current body pose; None once the child has died (the drawing keeps the last)."""
+        try:
+            return cast("BodyPose | None", self._call("pose"))
+        except (SimulationFailed, RuntimeError):  # died, or OpenSim could not read this state
+            return None
+
+    def moment_arms(self, muscle_index: int, points: int = DEFAULT_POINTS) -> MomentArms:
+        """A muscle's moment arm and length over each coordinate it crosses, at the current pose
+        (see core.moment_arms). Raises IndexError, ValueError, or SimulationFailed when the child died."""
+        check_points(points)
+        return cast("MomentArms", self._call("moment_arms", muscle_index, points))
+
+    def abandon(self, reason: str) -> bool:
+        """From any thread: give up on the call in flight by ending the child. False when idle."""
+        if self.busy is None:
+            return False
+        self._abandoned = reason
+        self.kill()
+        return True
+
+    def kill(self) -> None:
+        """End the child at once, from any thread: a caller waiting on it gets an error. Its
+        process group goes with it (what a controller forked, holding the pipe open)."""
+        process = self._process
+        self._watch.clear()  # ended on purpose: not the controller's doing
+        if process is not None and process.is_alive():
+            _kill_group(self._group)
+            process.kill()
+
+    def close(self) -> None:
+        """End the child; waits a moment for a clean exit, then insists (a stopped child at once)."""
+        process = self._process
+        if process is None:
+            return
+        if not self.is_stopped():
+            with contextlib.suppress(OSError):  # already gone
+                self._connection.send(("close", ()))
+            process.join(CLOSE_TIMEOUT_SECONDS)
+        if process.is_alive():
+            process.kill()
+            process.join()
+        _kill_group(self._group)  # a controller's forked children, left behind otherwise
+        self._connection.close()
+
+    # -- internals -----------------------------------------------------------------------
+    def _restart(self) -> Frame:
+        """A fresh child at the standing start, with the excitations the caller last set."""
+        self._connection.close()
+        self.start()
+        if self._excitations is not None:
+            self._send_excitations()
+        self._observe_now()
+        return self.frame
+
+    def _send_excitations(self) -> None:
+        """One way, no answer: a step in flight must not see an answer it did not ask for."""
+        with contextlib.suppress(OSError):  # the next step reports a dead child
+            self._connection.send(("excite", (self._excitations,)))
+
+    def start(self) -> None:
+        """Start the child and load the model in it (abandonable like any call)."""
+        self._abandoned = None
+        self._in_flight = 0
+        self._connection, child_end = _CONTEXT.Pipe()
+        self._watch = CallWatch(_CONTEXT)
+        self._process = _CONTEXT.Process(
+            target=serve,
+            args=(
+                child_end,
+                self._model_path,
+                self.integrator,
+                self._poses,
+                self._next_episode,
+                self._time_limit,
+                self._watch,
+            ),
+            name="muscle_lab simulation",
+            daemon=True,  # never outlives the app
+        )
+        self._group = None
+        self._process.start()
+        child_end.close()
+        try:
+            self._description: Description = self._receive("load")
+        except BaseException:
+            self.kill()
+            self._process.join(CLOSE_TIMEOUT_SECONDS)
+            self._connection.close()
+            raise
+        self._group = _group_of(self._process.pid)
+        self.frame = self._received(self._description.frame)
+        self._send_settings()
+
+    def _received(self, frame: Frame) -> Frame:
+        self._next_episode = max(self._next_episode, frame.episode + 1)
+        return _frozen(frame)
+
+    def _call(self, command: str, *args: object, timeout: float | None = None) -> Any:
+        if self._in_flight:
+            self.discard_steps()  # their answers come first
+        try:
+            self._connection.send((command, args))
+        except OSError:
+            raise self._died() from None
+        return self._receive(command, timeout)
+
+    def _receive(self, command: str, timeout: float | None = None) -> Any:
+        """The child's answer, waiting in short polls so that the wait can be given up."""
+        from_time = self.frame.time if hasattr(self, "frame") else 0.0
+        self.busy = busy = Busy(command, time.monotonic(), from_time, self.pid)
+        try:
+            while not self._connection.poll(POLL_SECONDS):
+                elapsed = busy.seconds()
+                if timeout is not None and elapsed > timeout:
+                    self.kill()
+                    raise StepTimeout(f"the {command} from t = {from_time:.2f} s took longer than {timeout:g} s")
+                reason = self.should_abandon(elapsed) if self.should_abandon is not None else None
+                if reason:
+                    self.abandon(reason)
+                overrun = self._watch.overrun()
+                if overrun is not None:  # the controller defeated the child's own timer
+                    self.kill()
+                    raise _overrun_error(overrun, "did not return in time: its simulation process was ended")
+                if not self._child_alive():  # a grandchild may hold the pipe open: no EOF comes
+                    raise EOFError
+            status, value = self._read_answer(command)
+        except (EOFError, OSError):
+            raise self._died() from None
+        finally:
+            self.busy = None
+        if status == "fatal":  # the child could not send its answer (see serve) and has ended
+            if self._process is not None:
+                self._process.join(CLOSE_TIMEOUT_SECONDS)
+            if self._controller is not None:  # its code broke the child (sys.modules, say)
+                raise ControllerError(f"after the controller's call, {value}")
+            raise SimulationProcessDied(f"{value}; reset to start it again")
+        if status == "error":
+            raise value if isinstance(value, BaseException) else SimulationFailed(str(value))
+        return value
+
+    def _read_answer(self, command: str) -> tuple[str, Any]:
+        try:
+            return cast("tuple[str, Any]", self._connection.recv())
+        except (EOFError, OSError):
+            raise
+        except Exception as error:  # noqa: BLE001 - an answer that cannot be unpickled here
+            raise SimulationFailed(f"the simulation process's answer to {command} could not be read: {error}") from None
+
+    def _child_alive(self) -> bool:
+        process = self._process
+        return process is not None and (process.is_alive() or self._connection.poll(0))
+
+    def _died(self) -> SimulationFailed:
+        assert self._process is not None
+        self._process.join(1.0)
+        _kill_group(self._group)  # what it forked may live on, holding the pipe
+        reason, self._abandoned = self._abandoned, None  # said once; after that, a dead child
+        if reason is not None:
+            return SimulationAbandoned(reason)
+        code = self._process.exitcode
+        running = self._watch.running()
+        if running is not None:  # os._exit or a crash in the user's code
+            self._watch.clear()  # said once
+            return _overrun_error(running, f"ended the simulation process (exit code {code})")
+        return SimulationProcessDied(
+            f"the simulation process stopped unexpectedly (exit code {code}); reset to start it again"
+        )
+
+
+def _overrun_error(overrun: Overrun, what: str) -> ControllerError:
+    if overrun.kind == "load":
+        return ControllerError(f"the controller, while loading (limit {overrun.limit:g} s), {what}")
+    return ControllerError(f"the controller, called at step {overrun.step} (limit {overrun.limit:g} s), {what}")
+
+
+def _kill_group(group: int | None) -> None:
+    """SIGKILL the process group the child leads (see serve), its forked children with it."""
+    if group is not None:
+        with contextlib.suppress(OSError):  # none of it is left
+            os.killpg(group, signal.SIGKILL)
+
+
+def _group_of(pid: int | None) -> int | None:
+    """`pid` when it leads its own process group (the child makes itself one first thing)."""
+    try:
+        return pid if pid is not None and os.getpgid(pid) == pid else None
+    except OSError:
+        return None
+
+
+def process_state(pid: int | None) -> str | None:
+    """The one-letter state Linux reports for a process (R, S, T, Z...), None where unknown."""
+    if pid is None:
+        return None
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return None
+
+
+def serve(
+    connection: Connection,
+    model_path: str | Path | None,
+    integrator: IntegratorSettings,
+    poses: bool = False,
+    first_episode: int = 0,
+    time_limit: bool = True,
+    watch: CallWatch | None = None,
+) -> None:
+    """The child's loop: build the Simulation, then answer commands until told to close.
+    A step answers (frame, pose, observed), the pose None unless `poses`, the observation None
+    unless observing. Every state reached is kept (bounded) for `restore`. A user's controller is
+    called before each step; when it fails the step is not taken and its error is the answer."""
+    from muscle_lab.core.simulation.engine import Simulation
+    from muscle_lab.core.simulation.moment_arms import moment_arm_curves
+    from muscle_lab.core.simulation.pose import PoseReader
+
+    # Ctrl+C in a terminal reaches the whole process group: the parent decides what stops.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A group of its own, so that ending it ends what a controller forked; and stdout goes to
+    # stderr, so that a controller writing to file descriptor 1 cannot corrupt `run --json`.
+    with contextlib.suppress(OSError):
+        os.setpgid(0, 0)
+        os.dup2(2, 1)
+    try:
+        simulation = Simulation(model_path, integrator, first_episode, time_limit)
+        reader = PoseReader(simulation.loaded)
+        description = _describe(simulation, reader.scene)
+    except Exception as error:  # noqa: BLE001 - ModelLoadError and whatever OpenSim raises: the parent raises it
+        connection.send(("error", error))
+        return
+    states = StateStore()
+    states.put(simulation.saved_state())
+    observer = _ChildObserver(simulation, watch)
+    connection.send(("ok", description))
+    while True:
+        try:
+            command, args = connection.recv()
+        except (EOFError, OSError):
+            return  # the parent is gone
+        if command == "close":
+            return
+        if command == "excite":  # checked by the parent already; nobody waits for an answer
+            with contextlib.suppress(Exception):
+                simulation.set_excitations(*args)
+            continue
+        if command == "time_limit":  # one way too
+            simulation.time_limit = bool(args[0])
+            continue
+        if command in _ONE_WAY_OBSERVER_COMMANDS:
+            observer.command(command, args)
+            continue
+        try:
+            if command == "step":
+                observer.before_step()  # a user's controller sets the excitations (ControllerError)
+                frame = simulation.step()
+                pose = _pose_or_none(reader, simulation) if poses and not frame.error else None
+                value: object = (frame, pose, observer.observed())
+            elif command == "reset":
+                observer.slot.resume()
+                value = simulation.reset(held_controls=observer.held_controls())
+            elif command == "restore":
+                observer.slot.resume()
+                value = simulation.restore(states.get(*args))
+            elif command == "rewind":
+                value = simulation.rewind(states.get(*args))
+            elif command == "controller":
+                value = observer.load_controller(*args)
+            elif command == "observation":
+                value = observer.observed(always=True)
+            elif command == "pose":
+                value = reader.read(simulation.state)
+            elif command == "moment_arms":
+                value = moment_arm_curves(simulation.loaded, simulation.state, *args)
+            elif command == "change_integrator":
+                value = simulation.change_integrator(*args)
+                reader = PoseReader(simulation.loaded)
+                observer.model_changed()
+                # Another mode's states (other muscles, other integrator) do not apply.
+                states.clear("it keeps none from before the mode changed")
+            else:
+                raise ValueError(f"unknown command {command!r}")
+            if command in ("step", "reset", "restore", "change_integrator") and not simulation.failed:
+                states.put(simulation.saved_state())
+            answer: tuple[str, object] = ("ok", value)
+        except Exception as error:  # noqa: BLE001 - any failure goes back to the caller, the child serves on
+            answer = ("error", error)
+        if not _answered(connection, command, answer):
+            return
+
+
+def _answered(connection: Connection, command: str, answer: tuple[str, object]) -> bool:
+    """Send the answer; False when it cannot be pickled (a controller that broke `sys.modules`,
+    say): then a plain-text "fatal" answer says so and the child ends, its modules untrusted."""
+    try:
+        connection.send(answer)
+    except (EOFError, OSError):
+        return False  # the parent is gone
+    except Exception as error:  # noqa: BLE001 - pickling can raise anything
+        with contextlib.suppress(Exception):
+            why = f"{type(error).__name__}: {error}"
+            connection.send(
+                ("fatal", f"the simulation process could not send its answer to {command} ({why}) and ended")
+            )
+        return False
+    return True
+
+
+_ONE_WAY_OBSERVER_COMMANDS = ("observe", "lock", "resume")
+
+
+class _ChildObserver:
+    """The child's observations and the user's controller: the vector is read at most once per
+    state, after a step when observing, else before the next step when a controller needs it
+    (the same values: the controls held are those of the step taken either way)."""
+
+    def __init__(self, simulation: Simulation, watch: CallWatch | None = None) -> None:
+        self.simulation = simulation
+        self.slot = ControllerSlot(watch)
+        self.observing = False
+        self._reader: ObservationReader | None = None
+        self._last: tuple[Frame, np.ndarray] | None = None  # the vector of the state of that frame
+
+    def command(self, command: str, args: tuple[Any, ...]) -> None:
+        if command == "observe":
+            self.observing = bool(args[0])
+        elif command == "lock":
+            self.slot.set_locked(args[0])
+        else:  # "resume": the parent has collected the steps refused after a controller failure
+            self.slot.resume()
+
+    def model_changed(self) -> None:
+        """A mode with other muscles reloads the model: read from the new one."""
+        self._reader, self._last = None, None
+
+    def load_controller(self, spec: str | None, call_limit: float, load_limit: float) -> str | None:
+        reader = self._observation_reader()
+        return self.slot.load(spec, self.simulation.muscle_names, reader.size, call_limit, load_limit)
+
+    def held_controls(self) -> list[float] | None:
+        """Under a controller a reset holds every control at 1.0, as muscle_lab.env's does."""
+        return [1.0] * len(self.simulation.muscles) if self.slot.active else None
+
+    def before_step(self) -> None:
+        if self.slot.active:
+            simulation = self.simulation
+            values = self.slot.excitations(self.vector, simulation.excitations, simulation.frame.step + 1)
+            simulation.set_excitations(values)
+
+    def observed(self, always: bool = False) -> Observed | None:
+        """The current state's observation when observing (or `always`); None after a failure."""
+        simulation = self.simulation
+        if not (self.observing or always) or simulation.failed:
+            return None
+        try:
+            values = self.vector()
+        except RuntimeError:  # OpenSim could not realize this state: the drawing goes on without
+            return None
+        frame = simulation.frame
+        return Observed(frame.episode, frame.step, frame.time, values)
+
+    def vector(self) -> np.ndarray:
+        frame = self.simulation.frame
+        if self._last is None or self._last[0] is not frame:
+            values = self._observation_reader().vector(self.simulation.state)
+            values.flags.writeable = False
+            self._last = (frame, values)
+        return self._last[1]
+
+    def _observation_reader(self) -> ObservationReader:
+        if self._reader is None:
+            self._reader = ObservationReader(self.simulation.loaded)
+        return self._reader
+
+
+def _pose_or_none(reader: PoseReader, simulation: Simulation) -> BodyPose | None:
+    """The pose after a step; a state OpenSim cannot read a pose from costs the drawing only."""
+    try:
+        return reader.read(simulation.state)
+    except RuntimeError:
+        return None
+
+
+def _describe(simulation: Simulation, scene: SceneDescription) -> Description:
+    return Description(
+        model_path=simulation.model_path,
+        model_name=simulation.model_name,
+        muscles=simulation.muscles,
+        coordinate_names=simulation.coordinate_names,
+        coordinate_is_rotation=simulation.coordinate_is_rotation,
+        joint_angle_names=simulation.joint_angle_names,
+        locked_joint_angles=simulation.locked_joint_angles,
+        body_names=simulation.body_names,
+        frame=simulation.frame,
+        scene=scene,
+        start_warnings=simulation.start_warnings,
+        observation_layout=_layout_or_none(simulation),
+    )
+
+
+def _layout_or_none(simulation: Simulation) -> ObservationLayout | None:
+    try:
+        return layout_for(simulation.loaded)
+    except Exception:  # noqa: BLE001 - an odd model: no observation panel, the rest works
+        return None
+
+
+def _frozen(frame: Frame) -> Frame:
+    """Pickling drops numpy's read-only flag; frames stay read-only across threads."""
+    for value in frame.__dict__.values():
+        if isinstance(value, np.ndarray):
+            value.flags.writeable = False
+    return frame
