@@ -23,10 +23,10 @@ from muscle_lab.core.history import Episode, EpisodeTrace, History
 from muscle_lab.core.pose import BodyPose
 from muscle_lab.core.reward import describe_end
 from muscle_lab.core.user_controller import ControllerError
-from muscle_lab.qt.history_browser import HistoryBrowser
-from muscle_lab.qt.playback import Playback
-from muscle_lab.qt.plot_plan import DEFAULT_WINDOW_SECONDS
-from muscle_lab.qt.worker import ON_END_PAUSE, ON_END_RESET, Batch, Branched, ModelInfo
+from muscle_lab.qt.history.browser import HistoryBrowser
+from muscle_lab.qt.history.playback import Playback
+from muscle_lab.qt.plots.plan import DEFAULT_WINDOW_SECONDS
+from muscle_lab.qt.simulation.worker import ON_END_PAUSE, ON_END_RESET, Batch, Branched, ModelInfo
 from muscle_lab.render.overlay import excitation_summary
 
 GUI_MODES = ("faithful", "fast")  # the integrator modes the window offers

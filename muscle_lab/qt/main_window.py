@@ -15,22 +15,22 @@ from PyQt5.QtWidgets import QMainWindow, QScrollArea, QShortcut, QSplitter, QVBo
 
 from muscle_lab.core.muscle_descriptions import load_descriptions
 from muscle_lab.core.settings import load_settings
-from muscle_lab.qt.body_area import BodyArea
-from muscle_lab.qt.controller import SimulationController
-from muscle_lab.qt.dock_panels import NARROW_WINDOW_WIDTH, DockPanels
-from muscle_lab.qt.history_view import HistoryView
+from muscle_lab.qt.body.area import BodyArea
+from muscle_lab.qt.body.video_export import VideoExport
+from muscle_lab.qt.history.view import HistoryView
 from muscle_lab.qt.lab import LabModel
-from muscle_lab.qt.message_bar import MessageBar
-from muscle_lab.qt.muscle_panel import MusclePanel, connect_to_lab
-from muscle_lab.qt.plot_panel import PlotPanel
-from muscle_lab.qt.video_export import VideoExport
+from muscle_lab.qt.panels.docks import NARROW_WINDOW_WIDTH, DockPanels
+from muscle_lab.qt.panels.message_bar import MessageBar
+from muscle_lab.qt.panels.muscles import MusclePanel, connect_to_lab
+from muscle_lab.qt.plots.panel import PlotPanel
+from muscle_lab.qt.simulation.controller import SimulationController
+from muscle_lab.qt.simulation.worker import ModelInfo
 from muscle_lab.qt.window.focus import FocusKeeper
 from muscle_lab.qt.window.menus import Menus
 from muscle_lab.qt.window.redraw import Redrawer
+from muscle_lab.qt.window.settings import apply_settings, store_settings
 from muscle_lab.qt.window.status_bar import StatusBar
 from muscle_lab.qt.window.toolbars import Toolbars
-from muscle_lab.qt.window_settings import apply_settings, store_settings
-from muscle_lab.qt.worker import ModelInfo
 
 MUSCLE_AREA_WIDTH = 545  # two columns of sliders (with the L buttons of a running controller)
 MUSCLE_AREA_MIN_WIDTH = 270  # one column of sliders; two once the area is wide enough

@@ -8,7 +8,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
 
-from muscle_lab.qt.body_view_3d import BodyView3D
+from muscle_lab.qt.body.view_3d import BodyView3D
 from muscle_lab.qt.main_window import MainWindow
 
 MODEL_LOAD_TIMEOUT_MS = 60_000

@@ -12,7 +12,7 @@ from PyQt5.QtCore import QEvent, QPoint, QPointF, Qt
 from PyQt5.QtGui import QMouseEvent, QWheelEvent
 from PyQt5.QtWidgets import QApplication, QVBoxLayout, QWidget
 
-from muscle_lab.qt.body_view_3d import BodyView3D
+from muscle_lab.qt.body.view_3d import BodyView3D
 
 
 @pytest.fixture
@@ -175,7 +175,7 @@ def test_without_a_gl_context_the_view_says_why():
     script = (
         "from PyQt5.QtWidgets import QApplication\n"
         "app = QApplication([])\n"
-        "from muscle_lab.qt.body_view_3d import BodyView3D\n"
+        "from muscle_lab.qt.body.view_3d import BodyView3D\n"
         "view = BodyView3D()\n"
         "view.resize(400, 300)\n"
         "image = view.grab()\n"

@@ -15,7 +15,7 @@ import pytest
 from PyQt5.QtCore import QPoint, Qt
 from PyQt5.QtGui import QImage
 
-from muscle_lab.qt.body_view_3d import BodyView3D
+from muscle_lab.qt.body.view_3d import BodyView3D
 from muscle_lab.render.meshes import load_mesh
 from muscle_lab.render.renderer import BACKGROUND
 
@@ -100,7 +100,7 @@ from PyQt5 import sip
 from PyQt5.QtCore import QTimer
 from PyQt5.QtWidgets import QApplication, QVBoxLayout, QWidget
 app = QApplication([])
-from muscle_lab.qt.body_view_3d import BodyView3D
+from muscle_lab.qt.body.view_3d import BodyView3D
 
 scene, poses = pickle.load(open(sys.argv[1], "rb"))
 how = sys.argv[2]
@@ -157,7 +157,7 @@ import pickle, sys, threading
 from PyQt5.QtCore import QCoreApplication, QEvent, QPoint
 from PyQt5.QtWidgets import QApplication, QVBoxLayout, QWidget
 app = QApplication([])
-from muscle_lab.qt.body_view_3d import BodyView3D
+from muscle_lab.qt.body.view_3d import BodyView3D
 
 scene, poses = pickle.load(open(sys.argv[1], "rb"))
 for round_ in range(6):

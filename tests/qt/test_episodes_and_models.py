@@ -167,6 +167,6 @@ def test_the_time_limit_toggle_reaches_the_simulation_process_and_is_saved(qtbot
     qtbot.waitUntil(lambda: not sim._time_limit)  # noqa: SLF001
     window.step()  # the process takes the switch one way, before this step
     qtbot.waitUntil(lambda: window.lab.latest_frame.step == 1 and window.lab.latest_frame.end_reason is None)
-    from muscle_lab.qt.window_settings import collect_settings
+    from muscle_lab.qt.window.settings import collect_settings
 
     assert collect_settings(window, window.lab)["time_limit"] is False

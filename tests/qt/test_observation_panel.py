@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from PyQt5.QtCore import Qt
 
-from muscle_lab.qt.observation_panel import format_value
+from muscle_lab.qt.panels.observation import format_value
 
 PELVIS_Y, ABD_L_ACTIVATION = 0, 95
 

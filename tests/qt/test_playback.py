@@ -7,7 +7,7 @@ import itertools
 
 import pytest
 
-from muscle_lab.qt.playback import Playback, step_at
+from muscle_lab.qt.history.playback import Playback, step_at
 
 
 class FakeClock:

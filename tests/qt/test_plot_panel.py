@@ -15,8 +15,8 @@ from muscle_lab.core.frame import Frame
 from muscle_lab.core.history import EpisodeTrace, channel_count
 from muscle_lab.core.presets import excitations_from_preset
 from muscle_lab.core.simulation import Simulation
-from muscle_lab.qt.plot_panel import PlotPanel
-from muscle_lab.qt.plot_plan import angle_label
+from muscle_lab.qt.plots.panel import PlotPanel
+from muscle_lab.qt.plots.plan import angle_label
 
 STANDING_STEPS = 300  # 3 s: on past the fall at ~1.25 s, as `run --no-stop` does
 

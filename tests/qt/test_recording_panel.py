@@ -11,7 +11,7 @@ import pytest
 from muscle_lab.core.recording import RecordingNames
 from muscle_lab.core.replay import ControlsSchedule
 from muscle_lab.core.simulation import Simulation
-from muscle_lab.qt.recording_panel import RecordingPanel
+from muscle_lab.qt.panels.recording import RecordingPanel
 
 FIXTURES = Path(__file__).parents[1] / "core" / "fixtures" / "recordings"
 
@@ -164,7 +164,7 @@ def test_the_save_dialog_offers_its_mot_name_under_the_motion_filter(panel, monk
         asked.update(name=name, filters=filters.split(";;"), initial=initial_filter)
         return str(tmp_path / "walk"), initial_filter
 
-    monkeypatch.setattr("muscle_lab.qt.recording_panel.QFileDialog.getSaveFileName", dialog)
+    monkeypatch.setattr("muscle_lab.qt.panels.recording.QFileDialog.getSaveFileName", dialog)
     chosen = panel.choose_save_path()
     assert asked["name"].endswith(".mot") and asked["initial"] == "OpenSim motion (*.mot)"
     assert asked["initial"] in asked["filters"]

@@ -8,7 +8,7 @@ import numpy as np
 from PyQt5.QtCore import Qt, QThread
 from PyQt5.QtWidgets import QApplication
 
-from muscle_lab.qt.handoff import ExcitationMailbox
+from muscle_lab.qt.simulation.handoff import ExcitationMailbox
 
 
 def test_worker_steps_off_the_gui_thread_and_frames_arrive_on_it(qtbot, window, wait_for_step):

@@ -11,7 +11,7 @@ from muscle_lab.core.model_file import muscle_names_in_model_file
 from muscle_lab.core.muscles import MuscleInfo, side_of
 from muscle_lab.core.paths import default_model_path
 from muscle_lab.core.presets import excitations_from_preset
-from muscle_lab.qt.muscle_panel import MusclePanel
+from muscle_lab.qt.panels.muscles import MusclePanel
 
 NAMES = muscle_names_in_model_file(default_model_path())
 HAMSTRINGS_R, GLUT_MAX_R, VASTI_L = (NAMES.index(n) for n in ("hamstrings_r", "glut_max_r", "vasti_l"))

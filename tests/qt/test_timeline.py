@@ -11,7 +11,7 @@ from PyQt5.QtWidgets import QApplication, QLabel, QStyle, QStyleOptionSlider, QV
 
 from muscle_lab.core.frame import Frame
 from muscle_lab.core.history import History, channel_count
-from muscle_lab.qt.timeline import ONE_ROW_SLIDER_WIDTH, SLIDER_MIN_WIDTH, Timeline, describe_episode
+from muscle_lab.qt.history.timeline import ONE_ROW_SLIDER_WIDTH, SLIDER_MIN_WIDTH, Timeline, describe_episode
 
 EPISODES = [
     (7, "episode 7 · all at 0.05 · 1.20 s (live)"),

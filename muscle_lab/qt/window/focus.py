@@ -9,9 +9,9 @@ from collections.abc import Callable
 from PyQt5.QtCore import QEvent, QObject, Qt, QTimer
 from PyQt5.QtWidgets import QAbstractSpinBox, QApplication, QLineEdit, QMainWindow, QWidget
 
-from muscle_lab.qt.body_area import BodyArea
-from muscle_lab.qt.muscle_panel import MusclePanel
-from muscle_lab.qt.plot_panel import PlotPanel
+from muscle_lab.qt.body.area import BodyArea
+from muscle_lab.qt.panels.muscles import MusclePanel
+from muscle_lab.qt.plots.panel import PlotPanel
 
 LEAVE_BOX_KEYS = (Qt.Key_Return, Qt.Key_Enter, Qt.Key_Escape)
 

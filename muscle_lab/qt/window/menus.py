@@ -10,10 +10,10 @@ from PyQt5.QtWidgets import QAction, QFileDialog, QInputDialog, QMainWindow
 
 from muscle_lab.core.pose import BodyPose
 from muscle_lab.core.user_controller import ControllerError, ControllerSpec
-from muscle_lab.qt.body_area import BodyArea
-from muscle_lab.qt.controller import SimulationController
+from muscle_lab.qt.body.area import BodyArea
+from muscle_lab.qt.body.video_export import VideoExport
 from muscle_lab.qt.lab import LabModel
-from muscle_lab.qt.video_export import VideoExport
+from muscle_lab.qt.simulation.controller import SimulationController
 
 VIDEO_SPEEDS = {"true speed (1x)": 1.0, "half speed (0.5x)": 0.5, "quarter speed (0.25x)": 0.25, "0.1x": 0.1}
 

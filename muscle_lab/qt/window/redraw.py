@@ -10,12 +10,12 @@ from PyQt5.QtCore import QCoreApplication, QObject, QTimer
 
 from muscle_lab.core.pose import BodyPose
 from muscle_lab.core.simulation_process import Busy
-from muscle_lab.qt.body_area import BodyArea
-from muscle_lab.qt.controller import SimulationController
-from muscle_lab.qt.history_view import HistoryView
+from muscle_lab.qt.body.area import BodyArea
+from muscle_lab.qt.history.view import HistoryView
 from muscle_lab.qt.lab import LabModel
-from muscle_lab.qt.observation_panel import ObservationPanel
-from muscle_lab.qt.plot_panel import PlotPanel
+from muscle_lab.qt.panels.observation import ObservationPanel
+from muscle_lab.qt.plots.panel import PlotPanel
+from muscle_lab.qt.simulation.controller import SimulationController
 from muscle_lab.qt.window.status_bar import StatusBar
 
 REDRAW_INTERVAL_MS = 25  # one timer redraws everything, at most 40 times a second

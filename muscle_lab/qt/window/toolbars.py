@@ -13,11 +13,11 @@ from PyQt5.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QLabel, QLineE
 from muscle_lab.core.frame import STEP_SECONDS
 from muscle_lab.core.integrator import MODES
 from muscle_lab.core.reward import MIN_PELVIS_HEIGHT, TIME_LIMIT_STEPS
-from muscle_lab.qt.body_area import BodyArea
+from muscle_lab.qt.body.area import BodyArea
 from muscle_lab.qt.lab import GUI_MODES, LabModel
-from muscle_lab.qt.muscle_panel import MusclePanel
-from muscle_lab.qt.plot_plan import MAX_WINDOW_SECONDS
-from muscle_lab.qt.worker import ON_END_PAUSE, ON_END_RESET
+from muscle_lab.qt.panels.muscles import MusclePanel
+from muscle_lab.qt.plots.plan import MAX_WINDOW_SECONDS
+from muscle_lab.qt.simulation.worker import ON_END_PAUSE, ON_END_RESET
 from muscle_lab.render.scene import COLOUR_BY, COLOUR_BY_LABELS
 
 SPEEDS = ("real time", "as fast as possible")

@@ -30,8 +30,8 @@ from muscle_lab.core.muscles import MuscleInfo
 from muscle_lab.qt.lab import SOURCE_REPLAY
 
 if TYPE_CHECKING:
-    from muscle_lab.qt.controller import SimulationController
     from muscle_lab.qt.lab import LabModel
+    from muscle_lab.qt.simulation.controller import SimulationController
 
 SLIDER_STEPS = 100  # the slider moves in 0.01; the spin box takes 0.001
 GROUPS = (("right", "Right leg"), ("left", "Left leg"), ("", "Other muscles"))

@@ -12,15 +12,15 @@ from PyQt5.QtWidgets import QDockWidget, QMainWindow, QMenu, QWidget
 
 from muscle_lab.core.excitations import ExcitationError
 from muscle_lab.core.recording import RecordingNames
-from muscle_lab.qt.atlas_panel import AtlasPanel
-from muscle_lab.qt.observation_panel import ObservationPanel
-from muscle_lab.qt.presets_panel import PresetsPanel
-from muscle_lab.qt.recording_panel import RecordingPanel
+from muscle_lab.qt.atlas.panel import AtlasPanel
+from muscle_lab.qt.panels.observation import ObservationPanel
+from muscle_lab.qt.panels.presets import PresetsPanel
+from muscle_lab.qt.panels.recording import RecordingPanel
 
 if TYPE_CHECKING:
-    from muscle_lab.qt.controller import SimulationController
     from muscle_lab.qt.lab import LabModel
-    from muscle_lab.qt.worker import ModelInfo
+    from muscle_lab.qt.simulation.controller import SimulationController
+    from muscle_lab.qt.simulation.worker import ModelInfo
 
 NO_MODEL_YET = RecordingNames((), (), (), ())
 DOCK_WIDTH = 250  # pixels

@@ -37,15 +37,15 @@ from muscle_lab.core.history import Episode
 from muscle_lab.core.moment_arms import MomentArms
 from muscle_lab.core.muscle_descriptions import describe, load_descriptions
 from muscle_lab.core.reward import MIN_PELVIS_HEIGHT
-from muscle_lab.qt.atlas_plots import MomentArmPlots, TracePlot
-from muscle_lab.qt.atlas_runner import AtlasRunner, progress_text
-from muscle_lab.qt.atlas_table import HeatMapTable
-from muscle_lab.qt.worker import MOMENT_ARMS_WHILE_RUNNING
+from muscle_lab.qt.atlas.plots import MomentArmPlots, TracePlot
+from muscle_lab.qt.atlas.runner import AtlasRunner, progress_text
+from muscle_lab.qt.atlas.table import HeatMapTable
+from muscle_lab.qt.simulation.worker import MOMENT_ARMS_WHILE_RUNNING
 
 if TYPE_CHECKING:
-    from muscle_lab.qt.controller import SimulationController
     from muscle_lab.qt.lab import LabModel
-    from muscle_lab.qt.worker import ModelInfo
+    from muscle_lab.qt.simulation.controller import SimulationController
+    from muscle_lab.qt.simulation.worker import ModelInfo
 
 MAX_SECONDS = 3.0  # osim-rl's time limit
 PROGRESS_STEPS = 1000

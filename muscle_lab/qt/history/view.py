@@ -10,11 +10,11 @@ from PyQt5.QtCore import QObject, pyqtSignal
 
 from muscle_lab.core.history import Episode, channel_count
 from muscle_lab.core.pose import BodyPose
-from muscle_lab.qt.history_browser import COMPARE_NONE
+from muscle_lab.qt.history.browser import COMPARE_NONE
+from muscle_lab.qt.history.timeline import Timeline, describe_episode
 from muscle_lab.qt.lab import LabModel
-from muscle_lab.qt.plot_panel import PlotPanel
-from muscle_lab.qt.timeline import Timeline, describe_episode
-from muscle_lab.qt.worker import Batch, Branched, ModelInfo
+from muscle_lab.qt.plots.panel import PlotPanel
+from muscle_lab.qt.simulation.worker import Batch, Branched, ModelInfo
 
 # Says what an episode ran, from its last excitations: a preset's name or a summary.
 Labeller = Callable[[Episode], str]

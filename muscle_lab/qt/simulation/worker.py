@@ -32,7 +32,7 @@ from muscle_lab.core.replay import ControlsSchedule
 from muscle_lab.core.simulation_process import Busy, Observed, SimulationAbandoned, SimulationProcess
 from muscle_lab.core.state_store import StateNotKept
 from muscle_lab.core.user_controller import ControllerError
-from muscle_lab.qt.handoff import ExcitationMailbox
+from muscle_lab.qt.simulation.handoff import ExcitationMailbox
 
 # Frames and their poses go to the GUI at most this often: at real time every other 10 ms step
 # (50 Hz). At 20 ms it was every third step (jitter), which held the 3D view to ~30 poses a second.

@@ -6,8 +6,8 @@ from PyQt5.QtCore import pyqtSignal
 from PyQt5.QtWidgets import QStackedWidget, QWidget
 
 from muscle_lab.core.pose import BodyPose, SceneDescription
-from muscle_lab.qt.body_view import BodyView
-from muscle_lab.qt.body_view_3d import BodyView3D
+from muscle_lab.qt.body.view_2d import BodyView
+from muscle_lab.qt.body.view_3d import BodyView3D
 
 
 class BodyArea(QStackedWidget):

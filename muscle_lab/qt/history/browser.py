@@ -11,7 +11,7 @@ from PyQt5.QtCore import QObject, pyqtSignal
 from muscle_lab.core.frame import Frame
 from muscle_lab.core.history import Episode, History
 from muscle_lab.core.pose import BodyPose
-from muscle_lab.qt.playback import Playback
+from muscle_lab.qt.history.playback import Playback
 
 COMPARE_NONE = "none"
 COMPARE_PREVIOUS = "previous"

@@ -21,7 +21,7 @@ from PyQt5.QtWidgets import (
 
 from muscle_lab.core.history import EpisodeTrace, channel_count
 from muscle_lab.core.reward import MIN_PELVIS_HEIGHT
-from muscle_lab.qt.plot_plan import (
+from muscle_lab.qt.plots.plan import (
     CURSOR_COLOUR,
     CURVE_WIDTH,
     DEFAULT_WINDOW_SECONDS,

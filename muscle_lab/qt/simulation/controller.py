@@ -8,8 +8,8 @@ import numpy as np
 from PyQt5.QtCore import QObject, QThread, pyqtSignal
 
 from muscle_lab.core.integrator import DEFAULT_MODE
-from muscle_lab.qt.handoff import ExcitationMailbox
-from muscle_lab.qt.worker import INTERRUPT_CLOSE, SimulationWorker
+from muscle_lab.qt.simulation.handoff import ExcitationMailbox
+from muscle_lab.qt.simulation.worker import INTERRUPT_CLOSE, SimulationWorker
 
 # Once the simulation process is ended, the worker's thread finishes within one poll (~50 ms).
 STOP_WAIT_MS = 5_000

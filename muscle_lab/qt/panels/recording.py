@@ -24,7 +24,7 @@ from PyQt5.QtWidgets import (
 
 from muscle_lab.core.recording import Recording, RecordingError, RecordingNames
 from muscle_lab.core.recording_files import RecordingFileError, save_recording
-from muscle_lab.qt.controls_loader import ControlsLoader
+from muscle_lab.qt.panels.controls_loader import ControlsLoader
 
 # The selected filter decides the extension when the user typed none.
 SAVE_FILTERS = {
