@@ -27,7 +27,7 @@ from muscle_lab.core.presets import PresetError, excitations_from_preset
 from muscle_lab.core.user_controller import ControllerError, ControllerSpec
 from muscle_lab.qt.lab import GUI_MODES
 from muscle_lab.qt.main_window import MainWindow
-from muscle_lab.qt.simulation.worker import ModelInfo
+from muscle_lab.qt.simulation.news import ModelInfo
 
 SCREENSHOT_TIMEOUT_FACTOR = 200  # wall seconds allowed per simulated second before giving up
 MAX_RUN_FOR_SECONDS = 3600.0

@@ -26,7 +26,7 @@ from muscle_lab.core.user_controller import ControllerError
 from muscle_lab.qt.history.browser import HistoryBrowser
 from muscle_lab.qt.history.playback import Playback
 from muscle_lab.qt.plots.plan import DEFAULT_WINDOW_SECONDS
-from muscle_lab.qt.simulation.worker import ON_END_PAUSE, ON_END_RESET, Batch, Branched, ModelInfo
+from muscle_lab.qt.simulation.news import ON_END_PAUSE, ON_END_RESET, Batch, Branched, ModelInfo
 from muscle_lab.render.overlay import excitation_summary
 
 GUI_MODES = ("faithful", "fast")  # the integrator modes the window offers

@@ -24,7 +24,7 @@ from muscle_lab.qt.panels.message_bar import MessageBar
 from muscle_lab.qt.panels.muscles import MusclePanel, connect_to_lab
 from muscle_lab.qt.plots.panel import PlotPanel
 from muscle_lab.qt.simulation.controller import SimulationController
-from muscle_lab.qt.simulation.worker import ModelInfo
+from muscle_lab.qt.simulation.news import ModelInfo
 from muscle_lab.qt.window.focus import FocusKeeper
 from muscle_lab.qt.window.menus import Menus
 from muscle_lab.qt.window.redraw import Redrawer

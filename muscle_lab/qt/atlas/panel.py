@@ -40,12 +40,12 @@ from muscle_lab.core.reward import MIN_PELVIS_HEIGHT
 from muscle_lab.qt.atlas.plots import MomentArmPlots, TracePlot
 from muscle_lab.qt.atlas.runner import AtlasRunner, progress_text
 from muscle_lab.qt.atlas.table import HeatMapTable
-from muscle_lab.qt.simulation.worker import MOMENT_ARMS_WHILE_RUNNING
+from muscle_lab.qt.simulation.news import MOMENT_ARMS_WHILE_RUNNING
 
 if TYPE_CHECKING:
     from muscle_lab.qt.lab import LabModel
     from muscle_lab.qt.simulation.controller import SimulationController
-    from muscle_lab.qt.simulation.worker import ModelInfo
+    from muscle_lab.qt.simulation.news import ModelInfo
 
 MAX_SECONDS = 3.0  # osim-rl's time limit
 PROGRESS_STEPS = 1000

@@ -14,7 +14,7 @@ from muscle_lab.qt.history.browser import COMPARE_NONE
 from muscle_lab.qt.history.timeline import Timeline, describe_episode
 from muscle_lab.qt.lab import LabModel
 from muscle_lab.qt.plots.panel import PlotPanel
-from muscle_lab.qt.simulation.worker import Batch, Branched, ModelInfo
+from muscle_lab.qt.simulation.news import Batch, Branched, ModelInfo
 
 # Says what an episode ran, from its last excitations: a preset's name or a summary.
 Labeller = Callable[[Episode], str]

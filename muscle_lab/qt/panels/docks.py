@@ -20,7 +20,7 @@ from muscle_lab.qt.panels.recording import RecordingPanel
 if TYPE_CHECKING:
     from muscle_lab.qt.lab import LabModel
     from muscle_lab.qt.simulation.controller import SimulationController
-    from muscle_lab.qt.simulation.worker import ModelInfo
+    from muscle_lab.qt.simulation.news import ModelInfo
 
 NO_MODEL_YET = RecordingNames((), (), (), ())
 DOCK_WIDTH = 250  # pixels

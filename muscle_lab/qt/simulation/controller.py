@@ -9,7 +9,8 @@ from PyQt5.QtCore import QObject, QThread, pyqtSignal
 
 from muscle_lab.core.integrator import DEFAULT_MODE
 from muscle_lab.qt.simulation.handoff import ExcitationMailbox
-from muscle_lab.qt.simulation.worker import INTERRUPT_CLOSE, SimulationWorker
+from muscle_lab.qt.simulation.worker import SimulationWorker
+from muscle_lab.qt.simulation.worker_state import INTERRUPT_CLOSE
 
 # Once the simulation process is ended, the worker's thread finishes within one poll (~50 ms).
 STOP_WAIT_MS = 5_000

@@ -11,7 +11,7 @@ from PyQt5.QtWidgets import QApplication, QMainWindow, QWidget
 
 from muscle_lab.core.settings import SettingsError, load_settings, save_settings
 from muscle_lab.qt.lab import LabModel
-from muscle_lab.qt.simulation.worker import ON_END_PAUSE, ON_END_RESET
+from muscle_lab.qt.simulation.news import ON_END_PAUSE, ON_END_RESET
 
 
 def read_settings() -> tuple[dict[str, Any], str | None]:

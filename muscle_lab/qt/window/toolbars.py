@@ -17,7 +17,7 @@ from muscle_lab.qt.body.area import BodyArea
 from muscle_lab.qt.lab import GUI_MODES, LabModel
 from muscle_lab.qt.panels.muscles import MusclePanel
 from muscle_lab.qt.plots.plan import MAX_WINDOW_SECONDS
-from muscle_lab.qt.simulation.worker import ON_END_PAUSE, ON_END_RESET
+from muscle_lab.qt.simulation.news import ON_END_PAUSE, ON_END_RESET
 from muscle_lab.render.scene import COLOUR_BY, COLOUR_BY_LABELS
 
 SPEEDS = ("real time", "as fast as possible")
