@@ -21,10 +21,10 @@ from gymnasium import spaces
 
 from muscle_lab.core.errors import SimulationFailed
 from muscle_lab.core.frame import Frame
-from muscle_lab.core.integrator import DEFAULT_MODE, settings_for
-from muscle_lab.core.observation import OBSERVATION_BOUND, ObservationReader, markdown_table
+from muscle_lab.core.observation.layout import OBSERVATION_BOUND, ObservationReader, markdown_table
 from muscle_lab.core.reward import FELL, TIME_LIMIT_STEPS
-from muscle_lab.core.simulation import Simulation
+from muscle_lab.core.simulation.engine import Simulation
+from muscle_lab.core.simulation.integrator import DEFAULT_MODE, settings_for
 
 ENV_ID = "muscle_lab/Prosthetics-v0"
 NAN_ACTION = "NaN passed in the activation vector. Values in [0,1] interval are required."  # osim-rl's words

@@ -118,7 +118,7 @@ def test_main_py_run_error_exits_2():
 
 def test_preset_and_recording_commands_do_not_load_opensim():
     code = (
-        "import sys, muscle_lab.cli, muscle_lab.core.recording_files, muscle_lab.core.replay; "
+        "import sys, muscle_lab.cli, muscle_lab.core.recording.files, muscle_lab.core.recording.replay; "
         "print(sorted(m for m in sys.modules if m.startswith('opensim')))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

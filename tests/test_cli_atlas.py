@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from muscle_lab.cli import main
-from muscle_lab.core.atlas_page import cell_box
+from muscle_lab.core.atlas.page import cell_box
 from muscle_lab.core.paths import HOME_ENV, default_model_path
 
 # The anatomy table: muscle -> (coordinate, sign of the change) for each action it must show.

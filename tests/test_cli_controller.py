@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from muscle_lab.cli import main
-from muscle_lab.core.user_controller import ControllerSpec, load_controller
+from muscle_lab.core.simulation.user_controller import ControllerSpec, load_controller
 from muscle_lab.examples import fixed_action
 
 EXAMPLES = Path(fixed_action.__file__).parent

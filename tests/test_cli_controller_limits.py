@@ -213,9 +213,9 @@ def _ended(pid: int) -> bool:
 def test_the_load_limit_is_enforced_from_outside_too(tmp_path):
     """A file whose import ignores SIGALRM and sleeps: ended 1 s after the load limit (60 s in
     `run`; 1 s here, to keep the test short)."""
-    from muscle_lab.core.integrator import settings_for
-    from muscle_lab.core.simulation_process import SimulationProcess
-    from muscle_lab.core.user_controller import ControllerError
+    from muscle_lab.core.simulation.integrator import settings_for
+    from muscle_lab.core.simulation.process import SimulationProcess
+    from muscle_lab.core.simulation.user_controller import ControllerError
 
     controller = tmp_path / "stuck.py"
     controller.write_text("import signal, time\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\ntime.sleep(3600)\n")

@@ -112,7 +112,7 @@ def test_a_video_on_a_full_filesystem_names_the_file(tmp_path):
 
 
 def test_an_atlas_cache_that_is_a_file_is_said_once(tmp_path):
-    from muscle_lab.core.atlas_cache import AtlasCache
+    from muscle_lab.core.atlas.cache import AtlasCache
 
     folder = tmp_path / "atlas_cache"
     folder.write_text("not a folder")

@@ -39,7 +39,7 @@ def test_output_problems_are_found_before_opensim_loads(tmp_path):
     ]
     code = (
         "import sys; from muscle_lab.cli import main; status = main(sys.argv[1:]); "
-        "print(status, 'opensim' in sys.modules, 'muscle_lab.core.simulation' in sys.modules)"
+        "print(status, 'opensim' in sys.modules, 'muscle_lab.core.simulation.engine' in sys.modules)"
     )
     for option, reason in cases:
         argv = [*SHORT_RUN[:3], "--seconds", "30", "--no-stop", *option]

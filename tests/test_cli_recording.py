@@ -12,8 +12,8 @@ import opensim
 import pytest
 
 from muscle_lab.cli import main
-from muscle_lab.core.model_file import read_model_summary
 from muscle_lab.core.paths import default_model_path
+from muscle_lab.core.simulation.model_file import read_model_summary
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "core" / "fixtures" / "recordings"

@@ -19,9 +19,9 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 from gymnasium.vector import AsyncVectorEnv
 
-from muscle_lab.core.integrator import REFERENCE as REFERENCE_MODE
 from muscle_lab.core.paths import osim_rl_models_dir
-from muscle_lab.core.simulation import Simulation
+from muscle_lab.core.simulation.engine import Simulation
+from muscle_lab.core.simulation.integrator import REFERENCE as REFERENCE_MODE
 from muscle_lab.env import ENV_ID, NAN_ACTION, ProstheticsEnv
 from muscle_lab.examples import random_actions
 

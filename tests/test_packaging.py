@@ -85,7 +85,7 @@ def test_the_unpacked_wheel_finds_its_assets_inside_itself(built: Built, tmp_pat
     code = (
         "import json, muscle_lab\n"
         "from muscle_lab.core.paths import assets_dir\n"
-        "from muscle_lab.core.presets import PresetStore\n"
+        "from muscle_lab.core.presets.store import PresetStore\n"
         "from muscle_lab.core.muscle_descriptions import load_descriptions\n"
         "listing = PresetStore().list_presets()\n"
         "print(json.dumps({'package': muscle_lab.__file__, 'assets': str(assets_dir()),\n"

@@ -14,8 +14,8 @@ import resource
 import sys
 import time
 
-from muscle_lab.core.atlas import AtlasResult, AtlasSettings, core_count, run_atlas
-from muscle_lab.core.integrator import DEFAULT_MODE, MODES
+from muscle_lab.core.atlas.runs import AtlasResult, AtlasSettings, core_count, run_atlas
+from muscle_lab.core.simulation.integrator import DEFAULT_MODE, MODES
 
 TARGET_SECONDS = 15.0  # on 2 cores, for 19 muscles at 0.5 s, faithful
 
@@ -35,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def process_start_seconds(mode: str, model: str | None) -> float:
     """Starting one simulation process: spawn, import OpenSim, load the model, describe it."""
-    from muscle_lab.core.simulation_process import SimulationProcess
+    from muscle_lab.core.simulation.process import SimulationProcess
 
     started = time.monotonic()
     process = SimulationProcess(model, MODES[mode], poses=True)

@@ -223,7 +223,7 @@ def main_env(argv: list[str]) -> int:
     parser.add_argument("--vector-steps", type=int, default=150, help="steps of each vector env (0: skip)")
     args = parser.parse_args(argv)
 
-    import muscle_lab.core.model  # noqa: F401  quiets OpenSim's log (a few lines a step) before the original loads
+    import muscle_lab.core.simulation.model  # noqa: F401  quiets OpenSim's log (a few lines a step) before the original loads
 
     module = None
     if args.osim_rl is None:

@@ -19,7 +19,7 @@ import tracemalloc
 
 from muscle_lab.core.frame import STEP_SECONDS
 from muscle_lab.core.history import History, channel_count
-from muscle_lab.core.state_store import StateStore
+from muscle_lab.core.simulation.state_store import StateStore
 
 EPISODE_STEPS = 200  # steps simulated once and then repeated as new episodes
 
@@ -32,9 +32,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def record_episode() -> tuple[list[bytes], list[bytes]]:
     """One episode's (frame, pose) pairs and saved states, pickled as they cross the pipe."""
-    from muscle_lab.core.integrator import FAST
-    from muscle_lab.core.pose import PoseReader
-    from muscle_lab.core.simulation import Simulation
+    from muscle_lab.core.simulation.engine import Simulation
+    from muscle_lab.core.simulation.integrator import FAST
+    from muscle_lab.core.simulation.pose import PoseReader
 
     simulation = Simulation(None, FAST)
     reader = PoseReader(simulation.loaded)

@@ -17,10 +17,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from muscle_lab.bench.reference import OsimRlReference, coordinate_locator
-from muscle_lab.core.integrator import FAITHFUL, MODES, REFERENCE, IntegratorSettings, without_cpodes_tweaks
 from muscle_lab.core.paths import default_model_path
 from muscle_lab.core.reward import is_done
-from muscle_lab.core.simulation import STEP_SECONDS, Simulation
+from muscle_lab.core.simulation.engine import STEP_SECONDS, Simulation
+from muscle_lab.core.simulation.integrator import FAITHFUL, MODES, REFERENCE, IntegratorSettings, without_cpodes_tweaks
 
 HIP_THRUST = tuple(1.0 if i in (2, 4, 10, 12) else 0.0 for i in range(19))
 # A policy gives the excitations of step k (0-based); each call of a factory starts it afresh.

@@ -10,14 +10,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from muscle_lab.cli.common import CommandError, add_solo_run_options, check_seconds, check_unit_interval, say
-from muscle_lab.core.atlas import AtlasError, AtlasProgress, AtlasRun, AtlasSettings, Pattern, core_count, effect_json
+from muscle_lab.core.atlas.runs import (
+    AtlasError,
+    AtlasProgress,
+    AtlasRun,
+    AtlasSettings,
+    Pattern,
+    core_count,
+    effect_json,
+)
 from muscle_lab.core.atomic import check_output_files
-from muscle_lab.core.model_file import read_model_summary
 from muscle_lab.core.paths import default_model_path
-from muscle_lab.core.presets import PresetError, excitations_from_preset
+from muscle_lab.core.presets.store import PresetError, excitations_from_preset
+from muscle_lab.core.simulation.model_file import read_model_summary
 
 if TYPE_CHECKING:
-    from muscle_lab.core.atlas import AtlasResult, RunRecord
+    from muscle_lab.core.atlas.runs import AtlasResult, RunRecord
 
 HIP_THRUST = "hip-thrust"
 VIDEO_SIZE = (320, 240)
@@ -77,7 +85,7 @@ def _prepare_folder(out: Path) -> Path:
         raise CommandError(f"--out {out}: not a folder") from None
     except OSError as error:
         raise CommandError(f"--out {out}: cannot create the folder: {error.strerror or error}") from None
-    from muscle_lab.core.atlas_page import HEAT_MAP_FILE, PAGE_FILE
+    from muscle_lab.core.atlas.page import HEAT_MAP_FILE, PAGE_FILE
 
     check_output_files([out / PAGE_FILE, out / HEAT_MAP_FILE])
     return out
@@ -106,7 +114,7 @@ def _print_progress(progress: AtlasProgress) -> None:
 
 
 def _write_page(result: AtlasResult, out: Path) -> None:
-    from muscle_lab.core.atlas_page import BASELINE_KEY, animation_file, write_page
+    from muscle_lab.core.atlas.page import BASELINE_KEY, animation_file, write_page
 
     started = time.monotonic()
     level, base = result.settings.level, result.settings.base

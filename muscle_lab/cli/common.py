@@ -18,12 +18,12 @@ from typing import NoReturn
 
 from muscle_lab.core.errors import ModelLoadError
 from muscle_lab.core.excitations import ExcitationError, plain_number
-from muscle_lab.core.integrator import DEFAULT_MODE, MODES
-from muscle_lab.core.model_file import ModelFileError
 from muscle_lab.core.paths import ModelNotFoundError
-from muscle_lab.core.presets import PresetError
-from muscle_lab.core.recording_files import RecordingFileError
-from muscle_lab.core.replay import ReplayError
+from muscle_lab.core.presets.store import PresetError
+from muscle_lab.core.recording.files import RecordingFileError
+from muscle_lab.core.recording.replay import ReplayError
+from muscle_lab.core.simulation.integrator import DEFAULT_MODE, MODES
+from muscle_lab.core.simulation.model_file import ModelFileError
 
 EXIT_FAILED = 1  # the simulation failed
 EXIT_USAGE = 2  # a user error: bad option, file or model

@@ -7,10 +7,10 @@ import json
 import sys
 
 from muscle_lab.cli.common import CommandError, add_solo_run_options, check_seconds, check_unit_interval
-from muscle_lab.core.atlas import AtlasError, AtlasProgress, AtlasRun, AtlasSettings, effect_json
-from muscle_lab.core.model_file import read_model_summary
+from muscle_lab.core.atlas.runs import AtlasError, AtlasProgress, AtlasRun, AtlasSettings, effect_json
 from muscle_lab.core.muscle_descriptions import describe, load_descriptions, side_of
 from muscle_lab.core.paths import default_model_path
+from muscle_lab.core.simulation.model_file import read_model_summary
 
 
 def add_muscle_commands(commands: argparse._SubParsersAction) -> None:

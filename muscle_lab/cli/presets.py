@@ -13,9 +13,9 @@ from contextlib import contextmanager
 from typing import Any
 
 from muscle_lab.core.excitations import ExcitationError, parse_excitations
-from muscle_lab.core.model_file import ModelFileError, ModelSummary, read_model_summary
 from muscle_lab.core.paths import default_model_path
-from muscle_lab.core.presets import Preset, PresetError, PresetExistsError, PresetStore, match_preset
+from muscle_lab.core.presets.store import Preset, PresetError, PresetExistsError, PresetStore, match_preset
+from muscle_lab.core.simulation.model_file import ModelFileError, ModelSummary, read_model_summary
 
 
 def add_presets_commands(subparsers: Any) -> None:

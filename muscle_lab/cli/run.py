@@ -29,19 +29,19 @@ from muscle_lab.core.atomic import check_output_files, write_files_together
 from muscle_lab.core.csv_table import frames_to_csv
 from muscle_lab.core.excitations import parse_excitations
 from muscle_lab.core.frame import STEP_SECONDS, Frame
-from muscle_lab.core.integrator import DEFAULT_MODE, MODES, settings_for
-from muscle_lab.core.presets import excitations_from_preset
-from muscle_lab.core.recording import Recording
-from muscle_lab.core.recording_files import controls_text, mot_text
-from muscle_lab.core.replay import ControlsSchedule, load_controls
+from muscle_lab.core.presets.store import excitations_from_preset
+from muscle_lab.core.recording.columns import Recording
+from muscle_lab.core.recording.files import controls_text, mot_text
+from muscle_lab.core.recording.replay import ControlsSchedule, load_controls
 from muscle_lab.core.reward import TIME_LIMIT_STEPS, describe_end
-from muscle_lab.core.simulation_process import SimulationProcess, StepTimeout
-from muscle_lab.core.user_controller import ControllerError, ControllerSpec
+from muscle_lab.core.simulation.integrator import DEFAULT_MODE, MODES, settings_for
+from muscle_lab.core.simulation.process import SimulationProcess, StepTimeout
+from muscle_lab.core.simulation.user_controller import ControllerError, ControllerSpec
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from muscle_lab.core.pose import BodyPose
+    from muscle_lab.core.simulation.pose import BodyPose
 
 
 DEFAULT_SECONDS = 3.0

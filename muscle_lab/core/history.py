@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from muscle_lab.core.frame import STEP_SECONDS, Frame
-from muscle_lab.core.pose import BodyPose
+from muscle_lab.core.simulation.pose import BodyPose
 
 DEFAULT_BUDGET_BYTES = 75 * 2**20  # the simulation process keeps the states: 20 MB more
 # What Python allocates besides the numbers (CPython 3.11, 64 bit, measured with tracemalloc on

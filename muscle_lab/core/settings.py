@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from muscle_lab.core.atomic import atomic_write_text
-from muscle_lab.core.integrator import DEFAULT_MODE, FAITHFUL, FAST
 from muscle_lab.core.paths import user_data_dir
+from muscle_lab.core.simulation.integrator import DEFAULT_MODE, FAITHFUL, FAST
 from muscle_lab.core.user_files import (
     MAX_USER_FILE_BYTES,
     UserFileError,

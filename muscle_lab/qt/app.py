@@ -21,10 +21,10 @@ from PyQt5.QtWidgets import QApplication
 
 from muscle_lab.core.excitations import ExcitationError
 from muscle_lab.core.frame import STEP_SECONDS
-from muscle_lab.core.integrator import DEFAULT_MODE
-from muscle_lab.core.model_file import model_file_problem
-from muscle_lab.core.presets import PresetError, excitations_from_preset
-from muscle_lab.core.user_controller import ControllerError, ControllerSpec
+from muscle_lab.core.presets.store import PresetError, excitations_from_preset
+from muscle_lab.core.simulation.integrator import DEFAULT_MODE
+from muscle_lab.core.simulation.model_file import model_file_problem
+from muscle_lab.core.simulation.user_controller import ControllerError, ControllerSpec
 from muscle_lab.qt.lab import GUI_MODES
 from muscle_lab.qt.main_window import MainWindow
 from muscle_lab.qt.simulation.news import ModelInfo

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from muscle_lab.core.frame import STEP_SECONDS
-from muscle_lab.core.presets import excitations_from_preset
+from muscle_lab.core.presets.store import excitations_from_preset
 
 if TYPE_CHECKING:
     from PyQt5.QtWidgets import QApplication

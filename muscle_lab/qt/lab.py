@@ -20,9 +20,9 @@ from PyQt5.QtCore import QObject, pyqtSignal
 from muscle_lab.core.excitations import check_excitations
 from muscle_lab.core.frame import Frame
 from muscle_lab.core.history import Episode, EpisodeTrace, History
-from muscle_lab.core.pose import BodyPose
 from muscle_lab.core.reward import describe_end
-from muscle_lab.core.user_controller import ControllerError
+from muscle_lab.core.simulation.pose import BodyPose
+from muscle_lab.core.simulation.user_controller import ControllerError
 from muscle_lab.qt.history.browser import HistoryBrowser
 from muscle_lab.qt.history.playback import Playback
 from muscle_lab.qt.plots.plan import DEFAULT_WINDOW_SECONDS

@@ -19,7 +19,7 @@ def main(path: Path, size: tuple[int, int] = (1500, 950)) -> int:
     from PyQt5.QtCore import QTimer
     from PyQt5.QtWidgets import QApplication
 
-    from muscle_lab.core.presets import excitations_from_preset
+    from muscle_lab.core.presets.store import excitations_from_preset
     from muscle_lab.qt.main_window import MainWindow
 
     app = QApplication([sys.argv[0]])

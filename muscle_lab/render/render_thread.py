@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from muscle_lab.core.pose import BodyPose, SceneDescription
+from muscle_lab.core.simulation.pose import BodyPose, SceneDescription
 from muscle_lab.render.renderer import LIVE_MESH_CELL, Renderer, bone_points
 from muscle_lab.render.scene import PLAIN, Camera, MuscleStyle, muscle_midpoint, pelvis_position
 

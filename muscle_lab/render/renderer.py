@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from muscle_lab.core.pose import BodyPose, SceneDescription
+from muscle_lab.core.simulation.pose import BodyPose, SceneDescription
 from muscle_lab.render import shaders
 from muscle_lab.render.geometry import unit_cylinder, unit_sphere
 from muscle_lab.render.gil_free import gil_free_finish

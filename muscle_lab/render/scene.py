@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from muscle_lab.core.pose import BodyPose, SceneDescription
+from muscle_lab.core.simulation.pose import BodyPose, SceneDescription
 
 OFF_RGB = (40, 90, 255)  # value 0: the same blue as the 2D body view
 ON_RGB = (230, 30, 30)  # value 1: the same red

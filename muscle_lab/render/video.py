@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from muscle_lab.core.atomic import create_temporary
-from muscle_lab.core.pose import BodyPose, SceneDescription
+from muscle_lab.core.simulation.pose import BodyPose, SceneDescription
 from muscle_lab.render.gif import write_gif
 from muscle_lab.render.overlay import Label, draw_overlay, excitation_summary, muscle_label
 from muscle_lab.render.renderer import Renderer

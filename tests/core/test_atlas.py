@@ -10,14 +10,14 @@ import numpy as np
 import pytest
 from processes import child_pids
 
-from muscle_lab.core.atlas import AtlasCancelled, AtlasError, AtlasRun, AtlasSettings, run_atlas
-from muscle_lab.core.atlas_cache import AtlasCache
-from muscle_lab.core.atlas_effects import coordinate_side, joint_phrase, ordered_for
-from muscle_lab.core.integrator import FAITHFUL
-from muscle_lab.core.moment_arms import moment_arm_curves
+from muscle_lab.core.atlas.cache import AtlasCache
+from muscle_lab.core.atlas.effects import coordinate_side, joint_phrase, ordered_for
+from muscle_lab.core.atlas.runs import AtlasCancelled, AtlasError, AtlasRun, AtlasSettings, run_atlas
 from muscle_lab.core.paths import HOME_ENV
-from muscle_lab.core.simulation import Simulation
-from muscle_lab.core.simulation_process import SimulationProcess
+from muscle_lab.core.simulation.engine import Simulation
+from muscle_lab.core.simulation.integrator import FAITHFUL
+from muscle_lab.core.simulation.moment_arms import moment_arm_curves
+from muscle_lab.core.simulation.process import SimulationProcess
 
 SHORT = AtlasSettings(mode="fast", seconds=0.3)  # fast keeps every sign of the faithful atlas at this length
 TINY = AtlasSettings(mode="fast", seconds=0.05)  # for the cache: what matters is which runs are simulated

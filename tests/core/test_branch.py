@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from muscle_lab.core.frame import Frame
-from muscle_lab.core.integrator import FAITHFUL
-from muscle_lab.core.simulation import Simulation, SimulationFailed
-from muscle_lab.core.simulation_process import SimulationProcess
-from muscle_lab.core.state_store import SavedState, StateNotKept, StateStore
+from muscle_lab.core.simulation.engine import Simulation, SimulationFailed
+from muscle_lab.core.simulation.integrator import FAITHFUL
+from muscle_lab.core.simulation.process import SimulationProcess
+from muscle_lab.core.simulation.state_store import SavedState, StateNotKept, StateStore
 
 HIP_THRUST = [1.0 if i in (2, 4, 10, 12) else 0.0 for i in range(19)]
 STATE_FIELDS = ("step", "time", "coordinates", "activations", "joint_angles", "pelvis_height", "pelvis_vx")
@@ -134,7 +134,7 @@ def test_saved_state_values_are_what_opensim_holds():
 
 
 def test_states_from_before_a_mode_change_are_refused_with_that_reason():
-    from muscle_lab.core.integrator import FAST
+    from muscle_lab.core.simulation.integrator import FAST
 
     process = SimulationProcess(None, FAITHFUL)
     try:

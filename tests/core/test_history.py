@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from muscle_lab.core.history import History, channel_count, frame_bytes, frame_channels, pose_bytes
-from muscle_lab.core.pose import PoseReader
-from muscle_lab.core.simulation import Simulation
+from muscle_lab.core.simulation.engine import Simulation
+from muscle_lab.core.simulation.pose import PoseReader
 
 HIP_THRUST = [1.0 if i in (2, 4, 10, 12) else 0.0 for i in range(19)]
 

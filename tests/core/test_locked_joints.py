@@ -9,12 +9,12 @@ import numpy as np
 import opensim
 import pytest
 
-from muscle_lab.core.integrator import FAITHFUL, REFERENCE, settings_for
-from muscle_lab.core.locked_joints import FixedCoordinate
-from muscle_lab.core.model import LoadedModel
-from muscle_lab.core.observation import ObservationReader
+from muscle_lab.core.observation.layout import ObservationReader
 from muscle_lab.core.paths import default_model_path, osim_rl_models_dir
-from muscle_lab.core.simulation import Simulation
+from muscle_lab.core.simulation.engine import Simulation
+from muscle_lab.core.simulation.integrator import FAITHFUL, REFERENCE, settings_for
+from muscle_lab.core.simulation.locked_joints import FixedCoordinate
+from muscle_lab.core.simulation.model import LoadedModel
 
 GAIT_MODELS = (
     "gait14dof22musc_pros_20180507",
@@ -136,7 +136,7 @@ def test_welding_can_be_turned_off(monkeypatch):
 
 
 def test_moment_arms_about_a_welded_coordinate_are_still_measured():
-    from muscle_lab.core.moment_arms import moment_arm_curves
+    from muscle_lab.core.simulation.moment_arms import moment_arm_curves
 
     simulation = Simulation()
     index = simulation.muscle_names.index("glut_max_r")
@@ -150,7 +150,7 @@ def test_moment_arms_about_a_welded_coordinate_are_still_measured():
 def test_moment_arms_never_move_the_simulations_state(settings):
     """At a reset the simulation's state is the model's working state: measuring moment arms
     must not reset it (initializeState would)."""
-    from muscle_lab.core.moment_arms import moment_arm_curves
+    from muscle_lab.core.simulation.moment_arms import moment_arm_curves
 
     simulation = Simulation(integrator=settings)
     simulation.set_excitations([0.05] * 19)

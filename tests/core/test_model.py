@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from muscle_lab.core.model import LoadedModel, ModelLoadError
 from muscle_lab.core.paths import DEFAULT_MODEL_FILE, default_model_path, osim_rl_models_dir
+from muscle_lab.core.simulation.model import LoadedModel, ModelLoadError
 
 # The action order of osim-rl's ProstheticsEnv, from the challenge documentation.
 ACTION_ORDER = [

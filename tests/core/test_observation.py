@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from muscle_lab.core.observation import STATE_DESC_KEYS, ObservationReader, markdown_table
+from muscle_lab.core.observation.layout import STATE_DESC_KEYS, ObservationReader, markdown_table
 from muscle_lab.core.paths import osim_rl_models_dir
-from muscle_lab.core.simulation import Simulation
+from muscle_lab.core.simulation.engine import Simulation
 
 ROOT = Path(__file__).resolve().parents[2]
 HIP_THRUST = [1.0 if i in (2, 4, 10, 12) else 0.0 for i in range(19)]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from muscle_lab.core.integrator import MODES
-from muscle_lab.core.pose import PoseReader
-from muscle_lab.core.simulation import Simulation
+from muscle_lab.core.simulation.engine import Simulation
+from muscle_lab.core.simulation.integrator import MODES
+from muscle_lab.core.simulation.pose import PoseReader
 
 
 @pytest.fixture(scope="module")

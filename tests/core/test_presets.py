@@ -15,10 +15,9 @@ import numpy as np
 import pytest
 
 from muscle_lab.core import atomic
-from muscle_lab.core.model_file import muscle_names_in_model_file, read_model_summary
 from muscle_lab.core.paths import assets_dir, default_model_path, osim_rl_models_dir
-from muscle_lab.core.preset_format import read_preset_file
-from muscle_lab.core.presets import (
+from muscle_lab.core.presets.format import read_preset_file
+from muscle_lab.core.presets.store import (
     BUILTIN,
     USER,
     PresetError,
@@ -29,6 +28,7 @@ from muscle_lab.core.presets import (
     excitations_from_preset,
     match_preset,
 )
+from muscle_lab.core.simulation.model_file import muscle_names_in_model_file, read_model_summary
 
 FIXTURES = Path(__file__).parent / "fixtures" / "presets"
 DEFAULT = read_model_summary(default_model_path())
@@ -69,7 +69,7 @@ def save_hip_thrust_copy(store: PresetStore, name: str = "mine", **options) -> N
 
 # -- model file ---------------------------------------------------------------------------
 def test_muscle_names_from_the_model_file_match_opensim():
-    from muscle_lab.core.simulation import Simulation
+    from muscle_lab.core.simulation.engine import Simulation
 
     simulation = Simulation()
     assert muscle_names_in_model_file(default_model_path()) == simulation.muscle_names

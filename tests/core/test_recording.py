@@ -10,8 +10,8 @@ import pytest
 
 from muscle_lab.core.csv_table import frames_to_csv
 from muscle_lab.core.paths import default_model_path
-from muscle_lab.core.recording import Recording, RecordingError, RecordingNames
-from muscle_lab.core.recording_files import (
+from muscle_lab.core.recording.columns import Recording, RecordingError, RecordingNames
+from muscle_lab.core.recording.files import (
     RecordingFileError,
     activation_label,
     csv_text,
@@ -19,7 +19,7 @@ from muscle_lab.core.recording_files import (
     write_controls,
     write_mot,
 )
-from muscle_lab.core.simulation import Simulation
+from muscle_lab.core.simulation.engine import Simulation
 
 
 def labels_of(storage: opensim.Storage) -> list[str]:

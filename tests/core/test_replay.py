@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from muscle_lab.core.recording import Recording
-from muscle_lab.core.recording_files import storage_text, write_controls, write_recording_csv
-from muscle_lab.core.replay import ReplayError, load_controls, replay
-from muscle_lab.core.simulation import Simulation
+from muscle_lab.core.recording.columns import Recording
+from muscle_lab.core.recording.files import storage_text, write_controls, write_recording_csv
+from muscle_lab.core.recording.replay import ReplayError, load_controls, replay
+from muscle_lab.core.simulation.engine import Simulation
 
 FIXTURES = Path(__file__).parent / "fixtures" / "recordings"
 MAX_HEIGHT_DEVIATION_M = 1e-6

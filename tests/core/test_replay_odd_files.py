@@ -9,10 +9,10 @@ import time
 import numpy as np
 import pytest
 
-from muscle_lab.core.recording import Recording
-from muscle_lab.core.recording_files import controls_text, write_controls, write_recording_csv
-from muscle_lab.core.replay import ReplayError, load_controls
-from muscle_lab.core.simulation import Simulation
+from muscle_lab.core.recording.columns import Recording
+from muscle_lab.core.recording.files import controls_text, write_controls, write_recording_csv
+from muscle_lab.core.recording.replay import ReplayError, load_controls
+from muscle_lab.core.simulation.engine import Simulation
 
 MAX_ERROR_LINE = 2000  # characters: the message bar's line, not a 469 KB one
 

@@ -9,8 +9,8 @@ from dataclasses import replace
 
 import pytest
 
-from muscle_lab.core.recording import Recording
-from muscle_lab.core.recording_files import csv_text
+from muscle_lab.core.recording.columns import Recording
+from muscle_lab.core.recording.files import csv_text
 from muscle_lab.core.reward import (
     FELL,
     TIME_LIMIT,
@@ -20,7 +20,7 @@ from muscle_lab.core.reward import (
     is_done,
     step_reward,
 )
-from muscle_lab.core.simulation import Simulation
+from muscle_lab.core.simulation.engine import Simulation
 
 HIP_THRUST = [1.0 if i in (2, 4, 10, 12) else 0.0 for i in range(19)]
 

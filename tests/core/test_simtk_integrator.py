@@ -7,9 +7,9 @@ import opensim
 import pytest
 
 from muscle_lab.bench.simulation import deviations, random_actions, run_mode, run_reference
-from muscle_lab.core import simtk_integrator
-from muscle_lab.core.integrator import FAITHFUL, FALLBACK_ACCURACY, REFERENCE
-from muscle_lab.core.simulation import Simulation, apply_integrator
+from muscle_lab.core.simulation import simtk_integrator
+from muscle_lab.core.simulation.engine import Simulation, apply_integrator
+from muscle_lab.core.simulation.integrator import FAITHFUL, FALLBACK_ACCURACY, REFERENCE
 
 HIP_THRUST = [1.0 if i in (2, 4, 10, 12) else 0.0 for i in range(19)]
 

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 from muscle_lab.core.excitations import ExcitationError
-from muscle_lab.core.integrator import FAST, REFERENCE, IntegratorSettings
-from muscle_lab.core.model import ModelLoadError
 from muscle_lab.core.paths import default_model_path
-from muscle_lab.core.simulation import STEP_SECONDS, Simulation, SimulationFailed
+from muscle_lab.core.simulation.engine import STEP_SECONDS, Simulation, SimulationFailed
+from muscle_lab.core.simulation.integrator import FAST, REFERENCE, IntegratorSettings
+from muscle_lab.core.simulation.model import ModelLoadError
 
 HIP_THRUST = [1.0 if i in (2, 4, 10, 12) else 0.0 for i in range(19)]
 

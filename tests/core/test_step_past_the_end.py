@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from muscle_lab.core.integrator import FAITHFUL
-from muscle_lab.core.simulation import Simulation, SimulationFailed
-from muscle_lab.core.simulation_process import Observed, SimulationProcess
+from muscle_lab.core.simulation.engine import Simulation, SimulationFailed
+from muscle_lab.core.simulation.integrator import FAITHFUL
+from muscle_lab.core.simulation.process import Observed, SimulationProcess
 
 HIP_THRUST = [1.0 if i in (2, 4, 10, 12) else 0.0 for i in range(19)]
 

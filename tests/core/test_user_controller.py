@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from muscle_lab.core.integrator import settings_for
-from muscle_lab.core.simulation_process import SimulationProcess
-from muscle_lab.core.user_controller import (
+from muscle_lab.core.simulation.integrator import settings_for
+from muscle_lab.core.simulation.process import SimulationProcess
+from muscle_lab.core.simulation.user_controller import (
     ControllerError,
     ControllerSlot,
     ControllerSpec,

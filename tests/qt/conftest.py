@@ -62,8 +62,8 @@ def wait_for_step(qtbot):
 def standing():
     """The default model's scene, its pose at the start and one with the right hip flexed (no
     simulation needed): for the 3D view's tests."""
-    from muscle_lab.core.model import LoadedModel
-    from muscle_lab.core.pose import PoseReader
+    from muscle_lab.core.simulation.model import LoadedModel
+    from muscle_lab.core.simulation.pose import PoseReader
 
     loaded = LoadedModel()
     reader = PoseReader(loaded)

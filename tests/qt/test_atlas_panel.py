@@ -12,10 +12,10 @@ import pytest
 from processes import child_pids
 from PyQt5.QtCore import Qt
 
-from muscle_lab.core.atlas import AtlasResult
-from muscle_lab.core.atlas_page import degrees_text, millimetres_text
-from muscle_lab.core.moment_arms import MomentArms
+from muscle_lab.core.atlas.page import degrees_text, millimetres_text
+from muscle_lab.core.atlas.runs import AtlasResult
 from muscle_lab.core.paths import default_model_path
+from muscle_lab.core.simulation.moment_arms import MomentArms
 from muscle_lab.qt.main_window import MainWindow
 
 ATLAS_TIMEOUT_MS = 180_000

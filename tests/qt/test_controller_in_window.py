@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from muscle_lab.core.user_controller import ControllerSpec, load_controller
+from muscle_lab.core.simulation.user_controller import ControllerSpec, load_controller
 from muscle_lab.examples import fixed_action
 
 EXAMPLES = Path(fixed_action.__file__).parent
@@ -190,8 +190,8 @@ def test_the_window_option_refuses_a_missing_controller_file():
 
 
 def test_replaying_a_recording_takes_over_from_the_controller(qtbot, window, wait_for_step, tmp_path):
-    from muscle_lab.core.recording_files import save_recording
-    from muscle_lab.core.replay import load_controls
+    from muscle_lab.core.recording.files import save_recording
+    from muscle_lab.core.recording.replay import load_controls
 
     window.apply_excitations(np.full(19, 0.05))
     window.panels.recording.set_recording(True)

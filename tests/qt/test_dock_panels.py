@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from muscle_lab.core.recording_files import save_recording
-from muscle_lab.core.replay import load_controls
+from muscle_lab.core.recording.files import save_recording
+from muscle_lab.core.recording.replay import load_controls
 
 HIP_THRUST = np.array([1.0 if i in (2, 4, 10, 12) else 0.0 for i in range(19)])
 

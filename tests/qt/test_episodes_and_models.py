@@ -9,7 +9,7 @@ import pytest
 from conftest import MODEL_LOAD_TIMEOUT_MS
 
 from muscle_lab.core.paths import default_model_path, osim_rl_models_dir
-from muscle_lab.core.presets import excitations_from_preset
+from muscle_lab.core.presets.store import excitations_from_preset
 from muscle_lab.qt.main_window import MainWindow
 
 

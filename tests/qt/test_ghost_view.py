@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from PyQt5.QtGui import QColor, QImage
 
-from muscle_lab.core.model import LoadedModel
-from muscle_lab.core.pose import PoseReader
+from muscle_lab.core.simulation.model import LoadedModel
+from muscle_lab.core.simulation.pose import PoseReader
 from muscle_lab.qt.body.area import BodyArea
 from muscle_lab.qt.body.view_2d import BONE_COLOUR, GHOST_BONE_COLOUR, GHOST_MUSCLE_COLOUR, BodyView
 from muscle_lab.render.scene import GHOST_RGB

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PyQt5.QtCore import Qt
 
-from muscle_lab.core.presets import excitations_from_preset
+from muscle_lab.core.presets.store import excitations_from_preset
 from muscle_lab.qt.main_window import MainWindow
 
 STATE_FIELDS = ("step", "time", "coordinates", "activations", "joint_angles", "pelvis_height", "total_reward")

@@ -13,8 +13,8 @@ from PyQt5.QtWidgets import QApplication
 
 from muscle_lab.core.frame import Frame
 from muscle_lab.core.history import EpisodeTrace, channel_count
-from muscle_lab.core.presets import excitations_from_preset
-from muscle_lab.core.simulation import Simulation
+from muscle_lab.core.presets.store import excitations_from_preset
+from muscle_lab.core.simulation.engine import Simulation
 from muscle_lab.qt.plots.panel import PlotPanel
 from muscle_lab.qt.plots.plan import angle_label
 

@@ -11,9 +11,9 @@ import pytest
 from PyQt5.QtCore import Qt
 from PyQt5.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
-from muscle_lab.core.model_file import read_model_summary
 from muscle_lab.core.paths import default_model_path, osim_rl_models_dir
-from muscle_lab.core.presets import PresetError, PresetStore
+from muscle_lab.core.presets.store import PresetError, PresetStore
+from muscle_lab.core.simulation.model_file import read_model_summary
 from muscle_lab.qt.panels.presets import PresetsPanel
 
 FIXTURES = Path(__file__).resolve().parents[1] / "core" / "fixtures" / "presets"
@@ -227,7 +227,7 @@ def test_without_a_model_the_panel_lists_but_does_not_apply(qtbot, store):
 
 
 def test_wired_to_the_sliders_an_apply_moves_them_once_without_a_loop(qtbot, panel):
-    from muscle_lab.core.model import MuscleInfo, side_of
+    from muscle_lab.core.simulation.model import MuscleInfo, side_of
     from muscle_lab.qt.panels.muscles import MusclePanel
 
     sliders = MusclePanel()

@@ -8,9 +8,9 @@ import numpy as np
 import opensim
 import pytest
 
-from muscle_lab.core.recording import RecordingNames
-from muscle_lab.core.replay import ControlsSchedule
-from muscle_lab.core.simulation import Simulation
+from muscle_lab.core.recording.columns import RecordingNames
+from muscle_lab.core.recording.replay import ControlsSchedule
+from muscle_lab.core.simulation.engine import Simulation
 from muscle_lab.qt.panels.recording import RecordingPanel
 
 FIXTURES = Path(__file__).parents[1] / "core" / "fixtures" / "recordings"

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 from PyQt5.QtCore import Qt
 
-from muscle_lab.core.model_file import muscle_names_in_model_file
 from muscle_lab.core.muscles import MuscleInfo, side_of
 from muscle_lab.core.paths import default_model_path
-from muscle_lab.core.presets import excitations_from_preset
+from muscle_lab.core.presets.store import excitations_from_preset
+from muscle_lab.core.simulation.model_file import muscle_names_in_model_file
 from muscle_lab.qt.panels.muscles import MusclePanel
 
 NAMES = muscle_names_in_model_file(default_model_path())

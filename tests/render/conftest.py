@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from muscle_lab.core.pose import BodyPose, PoseReader, SceneDescription
-from muscle_lab.core.simulation import Simulation
+from muscle_lab.core.simulation.engine import Simulation
+from muscle_lab.core.simulation.pose import BodyPose, PoseReader, SceneDescription
 from muscle_lab.render.renderer import Renderer
 
 HIP_THRUST = (2, 4, 10, 12)  # hamstrings_r, glut_max_r, hamstrings_l, glut_max_l

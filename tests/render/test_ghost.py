@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from muscle_lab.core.pose import BodyPose
+from muscle_lab.core.simulation.pose import BodyPose
 from muscle_lab.render.scene import GHOST_OPACITY, GHOST_RGB, fit_camera, muscle_midpoint, pelvis_position
 
 

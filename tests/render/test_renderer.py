@@ -8,9 +8,9 @@ import shutil
 import numpy as np
 import pytest
 
-from muscle_lab.core.model import LoadedModel
 from muscle_lab.core.paths import default_model_path, osim_rl_models_dir
-from muscle_lab.core.pose import PoseReader
+from muscle_lab.core.simulation.model import LoadedModel
+from muscle_lab.core.simulation.pose import PoseReader
 from muscle_lab.render.meshes import load_mesh
 from muscle_lab.render.renderer import BACKGROUND, Renderer
 from muscle_lab.render.scene import Camera, MuscleStyle, fit_camera, muscle_midpoint

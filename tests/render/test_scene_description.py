@@ -8,9 +8,9 @@ import shutil
 import numpy as np
 import pytest
 
-from muscle_lab.core.model import LoadedModel
 from muscle_lab.core.paths import default_model_path, osim_rl_models_dir
-from muscle_lab.core.pose import PoseReader, resolve_mesh_file
+from muscle_lab.core.simulation.model import LoadedModel
+from muscle_lab.core.simulation.pose import PoseReader, resolve_mesh_file
 
 
 def test_the_default_model_lists_its_bone_meshes_and_their_frames(hip_thrust):

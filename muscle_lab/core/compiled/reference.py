@@ -7,7 +7,7 @@ import numpy as np
 import opensim
 
 from muscle_lab.core.compiled.model_data import ModelData
-from muscle_lab.core.model import LoadedModel
+from muscle_lab.core.simulation.model import LoadedModel
 
 States = dict[str, np.ndarray]
 

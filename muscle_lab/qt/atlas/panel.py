@@ -29,14 +29,14 @@ from PyQt5.QtWidgets import (
     QWidget,
 )
 
-from muscle_lab.core.atlas import AtlasProgress, AtlasResult, AtlasSettings, Effect
-from muscle_lab.core.atlas_effects import seconds_text
-from muscle_lab.core.atlas_page import sign_legend
+from muscle_lab.core.atlas.effects import seconds_text
+from muscle_lab.core.atlas.page import sign_legend
+from muscle_lab.core.atlas.runs import AtlasProgress, AtlasResult, AtlasSettings, Effect
 from muscle_lab.core.frame import STEP_SECONDS, Frame
 from muscle_lab.core.history import Episode
-from muscle_lab.core.moment_arms import MomentArms
 from muscle_lab.core.muscle_descriptions import describe, load_descriptions
 from muscle_lab.core.reward import MIN_PELVIS_HEIGHT
+from muscle_lab.core.simulation.moment_arms import MomentArms
 from muscle_lab.qt.atlas.plots import MomentArmPlots, TracePlot
 from muscle_lab.qt.atlas.runner import AtlasRunner, progress_text
 from muscle_lab.qt.atlas.table import HeatMapTable

@@ -10,9 +10,9 @@ from PyQt5.QtCore import Qt
 from PyQt5.QtGui import QColor
 from PyQt5.QtWidgets import QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
-from muscle_lab.core.atlas_effects import CONVENTIONS, coordinate_side
-from muscle_lab.core.atlas_page import short_name
-from muscle_lab.core.moment_arms import CoordinateCurve, MomentArms
+from muscle_lab.core.atlas.effects import CONVENTIONS, coordinate_side
+from muscle_lab.core.atlas.page import short_name
+from muscle_lab.core.simulation.moment_arms import CoordinateCurve, MomentArms
 
 RUN_COLOUR = QColor(200, 40, 40)
 BASE_COLOUR = QColor(110, 110, 110)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PyQt5.QtCore import QThread, pyqtSignal
 
-from muscle_lab.core.atlas import AtlasCancelled, AtlasProgress, AtlasResult, AtlasRun, AtlasSettings
+from muscle_lab.core.atlas.runs import AtlasCancelled, AtlasProgress, AtlasResult, AtlasRun, AtlasSettings
 
 # What a run can raise besides a cancel: a model file that is missing (an OSError) or unreadable
 # (ModelFileError, a ValueError, as AtlasError is), a model OpenSim cannot load (ModelLoadError, a

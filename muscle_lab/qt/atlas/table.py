@@ -10,8 +10,8 @@ from PyQt5.QtCore import Qt
 from PyQt5.QtGui import QColor, QFont, QFontMetrics
 from PyQt5.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
-from muscle_lab.core.atlas import AtlasResult, Effect, joint_phrase
-from muscle_lab.core.atlas_page import FULL_COLOUR_DEG, degrees_text, millimetres_text, short_name
+from muscle_lab.core.atlas.page import FULL_COLOUR_DEG, degrees_text, millimetres_text, short_name
+from muscle_lab.core.atlas.runs import AtlasResult, Effect, joint_phrase
 
 PELVIS_COLUMN = "pelvis\nmm"
 FALL_COLUMN = "falls\nat s"

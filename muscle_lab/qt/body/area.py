@@ -5,7 +5,7 @@ from __future__ import annotations
 from PyQt5.QtCore import pyqtSignal
 from PyQt5.QtWidgets import QStackedWidget, QWidget
 
-from muscle_lab.core.pose import BodyPose, SceneDescription
+from muscle_lab.core.simulation.pose import BodyPose, SceneDescription
 from muscle_lab.qt.body.view_2d import BodyView
 from muscle_lab.qt.body.view_3d import BodyView3D
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PyQt5.QtCore import QThread, pyqtSignal
 
-from muscle_lab.core.pose import BodyPose, SceneDescription
+from muscle_lab.core.simulation.pose import BodyPose, SceneDescription
 from muscle_lab.render.renderer import RenderUnavailable
 from muscle_lab.render.scene import Camera
 from muscle_lab.render.video import VideoError, render_episode_video

@@ -13,7 +13,7 @@ from PyQt5.QtCore import QPointF, QRectF, Qt
 from PyQt5.QtGui import QColor, QLinearGradient, QPainter, QPen
 from PyQt5.QtWidgets import QSizePolicy, QWidget
 
-from muscle_lab.core.pose import BodyPose
+from muscle_lab.core.simulation.pose import BodyPose
 
 OFF_COLOUR = QColor(40, 90, 255)  # activation 0
 ON_COLOUR = QColor(230, 30, 30)  # activation 1

@@ -20,7 +20,7 @@ from PyQt5.QtCore import QObject, QPoint, QRectF, Qt, QTimer, pyqtSignal
 from PyQt5.QtGui import QColor, QImage, QPainter
 from PyQt5.QtWidgets import QSizePolicy, QWidget
 
-from muscle_lab.core.pose import BodyPose, SceneDescription
+from muscle_lab.core.simulation.pose import BodyPose, SceneDescription
 from muscle_lab.qt.body.overlay_3d import paint_ghost_label, paint_legend, paint_muscle_labels
 from muscle_lab.render.overlay import muscle_label
 from muscle_lab.render.render_thread import RenderedImage, RenderRequest, RenderThread

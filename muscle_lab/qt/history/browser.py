@@ -10,7 +10,7 @@ from PyQt5.QtCore import QObject, pyqtSignal
 
 from muscle_lab.core.frame import Frame
 from muscle_lab.core.history import Episode, History
-from muscle_lab.core.pose import BodyPose
+from muscle_lab.core.simulation.pose import BodyPose
 from muscle_lab.qt.history.playback import Playback
 
 COMPARE_NONE = "none"

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from PyQt5.QtCore import QObject, pyqtSignal
 
 from muscle_lab.core.history import Episode, channel_count
-from muscle_lab.core.pose import BodyPose
+from muscle_lab.core.simulation.pose import BodyPose
 from muscle_lab.qt.history.browser import COMPARE_NONE
 from muscle_lab.qt.history.timeline import Timeline, describe_episode
 from muscle_lab.qt.lab import LabModel

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PyQt5.QtCore import QThread, pyqtSignal
 
-from muscle_lab.core.replay import ReplayError, load_controls
+from muscle_lab.core.recording.replay import ReplayError, load_controls
 
 
 class LoadCancelled(Exception):

@@ -11,7 +11,7 @@ from PyQt5.QtCore import QObject, Qt, QTimer
 from PyQt5.QtWidgets import QDockWidget, QMainWindow, QMenu, QWidget
 
 from muscle_lab.core.excitations import ExcitationError
-from muscle_lab.core.recording import RecordingNames
+from muscle_lab.core.recording.columns import RecordingNames
 from muscle_lab.qt.atlas.panel import AtlasPanel
 from muscle_lab.qt.panels.observation import ObservationPanel
 from muscle_lab.qt.panels.presets import PresetsPanel

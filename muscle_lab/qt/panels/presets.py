@@ -29,7 +29,7 @@ from PyQt5.QtWidgets import (
     QWidget,
 )
 
-from muscle_lab.core.presets import (
+from muscle_lab.core.presets.store import (
     BUILTIN,
     USER,
     Preset,

@@ -22,8 +22,8 @@ from PyQt5.QtWidgets import (
     QWidget,
 )
 
-from muscle_lab.core.recording import Recording, RecordingError, RecordingNames
-from muscle_lab.core.recording_files import RecordingFileError, save_recording
+from muscle_lab.core.recording.columns import Recording, RecordingError, RecordingNames
+from muscle_lab.core.recording.files import RecordingFileError, save_recording
 from muscle_lab.qt.panels.controls_loader import ControlsLoader
 
 # The selected filter decides the extension when the user typed none.

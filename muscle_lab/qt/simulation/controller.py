@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 from PyQt5.QtCore import QObject, QThread, pyqtSignal
 
-from muscle_lab.core.integrator import DEFAULT_MODE
+from muscle_lab.core.simulation.integrator import DEFAULT_MODE
 from muscle_lab.qt.simulation.handoff import ExcitationMailbox
 from muscle_lab.qt.simulation.worker import SimulationWorker
 from muscle_lab.qt.simulation.worker_state import INTERRUPT_CLOSE

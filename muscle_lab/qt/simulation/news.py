@@ -7,9 +7,9 @@ from pathlib import Path
 
 from muscle_lab.core.frame import Frame
 from muscle_lab.core.muscles import MuscleInfo
-from muscle_lab.core.observation import ObservationLayout
-from muscle_lab.core.pose import BodyPose, SceneDescription
-from muscle_lab.core.recording import RecordingNames
+from muscle_lab.core.observation.layout import ObservationLayout
+from muscle_lab.core.recording.columns import RecordingNames
+from muscle_lab.core.simulation.pose import BodyPose, SceneDescription
 
 ON_END_PAUSE = "pause"
 ON_END_RESET = "reset"

@@ -20,11 +20,11 @@ from PyQt5.QtCore import QThread, QTimer, pyqtSlot
 from muscle_lab.core.errors import ModelLoadError, SimulationFailed
 from muscle_lab.core.excitations import ExcitationError
 from muscle_lab.core.frame import Frame
-from muscle_lab.core.integrator import settings_for
-from muscle_lab.core.replay import ControlsSchedule
-from muscle_lab.core.simulation_process import SimulationAbandoned, SimulationProcess
-from muscle_lab.core.state_store import StateNotKept
-from muscle_lab.core.user_controller import ControllerError
+from muscle_lab.core.recording.replay import ControlsSchedule
+from muscle_lab.core.simulation.integrator import settings_for
+from muscle_lab.core.simulation.process import SimulationAbandoned, SimulationProcess
+from muscle_lab.core.simulation.state_store import StateNotKept
+from muscle_lab.core.simulation.user_controller import ControllerError
 from muscle_lab.qt.simulation.news import MOMENT_ARMS_WHILE_RUNNING, ON_END_RESET, Branched
 from muscle_lab.qt.simulation.worker_state import INTERRUPT_CLOSE, WorkerState
 

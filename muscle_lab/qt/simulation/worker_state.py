@@ -10,11 +10,11 @@ from collections import deque
 from PyQt5.QtCore import QObject, QThread, QTimer, pyqtSignal
 
 from muscle_lab.core.frame import STEP_SECONDS, Frame
-from muscle_lab.core.integrator import DEFAULT_MODE
-from muscle_lab.core.pose import BodyPose
-from muscle_lab.core.recording import RecordingNames
-from muscle_lab.core.replay import ControlsSchedule
-from muscle_lab.core.simulation_process import Busy, Observed, SimulationProcess
+from muscle_lab.core.recording.columns import RecordingNames
+from muscle_lab.core.recording.replay import ControlsSchedule
+from muscle_lab.core.simulation.integrator import DEFAULT_MODE
+from muscle_lab.core.simulation.pose import BodyPose
+from muscle_lab.core.simulation.process import Busy, Observed, SimulationProcess
 from muscle_lab.qt.simulation.handoff import ExcitationMailbox
 from muscle_lab.qt.simulation.news import ON_END_PAUSE, Batch, ModelInfo
 

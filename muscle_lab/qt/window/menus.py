@@ -8,8 +8,8 @@ from pathlib import Path
 from PyQt5.QtGui import QKeySequence
 from PyQt5.QtWidgets import QAction, QFileDialog, QInputDialog, QMainWindow
 
-from muscle_lab.core.pose import BodyPose
-from muscle_lab.core.user_controller import ControllerError, ControllerSpec
+from muscle_lab.core.simulation.pose import BodyPose
+from muscle_lab.core.simulation.user_controller import ControllerError, ControllerSpec
 from muscle_lab.qt.body.area import BodyArea
 from muscle_lab.qt.body.video_export import VideoExport
 from muscle_lab.qt.lab import LabModel

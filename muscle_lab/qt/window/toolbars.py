@@ -11,8 +11,8 @@ from PyQt5.QtGui import QIntValidator
 from PyQt5.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QLabel, QLineEdit, QMainWindow, QToolBar
 
 from muscle_lab.core.frame import STEP_SECONDS
-from muscle_lab.core.integrator import MODES
 from muscle_lab.core.reward import MIN_PELVIS_HEIGHT, TIME_LIMIT_STEPS
+from muscle_lab.core.simulation.integrator import MODES
 from muscle_lab.qt.body.area import BodyArea
 from muscle_lab.qt.lab import GUI_MODES, LabModel
 from muscle_lab.qt.panels.muscles import MusclePanel

@@ -10,7 +10,7 @@ from muscle_lab.core.compiled.model_data import ModelData
 from muscle_lab.core.compiled.reader import read_model
 from muscle_lab.core.compiled.reference import OpenSimReference
 from muscle_lab.core.compiled.worker import CasadiWorker
-from muscle_lab.core.model import LoadedModel
+from muscle_lab.core.simulation.model import LoadedModel
 
 
 @pytest.fixture(scope="session")

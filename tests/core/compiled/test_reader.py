@@ -10,7 +10,7 @@ import pytest
 from muscle_lab.core.compiled.model_data import ModelData, SimmSplineFn
 from muscle_lab.core.compiled.reader import UnsupportedModel, read_model
 from muscle_lab.core.compiled.simm_spline import simm_spline
-from muscle_lab.core.model import LoadedModel
+from muscle_lab.core.simulation.model import LoadedModel
 
 
 def test_prosthetic_model_read_whole(data: ModelData) -> None:

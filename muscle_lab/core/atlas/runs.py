@@ -2,8 +2,8 @@
 
 Each muscle runs alone at `level` (the others at `base`) from the standing start, for `seconds`
 or until the episode ends, and is compared with the run where all are at `base` (see
-`atlas_effects` for the comparison and the sentences). Runs go in parallel, one simulation
-process per core (`atlas_pool`), and are cached on disk (`atlas_cache`): a second look at the
+`effects` for the comparison and the sentences). Runs go in parallel, one simulation
+process per core (`pool`), and are cached on disk (`cache`): a second look at the
 same model, mode, level, base and duration reads them back.
 
 Threading: `AtlasRun.run()` blocks until the atlas is done, so call it in a worker thread (a
@@ -23,13 +23,13 @@ from pathlib import Path
 
 import numpy as np
 
-from muscle_lab.core.atlas_cache import AtlasCache, ModelIdentity, description_key, model_identity, run_key
-from muscle_lab.core.atlas_effects import Effect, RunRecord, compare, joint_phrase
-from muscle_lab.core.atlas_pool import AtlasCancelled, AtlasModel, Job, RunPool, core_count
+from muscle_lab.core.atlas.cache import AtlasCache, ModelIdentity, description_key, model_identity, run_key
+from muscle_lab.core.atlas.effects import Effect, RunRecord, compare, joint_phrase
+from muscle_lab.core.atlas.pool import AtlasCancelled, AtlasModel, Job, RunPool, core_count
 from muscle_lab.core.frame import STEP_SECONDS
-from muscle_lab.core.integrator import DEFAULT_MODE, MODES, settings_for
-from muscle_lab.core.model_file import read_model_summary
 from muscle_lab.core.paths import default_model_path
+from muscle_lab.core.simulation.integrator import DEFAULT_MODE, MODES, settings_for
+from muscle_lab.core.simulation.model_file import read_model_summary
 
 __all__ = [
     "AtlasCancelled",

@@ -26,21 +26,26 @@ from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
-from muscle_lab.core.call_watch import CallWatch, Overrun
 from muscle_lab.core.errors import SimulationFailed
 from muscle_lab.core.excitations import check_excitations
 from muscle_lab.core.frame import Frame
-from muscle_lab.core.integrator import IntegratorSettings
-from muscle_lab.core.moment_arms import DEFAULT_POINTS, MomentArms, check_points
 from muscle_lab.core.muscles import MuscleInfo
-from muscle_lab.core.observation import ObservationLayout, ObservationReader, layout_for
-from muscle_lab.core.pose import BodyPose, SceneDescription
-from muscle_lab.core.state_store import StateStore
-from muscle_lab.core.user_controller import CALL_LIMIT_SECONDS, LOAD_LIMIT_SECONDS, ControllerError, ControllerSlot
+from muscle_lab.core.observation.layout import ObservationLayout, ObservationReader, layout_for
+from muscle_lab.core.simulation.call_watch import CallWatch, Overrun
+from muscle_lab.core.simulation.integrator import IntegratorSettings
+from muscle_lab.core.simulation.moment_arms import DEFAULT_POINTS, MomentArms, check_points
+from muscle_lab.core.simulation.pose import BodyPose, SceneDescription
+from muscle_lab.core.simulation.state_store import StateStore
+from muscle_lab.core.simulation.user_controller import (
+    CALL_LIMIT_SECONDS,
+    LOAD_LIMIT_SECONDS,
+    ControllerError,
+    ControllerSlot,
+)
 
 if TYPE_CHECKING:
-    from muscle_lab.core.pose import PoseReader
-    from muscle_lab.core.simulation import Simulation
+    from muscle_lab.core.simulation.engine import Simulation
+    from muscle_lab.core.simulation.pose import PoseReader
 
 # spawn, not fork: the parent may be a Qt application with threads of its own.
 _CONTEXT = multiprocessing.get_context("spawn")
@@ -618,9 +623,9 @@ def serve(
     A step answers (frame, pose, observed), the pose None unless `poses`, the observation None
     unless observing. Every state reached is kept (bounded) for `restore`. A user's controller is
     called before each step; when it fails the step is not taken and its error is the answer."""
-    from muscle_lab.core.moment_arms import moment_arm_curves
-    from muscle_lab.core.pose import PoseReader
-    from muscle_lab.core.simulation import Simulation
+    from muscle_lab.core.simulation.engine import Simulation
+    from muscle_lab.core.simulation.moment_arms import moment_arm_curves
+    from muscle_lab.core.simulation.pose import PoseReader
 
     # Ctrl+C in a terminal reaches the whole process group: the parent decides what stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)

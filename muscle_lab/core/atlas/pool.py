@@ -20,13 +20,13 @@ from pathlib import Path
 
 import numpy as np
 
-from muscle_lab.core.atlas_effects import RunRecord
+from muscle_lab.core.atlas.effects import RunRecord
 from muscle_lab.core.frame import STEP_SECONDS, Frame
-from muscle_lab.core.integrator import IntegratorSettings
-from muscle_lab.core.moment_arms import MomentArms
 from muscle_lab.core.muscles import MuscleInfo
-from muscle_lab.core.pose import BodyPose, SceneDescription
-from muscle_lab.core.simulation_process import SimulationProcess
+from muscle_lab.core.simulation.integrator import IntegratorSettings
+from muscle_lab.core.simulation.moment_arms import MomentArms
+from muscle_lab.core.simulation.pose import BodyPose, SceneDescription
+from muscle_lab.core.simulation.process import SimulationProcess
 
 PROGRESS_EVERY_STEPS = 5
 CROSSING_POINTS = 3  # each coordinate's range at its ends and middle: enough to see what a muscle crosses

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from muscle_lab.core.atlas import AtlasResult, Effect
-from muscle_lab.core.atlas_effects import CONVENTIONS, coordinate_side, seconds_text
+from muscle_lab.core.atlas.effects import CONVENTIONS, coordinate_side, seconds_text
+from muscle_lab.core.atlas.runs import AtlasResult, Effect
 from muscle_lab.core.atomic import atomic_write_text, create_temporary
 from muscle_lab.core.muscle_descriptions import describe, load_descriptions
 

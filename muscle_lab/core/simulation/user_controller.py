@@ -32,9 +32,9 @@ from typing import Any
 
 import numpy as np
 
-from muscle_lab.core.call_watch import CALL, LOAD, CallWatch
 from muscle_lab.core.errors import SimulationFailed
-from muscle_lab.core.observation import OBSERVATION_BOUND
+from muscle_lab.core.observation.layout import OBSERVATION_BOUND
+from muscle_lab.core.simulation.call_watch import CALL, LOAD, CallWatch
 
 CALL_LIMIT_SECONDS = 1.0  # a controller call that takes longer is stopped: the step is not taken
 LOAD_LIMIT_SECONDS = 60.0  # importing the file (a framework, a network's weights) may take a while

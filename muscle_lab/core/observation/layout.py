@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
-    from muscle_lab.core.model import LoadedModel
+    from muscle_lab.core.simulation.model import LoadedModel
 
 # The order of ProstheticsEnv.get_observation.
 # The observation space's bounds (muscle_lab.env, and the controllers' spaces): finite, as

@@ -21,7 +21,7 @@ import numpy as np
 if TYPE_CHECKING:
     import opensim
 
-    from muscle_lab.core.model import LoadedModel
+    from muscle_lab.core.simulation.model import LoadedModel
 
 DEFAULT_POINTS = 41
 MIN_POINTS, MAX_POINTS = 2, 1001

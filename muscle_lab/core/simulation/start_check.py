@@ -17,7 +17,7 @@ from muscle_lab.core.reward import MIN_PELVIS_HEIGHT
 if TYPE_CHECKING:
     import opensim
 
-    from muscle_lab.core.model import LoadedModel
+    from muscle_lab.core.simulation.model import LoadedModel
 
 DEEP_CONTACT_METRES = 0.10  # standing feet sink ~2.5 cm into the ground; ten times that is not standing
 

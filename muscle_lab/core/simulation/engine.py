@@ -13,12 +13,12 @@ import opensim
 from muscle_lab.core.errors import SimulationFailed
 from muscle_lab.core.excitations import check_excitations
 from muscle_lab.core.frame import STEP_SECONDS, Frame
-from muscle_lab.core.integrator import FAITHFUL, IntegratorSettings, without_cpodes_tweaks
-from muscle_lab.core.model import LoadedModel, ModelLoadError, MuscleInfo, describe_error
 from muscle_lab.core.reward import end_reason, step_reward
-from muscle_lab.core.simtk_integrator import tweak_cpodes, tweaks_unavailable
-from muscle_lab.core.start_check import start_warnings
-from muscle_lab.core.state_store import SavedState
+from muscle_lab.core.simulation.integrator import FAITHFUL, IntegratorSettings, without_cpodes_tweaks
+from muscle_lab.core.simulation.model import LoadedModel, ModelLoadError, MuscleInfo, describe_error
+from muscle_lab.core.simulation.simtk_integrator import tweak_cpodes, tweaks_unavailable
+from muscle_lab.core.simulation.start_check import start_warnings
+from muscle_lab.core.simulation.state_store import SavedState
 
 __all__ = ["STEP_SECONDS", "Frame", "Simulation", "SimulationFailed"]
 

@@ -15,8 +15,8 @@ import numpy as np
 
 from muscle_lab.core.frame import Frame
 from muscle_lab.core.muscles import side_of
-from muscle_lab.core.pose import BodyPose
 from muscle_lab.core.reward import is_done
+from muscle_lab.core.simulation.pose import BodyPose
 
 SMALL_CHANGE_DEG = 1.0  # below this a muscle "hardly moves" its leg
 # The coordinate conventions of OpenSim's gait models (gait2392 and osim-rl's, whose knee range is

@@ -26,14 +26,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from muscle_lab.core.atlas_effects import RunRecord
-from muscle_lab.core.atlas_pool import AtlasModel
+from muscle_lab.core.atlas.effects import RunRecord
+from muscle_lab.core.atlas.pool import AtlasModel
 from muscle_lab.core.atomic import create_temporary
 from muscle_lab.core.frame import Frame
-from muscle_lab.core.moment_arms import CoordinateCurve, MomentArms
 from muscle_lab.core.muscles import MuscleInfo
 from muscle_lab.core.paths import user_data_dir
-from muscle_lab.core.pose import BodyPose, MeshInfo, SceneDescription
+from muscle_lab.core.simulation.moment_arms import CoordinateCurve, MomentArms
+from muscle_lab.core.simulation.pose import BodyPose, MeshInfo, SceneDescription
 
 CACHE_FORMAT = 1  # raise when what a run holds, or how it is computed, changes
 CACHE_FOLDER = "atlas_cache"

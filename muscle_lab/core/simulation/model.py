@@ -9,10 +9,10 @@ from pathlib import Path
 import opensim
 
 from muscle_lab.core.errors import ModelLoadError
-from muscle_lab.core.locked_joints import CoordinateLike, weld_locked_coordinates
-from muscle_lab.core.model_file import model_file_problem
 from muscle_lab.core.muscles import MuscleInfo, side_of
 from muscle_lab.core.paths import default_model_path
+from muscle_lab.core.simulation.locked_joints import CoordinateLike, weld_locked_coordinates
+from muscle_lab.core.simulation.model_file import model_file_problem
 
 __all__ = ["LoadedModel", "ModelLoadError", "MuscleInfo", "describe_error", "side_of"]
 

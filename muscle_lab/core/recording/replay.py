@@ -25,7 +25,7 @@ from muscle_lab.core.frame import STEP_SECONDS, Frame
 from muscle_lab.core.user_files import OPEN_WITHOUT_BLOCKING, file_kind
 
 if TYPE_CHECKING:
-    from muscle_lab.core.simulation import Simulation
+    from muscle_lab.core.simulation.engine import Simulation
 
 TIME_TOLERANCE = 1e-9  # file times are decimal text; a step's start must still find its own row
 MAX_LINE_BYTES = 1 << 20  # a longer "line" is not a controls file (and must not fill the memory)

@@ -16,7 +16,7 @@ from muscle_lab.core.frame import STEP_SECONDS, Frame
 from muscle_lab.core.reward import END_REASONS
 
 if TYPE_CHECKING:
-    from muscle_lab.core.simulation import Simulation
+    from muscle_lab.core.simulation.engine import Simulation
 
 INITIAL_CAPACITY = 256
 SCALAR_COLUMNS = ("step", "time", "pelvis_height", "pelvis_vx", "reward", "total_reward", "done", "end_reason")

@@ -19,7 +19,7 @@ import numpy as np
 
 from muscle_lab.core.atomic import atomic_write_text
 from muscle_lab.core.paths import assets_dir, user_data_dir
-from muscle_lab.core.preset_format import (
+from muscle_lab.core.presets.format import (
     BUILTIN,
     USER,
     Preset,

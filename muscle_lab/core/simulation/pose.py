@@ -18,7 +18,7 @@ from muscle_lab.core.muscles import side_of
 if TYPE_CHECKING:  # BodyPose is unpickled in processes that never load OpenSim
     import opensim
 
-    from muscle_lab.core.model import LoadedModel
+    from muscle_lab.core.simulation.model import LoadedModel
 
 
 @dataclass(frozen=True)

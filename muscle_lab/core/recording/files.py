@@ -16,7 +16,7 @@ import numpy as np
 
 from muscle_lab.core.atomic import OutputTarget, atomic_write_text, check_output_files
 from muscle_lab.core.csv_table import csv_columns
-from muscle_lab.core.recording import Recording
+from muscle_lab.core.recording.columns import Recording
 
 SAVE_FORMATS = {".csv": "CSV table", ".mot": "OpenSim motion", ".sto": "OpenSim controls"}
 
