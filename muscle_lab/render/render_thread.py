@@ -26,7 +26,8 @@ from typing import Any
 import numpy as np
 
 from muscle_lab.core.simulation.pose import BodyPose, SceneDescription
-from muscle_lab.render.renderer import LIVE_MESH_CELL, Renderer, bone_points
+from muscle_lab.render.geometry import bone_points
+from muscle_lab.render.renderer import LIVE_MESH_CELL, Renderer
 from muscle_lab.render.scene import PLAIN, Camera, MuscleStyle, muscle_midpoint, pelvis_position
 
 JOIN_SECONDS = 10.0  # a render takes tens of milliseconds: longer than this, the thread is stuck
