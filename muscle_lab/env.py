@@ -21,7 +21,8 @@ from gymnasium import spaces
 
 from muscle_lab.core.errors import SimulationFailed
 from muscle_lab.core.frame import Frame
-from muscle_lab.core.observation.layout import OBSERVATION_BOUND, ObservationReader, markdown_table
+from muscle_lab.core.observation.layout import OBSERVATION_BOUND, markdown_table
+from muscle_lab.core.observation.reader import ObservationReader
 from muscle_lab.core.reward import FELL, TIME_LIMIT_STEPS
 from muscle_lab.core.simulation.engine import Simulation
 from muscle_lab.core.simulation.integrator import DEFAULT_MODE, settings_for

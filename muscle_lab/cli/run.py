@@ -35,7 +35,8 @@ from muscle_lab.core.recording.files import controls_text, mot_text
 from muscle_lab.core.recording.replay import ControlsSchedule, load_controls
 from muscle_lab.core.reward import TIME_LIMIT_STEPS, describe_end
 from muscle_lab.core.simulation.integrator import DEFAULT_MODE, MODES, settings_for
-from muscle_lab.core.simulation.process import SimulationProcess, StepTimeout
+from muscle_lab.core.simulation.process import SimulationProcess
+from muscle_lab.core.simulation.protocol import StepTimeout
 from muscle_lab.core.simulation.user_controller import ControllerError, ControllerSpec
 
 if TYPE_CHECKING:

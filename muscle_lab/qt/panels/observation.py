@@ -30,7 +30,7 @@ from PyQt5.QtWidgets import (
 )
 
 from muscle_lab.core.observation.layout import ObservationEntry, ObservationLayout
-from muscle_lab.core.simulation.process import Observed
+from muscle_lab.core.simulation.protocol import Observed
 
 REFRESH_SECONDS = 0.1  # the values are redrawn at most this often
 HISTORY_STEPS = 3000  # steps of the current episode kept for plotting (30 s of simulated time)

@@ -22,7 +22,8 @@ from muscle_lab.core.excitations import ExcitationError
 from muscle_lab.core.frame import Frame
 from muscle_lab.core.recording.replay import ControlsSchedule
 from muscle_lab.core.simulation.integrator import settings_for
-from muscle_lab.core.simulation.process import SimulationAbandoned, SimulationProcess
+from muscle_lab.core.simulation.process import SimulationProcess
+from muscle_lab.core.simulation.protocol import SimulationAbandoned
 from muscle_lab.core.simulation.state_store import StateNotKept
 from muscle_lab.core.simulation.user_controller import ControllerError
 from muscle_lab.qt.simulation.news import MOMENT_ARMS_WHILE_RUNNING, ON_END_RESET, Branched

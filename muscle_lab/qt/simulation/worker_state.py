@@ -14,7 +14,8 @@ from muscle_lab.core.recording.columns import RecordingNames
 from muscle_lab.core.recording.replay import ControlsSchedule
 from muscle_lab.core.simulation.integrator import DEFAULT_MODE
 from muscle_lab.core.simulation.pose import BodyPose
-from muscle_lab.core.simulation.process import Busy, Observed, SimulationProcess
+from muscle_lab.core.simulation.process import SimulationProcess
+from muscle_lab.core.simulation.protocol import Busy, Observed
 from muscle_lab.qt.simulation.handoff import ExcitationMailbox
 from muscle_lab.qt.simulation.news import ON_END_PAUSE, Batch, ModelInfo
 

@@ -9,7 +9,7 @@ import time
 from PyQt5.QtCore import QCoreApplication, QObject, QTimer
 
 from muscle_lab.core.simulation.pose import BodyPose
-from muscle_lab.core.simulation.process import Busy
+from muscle_lab.core.simulation.protocol import Busy
 from muscle_lab.qt.body.area import BodyArea
 from muscle_lab.qt.history.view import HistoryView
 from muscle_lab.qt.lab import LabModel
