@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 
 import numpy as np
-from PyQt5.QtCore import QObject, pyqtSignal
+from PyQt5.QtCore import QObject, pyqtBoundSignal, pyqtSignal
 
 from muscle_lab.core.excitations import check_excitations
 from muscle_lab.core.frame import Frame
@@ -104,31 +104,28 @@ class LabModel(QObject):
 
     # -- choices -------------------------------------------------------------------------
     def set_mode(self, mode: str) -> None:
-        if mode != self.mode:
-            self.mode = mode
-            self.modeChanged.emit(mode)
+        self._choose("mode", mode, self.modeChanged)
 
     def set_real_time(self, real_time: bool) -> None:
         """Paced to the wall clock, or as fast as possible."""
-        if real_time != self.real_time:
-            self.real_time = real_time
-            self.realTimeChanged.emit(real_time)
+        self._choose("real_time", real_time, self.realTimeChanged)
 
     def set_episode_end(self, choice: str) -> None:
         """ON_END_PAUSE or ON_END_RESET: what happens when an episode ends."""
-        if choice != self.episode_end:
-            self.episode_end = choice
-            self.episodeEndChanged.emit(choice)
+        self._choose("episode_end", choice, self.episodeEndChanged)
 
     def set_time_limit(self, on: bool) -> None:
-        if on != self.time_limit:
-            self.time_limit = on
-            self.timeLimitChanged.emit(on)
+        """osim-rl's 300-step limit, or free play."""
+        self._choose("time_limit", on, self.timeLimitChanged)
 
     def set_plot_window(self, seconds: float) -> None:
-        if seconds != self.plot_window_seconds:
-            self.plot_window_seconds = seconds
-            self.plotWindowChanged.emit(seconds)
+        self._choose("plot_window_seconds", seconds, self.plotWindowChanged)
+
+    def _choose(self, name: str, value: object, changed: pyqtBoundSignal) -> None:
+        """Set a choice and say so, only when it changes (a box that follows the signal sets it back)."""
+        if value != getattr(self, name):
+            setattr(self, name, value)
+            changed.emit(value)
 
     # -- excitations ---------------------------------------------------------------------
     @property
