@@ -19,7 +19,7 @@ import numpy as np
 
 from muscle_lab.core.simulation.pose import BodyPose, SceneDescription
 from muscle_lab.render import shaders
-from muscle_lab.render.geometry import unit_cylinder, unit_sphere
+from muscle_lab.render.geometry import bone_points, box_corners, unit_cylinder, unit_sphere
 from muscle_lab.render.gil_free import gil_free_finish
 from muscle_lab.render.meshes import MeshFormatError, is_closed_outward, load_mesh, simplify
 from muscle_lab.render.scene import (
@@ -212,7 +212,7 @@ class Renderer:
             )
             colour = (*(np.array(mesh.colour) * BONE_TINT), mesh.opacity)
             scale = np.array(mesh.scale, dtype=float)
-            corners = _box_corners(buffers[2]) * scale
+            corners = box_corners(buffers[2]) * scale
             cull = ("back" if np.prod(np.sign(scale)) >= 0 else "front") if buffers[3] else None
             draws.append(
                 _MeshDraw(vertex_array, mesh.frame_index, np.where(scale == 0, 1.0, scale), colour, corners, cull)
@@ -492,21 +492,6 @@ class Renderer:
             self._instances[name] = (buffer, vertex_array, capacity)
         if len(rows):
             self._instances[name][0].write(np.ascontiguousarray(rows, dtype=np.float32).tobytes())
-
-
-def bone_points(boxes: tuple[tuple[int, np.ndarray], ...], pose: BodyPose) -> np.ndarray:
-    """The corners of these bone boxes (`Renderer.bone_boxes`) placed in ground by `pose`."""
-    placed = [
-        corners @ pose.frame_rotations[frame].T + pose.frame_translations[frame]
-        for frame, corners in boxes
-        if frame < len(pose.frame_rotations)
-    ]
-    return np.vstack(placed) if placed else np.zeros((0, 3))
-
-
-def _box_corners(bounds: np.ndarray) -> np.ndarray:
-    low, high = bounds
-    return np.array([[x, y, z] for x in (low[0], high[0]) for y in (low[1], high[1]) for z in (low[2], high[2])])
 
 
 def _set(program, name: str, value) -> None:

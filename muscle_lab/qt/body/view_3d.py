@@ -17,19 +17,17 @@ from concurrent.futures import Future
 
 import numpy as np
 from PyQt5.QtCore import QObject, QPoint, QRectF, Qt, QTimer, pyqtSignal
-from PyQt5.QtGui import QColor, QImage, QLinearGradient, QPainter, QPen
+from PyQt5.QtGui import QColor, QImage, QPainter
 from PyQt5.QtWidgets import QSizePolicy, QWidget
 
 from muscle_lab.core.simulation.pose import BodyPose, SceneDescription
+from muscle_lab.qt.body.overlay_3d import paint_ghost_label, paint_legend, paint_muscle_labels
 from muscle_lab.render.overlay import muscle_label
 from muscle_lab.render.render_thread import RenderedImage, RenderRequest, RenderThread
 from muscle_lab.render.renderer import RenderUnavailable
 from muscle_lab.render.scene import (
     COLOUR_BY,
     COLOUR_BY_LABELS,
-    GHOST_RGB,
-    OFF_RGB,
-    ON_RGB,
     Camera,
     MuscleStyle,
     fit_camera,
@@ -39,9 +37,6 @@ from muscle_lab.render.scene import (
 ORBIT_DEGREES_PER_PIXEL = 0.4
 CLICK_SLOP = 4  # pixels a press may move and still count as a click
 VIEW_KEYS = {Qt.Key_S: "side", Qt.Key_F: "front", Qt.Key_T: "three_quarter"}
-HELP_TEXT = "drag: orbit · right/middle drag: pan · wheel: zoom · S side · F front · T ¾ · R reset · P follow pelvis"
-LABEL_BACKGROUND = QColor(255, 240, 170)
-GHOST_LABEL_BACKGROUND = QColor(0, 0, 0, 140)
 BACKDROP = QColor(43, 48, 59)
 GRAB_WAIT_SECONDS = 10.0
 # At most 40 renders a second (the simulation sends ~50 poses): 30 is the aim, the rest of the
@@ -325,8 +320,9 @@ class BodyView3D(QWidget):
                 painter.fillRect(QRectF(self._image.width(), 0, self.width(), self.height()), BACKDROP)
                 painter.fillRect(QRectF(0, self._image.height(), self.width(), self.height()), BACKDROP)
             self._paint_labels(painter)
-            self._paint_legend(painter)
-            self._paint_ghost_label(painter)
+            paint_legend(painter, self.width(), self.height(), COLOUR_BY_LABELS[self._colour_by], self.missing_meshes)
+            if self._ghost is not None:
+                paint_ghost_label(painter, self.width(), self.height(), self._ghost_label)
         else:
             painter.fillRect(self.rect(), BACKDROP)
         painter.end()
@@ -389,61 +385,12 @@ class BodyView3D(QWidget):
 
     def _paint_labels(self, painter: QPainter) -> None:
         ratio = self.devicePixelRatioF()
+        labels = []
         for index in self.highlighted():
             anchor = self._shown.label_anchor(index)
-            if anchor is None:
-                continue
-            x, y = anchor[0] / ratio, anchor[1] / ratio
-            text = muscle_label(index, self._scene.muscle_names)
-            box = painter.fontMetrics().boundingRect(text).adjusted(-5, -3, 5, 3)
-            box.moveTopLeft(QPoint(round(x) + 14, round(y) - box.height() - 8))
-            painter.setPen(QPen(LABEL_BACKGROUND, 1.5))
-            painter.drawLine(QPoint(round(x), round(y)), box.bottomLeft())
-            painter.fillRect(box, LABEL_BACKGROUND)
-            painter.setPen(QColor(20, 20, 20))
-            painter.drawText(box, Qt.AlignCenter, text)
-
-    def _paint_legend(self, painter: QPainter) -> None:
-        bar = QRectF(self.width() - 170, self.height() - 22, 120, 9)
-        gradient = QLinearGradient(bar.topLeft(), bar.topRight())
-        gradient.setColorAt(0.0, QColor(*OFF_RGB))
-        gradient.setColorAt(1.0, QColor(*ON_RGB))
-        painter.fillRect(bar, gradient)
-        painter.setPen(QColor(235, 235, 235))
-        painter.drawText(
-            QRectF(bar.left() - 300, bar.top() - 4, 295, 16),
-            Qt.AlignRight | Qt.AlignVCenter,
-            f"{COLOUR_BY_LABELS[self._colour_by]} 0 (left leg darker)",
-        )
-        painter.drawText(QRectF(bar.right() + 5, bar.top() - 4, 40, 16), Qt.AlignLeft | Qt.AlignVCenter, "1")
-        font = painter.font()
-        font.setPointSizeF(font.pointSizeF() * 0.85)
-        painter.setFont(font)
-        painter.setPen(QColor(190, 190, 190))
-        line = QRectF(8, 4, self.width() - 16, 16)
-        painter.drawText(
-            line, Qt.AlignLeft, painter.fontMetrics().elidedText(HELP_TEXT, Qt.ElideRight, int(line.width()))
-        )
-        if self.missing_meshes:
-            painter.setPen(QColor(255, 200, 120))
-            text = f"missing meshes: {', '.join(self.missing_meshes)}"
-            painter.drawText(
-                line.translated(0, 16),
-                Qt.AlignLeft,
-                painter.fontMetrics().elidedText(text, Qt.ElideRight, int(line.width())),
-            )
-
-    def _paint_ghost_label(self, painter: QPainter) -> None:
-        """What the ghost is, bottom left in its tint, on the line above the colour legend."""
-        if self._ghost is None:
-            return
-        metrics = painter.fontMetrics()
-        text = metrics.elidedText(self._ghost_label or "ghost", Qt.ElideRight, self.width() - 28)
-        box = metrics.boundingRect(text).adjusted(-5, -2, 5, 2)
-        box.moveBottomLeft(QPoint(8, self.height() - 30))
-        painter.fillRect(box, GHOST_LABEL_BACKGROUND)
-        painter.setPen(QColor(*GHOST_RGB))
-        painter.drawText(box, Qt.AlignCenter, text)
+            if anchor is not None:
+                labels.append((anchor[0] / ratio, anchor[1] / ratio, muscle_label(index, self._scene.muscle_names)))
+        paint_muscle_labels(painter, labels)
 
     # -- mouse and keys ---------------------------------------------------------------------
     def mousePressEvent(self, event) -> None:  # noqa: N802
