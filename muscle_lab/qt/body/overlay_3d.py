@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from PyQt5.QtCore import QPoint, QRectF, Qt
+from PyQt5.QtCore import QPoint, QRect, QRectF, Qt
 from PyQt5.QtGui import QColor, QLinearGradient, QPainter, QPen
 
+from muscle_lab.render.overlay import muscle_label
+from muscle_lab.render.render_thread import RenderedImage
 from muscle_lab.render.scene import GHOST_RGB, OFF_RGB, ON_RGB
 
 HELP_TEXT = "drag: orbit · right/middle drag: pan · wheel: zoom · S side · F front · T ¾ · R reset · P follow pelvis"
@@ -25,6 +27,18 @@ def paint_muscle_labels(painter: QPainter, labels: Iterable[tuple[float, float, 
         painter.fillRect(box, LABEL_BACKGROUND)
         painter.setPen(QColor(20, 20, 20))
         painter.drawText(box, Qt.AlignCenter, text)
+
+
+def paint_highlight_labels(
+    painter: QPainter, image: RenderedImage, muscles: Iterable[int], names: Sequence[str], ratio: float
+) -> None:
+    """Each highlighted muscle's "index name" label where the image drew it (device pixels / ratio)."""
+    labels = []
+    for index in muscles:
+        anchor = image.label_anchor(index)
+        if anchor is not None:
+            labels.append((anchor[0] / ratio, anchor[1] / ratio, muscle_label(index, names)))
+    paint_muscle_labels(painter, labels)
 
 
 def paint_legend(painter: QPainter, width: int, height: int, colour_by: str, missing_meshes: Sequence[str]) -> None:
@@ -66,3 +80,14 @@ def paint_ghost_label(painter: QPainter, width: int, height: int, label: str) ->
     painter.fillRect(box, GHOST_LABEL_BACKGROUND)
     painter.setPen(QColor(*GHOST_RGB))
     painter.drawText(box, Qt.AlignCenter, text)
+
+
+def paint_notice(painter: QPainter, rect: QRect, backdrop: QColor, text: str) -> None:
+    """Instead of an image: why there is none yet (or at all), centred on the backdrop."""
+    painter.fillRect(rect, backdrop)
+    painter.setPen(QColor(230, 230, 230))
+    painter.drawText(rect.adjusted(12, 12, -12, -12), Qt.AlignCenter | Qt.TextWordWrap, text)
+
+
+def loading_text(files_read: int, files: int) -> str:
+    return f"Reading the bone meshes: {files_read} of {files} files…\nEsc or a click draws the body without the rest."
