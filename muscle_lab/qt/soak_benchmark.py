@@ -75,7 +75,7 @@ def soak_window(minutes: float, every: float) -> Soaked | None:
     sampler.timeout.connect(sample)
     worker.framesReady.connect(count)
     worker.episodeEnded.connect(lambda _frame: setattr(soaked, "episodes", soaked.episodes + 1))
-    window.modelReady.connect(start)
+    window.lab.modelReady.connect(start)
     window.show()
     app.exec_()
     if not started:
