@@ -114,7 +114,7 @@ def main(args: list[str]) -> int:
     outcome = {"code": 0}
 
     def on_first_model(info: ModelInfo) -> None:
-        window.modelReady.disconnect(on_first_model)
+        window.lab.modelReady.disconnect(on_first_model)
         if options.preset:
             try:
                 values, notes = excitations_from_preset(options.preset, [m.name for m in info.muscles])
@@ -130,7 +130,7 @@ def main(args: list[str]) -> int:
         if options.screenshot is not None:
             window.run()
 
-    window.modelReady.connect(on_first_model)
+    window.lab.modelReady.connect(on_first_model)
     if options.screenshot is not None:
         _arrange_screenshot(app, window, options.screenshot, options.run_for, outcome)
     window.show()
@@ -155,13 +155,13 @@ def _arrange_screenshot(app: QApplication, window: MainWindow, path: Path, run_f
     # The first episode's end ends the run whatever "At episode end" says; neither that choice nor
     # anything else of this run is saved into the user's settings.
     window.remember_settings = False
-    window.end_box.setCurrentIndex(0)
+    window.toolbars.end_box.setCurrentIndex(0)
 
     def finished_running() -> bool:
-        frame = window.latest_frame
-        if frame is None or window.model_info is None:
+        frame = window.lab.latest_frame
+        if frame is None or window.lab.model_info is None:
             return False
-        return frame.time >= run_for - STEP_SECONDS / 2 or (not window.running and frame.done)
+        return frame.time >= run_for - STEP_SECONDS / 2 or (not window.lab.running and frame.done)
 
     def check() -> None:
         if done["taken"] or not finished_running():
@@ -187,7 +187,7 @@ def _arrange_screenshot(app: QApplication, window: MainWindow, path: Path, run_f
             outcome["code"] = 1
             window.close()
 
-    # Checked in the GUI thread, where `window.running` and the frames are up to date (the
+    # Checked in the GUI thread, where `window.lab.running` and the frames are up to date (the
     # worker's own signals fire in its thread, before the window has read its messages).
     poll = QTimer(window)
     poll.setInterval(SCREENSHOT_CHECK_MS)

@@ -112,7 +112,7 @@ def main_gui(argv: list[str]) -> int:
         if "start" not in stats and stats["steps"] >= WARM_UP_STEPS:
             stats["rss_start"] = resident_mb()
             stats["child_rss_start"] = resident_mb(worker.simulation_pid)
-            stats["redraws_start"] = window.redraw_count
+            stats["redraws_start"] = window.redrawer.redraw_count
             stats["renders_start"] = view3d.render_count
             stats["start"] = time.perf_counter()
             QTimer.singleShot(0, move_slider)  # a first probe at once: short runs get a sample too
@@ -145,10 +145,10 @@ def main_gui(argv: list[str]) -> int:
         last_tick[0] = now
 
     def start(info) -> None:
-        window.end_box.setCurrentIndex(1)  # an episode end resets and runs on
+        window.toolbars.end_box.setCurrentIndex(1)  # an episode end resets and runs on
         if options.no_ghost:
             window.history_view.browser.set_compare("none")
-        window.speed_box.setCurrentIndex(1 if options.as_fast_as_possible else 0)
+        window.toolbars.speed_box.setCurrentIndex(1 if options.as_fast_as_possible else 0)
         if options.preset:
             values, _notes = excitations_from_preset(options.preset, [m.name for m in info.muscles])
             window.apply_preset(options.preset, values)
@@ -161,7 +161,7 @@ def main_gui(argv: list[str]) -> int:
     history.playback.stepChanged.connect(shown_steps.append)
 
     def start_playback() -> None:
-        stats["redraws"] = window.redraw_count - stats["redraws_start"]
+        stats["redraws"] = window.redrawer.redraw_count - stats["redraws_start"]
         stats["renders"] = view3d.render_count - stats["renders_start"]
         stats["view"] = (view3d.width(), view3d.height(), window.body_view.uses_3d, renderer_name)
         stats["rss_end"] = resident_mb()
@@ -173,7 +173,7 @@ def main_gui(argv: list[str]) -> int:
         history.playback.set_speed(1.0)
         history.playback.set_loop(True)
         shown_steps.clear()
-        stats["playback_redraws_start"] = window.redraw_count
+        stats["playback_redraws_start"] = window.redrawer.redraw_count
         stats["playback_renders_start"] = view3d.render_count
         stats["playback_start"] = time.perf_counter()
         history.browser.toggle_play()
@@ -182,7 +182,7 @@ def main_gui(argv: list[str]) -> int:
     def finish() -> None:
         stats["playback_end"] = time.perf_counter()
         history.playback.pause()
-        stats["playback_redraws"] = window.redraw_count - stats["playback_redraws_start"]
+        stats["playback_redraws"] = window.redrawer.redraw_count - stats["playback_redraws_start"]
         stats["playback_renders"] = view3d.render_count - stats["playback_renders_start"]
         first, last = history.playback.first_step, history.playback.last_step
         stats["playback_steps"] = steps_advanced(shown_steps, first, last)
@@ -191,7 +191,7 @@ def main_gui(argv: list[str]) -> int:
 
     worker.episodeEnded.connect(lambda _frame: stats.__setitem__("episodes", stats["episodes"] + 1))
     worker.framesReady.connect(on_frames)
-    window.modelReady.connect(start)
+    window.lab.modelReady.connect(start)
     loop_timer = QTimer()
     loop_timer.setTimerType(Qt.PreciseTimer)
     loop_timer.timeout.connect(tick)
@@ -227,7 +227,7 @@ def _time_atlas_tab(app: QApplication, window: MainWindow) -> int:
         QTimer.singleShot(0, window.close)
         QTimer.singleShot(0, app.quit)
 
-    window.modelReady.connect(start)
+    window.lab.modelReady.connect(start)
     atlas.runEnded.connect(ended)
     window.show()
     app.exec_()
@@ -235,10 +235,10 @@ def _time_atlas_tab(app: QApplication, window: MainWindow) -> int:
         print("GUI benchmark: the atlas did not run", file=sys.stderr)
         return 1
     settings = atlas.settings()
-    runs = f"{len(window.model_info.muscles) + 1} runs" if window.model_info else "runs"
+    runs = f"{len(window.lab.model_info.muscles) + 1} runs" if window.lab.model_info else "runs"
     print(
         f"Atlas tab in the window: {timing['end'] - timing['start']:.1f} s for {runs} "
-        f"({settings.seconds if settings else '?'} s each, {window.mode_box.currentText()} mode, cache empty, "
+        f"({settings.seconds if settings else '?'} s each, {window.toolbars.mode_box.currentText()} mode, cache empty, "
         f"the live simulation idle; {os.cpu_count()} cores)"
     )
     return 0

@@ -31,7 +31,7 @@ def main(path: Path, size: tuple[int, int] = (1500, 950)) -> int:
 
     def start(info) -> None:
         values, _ = excitations_from_preset("hip-thrust", [m.name for m in info.muscles])
-        window.speed_box.setCurrentIndex(1)
+        window.toolbars.speed_box.setCurrentIndex(1)
         window.apply_preset("hip-thrust", values)
         window.run()
 
@@ -59,7 +59,7 @@ def main(path: Path, size: tuple[int, int] = (1500, 950)) -> int:
         window.close()
         app.quit()
 
-    window.modelReady.connect(start)
+    window.lab.modelReady.connect(start)
     window.controller.worker.episodeEnded.connect(on_end)
     window.show()
     app.exec_()
@@ -85,7 +85,7 @@ def atlas_main(path: Path, size: tuple[int, int], row: int = 5) -> int:
         while not condition() and time.monotonic() < end:
             app.processEvents(QEventLoop.AllEvents, 50)
 
-    pump_until(lambda: window.latest_frame is not None, 120)
+    pump_until(lambda: window.lab.latest_frame is not None, 120)
     atlas = window.panels.atlas
     window.panels.atlas_dock.raise_()
     atlas.start()

@@ -45,8 +45,8 @@ def soak_window(minutes: float, every: float) -> Soaked | None:
     started: list[float] = []
 
     def start(_info: object) -> None:
-        window.end_box.setCurrentIndex(1)  # an episode end resets and runs on
-        window.speed_box.setCurrentIndex(1)  # as fast as possible
+        window.toolbars.end_box.setCurrentIndex(1)  # an episode end resets and runs on
+        window.toolbars.speed_box.setCurrentIndex(1)  # as fast as possible
         window.apply_preset("hip-thrust", np.array([1.0 if i in (2, 4, 10, 12) else 0.0 for i in range(19)]))
         window.run()
         started.append(time.perf_counter())
@@ -75,7 +75,7 @@ def soak_window(minutes: float, every: float) -> Soaked | None:
     sampler.timeout.connect(sample)
     worker.framesReady.connect(count)
     worker.episodeEnded.connect(lambda _frame: setattr(soaked, "episodes", soaked.episodes + 1))
-    window.modelReady.connect(start)
+    window.lab.modelReady.connect(start)
     window.show()
     app.exec_()
     if not started:

@@ -1,8 +1,11 @@
-"""Unit shapes the muscle tubes are built from: an open cylinder and a sphere, wound outward."""
+"""Shapes the renderer builds from: the unit cylinder and sphere of the muscle tubes (wound
+outward), and the corners of the bones' boxes, placed by a pose to fit the camera around them."""
 
 from __future__ import annotations
 
 import numpy as np
+
+from muscle_lab.core.simulation.pose import BodyPose
 
 
 def unit_cylinder(sides: int = 10) -> tuple[np.ndarray, np.ndarray]:
@@ -51,3 +54,19 @@ def _outward(positions: np.ndarray, triangles: np.ndarray, centre_axis: bool) ->
     triangles = triangles.copy()
     triangles[inward] = triangles[inward][:, [0, 2, 1]]
     return triangles.astype(np.uint32)
+
+
+def bone_points(boxes: tuple[tuple[int, np.ndarray], ...], pose: BodyPose) -> np.ndarray:
+    """The corners of these bone boxes (`Renderer.bone_boxes`) placed in ground by `pose`."""
+    placed = [
+        corners @ pose.frame_rotations[frame].T + pose.frame_translations[frame]
+        for frame, corners in boxes
+        if frame < len(pose.frame_rotations)
+    ]
+    return np.vstack(placed) if placed else np.zeros((0, 3))
+
+
+def box_corners(bounds: np.ndarray) -> np.ndarray:
+    """The 8 corners of a box given as (low, high) bounds."""
+    low, high = bounds
+    return np.array([[x, y, z] for x in (low[0], high[0]) for y in (low[1], high[1]) for z in (low[2], high[2])])

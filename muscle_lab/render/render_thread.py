@@ -377,3 +377,11 @@ def _close_open_threads() -> None:
     """Free the contexts of threads nobody closed, while EGL is still loaded."""
     for render_thread in list(_open_threads):
         render_thread.close()
+
+
+def answer_or_none(future: Future) -> Any:
+    """A query's answer, None where it failed (the thread closed meanwhile, or GL failed)."""
+    try:
+        return future.result()
+    except Exception:  # noqa: BLE001 - nothing to answer: the caller goes on without
+        return None

@@ -19,7 +19,7 @@ import numpy as np
 
 from muscle_lab.core.simulation.pose import BodyPose, SceneDescription
 from muscle_lab.render import shaders
-from muscle_lab.render.geometry import unit_cylinder, unit_sphere
+from muscle_lab.render.geometry import bone_points, box_corners, unit_cylinder, unit_sphere
 from muscle_lab.render.gil_free import gil_free_finish
 from muscle_lab.render.meshes import MeshFormatError, is_closed_outward, load_mesh, simplify
 from muscle_lab.render.scene import (
@@ -34,6 +34,7 @@ from muscle_lab.render.scene import (
     muscle_tubes,
     pelvis_position,
 )
+from muscle_lab.render.shaders import decode_id_array, decode_ids, set_uniform
 
 BACKGROUND = (0.17, 0.19, 0.23)
 GROUND_COLOUR = (0.33, 0.34, 0.35)
@@ -212,7 +213,7 @@ class Renderer:
             )
             colour = (*(np.array(mesh.colour) * BONE_TINT), mesh.opacity)
             scale = np.array(mesh.scale, dtype=float)
-            corners = _box_corners(buffers[2]) * scale
+            corners = box_corners(buffers[2]) * scale
             cull = ("back" if np.prod(np.sign(scale)) >= 0 else "front") if buffers[3] else None
             draws.append(
                 _MeshDraw(vertex_array, mesh.frame_index, np.where(scale == 0, 1.0, scale), colour, corners, cull)
@@ -269,8 +270,8 @@ class Renderer:
         framebuffer.clear(*BACKGROUND, 1.0, depth=1.0)
         ctx.front_face = "cw"  # the flip mirrors the winding
         for program in (self._mesh_program, self._tube_program, self._sphere_program, self._ground_program):
-            _set(program, "u_view_projection", view_projection.T.tobytes())
-            _set(program, "u_eye", tuple(eye))
+            set_uniform(program, "u_view_projection", view_projection.T.tobytes())
+            set_uniform(program, "u_eye", tuple(eye))
         self._draw_ground(camera.look_at(pelvis), camera.distance)
         self._draw_bones(pose)
         self._draw_muscles(pose, style)
@@ -286,11 +287,11 @@ class Renderer:
     def _draw_ground(self, look_at: np.ndarray, distance: float) -> None:
         ctx, program = self._ctx, self._ground_program
         half_size = max(8.0, 6.0 * distance)
-        _set(program, "u_centre", (float(look_at[0]), float(look_at[2])))
-        _set(program, "u_half_size", half_size)
-        _set(program, "u_ground_colour", GROUND_COLOUR)
-        _set(program, "u_line_colour", GRID_COLOUR)
-        _set(program, "u_background", BACKGROUND)
+        set_uniform(program, "u_centre", (float(look_at[0]), float(look_at[2])))
+        set_uniform(program, "u_half_size", half_size)
+        set_uniform(program, "u_ground_colour", GROUND_COLOUR)
+        set_uniform(program, "u_line_colour", GRID_COLOUR)
+        set_uniform(program, "u_background", BACKGROUND)
         ctx.disable(ctx.CULL_FACE)
         # A backdrop: it writes no depth, so a body below y = 0 stays visible (a model that
         # starts inside the ground, or a pelvis sinking after a fall: only feet collide). Drawn
@@ -301,8 +302,8 @@ class Renderer:
 
     def _draw_bones(self, pose: BodyPose) -> None:
         ctx, program = self._ctx, self._mesh_program
-        _set(program, "u_id", 0.0)
-        _set(program, "u_depth_push", 0.0)
+        set_uniform(program, "u_id", 0.0)
+        set_uniform(program, "u_depth_push", 0.0)
         translucent = []
         for mesh in self._meshes:
             if mesh.frame_index >= len(pose.frame_rotations):
@@ -329,10 +330,10 @@ class Renderer:
             ctx.cull_face = cull
         rotation = pose.frame_rotations[mesh.frame_index]
         scale = mesh.scale
-        _set(program, "u_linear", (rotation * scale).T.astype(np.float32).tobytes())
-        _set(program, "u_normal_linear", (rotation / scale).T.astype(np.float32).tobytes())
-        _set(program, "u_translation", pose.frame_translations[mesh.frame_index].astype(np.float32).tobytes())
-        _set(program, "u_colour", np.asarray(colour, dtype=np.float32).tobytes())
+        set_uniform(program, "u_linear", (rotation * scale).T.astype(np.float32).tobytes())
+        set_uniform(program, "u_normal_linear", (rotation / scale).T.astype(np.float32).tobytes())
+        set_uniform(program, "u_translation", pose.frame_translations[mesh.frame_index].astype(np.float32).tobytes())
+        set_uniform(program, "u_colour", np.asarray(colour, dtype=np.float32).tobytes())
         mesh.vertex_array.render()
 
     def _draw_muscles(self, pose: BodyPose, style: MuscleStyle) -> None:
@@ -350,11 +351,11 @@ class Renderer:
                 count = len(arrays[name])
                 if count == 0:
                     continue
-                _set(program, "u_grow", grow)
-                _set(program, "u_outline", outline)
-                _set(program, "u_highlight_id", highlight_id)
-                _set(program, "u_highlight_colour", HIGHLIGHT_OUTLINE)
-                _set(program, "u_opacity", 1.0)
+                set_uniform(program, "u_grow", grow)
+                set_uniform(program, "u_outline", outline)
+                set_uniform(program, "u_highlight_id", highlight_id)
+                set_uniform(program, "u_highlight_colour", HIGHLIGHT_OUTLINE)
+                set_uniform(program, "u_opacity", 1.0)
                 self._instances[name][1].render(instances=count)
         ctx.disable(ctx.CULL_FACE)
 
@@ -374,14 +375,14 @@ class Renderer:
             self._upload_instances("tube", segments)  # the live rows were drawn already
             program = self._tube_program
             ctx.cull_face = "back"
-            _set(program, "u_grow", 0.0)
-            _set(program, "u_outline", (0.0, 0.0, 0.0, 0.0))
-            _set(program, "u_highlight_id", -1.0)
-            _set(program, "u_opacity", GHOST_MUSCLE_OPACITY)
+            set_uniform(program, "u_grow", 0.0)
+            set_uniform(program, "u_outline", (0.0, 0.0, 0.0, 0.0))
+            set_uniform(program, "u_highlight_id", -1.0)
+            set_uniform(program, "u_opacity", GHOST_MUSCLE_OPACITY)
             self._instances["tube"][1].render(instances=len(segments))
         self._target.depth_mask = False
-        _set(self._mesh_program, "u_id", 0.0)
-        _set(self._mesh_program, "u_depth_push", GHOST_DEPTH_PUSH)
+        set_uniform(self._mesh_program, "u_id", 0.0)
+        set_uniform(self._mesh_program, "u_depth_push", GHOST_DEPTH_PUSH)
         if self._ghost_meshes is None:
             self._ghost_meshes = self._mesh_draws(self._scene, GHOST_MESH_CELL)[0]
         for mesh in self._ghost_meshes:
@@ -410,7 +411,7 @@ class Renderer:
         self._draw_ids()
         with self._ctx:
             raw = self._framebuffer.read(viewport=(column, row, 1, 1), components=4, attachment=1)
-        return _decode_ids(np.frombuffer(raw, dtype=np.uint8).reshape(1, 4))[0]
+        return decode_ids(np.frombuffer(raw, dtype=np.uint8).reshape(1, 4))[0]
 
     def id_image(self) -> np.ndarray:
         """Per pixel of the last image, the muscle index drawn there, -1 where none."""
@@ -419,7 +420,7 @@ class Renderer:
         with self._ctx:
             raw = self._framebuffer.read(components=4, attachment=1)
         rgba = np.frombuffer(raw, dtype=np.uint8).reshape(-1, 4)
-        return _decode_id_array(rgba).reshape(height, width)
+        return decode_id_array(rgba).reshape(height, width)
 
     def project(self, points: np.ndarray) -> np.ndarray:
         """Ground points to pixels of the last image (x right, y down)."""
@@ -492,38 +493,3 @@ class Renderer:
             self._instances[name] = (buffer, vertex_array, capacity)
         if len(rows):
             self._instances[name][0].write(np.ascontiguousarray(rows, dtype=np.float32).tobytes())
-
-
-def bone_points(boxes: tuple[tuple[int, np.ndarray], ...], pose: BodyPose) -> np.ndarray:
-    """The corners of these bone boxes (`Renderer.bone_boxes`) placed in ground by `pose`."""
-    placed = [
-        corners @ pose.frame_rotations[frame].T + pose.frame_translations[frame]
-        for frame, corners in boxes
-        if frame < len(pose.frame_rotations)
-    ]
-    return np.vstack(placed) if placed else np.zeros((0, 3))
-
-
-def _box_corners(bounds: np.ndarray) -> np.ndarray:
-    low, high = bounds
-    return np.array([[x, y, z] for x in (low[0], high[0]) for y in (low[1], high[1]) for z in (low[2], high[2])])
-
-
-def _set(program, name: str, value) -> None:
-    """Set a uniform if the compiled program kept it (GLSL drops unused ones)."""
-    uniform = program.get(name, None)  # not `name in program`: moderngl answers that by iterating
-    if uniform is not None:
-        if isinstance(value, bytes):
-            uniform.write(value)
-        else:
-            uniform.value = value
-
-
-def _decode_id_array(rgba: np.ndarray) -> np.ndarray:
-    """Muscle indices from id pixels (red + 256 green = index + 1; blue 255 marks an id)."""
-    ids = rgba[:, 0].astype(np.int64) + 256 * rgba[:, 1].astype(np.int64) - 1
-    return np.where(rgba[:, 2] == 255, ids, -1)
-
-
-def _decode_ids(rgba: np.ndarray) -> list[int | None]:
-    return [None if i < 0 else int(i) for i in _decode_id_array(rgba)]

@@ -6,6 +6,10 @@ Every fragment shader writes two targets: the colour, and the id of what is draw
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
+
 HEADER = "#version 330\n"
 
 # Lambert from a headlight (the camera) and a key light from above, plus ambient, lit from
@@ -199,3 +203,23 @@ void main() {
 }
 """
 )
+
+
+def set_uniform(program: Any, name: str, value: Any) -> None:
+    """Set a uniform if the compiled program kept it (GLSL drops unused ones)."""
+    uniform = program.get(name, None)  # not `name in program`: moderngl answers that by iterating
+    if uniform is not None:
+        if isinstance(value, bytes):
+            uniform.write(value)
+        else:
+            uniform.value = value
+
+
+def decode_id_array(rgba: np.ndarray) -> np.ndarray:
+    """Muscle indices from id pixels (red + 256 green = index + 1; blue 255 marks an id), -1 where none."""
+    ids = rgba[:, 0].astype(np.int64) + 256 * rgba[:, 1].astype(np.int64) - 1
+    return np.where(rgba[:, 2] == 255, ids, -1)
+
+
+def decode_ids(rgba: np.ndarray) -> list[int | None]:
+    return [None if i < 0 else int(i) for i in decode_id_array(rgba)]

@@ -8,8 +8,8 @@ import math
 import numpy as np
 import opensim
 import pytest
-from muscle_lab.core.observation.reader import ObservationReader
 
+from muscle_lab.core.observation.reader import ObservationReader
 from muscle_lab.core.paths import default_model_path, osim_rl_models_dir
 from muscle_lab.core.simulation.engine import Simulation
 from muscle_lab.core.simulation.integrator import FAITHFUL, REFERENCE, settings_for

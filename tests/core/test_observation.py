@@ -9,9 +9,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from muscle_lab.core.observation.reader import STATE_DESC_KEYS, ObservationReader
 
 from muscle_lab.core.observation.layout import markdown_table
+from muscle_lab.core.observation.reader import STATE_DESC_KEYS, ObservationReader
 from muscle_lab.core.paths import osim_rl_models_dir
 from muscle_lab.core.simulation.engine import Simulation
 

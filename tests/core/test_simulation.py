@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import muscle_lab.core
+from muscle_lab.core.compiled.worker import casadi_environment
 from muscle_lab.core.excitations import ExcitationError
 from muscle_lab.core.paths import default_model_path
 from muscle_lab.core.simulation.engine import STEP_SECONDS, Simulation, SimulationFailed
@@ -184,7 +185,8 @@ def test_core_never_imports_qt(with_casadi):
         "print(len([m for m in sys.modules if m.startswith('muscle_lab.core.')]), "
         "sorted(m for m in sys.modules if m.startswith(('PyQt5', 'pyqtgraph'))))"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    env = casadi_environment() if with_casadi else None  # as the compiled engine's worker runs
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, env=env)
     assert result.returncode == 0, result.stderr[-2000:]
     count, qt_modules = result.stdout.strip().split(" ", 1)
     assert int(count) >= (5 if with_casadi else 20)  # every module of that side was imported

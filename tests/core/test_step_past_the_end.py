@@ -4,11 +4,11 @@ simulation process's frame, pose, observation and moment arms stay at the last s
 from __future__ import annotations
 
 import pytest
-from muscle_lab.core.simulation.protocol import Observed
 
 from muscle_lab.core.simulation.engine import Simulation, SimulationFailed
 from muscle_lab.core.simulation.integrator import FAITHFUL
 from muscle_lab.core.simulation.process import SimulationProcess
+from muscle_lab.core.simulation.protocol import Observed
 
 HIP_THRUST = [1.0 if i in (2, 4, 10, 12) else 0.0 for i in range(19)]
 

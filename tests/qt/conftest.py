@@ -29,7 +29,7 @@ def open_window(qtbot):
         qtbot.addWidget(window)
         # Closing asks about an unsaved recording; at teardown the answer is "discard", not a modal loop.
         window.panels.recording.ask_unsaved_on_close = lambda frames: "discard"
-        with qtbot.waitSignal(window.modelReady, timeout=MODEL_LOAD_TIMEOUT_MS):
+        with qtbot.waitSignal(window.lab.modelReady, timeout=MODEL_LOAD_TIMEOUT_MS):
             window.show()
         return window
 
@@ -42,7 +42,7 @@ def open_window(qtbot):
 def window(qtbot, open_window):
     """A shown window with its model loaded and the simulation paused at t = 0."""
     window = open_window(mode="fast")
-    qtbot.waitUntil(lambda: window.latest_frame is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: window.lab.latest_frame is not None, timeout=10_000)
     return window
 
 
@@ -51,7 +51,9 @@ def wait_for_step(qtbot):
     """wait_for_step(window, n): until the window has received the frame of step n (or later)."""
 
     def wait(window: MainWindow, step: int, timeout: int = 20_000) -> None:
-        qtbot.waitUntil(lambda: window.latest_frame is not None and window.latest_frame.step >= step, timeout=timeout)
+        qtbot.waitUntil(
+            lambda: window.lab.latest_frame is not None and window.lab.latest_frame.step >= step, timeout=timeout
+        )
 
     return wait
 

@@ -46,7 +46,7 @@ def test_the_atlas_fills_the_heat_map_and_the_second_look_comes_from_the_cache(q
     panel = window.panels.atlas
     assert panel.table.rowCount() == 19 and panel.table.item(0, 0) is None  # the muscles, before any atlas
     result = run_atlas(qtbot, window)
-    assert result.settings.mode == "fast" and result.settings.model_path == str(window.model_info.path)
+    assert result.settings.mode == "fast" and result.settings.model_path == str(window.lab.model_info.path)
     assert result.runs_computed == 20 and not result.from_cache
     assert "20 runs simulated in" in panel.status.text()
     table = panel.table
@@ -102,7 +102,7 @@ def test_cancel_mid_run_leaves_no_process(qtbot, window):
 def test_a_row_loads_its_pattern_and_plays_its_stored_run_without_simulating(qtbot, window):
     result = run_atlas(qtbot, window, seconds=0.1)
     worker, history_view = window.controller.worker, window.history_view
-    live, steps_started, latest = history_view.history.current, worker.steps_started, window.latest_frame
+    live, steps_started, latest = history_view.history.current, worker.steps_started, window.lab.latest_frame
     effect = result.effect(ILIOPSOAS_R)
 
     click_cell(qtbot, window, ILIOPSOAS_R, 0)
@@ -123,8 +123,8 @@ def test_a_row_loads_its_pattern_and_plays_its_stored_run_without_simulating(qtb
     qtbot.waitUntil(lambda: not browser.playback.playing, timeout=10_000)  # 0.1 s played at true speed
     window.redraw_now()
     assert window.body_view.pose is effect.run.poses[-1]
-    assert "showing episode" in window.episode_label.text()
-    assert worker.steps_started == steps_started and window.latest_frame is latest  # nothing was simulated
+    assert "showing episode" in window.status.episode_label.text()
+    assert worker.steps_started == steps_started and window.lab.latest_frame is latest  # nothing was simulated
 
     click_cell(qtbot, window, 2, 0)  # another row replaces the stored runs
     numbers = [e.number for e in history_view.history.episodes]
@@ -175,7 +175,7 @@ def test_moment_arms_come_from_the_simulation_process_and_wait_for_a_pause(qtbot
 
     # While the simulation runs it is not asked: the panel says so, then computes at the pause.
     window.apply_excitations(np.full(19, 0.05))  # stands for about a second
-    window.speed_box.setCurrentIndex(0)  # real time
+    window.toolbars.speed_box.setCurrentIndex(0)  # real time
     with qtbot.waitSignal(window.controller.worker.runningChanged, timeout=10_000):
         window.run()
     with qtbot.waitSignal(panel.momentArmsShown, timeout=10_000):

@@ -25,20 +25,20 @@ SPIN_RESOLUTION = 5e-4  # the value boxes hold three decimals
 def frames_of(window) -> list:
     """Every frame the window receives from now on, in order."""
     frames: list = []
-    window.framesArrived.connect(frames.extend)
+    window.lab.framesArrived.connect(frames.extend)
     return frames
 
 
 def drive(qtbot, window, path: Path | str) -> None:
     """Load a controller and wait until it drives, from the standing start of a new episode."""
-    episode = window.latest_frame.episode
+    episode = window.lab.latest_frame.episode
     assert window.load_controller(str(path))
-    qtbot.waitUntil(lambda: window.controller_driving is not None, timeout=LOAD_TIMEOUT_MS)
-    qtbot.waitUntil(lambda: window.latest_frame.episode > episode and window.latest_frame.step == 0)
+    qtbot.waitUntil(lambda: window.lab.controller_driving is not None, timeout=LOAD_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: window.lab.latest_frame.episode > episode and window.lab.latest_frame.step == 0)
 
 
 def steps(window, wait_for_step, count: int) -> None:
-    start = window.latest_frame.step
+    start = window.lab.latest_frame.step
     for _ in range(count):
         window.step()
     wait_for_step(window, start + count)
@@ -48,7 +48,7 @@ def test_the_fixed_action_agent_drives_the_sliders_and_the_frames(qtbot, window,
     frames = frames_of(window)
     drive(qtbot, window, EXAMPLES / "fixed_action.py")
     assert "Your controller drives: FixedActionAgent().act from fixed_action.py" in window.message_bar.text
-    assert window.stop_controller_action.isEnabled()
+    assert window.menus.stop_controller_action.isEnabled()
     steps(window, wait_for_step, 4)
     taken = [frame for frame in frames if frame.step > 0]
     assert [frame.step for frame in taken] == [1, 2, 3, 4]
@@ -58,13 +58,13 @@ def test_the_fixed_action_agent_drives_the_sliders_and_the_frames(qtbot, window,
     assert row.lock.isVisibleTo(window.muscle_panel) and not row.slider.isEnabled()  # driven, L offered
 
     window.stop_controller()  # the sliders drive again, from where the controller left them
-    qtbot.waitUntil(lambda: window.controller_driving is None)
+    qtbot.waitUntil(lambda: window.lab.controller_driving is None)
     assert not row.lock.isVisibleTo(window.muscle_panel) and row.slider.isEnabled()
     window.muscle_panel.rows[0].set_value(0.3)
     steps(window, wait_for_step, 1)
     expected = list(FIXED)
     expected[0] = 0.3
-    assert window.latest_frame.excitations.tolist() == expected
+    assert window.lab.latest_frame.excitations.tolist() == expected
 
 
 def test_random_actions_reach_the_simulation_as_drawn_and_the_sliders_show_them(qtbot, window, wait_for_step):
@@ -73,13 +73,13 @@ def test_random_actions_reach_the_simulation_as_drawn_and_the_sliders_show_them(
     window.run()
     wait_for_step(window, 12)
     window.pause()
-    qtbot.waitUntil(lambda: not window.running)
-    taken = [frame for frame in frames if frame.episode == window.latest_frame.episode and frame.step > 0]
+    qtbot.waitUntil(lambda: not window.lab.running)
+    taken = [frame for frame in frames if frame.episode == window.lab.latest_frame.episode and frame.step > 0]
     # The same file loaded afresh draws the same sequence: one call per step, none lost or extra.
     again = load_controller(ControllerSpec.parse(str(EXAMPLES / "random_controller.py")), [""] * 19, 160)
     for frame in taken:
         assert np.array_equal(frame.excitations, again.act(np.zeros(160), frame.step))
-    last = window.latest_frame.excitations
+    last = window.lab.latest_frame.excitations
     qtbot.waitUntil(lambda: np.abs(window.muscle_panel.slider_values() - last).max() <= SPIN_RESOLUTION)
 
 
@@ -94,7 +94,7 @@ def test_a_locked_slider_keeps_the_users_value_under_the_controller(qtbot, windo
     steps(window, wait_for_step, 3)
     expected = list(FIXED)
     expected[5] = 0.7
-    assert window.latest_frame.excitations.tolist() == expected
+    assert window.lab.latest_frame.excitations.tolist() == expected
     assert row.value == 0.7  # the slider is the user's, not the controller's
     qtbot.waitUntil(lambda: window.muscle_panel.rows[2].value == 1.0)  # the others follow the controller
     assert not window.muscle_panel.rows[2].slider.isEnabled() and row.value == 0.7
@@ -148,24 +148,24 @@ def test_a_failing_controller_pauses_with_the_error_and_reset_works(qtbot, windo
     path.write_text(textwrap.dedent(code))
     worker = window.controller.worker
     drive(qtbot, window, path)
-    episode = window.latest_frame.episode
+    episode = window.lab.latest_frame.episode
     with qtbot.waitSignal(worker.controllerFailed, timeout=LOAD_TIMEOUT_MS) as failed:
         window.run()
     assert failed.args[0].message.startswith(message)
     qtbot.waitUntil(lambda: "Your controller failed" in window.message_bar.text)
     shown = window.message_bar.text
     assert message in shown and where in shown  # the error, and the traceback or what was returned
-    assert not window.running and window.episode_state == "failed: the controller, paused"
-    last = window.latest_frame
+    assert not window.lab.running and window.lab.episode_state == "failed: the controller, paused"
+    last = window.lab.latest_frame
     assert last.error is None and last.episode == episode
     assert last.step == (3 if kind == "raises" else 0)  # the failed step was not taken
 
     window.message_bar.reset_button.click()  # Reset works: a new episode from the standing start
-    qtbot.waitUntil(lambda: window.latest_frame.episode > episode and window.latest_frame.step == 0)
+    qtbot.waitUntil(lambda: window.lab.latest_frame.episode > episode and window.lab.latest_frame.step == 0)
     window.stop_controller()
-    qtbot.waitUntil(lambda: window.controller_driving is None)
+    qtbot.waitUntil(lambda: window.lab.controller_driving is None)
     steps(window, wait_for_step, 2)  # the window and its simulation go on without the controller
-    assert window.latest_frame.error is None and window.isVisible()
+    assert window.lab.latest_frame.error is None and window.isVisible()
 
 
 def test_a_controller_that_cannot_load_is_shown_and_nothing_changes(qtbot, window, tmp_path):
@@ -175,7 +175,7 @@ def test_a_controller_that_cannot_load_is_shown_and_nothing_changes(qtbot, windo
         window.load_controller(str(broken))
     qtbot.waitUntil(lambda: "Your controller could not be loaded" in window.message_bar.text)
     assert f"{broken} could not be loaded: SyntaxError" in window.message_bar.text
-    assert window.controller_driving is None and not window.muscle_panel.rows[0].lock.isVisibleTo(window)
+    assert window.lab.controller_driving is None and not window.muscle_panel.rows[0].lock.isVisibleTo(window)
     assert not window.load_controller(str(tmp_path / "missing.py"))
     assert window.message_bar.text == "No controller loaded: controller file not found: " + str(tmp_path / "missing.py")
 
@@ -200,8 +200,8 @@ def test_replaying_a_recording_takes_over_from_the_controller(qtbot, window, wai
     path = tmp_path / "gentle.sto"
     save_recording(path, window.panels.recording.recording)
     drive(qtbot, window, EXAMPLES / "fixed_action.py")
-    window.controller.play_controls(load_controls(path, window.model_info.recording_names.muscle_names), False)
-    qtbot.waitUntil(lambda: window.replaying is not None and window.controller_driving is None)
+    window.controller.play_controls(load_controls(path, window.lab.model_info.recording_names.muscle_names), False)
+    qtbot.waitUntil(lambda: window.lab.replaying is not None and window.lab.controller_driving is None)
     window.step()
     wait_for_step(window, 1)
-    assert window.latest_frame.excitations.tolist() == [0.05] * 19  # the recording's, not the controller's
+    assert window.lab.latest_frame.excitations.tolist() == [0.05] * 19  # the recording's, not the controller's

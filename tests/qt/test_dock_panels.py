@@ -14,7 +14,7 @@ HIP_THRUST = np.array([1.0 if i in (2, 4, 10, 12) else 0.0 for i in range(19)])
 def test_both_panels_are_docked_and_know_the_model(window):
     panels = window.panels
     assert "hip-thrust" in panels.presets.preset_names()
-    assert panels.recording.recording.names.muscle_names == window.model_info.recording_names.muscle_names
+    assert panels.recording.recording.names.muscle_names == window.lab.model_info.recording_names.muscle_names
     assert len(panels.recording.recording.names.coordinate_names) == 17
 
 
@@ -23,10 +23,10 @@ def test_applying_a_preset_moves_the_sliders_and_reaches_the_next_step(window, w
     panels.presets.select("hip-thrust")
     panels.presets.apply_selected()
     assert window.current_excitations().tolist() == HIP_THRUST.tolist()
-    start = window.latest_frame.step
+    start = window.lab.latest_frame.step
     window.step()
     wait_for_step(window, start + 1)
-    assert window.latest_frame.excitations.tolist() == HIP_THRUST.tolist()
+    assert window.lab.latest_frame.excitations.tolist() == HIP_THRUST.tolist()
 
 
 def test_save_current_sliders_as_a_preset(window, monkeypatch):
@@ -42,7 +42,7 @@ def test_save_current_sliders_as_a_preset(window, monkeypatch):
 
 def record_steps(qtbot, window, wait_for_step, steps: int) -> None:
     window.panels.recording.set_recording(True)
-    start = window.latest_frame.step
+    start = window.lab.latest_frame.step
     for _ in range(steps):
         window.step()
     wait_for_step(window, start + steps)
@@ -50,7 +50,7 @@ def record_steps(qtbot, window, wait_for_step, steps: int) -> None:
 
 
 def test_recording_keeps_every_step_and_replay_retraces_it(qtbot, window, wait_for_step, tmp_path):
-    window.speed_box.setCurrentIndex(1)  # as fast as possible
+    window.toolbars.speed_box.setCurrentIndex(1)  # as fast as possible
     window.apply_excitations(np.full(19, 0.05))
     record_steps(qtbot, window, wait_for_step, 5)
     window.apply_excitations(HIP_THRUST)  # the pattern changes halfway
@@ -63,12 +63,12 @@ def test_recording_keeps_every_step_and_replay_retraces_it(qtbot, window, wait_f
     window.panels.recording.set_recording(False)
 
     window.apply_excitations(np.zeros(19))  # the replay must not care where the sliders were
-    schedule = load_controls(path, window.model_info.recording_names.muscle_names)
+    schedule = load_controls(path, window.lab.model_info.recording_names.muscle_names)
     seen = []
-    window.framesArrived.connect(seen.extend)
+    window.lab.framesArrived.connect(seen.extend)
     window.panels.recording.replayRequested.emit(schedule)
     qtbot.waitUntil(lambda: any(f.step == 10 for f in seen), timeout=30_000)
-    qtbot.waitUntil(lambda: not window.running and window.replaying is None)
+    qtbot.waitUntil(lambda: not window.lab.running and window.lab.replaying is None)
     replayed = {f.step: f for f in seen if f.step >= 1}
     assert [replayed[s].excitations[4] for s in range(1, 11)] == [0.05] * 5 + [1.0] * 5
     np.testing.assert_allclose([replayed[s].pelvis_height for s in range(1, 11)], recorded_heights, atol=1e-9)
@@ -81,14 +81,14 @@ def test_moving_a_slider_takes_over_from_a_replay(qtbot, window, wait_for_step, 
     record_steps(qtbot, window, wait_for_step, 3)
     path = tmp_path / "short.sto"
     save_recording(path, window.panels.recording.recording)
-    schedule = load_controls(path, window.model_info.recording_names.muscle_names)
+    schedule = load_controls(path, window.lab.model_info.recording_names.muscle_names)
     # Paused, so that the 3-step replay cannot end before the slider moves, however slow or
     # fast this machine is: the step after the move decides.
     window.controller.play_controls(schedule, start_running=False)
-    qtbot.waitUntil(lambda: window.replaying is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: window.lab.replaying is not None, timeout=10_000)
     window.muscle_panel.rows[0].slider.setValue(80)  # the user takes over
     window.step()
-    qtbot.waitUntil(lambda: window.replaying is None, timeout=10_000)
+    qtbot.waitUntil(lambda: window.lab.replaying is None, timeout=10_000)
     assert "ended: a slider moved" in window.message_bar.text
     wait_for_step(window, 1)
-    assert window.latest_frame.excitations[0] == 0.8  # the slider's value, not the recording's
+    assert window.lab.latest_frame.excitations[0] == 0.8  # the slider's value, not the recording's

@@ -19,19 +19,19 @@ def hip_thrust(window: MainWindow) -> np.ndarray:
 
 
 def test_episode_end_pauses_and_is_marked(qtbot, window):
-    window.speed_box.setCurrentIndex(1)
+    window.toolbars.speed_box.setCurrentIndex(1)
     window.apply_excitations(hip_thrust(window))
     with qtbot.waitSignal(window.controller.worker.episodeEnded, timeout=60_000) as ended:
         window.run()
     end = ended.args[0]
     assert end.done and end.pelvis_height < 0.6
-    qtbot.waitUntil(lambda: not window.running)
+    qtbot.waitUntil(lambda: not window.lab.running)
     qtbot.waitUntil(lambda: window.plot_panel.end_markers != [])
     assert window.plot_panel.end_markers == [pytest.approx(end.time)]
-    assert window.latest_frame.step == end.step  # paused on the frame that ended it
+    assert window.lab.latest_frame.step == end.step  # paused on the frame that ended it
     window.redraw_now()
-    assert "ended: fell at t = " + f"{end.time:.2f}" in window.episode_label.text()
-    assert "paused" in window.episode_label.text()
+    assert "ended: fell at t = " + f"{end.time:.2f}" in window.status.episode_label.text()
+    assert "paused" in window.status.episode_label.text()
     x, height = window.plot_panel.curve_data("pelvis", "pelvis height")
     assert height[-1] == pytest.approx(end.pelvis_height) and x[-1] == pytest.approx(end.time)
     # Run again: a new episode starts from standing (and, unchanged, ends the same way).
@@ -42,8 +42,8 @@ def test_episode_end_pauses_and_is_marked(qtbot, window):
 
 
 def test_episode_end_can_reset_by_itself(qtbot, window):
-    window.speed_box.setCurrentIndex(1)
-    window.end_box.setCurrentIndex(1)  # reset and go on
+    window.toolbars.speed_box.setCurrentIndex(1)
+    window.toolbars.end_box.setCurrentIndex(1)  # reset and go on
     window.apply_excitations(hip_thrust(window))
     steps: list[int] = []
     window.controller.worker.framesReady.connect(lambda frames: steps.extend(f.step for f in frames))
@@ -54,11 +54,11 @@ def test_episode_end_can_reset_by_itself(qtbot, window):
     end_at = end.step
     qtbot.waitUntil(lambda: end_at in steps and 5 in steps[steps.index(end_at) :])
     assert steps[steps.index(end_at) + 1] == 0
-    assert window.running
+    assert window.lab.running
     window.redraw_now()
-    assert "running again; the last ended: fell at t = " in window.episode_label.text()
+    assert "running again; the last ended: fell at t = " in window.status.episode_label.text()
     window.pause()
-    qtbot.waitUntil(lambda: not window.running)
+    qtbot.waitUntil(lambda: not window.lab.running)
     window.redraw_now()
     history = window.history_view.history
     assert history.get(end.episode).trace.end_time == pytest.approx(end.time)
@@ -77,9 +77,9 @@ def test_a_model_that_fails_to_load_keeps_the_current_one(qtbot, window, tmp_pat
     assert "cannot load model" in failed.args[0] and "broken.osim" in failed.args[0]
     qtbot.waitUntil(lambda: "still using gait14dof22musc_pros_20180507.osim" in window.message_bar.text)
     assert "cannot load model" in window.message_bar.text
-    assert window.model_info.path == default_model_path()
+    assert window.lab.model_info.path == default_model_path()
     assert len(window.muscle_panel.rows) == 19
-    start = window.latest_frame.step
+    start = window.lab.latest_frame.step
     window.step()
     wait_for_step(window, start + 1)  # the old model still steps
 
@@ -90,13 +90,13 @@ def test_a_model_that_fails_to_load_keeps_the_current_one(qtbot, window, tmp_pat
 
 def test_opening_another_model_rebuilds_sliders_plots_and_body(qtbot, window):
     other = osim_rl_models_dir() / "gait9dof18musc_pros_20180507.osim"
-    with qtbot.waitSignal(window.modelReady, timeout=MODEL_LOAD_TIMEOUT_MS):
+    with qtbot.waitSignal(window.lab.modelReady, timeout=MODEL_LOAD_TIMEOUT_MS):
         window.open_model(other)
-    assert window.model_info.path == other
+    assert window.lab.model_info.path == other
     names = [r.muscle.name for r in window.muscle_panel.rows]
     assert len(names) == 15 and names[0] == "hamstrings_r"
     assert window.muscle_panel.group_titles() == ["Right leg", "Left leg"]
-    assert window.solo_box.count() == 16
+    assert window.toolbars.solo_box.count() == 16
     qtbot.waitUntil(lambda: window.body_view.pose is not None and len(window.body_view.pose.muscle_paths) == 15)
     curves = window.plot_panel._curves  # noqa: SLF001  the curves it made, in order
     assert [(c.plot, c.label) for c, _ in curves][:3] == [
@@ -106,13 +106,13 @@ def test_opening_another_model_rebuilds_sliders_plots_and_body(qtbot, window):
     ]
     # This model starts with its pelvis at 0 m: no episode end to detect (and stepping it from
     # inside the ground is very slow, so it is not stepped here).
-    qtbot.waitUntil(lambda: window.latest_frame is not None)
+    qtbot.waitUntil(lambda: window.lab.latest_frame is not None)
     window.redraw_now()
-    assert "no episode end" in window.episode_label.text()
+    assert "no episode end" in window.status.episode_label.text()
 
 
 def test_an_arm_model_without_sides_gets_one_group_and_steps(qtbot, window, wait_for_step):
-    with qtbot.waitSignal(window.modelReady, timeout=MODEL_LOAD_TIMEOUT_MS):
+    with qtbot.waitSignal(window.lab.modelReady, timeout=MODEL_LOAD_TIMEOUT_MS):
         window.open_model(osim_rl_models_dir() / "arm26.osim")
     assert [r.muscle.name for r in window.muscle_panel.rows][:2] == ["TRIlong", "TRIlat"]
     assert window.muscle_panel.group_titles() == ["Muscles"]
@@ -121,7 +121,7 @@ def test_an_arm_model_without_sides_gets_one_group_and_steps(qtbot, window, wait
     window.muscle_panel.rows[3].slider.setValue(50)  # BIClong
     window.step()
     wait_for_step(window, 1)
-    assert window.latest_frame.excitations.tolist() == [0, 0, 0, 0.5, 0, 0]
+    assert window.lab.latest_frame.excitations.tolist() == [0, 0, 0, 0.5, 0, 0]
     qtbot.waitUntil(lambda: window.body_view.pose is not None and len(window.body_view.pose.muscle_paths) == 6)
     window.redraw_now()
     _, elbow = window.plot_panel.curve_data("other", "r elbow flex")
@@ -140,9 +140,9 @@ def test_integration_failure_offers_reset_and_the_window_keeps_working(qtbot, op
     assert "integration failed at t=0.01 s" in failed.args[0]
     qtbot.waitUntil(lambda: "The simulation failed" in window.message_bar.text)
     assert not window.message_bar.reset_button.isHidden()
-    qtbot.waitUntil(lambda: not window.running)
+    qtbot.waitUntil(lambda: not window.lab.running)
     window.redraw_now()
-    assert "failed" in window.episode_label.text()
+    assert "failed" in window.status.episode_label.text()
     failed_episode = window.history_view.history.current
     assert failed_episode.ended and failed_episode.frames[-1].error  # the failure is filed with its step
     assert not window.timeline.branch_button.isEnabled()  # not from the step that failed...
@@ -150,23 +150,23 @@ def test_integration_failure_offers_reset_and_the_window_keeps_working(qtbot, op
         window.continue_from(failed_episode.number, 0)  # ...but from an earlier one: the states are alive
     assert branched.args[0].frame.error is None and branched.args[0].frame.step == 0
     window.message_bar.reset_button.click()  # the offered reset
-    qtbot.waitUntil(lambda: window.latest_frame.step == 0 and window.latest_frame.error is None)
+    qtbot.waitUntil(lambda: window.lab.latest_frame.step == 0 and window.lab.latest_frame.error is None)
     assert window.message_bar.text == ""
-    with qtbot.waitSignal(window.modelReady, timeout=MODEL_LOAD_TIMEOUT_MS):
+    with qtbot.waitSignal(window.lab.modelReady, timeout=MODEL_LOAD_TIMEOUT_MS):
         window.open_model(default_model_path())
     window.step()
     wait_for_step(window, 1)
-    assert window.latest_frame.error is None
+    assert window.lab.latest_frame.error is None
 
 
 def test_the_time_limit_toggle_reaches_the_simulation_process_and_is_saved(qtbot, window):
     """The 300th step's end itself is tested in tests/core/test_reward.py (a restored step 299)."""
     sim = window.controller.worker._sim  # noqa: SLF001  the simulation process the worker drives
-    assert window.time_limit_box.isChecked() and sim._time_limit  # noqa: SLF001  osim-rl's default
-    window.time_limit_box.setChecked(False)
+    assert window.toolbars.time_limit_box.isChecked() and sim._time_limit  # noqa: SLF001  osim-rl's default
+    window.toolbars.time_limit_box.setChecked(False)
     qtbot.waitUntil(lambda: not sim._time_limit)  # noqa: SLF001
     window.step()  # the process takes the switch one way, before this step
-    qtbot.waitUntil(lambda: window.latest_frame.step == 1 and window.latest_frame.end_reason is None)
+    qtbot.waitUntil(lambda: window.lab.latest_frame.step == 1 and window.lab.latest_frame.end_reason is None)
     from muscle_lab.qt.window.settings import collect_settings
 
-    assert collect_settings(window)["time_limit"] is False
+    assert collect_settings(window, window.lab)["time_limit"] is False

@@ -20,12 +20,12 @@ def hip_thrust(window: MainWindow) -> np.ndarray:
 
 def run_episode(qtbot, window: MainWindow, values: np.ndarray):
     """Run until the episode ends (as fast as possible); the window has it all."""
-    window.speed_box.setCurrentIndex(1)
+    window.toolbars.speed_box.setCurrentIndex(1)
     window.apply_excitations(values)
     with qtbot.waitSignal(window.controller.worker.episodeEnded, timeout=60_000) as ended:
         window.run()
     end = ended.args[0]
-    qtbot.waitUntil(lambda: not window.running and window.latest_frame.step == end.step)
+    qtbot.waitUntil(lambda: not window.lab.running and window.lab.latest_frame.step == end.step)
     window.redraw_now()
     return window.history_view.history.current
 
@@ -39,8 +39,8 @@ def test_scrubbing_and_the_arrow_keys_move_through_the_episode(qtbot, window):
     assert browser.step == 10 and not browser.live
     assert window.body_view.pose is episode.poses[10]
     assert window.plot_panel.cursor_time == pytest.approx(0.10)
-    assert f"history −{episode.last_step - 10} steps" in window.episode_label.text()
-    assert window.time_label.text() == "sim time   0.10 s"
+    assert f"history −{episode.last_step - 10} steps" in window.status.episode_label.text()
+    assert window.status.time_label.text() == "sim time   0.10 s"
     for key, expected in ((Qt.Key_Left, 9), (Qt.Key_Left, 8), (Qt.Key_Right, 9)):
         qtbot.keyClick(window, key)
         assert browser.step == expected
@@ -86,17 +86,17 @@ def test_continue_from_a_middle_step_starts_from_its_exact_state_and_keeps_the_o
     assert history.get(old.number).last_step == old.last_step  # the old future is kept
     assert window.history_view.browser.live and window.history_view.browser.ghost is old
     qtbot.keyClick(window, Qt.Key_Right)  # one step from the branch point, sliders at zero
-    qtbot.waitUntil(lambda: window.latest_frame.step == 21 and window.latest_frame.episode == new.number)
-    assert window.latest_frame.excitations.tolist() == [0.0] * len(window.muscle_panel.rows)
+    qtbot.waitUntil(lambda: window.lab.latest_frame.step == 21 and window.lab.latest_frame.episode == new.number)
+    assert window.lab.latest_frame.excitations.tolist() == [0.0] * len(window.muscle_panel.rows)
 
 
 def test_the_previous_episode_is_the_ghost_in_the_body_view_and_the_plots(qtbot, window):
     first = run_episode(qtbot, window, hip_thrust(window))
     window.reset()
-    qtbot.waitUntil(lambda: window.latest_frame.step == 0 and window.latest_frame.episode == first.number + 1)
+    qtbot.waitUntil(lambda: window.lab.latest_frame.step == 0 and window.lab.latest_frame.episode == first.number + 1)
     for _ in range(5):
         qtbot.keyClick(window, Qt.Key_Right)
-    qtbot.waitUntil(lambda: window.latest_frame.step == 5)
+    qtbot.waitUntil(lambda: window.lab.latest_frame.step == 5)
     window.redraw_now()
     assert window.body_view.ghost is first.poses[5]  # the same episode time
     x, y = window.plot_panel.ghost_data("pelvis", "pelvis height")
@@ -110,10 +110,10 @@ def test_the_plots_run_on_episode_time_from_zero_at_every_reset(qtbot, window):
     first = run_episode(qtbot, window, hip_thrust(window))
     assert window.plot_panel.x_range() == pytest.approx((0.0, 1.0))  # 0.41 s fits in the first second
     window.reset()
-    qtbot.waitUntil(lambda: window.latest_frame.episode == first.number + 1)
+    qtbot.waitUntil(lambda: window.lab.latest_frame.episode == first.number + 1)
     for _ in range(3):
         qtbot.keyClick(window, Qt.Key_Right)
-    qtbot.waitUntil(lambda: window.latest_frame.step == 3)
+    qtbot.waitUntil(lambda: window.lab.latest_frame.step == 3)
     window.redraw_now()
     x, _ = window.plot_panel.curve_data("pelvis", "pelvis height")
     assert x.tolist() == pytest.approx([0.0, 0.01, 0.02, 0.03])
@@ -164,11 +164,11 @@ def test_a_pinned_episode_is_the_ghost_and_another_episode_can_be_chosen(qtbot, 
 
 
 def test_playing_the_live_episode_catches_up_and_follows_live(qtbot, window):
-    window.speed_box.setCurrentIndex(1)
+    window.toolbars.speed_box.setCurrentIndex(1)
     window.apply_excitations(np.full(len(window.muscle_panel.rows), 0.05))
     for _ in range(3):
         qtbot.keyClick(window, Qt.Key_Right)
-    qtbot.waitUntil(lambda: window.latest_frame.step == 3)
+    qtbot.waitUntil(lambda: window.lab.latest_frame.step == 3)
     browser = window.history_view.browser
     with qtbot.waitSignal(window.history_view.playback.finished, timeout=30_000):
         qtbot.keyClick(window, Qt.Key_K)  # play the live episode from its start

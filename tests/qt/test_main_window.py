@@ -46,12 +46,12 @@ def test_moving_a_slider_changes_the_next_frame_and_the_body_colour(qtbot, windo
     assert window.body_view.uses_3d, window.body_view.unavailable_reason
     qtbot.waitUntil(lambda: view.pose is not None and view.render_count > 0)
     before = glut_max_r_colour(qtbot, view)
-    start = window.latest_frame.step
+    start = window.lab.latest_frame.step
     window.muscle_panel.rows[GLUT_MAX_R].slider.setValue(100)  # as a user drag ends
     assert window.muscle_panel.rows[GLUT_MAX_R].spin.value() == 1.0
     window.step()
     wait_for_step(window, start + 1)
-    frame = window.latest_frame
+    frame = window.lab.latest_frame
     assert frame.step == start + 1  # the very next step already uses the new value
     assert frame.excitations[GLUT_MAX_R] == 1.0
     assert frame.excitations.sum() == 1.0
@@ -85,64 +85,64 @@ def test_spin_box_edits_move_the_slider_and_reach_the_simulation(qtbot, window, 
     row = window.muscle_panel.rows[7]
     row.spin.setValue(0.25)
     assert row.slider.value() == 25
-    start = window.latest_frame.step
+    start = window.lab.latest_frame.step
     window.step()
     wait_for_step(window, start + 1)
-    assert window.latest_frame.excitations[7] == pytest.approx(0.25)
+    assert window.lab.latest_frame.excitations[7] == pytest.approx(0.25)
 
 
 def test_run_pause_step_and_reset(qtbot, window, wait_for_step):
-    window.speed_box.setCurrentIndex(1)  # as fast as possible
+    window.toolbars.speed_box.setCurrentIndex(1)  # as fast as possible
     window.apply_excitations(np.full(19, 0.05))
     with qtbot.waitSignal(window.controller.worker.runningChanged, check_params_cb=lambda r: r):
         window.run()
     wait_for_step(window, 10)
     with qtbot.waitSignal(window.controller.worker.runningChanged, check_params_cb=lambda r: not r):
         window.pause()
-    qtbot.waitUntil(lambda: not window.running)
-    paused_at = window.latest_frame.step
+    qtbot.waitUntil(lambda: not window.lab.running)
+    paused_at = window.lab.latest_frame.step
     qtbot.wait(200)
-    assert window.latest_frame.step == paused_at  # nothing runs while paused
+    assert window.lab.latest_frame.step == paused_at  # nothing runs while paused
     window.step()
     wait_for_step(window, paused_at + 1)
     qtbot.wait(100)
-    assert window.latest_frame.step == paused_at + 1  # one step exactly
+    assert window.lab.latest_frame.step == paused_at + 1  # one step exactly
     window.reset()
-    qtbot.waitUntil(lambda: window.latest_frame.step == 0)
-    assert window.latest_frame.time == 0.0 and window.latest_frame.total_reward == 0.0
-    assert window.latest_frame.excitations.tolist() == [0.05] * 19  # the sliders survive a reset
+    qtbot.waitUntil(lambda: window.lab.latest_frame.step == 0)
+    assert window.lab.latest_frame.time == 0.0 and window.lab.latest_frame.total_reward == 0.0
+    assert window.lab.latest_frame.excitations.tolist() == [0.05] * 19  # the sliders survive a reset
 
 
 def test_keyboard_space_right_backspace(qtbot, window, wait_for_step):
-    window.speed_box.setCurrentIndex(1)
+    window.toolbars.speed_box.setCurrentIndex(1)
     window.activateWindow()
     window.muscle_panel.rows[0].slider.setFocus()
     qtbot.keyClick(window.muscle_panel.rows[0].slider, Qt.Key_Space)
-    qtbot.waitUntil(lambda: window.running)
+    qtbot.waitUntil(lambda: window.lab.running)
     wait_for_step(window, 5)
     qtbot.keyClick(window.muscle_panel.rows[0].slider, Qt.Key_Space)
-    qtbot.waitUntil(lambda: not window.running)
-    paused_at = window.latest_frame.step
+    qtbot.waitUntil(lambda: not window.lab.running)
+    paused_at = window.lab.latest_frame.step
     qtbot.keyClick(window.muscle_panel.rows[0].slider, Qt.Key_Right)
     wait_for_step(window, paused_at + 1)
     qtbot.keyClick(window.muscle_panel.rows[0].slider, Qt.Key_Backspace)
-    qtbot.waitUntil(lambda: window.latest_frame.step == 0)
+    qtbot.waitUntil(lambda: window.lab.latest_frame.step == 0)
 
 
 def test_go_to_a_muscle_by_its_index(qtbot, window, wait_for_step):
     window.activateWindow()
     window.muscle_panel.rows[0].slider.setFocus()
     qtbot.keyClick(window.muscle_panel.rows[0].slider, Qt.Key_1)  # typing digits starts "go to"
-    qtbot.keyClick(window.goto_edit, Qt.Key_7)
-    qtbot.keyClick(window.goto_edit, Qt.Key_Return)
+    qtbot.keyClick(window.toolbars.goto_edit, Qt.Key_7)
+    qtbot.keyClick(window.toolbars.goto_edit, Qt.Key_Return)
     assert QApplication.focusWidget() is window.muscle_panel.rows[17].slider
     qtbot.keyClick(window, Qt.Key_G, Qt.ControlModifier)
-    assert QApplication.focusWidget() is window.goto_edit
-    qtbot.keyClicks(window.goto_edit, "3")
-    qtbot.keyClick(window.goto_edit, Qt.Key_Return)
+    assert QApplication.focusWidget() is window.toolbars.goto_edit
+    qtbot.keyClicks(window.toolbars.goto_edit, "3")
+    qtbot.keyClick(window.toolbars.goto_edit, Qt.Key_Return)
     assert QApplication.focusWidget() is window.muscle_panel.rows[3].slider
     assert not window.go_to_muscle(19)
-    assert "no muscle 19" in window.model_label.text()
+    assert "no muscle 19" in window.status.model_label.text()
 
 
 def test_solo_mute_and_all_to_zero(qtbot, window, wait_for_step):
@@ -152,13 +152,13 @@ def test_solo_mute_and_all_to_zero(qtbot, window, wait_for_step):
     assert np.flatnonzero(solo).tolist() == [2] and solo[2] == pytest.approx(0.3)
     window.step()
     wait_for_step(window, 1)
-    assert np.flatnonzero(window.latest_frame.excitations).tolist() == [2]
+    assert np.flatnonzero(window.lab.latest_frame.excitations).tolist() == [2]
 
     window.set_solo(None)
     window.muscle_panel.rows[5].mute.setChecked(True)
     window.step()
     wait_for_step(window, 2)
-    excitations = window.latest_frame.excitations
+    excitations = window.lab.latest_frame.excitations
     assert excitations[5] == 0.0 and excitations[6] == pytest.approx(0.3)
     assert window.muscle_panel.rows[5].value == pytest.approx(0.3)  # the slider keeps its value
 
@@ -166,11 +166,11 @@ def test_solo_mute_and_all_to_zero(qtbot, window, wait_for_step):
     window.set_solo(9)  # a solo on a muscle at 0 turns it fully on
     assert window.muscle_panel.rows[9].value == 1.0
     window.zero_all()
-    assert window.solo_box.currentIndex() == 0 and window.muscle_panel.soloed == ()
+    assert window.toolbars.solo_box.currentIndex() == 0 and window.muscle_panel.soloed == ()
     assert window.current_excitations().tolist() == [0.0] * 19
     window.step()
     wait_for_step(window, 3)
-    assert window.latest_frame.excitations.sum() == 0.0
+    assert window.lab.latest_frame.excitations.sum() == 0.0
 
 
 def test_apply_excitations_moves_every_slider_with_one_update(qtbot, window, wait_for_step):
@@ -190,20 +190,22 @@ def test_apply_excitations_moves_every_slider_with_one_update(qtbot, window, wai
 
 def test_dock_panels_can_be_added_on_the_right(window):
     panel = QLabel("a panel")
-    dock = window.add_dock_panel("Presets", panel)
+    dock = window.panels.add_dock_panel("Presets", panel)
     assert window.dockWidgetArea(dock) == Qt.RightDockWidgetArea
     assert dock.widget() is panel
-    assert dock.toggleViewAction() in window.view_menu.actions()
+    assert dock.toggleViewAction() in window.menus.view_menu.actions()
 
 
 def test_status_shows_time_reward_rate_and_state(qtbot, window, wait_for_step):
-    window.speed_box.setCurrentIndex(0)  # real time
+    window.toolbars.speed_box.setCurrentIndex(0)  # real time
     window.run()
     wait_for_step(window, 30)
-    qtbot.waitUntil(lambda: window.real_time_factor > 0)
-    qtbot.waitUntil(lambda: "sim time" in window.time_label.text() and "running" in window.episode_label.text())
-    assert "total reward" in window.reward_label.text()
-    assert "real-time factor" in window.rate_label.text()
+    qtbot.waitUntil(lambda: window.lab.real_time_factor > 0)
+    qtbot.waitUntil(
+        lambda: "sim time" in window.status.time_label.text() and "running" in window.status.episode_label.text()
+    )
+    assert "total reward" in window.status.reward_label.text()
+    assert "real-time factor" in window.status.rate_label.text()
     # Paced to the wall clock: never (much) faster than real time, though the fast mode could be.
-    assert 0.0 < window.real_time_factor < 1.2
+    assert 0.0 < window.lab.real_time_factor < 1.2
     window.pause()

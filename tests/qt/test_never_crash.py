@@ -53,24 +53,26 @@ def drive(qtbot, window, tmp_path: Path, source: str) -> Path:
     """Load a controller written from `source`; wait until it drives a new episode."""
     path = tmp_path / "ctrl.py"
     path.write_text(textwrap.dedent(source))
-    episode = window.latest_frame.episode
+    episode = window.lab.latest_frame.episode
     assert window.load_controller(str(path))
-    qtbot.waitUntil(lambda: window.controller_driving is not None, timeout=LOAD_TIMEOUT_MS)
-    qtbot.waitUntil(lambda: window.latest_frame.episode > episode and window.latest_frame.step == 0)
+    qtbot.waitUntil(lambda: window.lab.controller_driving is not None, timeout=LOAD_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: window.lab.latest_frame.episode > episode and window.lab.latest_frame.step == 0)
     return path
 
 
 def goes_on(qtbot, window, wait_for_step) -> None:
     """Reset, Stop controller, two steps: the window and a simulation process work."""
-    episode = window.latest_frame.episode
+    episode = window.lab.latest_frame.episode
     window.reset()
-    qtbot.waitUntil(lambda: window.latest_frame.episode > episode and window.latest_frame.step == 0, timeout=60_000)
+    qtbot.waitUntil(
+        lambda: window.lab.latest_frame.episode > episode and window.lab.latest_frame.step == 0, timeout=60_000
+    )
     window.stop_controller()
-    qtbot.waitUntil(lambda: window.controller_driving is None)
+    qtbot.waitUntil(lambda: window.lab.controller_driving is None)
     window.step()
     window.step()
     wait_for_step(window, 2)
-    assert window.latest_frame.error is None and window.isVisible()
+    assert window.lab.latest_frame.error is None and window.isVisible()
 
 
 BROKEN_CONTROLLERS = {
@@ -106,7 +108,7 @@ def test_a_controller_that_breaks_its_step_pauses_with_a_message(qtbot, window, 
         window.run()
     assert failed.args[0].message.startswith(message)
     qtbot.waitUntil(lambda: "Your controller failed" in window.message_bar.text)
-    assert message in window.message_bar.text and not window.running
+    assert message in window.message_bar.text and not window.lab.running
     goes_on(qtbot, window, wait_for_step)
 
 
@@ -129,17 +131,17 @@ def test_pause_abandons_a_step_past_the_end_that_never_returns(qtbot, window, wa
     )
     worker = window.controller.worker
     first_pid = worker.simulation_pid
-    window.speed_box.setCurrentIndex(1)  # as fast as possible: steps are asked ahead
+    window.toolbars.speed_box.setCurrentIndex(1)  # as fast as possible: steps are asked ahead
     window.run()
     qtbot.waitUntil(lambda: worker.busy is not None and worker.busy.seconds() > 0.2, timeout=LOAD_TIMEOUT_MS)
     window.pause()
     qtbot.waitUntil(lambda: "Abandoned the step" in window.message_bar.text, timeout=LOAD_TIMEOUT_MS)
     assert "Pause was pressed" in window.message_bar.text
     qtbot.waitUntil(lambda: worker.simulation_pid not in (None, first_pid), timeout=60_000)
-    qtbot.waitUntil(lambda: worker.busy is None and window.latest_frame.step == 0, timeout=60_000)
-    assert not window.running
+    qtbot.waitUntil(lambda: worker.busy is None and window.lab.latest_frame.step == 0, timeout=60_000)
+    assert not window.lab.running
     window.stop_controller()
-    qtbot.waitUntil(lambda: window.controller_driving is None)
+    qtbot.waitUntil(lambda: window.lab.controller_driving is None)
     window.step()
     wait_for_step(window, 1)
 
@@ -235,7 +237,7 @@ def test_a_simulation_process_that_dies_while_its_fork_holds_the_pipe_is_seen(qt
     assert failed.args[0].message == (
         "the controller, called at step 1 (limit 1 s), ended the simulation process (exit code 7)"
     )
-    qtbot.waitUntil(lambda: not window.running)
+    qtbot.waitUntil(lambda: not window.lab.running)
     assert not _in_group(group)  # its fork was ended with it
     goes_on(qtbot, window, wait_for_step)
 

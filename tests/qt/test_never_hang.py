@@ -25,13 +25,13 @@ NO_HANG_SECONDS = 10.0
 def slow_window(qtbot, open_window):
     """The window on the model whose first step takes minutes, in the faithful mode."""
     window = open_window(osim_rl_models_dir() / FEET_IN_GROUND_MODEL, mode="faithful")
-    qtbot.waitUntil(lambda: window.latest_frame is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: window.lab.latest_frame is not None, timeout=10_000)
     return window
 
 
 def start_the_long_step(qtbot, window) -> None:
     window.step()
-    qtbot.waitUntil(lambda: "still integrating" in window.episode_label.text(), timeout=30_000)
+    qtbot.waitUntil(lambda: "still integrating" in window.status.episode_label.text(), timeout=30_000)
 
 
 def test_the_model_says_at_load_that_its_feet_start_in_the_ground(slow_window):
@@ -45,24 +45,24 @@ def test_a_long_step_shows_progress_and_reset_abandons_it(qtbot, slow_window):
     worker = window.controller.worker
     first_pid = worker.simulation_pid
     start_the_long_step(qtbot, window)
-    assert "0.00 s simulated, the step to 0.01 s has run" in window.episode_label.text()
-    assert "Pause or Reset abandons it" in window.episode_label.text()
+    assert "0.00 s simulated, the step to 0.01 s has run" in window.status.episode_label.text()
+    assert "Pause or Reset abandons it" in window.status.episode_label.text()
     window.reset()
     qtbot.waitUntil(lambda: "Abandoned the step from t = 0.00 s" in window.message_bar.text, timeout=30_000)
     assert "Reset was pressed after it had run" in window.message_bar.text
     qtbot.waitUntil(lambda: worker.simulation_pid not in (None, first_pid), timeout=MODEL_LOAD_TIMEOUT_MS)
-    qtbot.waitUntil(lambda: worker.busy is None and window.latest_frame.step == 0, timeout=MODEL_LOAD_TIMEOUT_MS)
-    assert not window.running and window.latest_frame.error is None
+    qtbot.waitUntil(lambda: worker.busy is None and window.lab.latest_frame.step == 0, timeout=MODEL_LOAD_TIMEOUT_MS)
+    assert not window.lab.running and window.lab.latest_frame.error is None
 
 
 def test_pause_abandons_a_long_run_step(qtbot, slow_window):
     window = slow_window
     window.run()
-    qtbot.waitUntil(lambda: "still integrating" in window.episode_label.text(), timeout=30_000)
+    qtbot.waitUntil(lambda: "still integrating" in window.status.episode_label.text(), timeout=30_000)
     window.pause()
     qtbot.waitUntil(lambda: "Abandoned the step" in window.message_bar.text, timeout=30_000)
     assert "Pause was pressed" in window.message_bar.text
-    qtbot.waitUntil(lambda: not window.running)
+    qtbot.waitUntil(lambda: not window.lab.running)
 
 
 def test_closing_during_a_long_step_does_not_wait_for_it(qtbot, slow_window):
@@ -82,7 +82,7 @@ def test_a_stopped_simulation_process_is_reported_and_pause_replaces_it(qtbot, w
     os.kill(pid, signal.SIGSTOP)
     try:
         window.step()
-        qtbot.waitUntil(lambda: "is stopped (SIGSTOP)" in window.episode_label.text(), timeout=30_000)
+        qtbot.waitUntil(lambda: "is stopped (SIGSTOP)" in window.status.episode_label.text(), timeout=30_000)
         window.pause()
         qtbot.waitUntil(lambda: "Abandoned the step" in window.message_bar.text, timeout=30_000)
         qtbot.waitUntil(lambda: worker.simulation_pid not in (None, pid), timeout=MODEL_LOAD_TIMEOUT_MS)
@@ -90,9 +90,9 @@ def test_a_stopped_simulation_process_is_reported_and_pause_replaces_it(qtbot, w
         if _alive(pid):
             os.kill(pid, signal.SIGCONT)
     assert not _alive(pid)
-    qtbot.waitUntil(lambda: worker.busy is None and window.latest_frame.step == 0, timeout=MODEL_LOAD_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: worker.busy is None and window.lab.latest_frame.step == 0, timeout=MODEL_LOAD_TIMEOUT_MS)
     window.step()
-    qtbot.waitUntil(lambda: window.latest_frame.step == 1, timeout=30_000)
+    qtbot.waitUntil(lambda: window.lab.latest_frame.step == 1, timeout=30_000)
 
 
 def test_closing_with_a_stopped_idle_process_does_not_wait(qtbot, window):

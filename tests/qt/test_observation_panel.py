@@ -72,11 +72,11 @@ def test_hidden_the_panel_costs_nothing_shown_its_values_follow_each_step(qtbot,
     assert len(worker.observations) == 0 and panel.latest is None  # none computed, none sent
 
     show_panel(qtbot, window)
-    start = window.latest_frame.step
+    start = window.lab.latest_frame.step
     for _ in range(3):
         window.step()
     wait_for_step(window, start + 3)
-    frame = window.latest_frame
+    frame = window.lab.latest_frame
     qtbot.waitUntil(lambda: panel.latest.step == frame.step)
     qtbot.waitUntil(lambda: panel.value_text(PELVIS_Y) == format_value(frame.pelvis_height))
     assert panel.status.text().startswith(f"osim-rl's observation (160 values) at step {frame.step}, t = 0.0")
@@ -89,12 +89,12 @@ def test_hidden_the_panel_costs_nothing_shown_its_values_follow_each_step(qtbot,
 def test_an_entry_plotted_over_episode_time_has_every_step_since_the_reset(qtbot, window, wait_for_step):
     panel = show_panel(qtbot, window)
     window.reset()
-    qtbot.waitUntil(lambda: panel.latest.step == 0 and panel.latest.episode == window.latest_frame.episode)
-    heights = [window.latest_frame.pelvis_height]
+    qtbot.waitUntil(lambda: panel.latest.step == 0 and panel.latest.episode == window.lab.latest_frame.episode)
+    heights = [window.lab.latest_frame.pelvis_height]
     for step in range(1, 6):
         window.step()
         wait_for_step(window, step)
-        heights.append(window.latest_frame.pelvis_height)
+        heights.append(window.lab.latest_frame.pelvis_height)
     qtbot.waitUntil(lambda: panel.latest.step == 5)
     leaf = panel._tree_items[PELVIS_Y]  # noqa: SLF001 - the row a user double-clicks
     panel.tree.itemDoubleClicked.emit(leaf, 0)

@@ -9,7 +9,7 @@ import numpy as np
 
 
 def run_steps(window, wait_for_step, steps: int) -> None:
-    start = window.latest_frame.step
+    start = window.lab.latest_frame.step
     for _ in range(steps):
         window.step()
     wait_for_step(window, start + steps)
@@ -27,21 +27,21 @@ def test_a_dead_simulation_process_is_reported_and_reset_starts_a_new_one(qtbot,
 
     window.message_bar.reset_button.click()  # what the user does
     qtbot.waitUntil(lambda: worker.simulation_pid not in (None, first_pid), timeout=30_000)
-    qtbot.waitUntil(lambda: window.latest_frame.step == 0 and window.latest_frame.error is None)
+    qtbot.waitUntil(lambda: window.lab.latest_frame.step == 0 and window.lab.latest_frame.error is None)
     run_steps(window, wait_for_step, 3)
-    assert window.latest_frame.error is None and window.latest_frame.pelvis_height > 0.9
+    assert window.lab.latest_frame.error is None and window.lab.latest_frame.pelvis_height > 0.9
 
 
 def test_switching_mode_swaps_the_muscle_model(qtbot, window, wait_for_step):
     window.apply_excitations(np.zeros(19))
-    window.mode_box.setCurrentText("faithful")  # Thelen muscles: activation never below 0.01
-    qtbot.waitUntil(lambda: window.latest_frame.step == 0, timeout=30_000)
+    window.toolbars.mode_box.setCurrentText("faithful")  # Thelen muscles: activation never below 0.01
+    qtbot.waitUntil(lambda: window.lab.latest_frame.step == 0, timeout=30_000)
     run_steps(window, wait_for_step, 20)
-    assert window.latest_frame.activations.min() >= 0.01 - 1e-9
-    window.mode_box.setCurrentText("fast")  # De Groote-Fregly muscles decay towards 0
-    qtbot.waitUntil(lambda: window.latest_frame.step == 0, timeout=30_000)
+    assert window.lab.latest_frame.activations.min() >= 0.01 - 1e-9
+    window.toolbars.mode_box.setCurrentText("fast")  # De Groote-Fregly muscles decay towards 0
+    qtbot.waitUntil(lambda: window.lab.latest_frame.step == 0, timeout=30_000)
     run_steps(window, wait_for_step, 20)
-    assert window.latest_frame.activations.max() < 0.005
+    assert window.lab.latest_frame.activations.max() < 0.005
 
 
 def test_the_window_process_never_loads_opensim():
@@ -65,7 +65,7 @@ def test_a_reset_that_cannot_reload_the_model_is_reported_not_fatal(qtbot, windo
     copy = tmp_path / "copy.osim"
     shutil.copy(default_model_path(), copy)
     worker = window.controller.worker
-    with qtbot.waitSignal(window.modelReady, timeout=60_000):
+    with qtbot.waitSignal(window.lab.modelReady, timeout=60_000):
         window.open_model(copy)
     os.kill(worker.simulation_pid, signal.SIGKILL)
     copy.unlink()  # the new process will not find the model again
@@ -73,7 +73,7 @@ def test_a_reset_that_cannot_reload_the_model_is_reported_not_fatal(qtbot, windo
         window.reset()
     assert f"model file not found: {copy}" in failed.args[0]
     # The window still works: the default model loads and steps.
-    with qtbot.waitSignal(window.modelReady, timeout=60_000):
+    with qtbot.waitSignal(window.lab.modelReady, timeout=60_000):
         window.open_model(default_model_path())
     run_steps(window, wait_for_step, 2)
-    assert window.latest_frame.error is None
+    assert window.lab.latest_frame.error is None

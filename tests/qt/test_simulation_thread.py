@@ -18,34 +18,27 @@ def test_worker_steps_off_the_gui_thread_and_frames_arrive_on_it(qtbot, window, 
     worker = window.controller.worker
     # A direct connection runs in the emitting thread; the window's own (auto) connection is queued.
     worker.framesReady.connect(lambda frames: emitted_in.append(threading.get_ident()), Qt.DirectConnection)
-    window.history_view.add_batch = _recording(window.history_view.add_batch, delivered_in)
-    window.speed_box.setCurrentIndex(1)
+    # The window reads the worker's batches into the lab model, which hands them to the history.
+    window.lab.batchArrived.connect(lambda _batch: delivered_in.append(QThread.currentThread()))
+    window.toolbars.speed_box.setCurrentIndex(1)
     window.run()
     wait_for_step(window, 20)
     window.pause()
-    qtbot.waitUntil(lambda: not window.running)
+    qtbot.waitUntil(lambda: not window.lab.running)
     assert worker.thread() is window.controller.thread and worker.thread() is not gui_thread
     assert worker.step_thread is window.controller.thread
     assert emitted_in and threading.main_thread().ident not in emitted_in
     assert delivered_in and all(thread is gui_thread for thread in delivered_in)
 
 
-def _recording(add_batch, threads: list):
-    def wrapper(batch):
-        threads.append(QThread.currentThread())
-        return add_batch(batch)
-
-    return wrapper
-
-
 def test_frames_come_in_batches_with_every_step(qtbot, window, wait_for_step):
     batches: list[list] = []
     window.controller.worker.framesReady.connect(batches.append)
-    window.speed_box.setCurrentIndex(1)
+    window.toolbars.speed_box.setCurrentIndex(1)
     window.run()
     wait_for_step(window, 40)
     window.pause()
-    qtbot.waitUntil(lambda: not window.running)
+    qtbot.waitUntil(lambda: not window.lab.running)
     qtbot.wait(50)
     steps = [frame.step for batch in batches for frame in batch]
     assert steps == list(range(steps[0], steps[-1] + 1))  # none lost, none repeated
@@ -62,11 +55,11 @@ def test_latest_excitations_win():
 
 
 def test_closing_while_running_stops_cleanly(qtbot, window, wait_for_step, capfd):
-    window.speed_box.setCurrentIndex(1)
+    window.toolbars.speed_box.setCurrentIndex(1)
     window.apply_excitations(np.full(19, 0.05))
     window.run()
     wait_for_step(window, 5)
-    assert window.running
+    assert window.lab.running
     thread = window.controller.thread
     window.close()  # returns only once the worker has stopped between two steps
     assert thread.isFinished() and not thread.isRunning()

@@ -126,7 +126,7 @@ def test_set_solo_replaces_the_set_and_new_values_end_it_without_restoring(panel
 def test_window_solo_box_3d_view_and_simulation_follow_the_s_buttons(qtbot, window, wait_for_step):
     values = odd_values()
     window.apply_excitations(values)
-    rows, box, view = window.muscle_panel.rows, window.solo_box, window.body_view.view3d
+    rows, box, view = window.muscle_panel.rows, window.toolbars.solo_box, window.body_view.view3d
     muscles = len(rows)
 
     rows[HAMSTRINGS_R].solo.click()
@@ -137,10 +137,10 @@ def test_window_solo_box_3d_view_and_simulation_follow_the_s_buttons(qtbot, wind
     assert not box.model().item(muscles + 1).isEnabled()  # shown, not for picking
     assert {HAMSTRINGS_R, VASTI_L} <= set(view.highlighted()) and view.style().dim_others
 
-    start = window.latest_frame.step
+    start = window.lab.latest_frame.step
     window.step()
     wait_for_step(window, start + 1)
-    sent = window.latest_frame.excitations
+    sent = window.lab.latest_frame.excitations
     assert np.flatnonzero(sent).tolist() == [HAMSTRINGS_R, VASTI_L]
     assert sent[HAMSTRINGS_R] == pytest.approx(values[HAMSTRINGS_R]) and sent[VASTI_L] == 1.0
 
@@ -154,7 +154,7 @@ def test_window_solo_box_3d_view_and_simulation_follow_the_s_buttons(qtbot, wind
     assert window.current_excitations().tolist() == values.tolist()
     window.step()
     wait_for_step(window, start + 2)
-    assert window.latest_frame.excitations == pytest.approx(values)
+    assert window.lab.latest_frame.excitations == pytest.approx(values)
 
     window.set_solo(GLUT_MAX_R)  # the window's own call, as the tests and the combo use it
     assert box.currentIndex() == GLUT_MAX_R + 1 and window.muscle_panel.soloed == (GLUT_MAX_R,)
@@ -167,15 +167,15 @@ def test_a_preset_or_all_to_zero_ends_solo_with_the_new_values(qtbot, window, wa
     rows[GLUT_MAX_R].solo.click()
     hip_thrust, _ = excitations_from_preset("hip-thrust", NAMES)
     window.apply_preset("hip-thrust", hip_thrust)
-    assert window.muscle_panel.soloed == () and window.solo_box.currentIndex() == 0
-    assert window.solo_box.count() == len(rows) + 1  # the "2 muscles" entry is gone
+    assert window.muscle_panel.soloed == () and window.toolbars.solo_box.currentIndex() == 0
+    assert window.toolbars.solo_box.count() == len(rows) + 1  # the "2 muscles" entry is gone
     assert not window.body_view.view3d.style().dim_others
     assert window.current_excitations().tolist() == hip_thrust.tolist()
-    assert not any(greyed(row) for row in rows) and window.applied_preset == "hip-thrust"
-    start = window.latest_frame.step
+    assert not any(greyed(row) for row in rows) and window.lab.applied_preset == "hip-thrust"
+    start = window.lab.latest_frame.step
     window.step()
     wait_for_step(window, start + 1)
-    assert window.latest_frame.excitations.tolist() == hip_thrust.tolist()
+    assert window.lab.latest_frame.excitations.tolist() == hip_thrust.tolist()
 
     rows[VASTI_L].solo.click()  # at 0: raised to 1
     assert rows[VASTI_L].value == 1.0

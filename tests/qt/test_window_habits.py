@@ -17,7 +17,7 @@ MODEL_LOAD_TIMEOUT_MS = 60_000
 
 def test_enter_leaves_a_number_box_and_space_runs_again(qtbot, window):
     window.activateWindow()
-    box = window.window_spin
+    box = window.toolbars.window_spin
     box.setFocus()
     qtbot.waitUntil(box.hasFocus)
     box.lineEdit().selectAll()
@@ -26,7 +26,7 @@ def test_enter_leaves_a_number_box_and_space_runs_again(qtbot, window):
     qtbot.waitUntil(lambda: not box.hasFocus())
     assert box.value() == 5.0  # Enter committed what was typed
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key_Space)  # a shortcut again, not an edit
-    qtbot.waitUntil(lambda: window.running, timeout=10_000)
+    qtbot.waitUntil(lambda: window.lab.running, timeout=10_000)
     assert box.value() == 5.0
     window.pause()
 
@@ -70,26 +70,26 @@ def test_a_load_failure_message_goes_away_after_a_successful_load(qtbot, window,
     with qtbot.waitSignal(window.controller.worker.modelFailed, timeout=MODEL_LOAD_TIMEOUT_MS):
         window.open_model(broken)
     qtbot.waitUntil(lambda: "still using" in window.message_bar.text)
-    with qtbot.waitSignal(window.modelReady, timeout=MODEL_LOAD_TIMEOUT_MS):
+    with qtbot.waitSignal(window.lab.modelReady, timeout=MODEL_LOAD_TIMEOUT_MS):
         window.open_model(default_model_path())
     assert window.message_bar.text == ""
 
 
 def test_choices_are_kept_between_launches(qtbot, open_window):
     first = open_window(mode="fast")
-    first.speed_box.setCurrentIndex(1)
-    first.end_box.setCurrentIndex(1)
-    first.window_spin.setValue(4.0)
+    first.toolbars.speed_box.setCurrentIndex(1)
+    first.toolbars.end_box.setCurrentIndex(1)
+    first.toolbars.window_spin.setValue(4.0)
     first.resize(1100, 760)
     first.close()
     saved = json.loads(settings_path().read_text())
     assert saved["mode"] == "fast" and saved["real_time"] is False and saved["plot_window_seconds"] == 4.0
 
     second = open_window()  # no mode given: the last one used
-    assert second.mode_box.currentText() == "fast"
-    assert second.model_info.mode == "fast"
-    assert second.speed_box.currentIndex() == 1 and second.end_box.currentIndex() == 1
-    assert second.window_spin.value() == 4.0 and second.plot_panel.window_seconds == 4.0
+    assert second.toolbars.mode_box.currentText() == "fast"
+    assert second.lab.model_info.mode == "fast"
+    assert second.toolbars.speed_box.currentIndex() == 1 and second.toolbars.end_box.currentIndex() == 1
+    assert second.toolbars.window_spin.value() == 4.0 and second.plot_panel.window_seconds == 4.0
     assert (second.width(), second.height()) == (1100, 760)
 
 

@@ -2,8 +2,8 @@
 
 Each muscle runs alone at `level` (the others at `base`) from the standing start, for `seconds`
 or until the episode ends, and is compared with the run where all are at `base` (see
-`atlas_effects` for the comparison and the sentences). Runs go in parallel, one simulation
-process per core (`atlas_pool`), and are cached on disk (`atlas_cache`): a second look at the
+`effects` for the comparison and the sentences). Runs go in parallel, one simulation
+process per core (`pool`), and are cached on disk (`cache`): a second look at the
 same model, mode, level, base and duration reads them back.
 
 Threading: `AtlasRun.run()` blocks until the atlas is done, so call it in a worker thread (a

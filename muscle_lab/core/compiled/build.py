@@ -20,7 +20,7 @@ from pathlib import Path
 
 from muscle_lab.core.compiled.codegen import CompileError, compiled_library, library_path
 from muscle_lab.core.compiled.model_data import ModelData
-from muscle_lab.core.compiled.worker import child_environment
+from muscle_lab.core.compiled.worker import casadi_environment
 
 # A first build takes ~4-10 s (prosthetic model, gait14dof22musc) on two shared cores; past two
 # minutes something is wrong, and OpenSim's engine is the better answer.
@@ -63,7 +63,7 @@ def _build(data: ModelData, deadline: float, time_limit: float) -> Path:
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        env=child_environment(),
+        env=casadi_environment(),
         start_new_session=True,  # a group of its own: ended whole at the time limit
     )
     try:

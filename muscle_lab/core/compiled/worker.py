@@ -29,7 +29,7 @@ class CasadiWorker:
             [sys.executable, "-m", "muscle_lab.core.compiled.worker"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            env=child_environment(),
+            env=casadi_environment(),
         )
         self.outputs: dict[str, int] = self._call("build", data)
 
@@ -68,11 +68,23 @@ class CasadiWorker:
         self.close()
 
 
-def child_environment() -> dict[str, str]:
-    """Ours, with this muscle_lab first on the path (a worktree or checkout run in place)."""
+def casadi_environment() -> dict[str, str]:
+    """Ours for a process that imports CasADi: this muscle_lab first on the path (a worktree or
+    checkout run in place), and no folder holding a libcasadi on the library path. Importing
+    opensim puts its own folder, with its libcasadi.so.3.7, on LD_LIBRARY_PATH; a child inherits
+    it, and PyPI's casadi 3.7/3.8 (the same soname) would then load OpenSim's build and fail."""
     root = str(Path(__file__).resolve().parents[3])
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
+    library_path = [
+        folder
+        for folder in env.get("LD_LIBRARY_PATH", "").split(os.pathsep)
+        if folder and not any(Path(folder).glob("libcasadi.so*"))
+    ]
+    if library_path:
+        env["LD_LIBRARY_PATH"] = os.pathsep.join(library_path)
+    else:
+        env.pop("LD_LIBRARY_PATH", None)
     return env
 
 

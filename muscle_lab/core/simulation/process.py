@@ -15,14 +15,10 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
-import os
-import signal
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 import numpy as np
 
@@ -30,25 +26,26 @@ from muscle_lab.core.engine_choice import requested_engine
 from muscle_lab.core.errors import SimulationFailed
 from muscle_lab.core.excitations import check_excitations
 from muscle_lab.core.frame import Frame
-from muscle_lab.core.muscles import MuscleInfo
-from muscle_lab.core.observation.layout import ObservationLayout, layout_for
-from muscle_lab.core.observation.reader import ObservationReader
 from muscle_lab.core.simulation.call_watch import CallWatch, Overrun
+from muscle_lab.core.simulation.child import group_of, kill_group, process_state, serve
 from muscle_lab.core.simulation.integrator import IntegratorSettings
 from muscle_lab.core.simulation.moment_arms import DEFAULT_POINTS, MomentArms, check_points
-from muscle_lab.core.simulation.pose import BodyPose, SceneDescription
-from muscle_lab.core.simulation.state_store import StateStore
+from muscle_lab.core.simulation.pose import BodyPose
+from muscle_lab.core.simulation.protocol import (
+    Busy,
+    DescribedModel,
+    Description,
+    Observed,
+    SimulationAbandoned,
+    SimulationProcessDied,
+    StepTimeout,
+    frozen,
+)
 from muscle_lab.core.simulation.user_controller import (
     CALL_LIMIT_SECONDS,
     LOAD_LIMIT_SECONDS,
     ControllerError,
-    ControllerSlot,
 )
-
-if TYPE_CHECKING:
-    # The child's simulation: Simulation's interface on the engine chosen for the mode.
-    from muscle_lab.core.compiled.choose import ChosenSimulation as Simulation
-    from muscle_lab.core.simulation.pose import PoseReader
 
 # spawn, not fork: the parent may be a Qt application with threads of its own.
 _CONTEXT = multiprocessing.get_context("spawn")
@@ -60,61 +57,7 @@ POLL_SECONDS = 0.05  # how often a waiting caller looks at timeouts and abandon 
 AbandonCheck = Callable[[float], "str | None"]
 
 
-class SimulationProcessDied(SimulationFailed):
-    """The child process ended unexpectedly; a reset starts a new one."""
-
-
-class SimulationAbandoned(SimulationFailed):
-    """The caller gave up on a call that took too long; the child was ended, a reset starts anew."""
-
-
-class StepTimeout(SimulationAbandoned):
-    """A step took longer than the caller allowed."""
-
-
-@dataclass(frozen=True)
-class Busy:
-    """A call in flight: what, since when (time.monotonic()), and the simulated time it started from."""
-
-    command: str
-    since: float
-    from_time: float
-    pid: int | None
-
-    def seconds(self) -> float:
-        return time.monotonic() - self.since
-
-
-@dataclass(frozen=True)
-class Observed:
-    """osim-rl's observation vector of one state (`ObservationReader.vector`), sent while observing."""
-
-    episode: int
-    step: int
-    time: float
-    values: np.ndarray  # read-only; named by Description.observation_layout
-
-
-@dataclass(frozen=True)
-class Description:
-    """What a caller needs to know of the model, read once in the child."""
-
-    model_path: Path
-    model_name: str
-    muscles: tuple[MuscleInfo, ...]
-    coordinate_names: tuple[str, ...]
-    coordinate_is_rotation: tuple[bool, ...]
-    joint_angle_names: tuple[str, ...]
-    locked_joint_angles: tuple[str, ...]
-    body_names: tuple[str, ...]
-    frame: Frame
-    scene: SceneDescription
-    start_warnings: tuple[str, ...] = ()
-    observation_layout: ObservationLayout | None = None  # names the observation vector's entries
-    engine: str = "opensim"  # what runs the mode: "opensim" or "compiled" (core.engine_choice)
-
-
-class SimulationProcess:
+class SimulationProcess(DescribedModel):
     """The parts of `Simulation`'s interface a driver needs, served by a child process.
 
     Raises what Simulation raises: ModelLoadError from the constructor, ExcitationError from
@@ -160,56 +103,9 @@ class SimulationProcess:
         if start:
             self.start()
 
-    # -- description ---------------------------------------------------------------------
-    @property
-    def model_path(self) -> Path:
-        return self._description.model_path
-
-    @property
-    def model_name(self) -> str:
-        return self._description.model_name
-
-    @property
-    def muscles(self) -> tuple[MuscleInfo, ...]:
-        return self._description.muscles
-
-    @property
-    def muscle_names(self) -> tuple[str, ...]:
-        return tuple(m.name for m in self._description.muscles)
-
-    @property
-    def coordinate_names(self) -> tuple[str, ...]:
-        return self._description.coordinate_names
-
-    @property
-    def coordinate_is_rotation(self) -> tuple[bool, ...]:
-        return self._description.coordinate_is_rotation
-
-    @property
-    def joint_angle_names(self) -> tuple[str, ...]:
-        return self._description.joint_angle_names
-
-    @property
-    def locked_joint_angles(self) -> tuple[str, ...]:
-        return self._description.locked_joint_angles
-
-    @property
-    def body_names(self) -> tuple[str, ...]:
-        return self._description.body_names
-
     @property
     def pid(self) -> int | None:
         return self._process.pid if self._process is not None else None
-
-    @property
-    def scene(self) -> SceneDescription:
-        """The model's meshes and muscles for drawing, read once in the child."""
-        return self._description.scene
-
-    @property
-    def start_warnings(self) -> tuple[str, ...]:
-        """What is odd about the model's start (e.g. feet deep in the ground), said at load."""
-        return self._description.start_warnings
 
     def is_stopped(self) -> bool:
         """True when the child is stopped (SIGSTOP, a debugger): it cannot answer until continued."""
@@ -218,11 +114,6 @@ class SimulationProcess:
     @property
     def failed(self) -> bool:
         return self.frame.error is not None
-
-    @property
-    def observation_layout(self) -> ObservationLayout | None:
-        """What each entry of the observation vector is (None when the model's could not be read)."""
-        return self._description.observation_layout
 
     @property
     def controller(self) -> str | None:
@@ -444,7 +335,7 @@ class SimulationProcess:
         process = self._process
         self._watch.clear()  # ended on purpose: not the controller's doing
         if process is not None and process.is_alive():
-            _kill_group(self._group)
+            kill_group(self._group)
             process.kill()
 
     def close(self) -> None:
@@ -459,7 +350,7 @@ class SimulationProcess:
         if process.is_alive():
             process.kill()
             process.join()
-        _kill_group(self._group)  # a controller's forked children, left behind otherwise
+        kill_group(self._group)  # a controller's forked children, left behind otherwise
         self._connection.close()
 
     # -- internals -----------------------------------------------------------------------
@@ -508,14 +399,14 @@ class SimulationProcess:
             self._process.join(CLOSE_TIMEOUT_SECONDS)
             self._connection.close()
             raise
-        self._group = _group_of(self._process.pid)
+        self._group = group_of(self._process.pid)
         self.frame = self._received(self._description.frame)
         self.engine = self._description.engine
         self._send_settings()
 
     def _received(self, frame: Frame) -> Frame:
         self._next_episode = max(self._next_episode, frame.episode + 1)
-        return _frozen(frame)
+        return frozen(frame)
 
     def _call(self, command: str, *args: object, timeout: float | None = None) -> Any:
         if self._in_flight:
@@ -575,7 +466,7 @@ class SimulationProcess:
     def _died(self) -> SimulationFailed:
         assert self._process is not None
         self._process.join(1.0)
-        _kill_group(self._group)  # what it forked may live on, holding the pipe
+        kill_group(self._group)  # what it forked may live on, holding the pipe
         reason, self._abandoned = self._abandoned, None  # said once; after that, a dead child
         if reason is not None:
             return SimulationAbandoned(reason)
@@ -593,249 +484,3 @@ def _overrun_error(overrun: Overrun, what: str) -> ControllerError:
     if overrun.kind == "load":
         return ControllerError(f"the controller, while loading (limit {overrun.limit:g} s), {what}")
     return ControllerError(f"the controller, called at step {overrun.step} (limit {overrun.limit:g} s), {what}")
-
-
-def _kill_group(group: int | None) -> None:
-    """SIGKILL the process group the child leads (see serve), its forked children with it."""
-    if group is not None:
-        with contextlib.suppress(OSError):  # none of it is left
-            os.killpg(group, signal.SIGKILL)
-
-
-def _group_of(pid: int | None) -> int | None:
-    """`pid` when it leads its own process group (the child makes itself one first thing)."""
-    try:
-        return pid if pid is not None and os.getpgid(pid) == pid else None
-    except OSError:
-        return None
-
-
-def process_state(pid: int | None) -> str | None:
-    """The one-letter state Linux reports for a process (R, S, T, Z...), None where unknown."""
-    if pid is None:
-        return None
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return None
-
-
-def serve(
-    connection: Connection,
-    model_path: str | Path | None,
-    integrator: IntegratorSettings,
-    poses: bool = False,
-    first_episode: int = 0,
-    time_limit: bool = True,
-    watch: CallWatch | None = None,
-    engine: str | None = None,
-) -> None:
-    """The child's loop: build the Simulation (on the engine chosen, core.compiled.choose), then
-    answer commands until told to close.
-    A step answers (frame, pose, observed), the pose None unless `poses`, the observation None
-    unless observing. Every state reached is kept (bounded) for `restore`. A user's controller is
-    called before each step; when it fails the step is not taken and its error is the answer."""
-    from muscle_lab.core.compiled.choose import ChosenSimulation
-    from muscle_lab.core.simulation.moment_arms import moment_arm_curves
-    from muscle_lab.core.simulation.pose import PoseReader
-
-    # Ctrl+C in a terminal reaches the whole process group: the parent decides what stops.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # A group of its own, so that ending it ends what a controller forked; and stdout goes to
-    # stderr, so that a controller writing to file descriptor 1 cannot corrupt `run --json`.
-    with contextlib.suppress(OSError):
-        os.setpgid(0, 0)
-        os.dup2(2, 1)
-    try:
-        simulation = ChosenSimulation(model_path, integrator, first_episode, time_limit, engine)
-        reader = PoseReader(simulation.loaded)
-        description = _describe(simulation, reader.scene)
-    except Exception as error:  # noqa: BLE001 - ModelLoadError and whatever OpenSim raises: the parent raises it
-        connection.send(("error", error))
-        return
-    states = StateStore()
-    states.put(simulation.saved_state())
-    observer = _ChildObserver(simulation, watch)
-    connection.send(("ok", description))
-    while True:
-        try:
-            command, args = connection.recv()
-        except (EOFError, OSError):
-            return  # the parent is gone
-        if command == "close":
-            return
-        if command == "excite":  # checked by the parent already; nobody waits for an answer
-            with contextlib.suppress(Exception):
-                simulation.set_excitations(*args)
-            continue
-        if command == "time_limit":  # one way too
-            simulation.time_limit = bool(args[0])
-            continue
-        if command in _ONE_WAY_OBSERVER_COMMANDS:
-            observer.command(command, args)
-            continue
-        try:
-            if command == "step":
-                observer.before_step()  # a user's controller sets the excitations (ControllerError)
-                frame = simulation.step()
-                pose = _pose_or_none(reader, simulation) if poses and not frame.error else None
-                value: object = (frame, pose, observer.observed())
-            elif command == "reset":
-                observer.slot.resume()
-                value = simulation.reset(held_controls=observer.held_controls())
-            elif command == "restore":
-                observer.slot.resume()
-                value = simulation.restore(states.get(*args))
-            elif command == "rewind":
-                value = simulation.rewind(states.get(*args))
-            elif command == "controller":
-                value = observer.load_controller(*args)
-            elif command == "engine":
-                value = simulation.engine
-            elif command == "observation":
-                value = observer.observed(always=True)
-            elif command == "pose":
-                value = reader.read(simulation.state)
-            elif command == "moment_arms":
-                value = moment_arm_curves(simulation.loaded, simulation.state, *args)
-            elif command == "change_integrator":
-                value = simulation.change_integrator(*args)
-                reader = PoseReader(simulation.loaded)
-                observer.model_changed()
-                # Another mode's states (other muscles, other integrator) do not apply.
-                states.clear("it keeps none from before the mode changed")
-            else:
-                raise ValueError(f"unknown command {command!r}")
-            if command in ("step", "reset", "restore", "change_integrator") and not simulation.failed:
-                states.put(simulation.saved_state())
-            answer: tuple[str, object] = ("ok", value)
-        except Exception as error:  # noqa: BLE001 - any failure goes back to the caller, the child serves on
-            answer = ("error", error)
-        if not _answered(connection, command, answer):
-            return
-
-
-def _answered(connection: Connection, command: str, answer: tuple[str, object]) -> bool:
-    """Send the answer; False when it cannot be pickled (a controller that broke `sys.modules`,
-    say): then a plain-text "fatal" answer says so and the child ends, its modules untrusted."""
-    try:
-        connection.send(answer)
-    except (EOFError, OSError):
-        return False  # the parent is gone
-    except Exception as error:  # noqa: BLE001 - pickling can raise anything
-        with contextlib.suppress(Exception):
-            why = f"{type(error).__name__}: {error}"
-            connection.send(
-                ("fatal", f"the simulation process could not send its answer to {command} ({why}) and ended")
-            )
-        return False
-    return True
-
-
-_ONE_WAY_OBSERVER_COMMANDS = ("observe", "lock", "resume")
-
-
-class _ChildObserver:
-    """The child's observations and the user's controller: the vector is read at most once per
-    state, after a step when observing, else before the next step when a controller needs it
-    (the same values: the controls held are those of the step taken either way)."""
-
-    def __init__(self, simulation: Simulation, watch: CallWatch | None = None) -> None:
-        self.simulation = simulation
-        self.slot = ControllerSlot(watch)
-        self.observing = False
-        self._reader: ObservationReader | None = None
-        self._last: tuple[Frame, np.ndarray] | None = None  # the vector of the state of that frame
-
-    def command(self, command: str, args: tuple[Any, ...]) -> None:
-        if command == "observe":
-            self.observing = bool(args[0])
-        elif command == "lock":
-            self.slot.set_locked(args[0])
-        else:  # "resume": the parent has collected the steps refused after a controller failure
-            self.slot.resume()
-
-    def model_changed(self) -> None:
-        """A mode with other muscles reloads the model: read from the new one."""
-        self._reader, self._last = None, None
-
-    def load_controller(self, spec: str | None, call_limit: float, load_limit: float) -> str | None:
-        reader = self._observation_reader()
-        return self.slot.load(spec, self.simulation.muscle_names, reader.size, call_limit, load_limit)
-
-    def held_controls(self) -> list[float] | None:
-        """Under a controller a reset holds every control at 1.0, as muscle_lab.env's does."""
-        return [1.0] * len(self.simulation.muscles) if self.slot.active else None
-
-    def before_step(self) -> None:
-        if self.slot.active:
-            simulation = self.simulation
-            values = self.slot.excitations(self.vector, simulation.excitations, simulation.frame.step + 1)
-            simulation.set_excitations(values)
-
-    def observed(self, always: bool = False) -> Observed | None:
-        """The current state's observation when observing (or `always`); None after a failure."""
-        simulation = self.simulation
-        if not (self.observing or always) or simulation.failed:
-            return None
-        try:
-            values = self.vector()
-        except RuntimeError:  # OpenSim could not realize this state: the drawing goes on without
-            return None
-        frame = simulation.frame
-        return Observed(frame.episode, frame.step, frame.time, values)
-
-    def vector(self) -> np.ndarray:
-        frame = self.simulation.frame
-        if self._last is None or self._last[0] is not frame:
-            values = self._observation_reader().vector(self.simulation.state)
-            values.flags.writeable = False
-            self._last = (frame, values)
-        return self._last[1]
-
-    def _observation_reader(self) -> ObservationReader:
-        if self._reader is None:
-            self._reader = ObservationReader(self.simulation.loaded)
-        return self._reader
-
-
-def _pose_or_none(reader: PoseReader, simulation: Simulation) -> BodyPose | None:
-    """The pose after a step; a state OpenSim cannot read a pose from costs the drawing only."""
-    try:
-        return reader.read(simulation.state)
-    except RuntimeError:
-        return None
-
-
-def _describe(simulation: Simulation, scene: SceneDescription) -> Description:
-    return Description(
-        model_path=simulation.model_path,
-        model_name=simulation.model_name,
-        muscles=simulation.muscles,
-        coordinate_names=simulation.coordinate_names,
-        coordinate_is_rotation=simulation.coordinate_is_rotation,
-        joint_angle_names=simulation.joint_angle_names,
-        locked_joint_angles=simulation.locked_joint_angles,
-        body_names=simulation.body_names,
-        frame=simulation.frame,
-        scene=scene,
-        start_warnings=simulation.start_warnings,
-        observation_layout=_layout_or_none(simulation),
-        engine=simulation.engine,
-    )
-
-
-def _layout_or_none(simulation: Simulation) -> ObservationLayout | None:
-    try:
-        return layout_for(simulation.loaded)
-    except Exception:  # noqa: BLE001 - an odd model: no observation panel, the rest works
-        return None
-
-
-def _frozen(frame: Frame) -> Frame:
-    """Pickling drops numpy's read-only flag; frames stay read-only across threads."""
-    for value in frame.__dict__.values():
-        if isinstance(value, np.ndarray):
-            value.flags.writeable = False
-    return frame

@@ -43,7 +43,8 @@ from muscle_lab.qt.atlas.table import HeatMapTable
 from muscle_lab.qt.simulation.news import MOMENT_ARMS_WHILE_RUNNING
 
 if TYPE_CHECKING:
-    from muscle_lab.qt.main_window import MainWindow
+    from muscle_lab.qt.lab import LabModel
+    from muscle_lab.qt.simulation.controller import SimulationController
     from muscle_lab.qt.simulation.news import ModelInfo
 
 MAX_SECONDS = 3.0  # osim-rl's time limit
@@ -89,9 +90,10 @@ class AtlasPanel(QWidget):
     runEnded = pyqtSignal()  # an atlas finished: shown, cancelled or failed (the buttons are back)
     momentArmsShown = pyqtSignal()  # the moment arm plots (or their note) changed
 
-    def __init__(self, window: MainWindow, parent: QWidget | None = None) -> None:
+    def __init__(self, lab: LabModel, controller: SimulationController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._window = window
+        self._lab = lab
+        self._controller = controller
         self._descriptions = load_descriptions()
         self.result: AtlasResult | None = None
         self.runner: AtlasRunner | None = None
@@ -101,8 +103,9 @@ class AtlasPanel(QWidget):
         self._simulation_running = False
         self._played: tuple[int, Episode] | None = None  # the row whose run was played last, and its episode
         self._build()
-        window.modelReady.connect(self._on_model_ready)
-        window.controller.worker.runningChanged.connect(self._on_running_changed)
+        lab.modelReady.connect(self._on_model_ready)
+        lab.momentArmsArrived.connect(self.show_moment_arms)
+        controller.worker.runningChanged.connect(self._on_running_changed)
         # The atlas runs in threads of its own, with processes: stop them before the app goes.
         self.destroyed.connect(partial(stop_runners, self._runners))
         app = QCoreApplication.instance()
@@ -221,12 +224,12 @@ class AtlasPanel(QWidget):
     # -- running -------------------------------------------------------------------------
     def settings(self) -> AtlasSettings | None:
         """What "Run atlas" runs now: the window's model and mode, the panel's numbers."""
-        info = self._window.model_info
+        info = self._lab.model_info
         if info is None:
             return None
         return AtlasSettings(
             model_path=str(info.path),
-            mode=self._window.mode_box.currentText(),
+            mode=self._lab.mode,
             level=self.level_spin.value(),
             base=self.base_spin.value(),
             seconds=self.seconds_spin.value(),
@@ -301,7 +304,7 @@ class AtlasPanel(QWidget):
             self._runners.remove(runner)
         if runner is self.runner:
             self.runner = None
-            self.run_button.setEnabled(self._window.model_info is not None)
+            self.run_button.setEnabled(self._lab.model_info is not None)
             self.cancel_button.setEnabled(False)
             if self.result is None or runner.result is not self.result:
                 self.progress.setValue(0)
@@ -338,7 +341,7 @@ class AtlasPanel(QWidget):
 
     def _matches(self, result: AtlasResult) -> bool:
         """The atlas is of the window's model (its stored runs can be shown there)."""
-        info = self._window.model_info
+        info = self._lab.model_info
         return (
             info is not None
             and str(info.path) == result.settings.model_path
@@ -363,7 +366,7 @@ class AtlasPanel(QWidget):
         """A click plays the row's run, unless it is what the body view shows already (a
         click's press chose the row, its release would play it again)."""
         shown = self._played
-        if shown is None or shown[0] != row or self._window.history_view.browser.episode is not shown[1]:
+        if shown is None or shown[0] != row or self._lab.browser.episode is not shown[1]:
             self.play_row(row)
 
     def _effect(self, row: int) -> Effect | None:
@@ -387,12 +390,12 @@ class AtlasPanel(QWidget):
         if not self._matches(result):
             self._say("This atlas is of another model than the window's: run it again to play its runs.")
             return
-        self._window.apply_excitations(effect.run.excitations)
+        self._lab.apply_excitations(effect.run.excitations)
         settings, base = result.settings, result.baseline
-        mode = f" ({settings.mode})" if settings.mode != self._window.mode_box.currentText() else ""
+        mode = f" ({settings.mode})" if settings.mode != self._lab.mode else ""
         self._played = (
             row,
-            self._window.history_view.show_stored_run(
+            self._lab.show_stored_run(
                 effect.run.frames,
                 effect.run.poses,
                 f"atlas: {effect.index} {effect.name} at {settings.level:g}{mode}",
@@ -434,11 +437,11 @@ class AtlasPanel(QWidget):
     def request_moment_arms(self) -> None:
         """Ask the simulation process for the selected muscle's moment arms at its current pose."""
         row = self.table.currentRow()
-        if row < 0 or self._window.model_info is None:
+        if row < 0 or self._lab.model_info is None:
             return
         self._asked.append(row)
         self.arm_plots.note.setText(f"Computing the moment arms of muscle {row} at the simulation's pose…")
-        self._window.controller.moment_arms(row)
+        self._controller.moment_arms(row)
 
     def show_moment_arms(self, answer: MomentArms | str) -> None:
         """The worker's answer: the curves, or why there are none (e.g. the simulation runs)."""

@@ -13,35 +13,29 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable
-from concurrent.futures import Future
 
 import numpy as np
 from PyQt5.QtCore import QObject, QPoint, QRectF, Qt, QTimer, pyqtSignal
-from PyQt5.QtGui import QColor, QImage, QLinearGradient, QPainter, QPen
+from PyQt5.QtGui import QColor, QImage, QPainter
 from PyQt5.QtWidgets import QSizePolicy, QWidget
 
 from muscle_lab.core.simulation.pose import BodyPose, SceneDescription
-from muscle_lab.render.overlay import muscle_label
-from muscle_lab.render.render_thread import RenderedImage, RenderRequest, RenderThread
-from muscle_lab.render.renderer import RenderUnavailable
-from muscle_lab.render.scene import (
-    COLOUR_BY,
-    COLOUR_BY_LABELS,
-    GHOST_RGB,
-    OFF_RGB,
-    ON_RGB,
-    Camera,
-    MuscleStyle,
-    fit_camera,
-    pelvis_position,
+from muscle_lab.qt.body.hover import HoverTracker
+from muscle_lab.qt.body.mesh_loading import MeshLoading
+from muscle_lab.qt.body.overlay_3d import (
+    loading_text,
+    paint_ghost_label,
+    paint_highlight_labels,
+    paint_legend,
+    paint_notice,
 )
+from muscle_lab.render.render_thread import RenderedImage, RenderRequest, RenderThread, answer_or_none
+from muscle_lab.render.renderer import RenderUnavailable
+from muscle_lab.render.scene import COLOUR_BY, COLOUR_BY_LABELS, Camera, MuscleStyle, fit_camera, pelvis_position
 
 ORBIT_DEGREES_PER_PIXEL = 0.4
 CLICK_SLOP = 4  # pixels a press may move and still count as a click
 VIEW_KEYS = {Qt.Key_S: "side", Qt.Key_F: "front", Qt.Key_T: "three_quarter"}
-HELP_TEXT = "drag: orbit · right/middle drag: pan · wheel: zoom · S side · F front · T ¾ · R reset · P follow pelvis"
-LABEL_BACKGROUND = QColor(255, 240, 170)
-GHOST_LABEL_BACKGROUND = QColor(0, 0, 0, 140)
 BACKDROP = QColor(43, 48, 59)
 GRAB_WAIT_SECONDS = 10.0
 # At most 40 renders a second (the simulation sends ~50 poses): 30 is the aim, the rest of the
@@ -60,8 +54,6 @@ class _Messenger(QObject):
 
     rendered = pyqtSignal()
     picked = pyqtSignal(str, object)  # "click" or "hover", the muscle index or None
-    loading = pyqtSignal(int, int, int)  # model tag, mesh files read, files in all
-    loaded = pyqtSignal(int)  # model tag: its meshes are uploaded (or the upload failed)
 
 
 class BodyView3D(QWidget):
@@ -84,8 +76,9 @@ class BodyView3D(QWidget):
         self._messenger = _Messenger(self)
         self._messenger.rendered.connect(self._on_rendered)
         self._messenger.picked.connect(self._on_picked)
-        self._messenger.loading.connect(self._on_loading)
-        self._messenger.loaded.connect(self._on_loaded)
+        self._meshes = MeshLoading(self)  # read in the render thread: the window never waits
+        self._meshes.progressed.connect(self.update)
+        self._meshes.finished.connect(self._on_meshes_read)
         try:
             self._renderer: RenderThread | None = RenderThread(
                 self._pixel_size(), self._messenger.rendered.emit, min_interval=MIN_RENDER_INTERVAL, nice=RENDER_NICE
@@ -109,13 +102,9 @@ class BodyView3D(QWidget):
         self._shown: RenderedImage | None = None  # the image painted, with what it shows
         self._image: QImage | None = None  # over the shown image's memory
         self._model_tag = 0  # counts models: an image of an earlier one is never painted
-        self._scene_future: Future | None = None  # while the model's meshes are read in the thread
-        self._loading = (0, 0)  # mesh files read, in all, while `_scene_future` runs
         self._dirty = True  # the state changed since the last render was asked for
         self._asked_size = (0, 0)
-        self._hover_at: QPoint | None = None  # where the pointer rests, while over the view
-        self._hover_in_flight = False  # at most one hover pick asked at a time
-        self._hover_asked: QPoint | None = None
+        self._hover = HoverTracker(lambda position: self._ask_pick("hover", position))
         self._press: tuple[QPoint, Qt.MouseButton] | None = None
         self._last_mouse = QPoint()
         self._renders_before = 0  # renders of a render thread since closed
@@ -188,39 +177,22 @@ class BodyView3D(QWidget):
         the first pose once they are in; `sceneLoaded` says when."""
         self._scene, self._pose, self._camera, self._hovered = scene, None, None, None
         self._model_tag += 1
-        if self._renderer is None:
-            return
-        if self._scene_future is not None:
-            self._renderer.cancel_scene_load()  # the previous model's: no need to finish reading it
-        tag = self._model_tag
-        self._loading = (0, sum(1 for mesh in scene.meshes if mesh.path is not None and mesh.visible))
-        self._scene_future = self._renderer.load_scene(
-            scene, lambda done, total: self._messenger.loading.emit(tag, done, total)
-        )
-        self._scene_future.add_done_callback(lambda _future: self._messenger.loaded.emit(tag))
-        self._changed()
+        if self._renderer is not None:
+            self._meshes.start(self._renderer, scene)
+            self._changed()
 
     @property
     def loading_scene(self) -> bool:
         """Whether the model's meshes are still being read."""
-        return self._scene_future is not None
+        return self._meshes.active
 
     def cancel_loading(self) -> None:
         """Draw the model with the mesh files read so far (the rest are listed as not loaded)."""
-        if self._scene_future is not None and self._renderer is not None:
-            self._renderer.cancel_scene_load()
+        self._meshes.cancel()
 
-    def _on_loading(self, tag: int, done: int, total: int) -> None:
-        if tag == self._model_tag and self._scene_future is not None:
-            self._loading = (done, total)
-            self.update()
-
-    def _on_loaded(self, tag: int) -> None:
-        future = self._scene_future
-        if tag != self._model_tag or future is None or not future.done() or self._renderer is None:
-            return  # an earlier model's, already taken (wait_for_image), or the view was released
-        self._scene_future = None
-        error = future.exception()
+    def _on_meshes_read(self, error: BaseException | None) -> None:
+        if self._renderer is None:
+            return  # released meanwhile
         if error is not None:  # any GL failure: hand over to the 2D view
             self._fail(f"rendering failed: {error}")
             return
@@ -231,8 +203,8 @@ class BodyView3D(QWidget):
 
     def clear_model(self) -> None:
         """A new model is coming: show nothing until its scene and first pose arrive."""
-        self.cancel_loading()
-        self._scene, self._pose, self._camera, self._scene_future = None, None, None, None
+        self._meshes.forget()
+        self._scene, self._pose, self._camera = None, None, None
         self._model_tag += 1
         self._ghost, self._ghost_label = None, ""  # the old model's pose: it cannot be drawn now
         self._selected = self._hovered = None
@@ -241,7 +213,7 @@ class BodyView3D(QWidget):
 
     def set_pose(self, pose: BodyPose) -> None:
         self._pose = pose
-        if self._camera is None and self._scene is not None and self._scene_future is None:
+        if self._camera is None and self._scene is not None and not self._meshes.active:
             self._camera = self._fitted_camera()
         self._changed()
 
@@ -302,19 +274,11 @@ class BodyView3D(QWidget):
         """Paint the last finished image (never waiting for one); ask for a new one if the state changed."""
         painter = QPainter(self)
         if not self._can_render():
-            painter.fillRect(self.rect(), BACKDROP)
-            painter.setPen(QColor(230, 230, 230))
             if self._renderer is None:
                 message = f"3D view unavailable: {self.unavailable_reason}"
-            elif self._scene_future is not None:
-                done, total = self._loading
-                message = (
-                    f"Reading the bone meshes: {done} of {total} files…\n"
-                    "Esc or a click draws the body without the rest."
-                )
             else:
-                message = "loading the model…"
-            painter.drawText(self.rect().adjusted(12, 12, -12, -12), Qt.AlignCenter | Qt.TextWordWrap, message)
+                message = loading_text(*self._meshes.files) if self._meshes.active else "loading the model…"
+            paint_notice(painter, self.rect(), BACKDROP, message)
             painter.end()
             return
         if self._dirty or self._asked_size != self._pixel_size():
@@ -324,9 +288,11 @@ class BodyView3D(QWidget):
             if self._image.width() < self.width() or self._image.height() < self.height():  # grown, not drawn yet
                 painter.fillRect(QRectF(self._image.width(), 0, self.width(), self.height()), BACKDROP)
                 painter.fillRect(QRectF(0, self._image.height(), self.width(), self.height()), BACKDROP)
-            self._paint_labels(painter)
-            self._paint_legend(painter)
-            self._paint_ghost_label(painter)
+            ratio, names = self.devicePixelRatioF(), self._scene.muscle_names
+            paint_highlight_labels(painter, self._shown, self.highlighted(), names, ratio)
+            paint_legend(painter, self.width(), self.height(), COLOUR_BY_LABELS[self._colour_by], self.missing_meshes)
+            if self._ghost is not None:
+                paint_ghost_label(painter, self.width(), self.height(), self._ghost_label)
         else:
             painter.fillRect(self.rect(), BACKDROP)
         painter.end()
@@ -340,13 +306,8 @@ class BodyView3D(QWidget):
     def wait_for_image(self, timeout: float = GRAB_WAIT_SECONDS) -> bool:
         """Ask for a render of the current state if needed and wait until it is done (for
         screenshots and tests, never for painting); False if it did not finish in time."""
-        if self._scene_future is not None:  # the meshes first
-            try:
-                self._scene_future.result(timeout)
-            except Exception:  # noqa: BLE001 - a timeout, or a failure _on_loaded reports
-                if not self._scene_future.done():
-                    return False
-            self._on_loaded(self._model_tag)
+        if not self._meshes.take(timeout):  # the meshes first
+            return False
         if not self._can_render():
             return True
         if self._dirty or self._asked_size != self._pixel_size():
@@ -387,67 +348,9 @@ class BodyView3D(QWidget):
         self.unavailable_reason = reason
         self.renderingFailed.emit(reason)
 
-    def _paint_labels(self, painter: QPainter) -> None:
-        ratio = self.devicePixelRatioF()
-        for index in self.highlighted():
-            anchor = self._shown.label_anchor(index)
-            if anchor is None:
-                continue
-            x, y = anchor[0] / ratio, anchor[1] / ratio
-            text = muscle_label(index, self._scene.muscle_names)
-            box = painter.fontMetrics().boundingRect(text).adjusted(-5, -3, 5, 3)
-            box.moveTopLeft(QPoint(round(x) + 14, round(y) - box.height() - 8))
-            painter.setPen(QPen(LABEL_BACKGROUND, 1.5))
-            painter.drawLine(QPoint(round(x), round(y)), box.bottomLeft())
-            painter.fillRect(box, LABEL_BACKGROUND)
-            painter.setPen(QColor(20, 20, 20))
-            painter.drawText(box, Qt.AlignCenter, text)
-
-    def _paint_legend(self, painter: QPainter) -> None:
-        bar = QRectF(self.width() - 170, self.height() - 22, 120, 9)
-        gradient = QLinearGradient(bar.topLeft(), bar.topRight())
-        gradient.setColorAt(0.0, QColor(*OFF_RGB))
-        gradient.setColorAt(1.0, QColor(*ON_RGB))
-        painter.fillRect(bar, gradient)
-        painter.setPen(QColor(235, 235, 235))
-        painter.drawText(
-            QRectF(bar.left() - 300, bar.top() - 4, 295, 16),
-            Qt.AlignRight | Qt.AlignVCenter,
-            f"{COLOUR_BY_LABELS[self._colour_by]} 0 (left leg darker)",
-        )
-        painter.drawText(QRectF(bar.right() + 5, bar.top() - 4, 40, 16), Qt.AlignLeft | Qt.AlignVCenter, "1")
-        font = painter.font()
-        font.setPointSizeF(font.pointSizeF() * 0.85)
-        painter.setFont(font)
-        painter.setPen(QColor(190, 190, 190))
-        line = QRectF(8, 4, self.width() - 16, 16)
-        painter.drawText(
-            line, Qt.AlignLeft, painter.fontMetrics().elidedText(HELP_TEXT, Qt.ElideRight, int(line.width()))
-        )
-        if self.missing_meshes:
-            painter.setPen(QColor(255, 200, 120))
-            text = f"missing meshes: {', '.join(self.missing_meshes)}"
-            painter.drawText(
-                line.translated(0, 16),
-                Qt.AlignLeft,
-                painter.fontMetrics().elidedText(text, Qt.ElideRight, int(line.width())),
-            )
-
-    def _paint_ghost_label(self, painter: QPainter) -> None:
-        """What the ghost is, bottom left in its tint, on the line above the colour legend."""
-        if self._ghost is None:
-            return
-        metrics = painter.fontMetrics()
-        text = metrics.elidedText(self._ghost_label or "ghost", Qt.ElideRight, self.width() - 28)
-        box = metrics.boundingRect(text).adjusted(-5, -2, 5, 2)
-        box.moveBottomLeft(QPoint(8, self.height() - 30))
-        painter.fillRect(box, GHOST_LABEL_BACKGROUND)
-        painter.setPen(QColor(*GHOST_RGB))
-        painter.drawText(box, Qt.AlignCenter, text)
-
     # -- mouse and keys ---------------------------------------------------------------------
     def mousePressEvent(self, event) -> None:  # noqa: N802
-        if self._scene_future is not None:
+        if self._meshes.active:
             self.cancel_loading()
             return
         self._press = (event.pos(), event.button())
@@ -467,8 +370,7 @@ class BodyView3D(QWidget):
             self._camera = self._camera.pan(delta.x() / height, delta.y() / height, self._pelvis())
             self._changed()
         elif not buttons:
-            self._hover_at = event.pos()
-            self._ask_hover()
+            self._hover.moved(event.pos())
 
     def mouseReleaseEvent(self, event) -> None:  # noqa: N802
         press, self._press = self._press, None
@@ -479,7 +381,7 @@ class BodyView3D(QWidget):
         self._ask_pick("click", event.pos())
 
     def leaveEvent(self, event) -> None:  # noqa: N802
-        self._hover_at = None
+        self._hover.left()
         self._set_hovered(None)
 
     def wheelEvent(self, event) -> None:  # noqa: N802
@@ -489,7 +391,7 @@ class BodyView3D(QWidget):
 
     def keyPressEvent(self, event) -> None:  # noqa: N802
         key = event.key()
-        if key == Qt.Key_Escape and self._scene_future is not None:
+        if key == Qt.Key_Escape and self._meshes.active:
             self.cancel_loading()
         elif key in VIEW_KEYS:
             self.set_view(VIEW_KEYS[key])
@@ -524,15 +426,8 @@ class BodyView3D(QWidget):
         future = self._renderer.submit(lambda renderer: renderer.pick(x, y))
         render_thread, emit = self._renderer, self._messenger.picked.emit
         # Answered in the render thread: emitted under its lock, so never into a deleted view.
-        future.add_done_callback(lambda done: render_thread.tell(emit, purpose, _answer(done)))
+        future.add_done_callback(lambda done: render_thread.tell(emit, purpose, answer_or_none(done)))
         return True
-
-    def _ask_hover(self) -> None:
-        if self._hover_in_flight or self._hover_at is None:
-            return
-        self._hover_asked, self._hover_in_flight = self._hover_at, True
-        if not self._ask_pick("hover", self._hover_at):
-            self._hover_in_flight = False
 
     def _on_picked(self, purpose: str, index: int | None) -> None:
         if purpose == "click":
@@ -540,12 +435,8 @@ class BodyView3D(QWidget):
                 self.set_selected(index)
                 self.muscleClicked.emit(index)
             return
-        self._hover_in_flight = False
-        if self._hover_at is None:
-            return  # the pointer left meanwhile
-        self._set_hovered(index)
-        if self._hover_at != self._hover_asked:
-            self._ask_hover()  # it moved on while the thread was busy: the latest position only
+        if self._hover.answered():  # else the pointer left meanwhile
+            self._set_hovered(index)
 
     # -- internals --------------------------------------------------------------------------
     def _set_hovered(self, index: int | None) -> None:
@@ -601,11 +492,3 @@ class BodyView3D(QWidget):
             self._renders_before += renderer.renders_done
             renderer.close()
             self.unavailable_reason = "released"
-
-
-def _answer(future: Future) -> int | None:
-    """A pick's muscle, None where it failed (the thread closed meanwhile)."""
-    try:
-        return future.result()
-    except Exception:  # noqa: BLE001 - the thread closed meanwhile, or GL failed: nothing picked
-        return None

@@ -1,46 +1,43 @@
-"""The window's history: keeps every step it is sent (`HistoryBrowser`), drives the timeline,
-the playback clock, the plots' episode, cursor and ghost, and says which pose (and ghost pose)
-the body view shows. The window calls `redraw` from its single redraw timer."""
+"""The window's history on screen: files every step the lab model receives in its history
+(`HistoryBrowser`), drives the timeline, the playback clock, the plots' episode, cursor and ghost,
+and says which pose (and ghost pose) the body view shows. The redraw timer calls `redraw`."""
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 from PyQt5.QtCore import QObject, pyqtSignal
 
-from muscle_lab.core.frame import Frame
-from muscle_lab.core.history import Episode, EpisodeTrace, History, channel_count
+from muscle_lab.core.history import Episode, channel_count
 from muscle_lab.core.simulation.pose import BodyPose
-from muscle_lab.qt.history.browser import COMPARE_NONE, HistoryBrowser
-from muscle_lab.qt.history.playback import Playback
+from muscle_lab.qt.history.browser import COMPARE_NONE
 from muscle_lab.qt.history.timeline import Timeline, describe_episode
+from muscle_lab.qt.lab import LabModel
 from muscle_lab.qt.plots.panel import PlotPanel
 from muscle_lab.qt.simulation.news import Batch, Branched, ModelInfo
 
 # Says what an episode ran, from its last excitations: a preset's name or a summary.
 Labeller = Callable[[Episode], str]
-# A run simulated elsewhere (the atlas's): its frames, poses and label.
-StoredRun = tuple[Sequence[Frame], Sequence[BodyPose | None], str]
 
 
 class HistoryView(QObject):
     branchRequested = pyqtSignal(int, int)  # (episode, step) to continue from
     stepRequested = pyqtSignal()  # Right at the live end: simulate one step
 
-    def __init__(self, plots: PlotPanel, labeller: Labeller, parent: QObject | None = None) -> None:
+    def __init__(self, lab: LabModel, plots: PlotPanel, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.plots = plots
-        self.labeller = labeller
-        self.history = History(1)
-        self.playback = Playback(parent=self)
-        self.browser = HistoryBrowser(self.history, self.playback, self)
+        self.labeller: Labeller = lab.episode_label
+        self.history = lab.history
+        self.playback = lab.playback
+        self.browser = lab.browser
         self.timeline = Timeline()
         self._dirty = True  # what is shown changed: plots, timeline and body follow at the next redraw
         self._episodes_listed: list[tuple[int, str]] = []
         self._plotted: tuple[Episode | None, Episode | None] = (None, None)  # (shown, ghost) traces
-        self._stored_runs = 0  # runs filed by `show_stored_run`: numbered -1, -2, ...
         self.browser.changed.connect(self._mark_dirty)
+        lab.batchArrived.connect(self.add_batch)
+        lab.branched.connect(self.add_branch)
         self.playback.playingChanged.connect(self._on_playing_changed)
         self.timeline.set_compare(self.browser.compare)
         self._connect_timeline()
@@ -75,39 +72,6 @@ class HistoryView(QObject):
     def add_branch(self, branched: Branched) -> None:
         episode = self.browser.branch(branched.source, branched.step, branched.frame, branched.pose)
         episode.label = self.labeller(episode)
-
-    def show_stored_run(
-        self,
-        frames: Sequence[Frame],
-        poses: Sequence[BodyPose | None],
-        label: str,
-        ghost: StoredRun | None = None,
-    ) -> Episode:
-        """Play a run simulated elsewhere (an atlas run, kept whole) from its start, as an episode
-        of its own; `ghost`, another such run, is filed as the one it is compared with.
-
-        Stored runs are numbered -1, -2, ... (never the simulation's numbers) and go first in the
-        history, so the live episode stays current and they are the first dropped for memory;
-        they replace the stored runs shown before, unless pinned."""
-        history = self.history
-        for old in [e for e in history.episodes if e.number < 0 and not e.pinned]:
-            history.episodes.remove(old)
-            history.nbytes -= old.nbytes
-        filed = []
-        for run_frames, run_poses, run_label in [(frames, poses, label)] + ([ghost] if ghost is not None else []):
-            self._stored_runs += 1
-            number = -self._stored_runs
-            stored = Episode(number, EpisodeTrace(history.channels), first_step=run_frames[0].step, label=run_label)
-            for frame, pose in zip(run_frames, run_poses, strict=True):
-                history.nbytes += stored.append(dataclasses.replace(frame, episode=number), pose)
-            filed.append(stored)
-        # Oldest first, as the simulation's: the ghost (numbered lower) is the run's previous episode.
-        history.episodes[0:0] = list(reversed(filed))
-        episode = filed[0]
-        self.playback.pause()
-        self.browser.show_step(episode.first_step, episode.number)
-        self.browser.toggle_play()
-        return episode
 
     def step_back(self) -> None:
         self.browser.step_back()

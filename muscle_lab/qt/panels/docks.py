@@ -1,4 +1,5 @@
-"""The panels docked beside the simulation: presets and recording, wired to the window."""
+"""The panels docked beside the simulation (presets, recording, atlas, observation), tabbed in the
+window's dock area and wired to the lab model and the simulation controller."""
 
 from __future__ import annotations
 
@@ -7,16 +8,18 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PyQt5 import sip
 from PyQt5.QtCore import QObject, Qt, QTimer
-from PyQt5.QtWidgets import QDockWidget
+from PyQt5.QtWidgets import QDockWidget, QMainWindow, QMenu, QWidget
 
 from muscle_lab.core.excitations import ExcitationError
 from muscle_lab.core.recording.columns import RecordingNames
 from muscle_lab.qt.atlas.panel import AtlasPanel
+from muscle_lab.qt.panels.observation import ObservationPanel
 from muscle_lab.qt.panels.presets import PresetsPanel
 from muscle_lab.qt.panels.recording import RecordingPanel
 
 if TYPE_CHECKING:
-    from muscle_lab.qt.main_window import MainWindow
+    from muscle_lab.qt.lab import LabModel
+    from muscle_lab.qt.simulation.controller import SimulationController
     from muscle_lab.qt.simulation.news import ModelInfo
 
 NO_MODEL_YET = RecordingNames((), (), (), ())
@@ -29,18 +32,21 @@ NARROW_WINDOW_WIDTH = 1200  # below this the docks and the sliders take their le
 
 
 class DockPanels(QObject):
-    """Builds the presets and recording docks (tabbed) and keeps them in step with the window."""
+    """Builds the presets, recording, atlas and observation docks (tabbed) in `window`'s dock
+    area, listed in `view_menu`, and keeps them in step with the lab model."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: QMainWindow, view_menu: QMenu, lab: LabModel, controller: SimulationController) -> None:
         super().__init__(window)
         self._window = window
+        self._view_menu = view_menu
+        self._lab = lab
         self.presets = PresetsPanel((), "")  # lists at once; apply and save wait for a model
         self.recording = RecordingPanel(NO_MODEL_YET)
-        presets_dock = window.add_dock_panel("Presets", self.presets)
-        recording_dock = window.add_dock_panel("Recording", self.recording)
+        presets_dock = self.add_dock_panel("Presets", self.presets)
+        recording_dock = self.add_dock_panel("Recording", self.recording)
         window.tabifyDockWidget(presets_dock, recording_dock)
-        self.atlas = AtlasPanel(window)
-        self.atlas_dock = window.add_dock_panel("Atlas", self.atlas)
+        self.atlas = AtlasPanel(lab, controller)
+        self.atlas_dock = self.add_dock_panel("Atlas", self.atlas)
         window.tabifyDockWidget(recording_dock, self.atlas_dock)
         self._width_before_wide: int | None = None  # the dock's width before a wide tab came to the front
         self._wide_tabs_shown: set[str] = set()
@@ -50,12 +56,36 @@ class DockPanels(QObject):
 
         self.presets.applyRequested.connect(self._apply_preset)
         # "Save current as…" saves what the sliders say, before mute and solo.
-        window.muscle_panel.excitationsChanged.connect(
-            lambda _effective: self.presets.set_current_excitations(window.current_excitations())
-        )
-        window.modelReady.connect(self._on_model_ready)
-        window.framesArrived.connect(self.recording.add_frames)
-        self.recording.replayRequested.connect(window.controller.play_controls)
+        lab.excitationsChanged.connect(lambda _effective: self.presets.set_current_excitations(lab.slider_values))
+        lab.modelReady.connect(self._on_model_ready)
+        lab.framesArrived.connect(self.recording.add_frames)
+        self.recording.replayRequested.connect(controller.play_controls)
+        self.observation = self._add_observation(lab, controller)
+
+    def add_dock_panel(self, title: str, widget: QWidget) -> QDockWidget:
+        """Add an extra panel (presets, recording, ...) to the dock area on the right."""
+        dock = QDockWidget(title, self._window)
+        dock.setObjectName(title.lower().replace(" ", "_"))
+        dock.setWidget(widget)
+        dock.setAllowedAreas(Qt.RightDockWidgetArea | Qt.LeftDockWidgetArea)
+        self._window.addDockWidget(Qt.RightDockWidgetArea, dock)
+        self._view_menu.addAction(dock.toggleViewAction())
+        return dock
+
+    def _add_observation(self, lab: LabModel, controller: SimulationController) -> ObservationPanel:
+        """The observation panel as a tab; the simulation computes observations only while the
+        tab is shown."""
+        panel = ObservationPanel(controller.worker.observations)
+        dock = self.add_dock_panel("Observation", panel)
+        first = self.docks[0]
+        self._window.tabifyDockWidget(first, dock)
+        first.raise_()
+        dock.visibilityChanged.connect(panel.set_shown)
+        self.widen_while_shown(dock, OBSERVATION_DOCK_WIDTH)
+        dock.visibilityChanged.connect(controller.set_observing)
+        lab.modelReady.connect(lambda info: panel.set_layout(info.observation_layout))
+        panel.dock = dock
+        return panel
 
     def fit_width(self, narrow: bool) -> None:
         """Narrow docks: the plots and the body drawing need the width more, all the more in a
@@ -94,11 +124,11 @@ class DockPanels(QObject):
     def _apply_preset(self, values: np.ndarray) -> None:
         preset = self.presets.selected_preset()
         try:
-            self._window.apply_preset(preset.name if preset is not None else "", values)
+            self._lab.apply_preset(preset.name if preset is not None else "", values)
         except ExcitationError as error:  # the panel matched names; a bad length is a bug upstream
-            self._window.message_bar.show_message(f"preset not applied: {error}")
+            self._lab.say(f"preset not applied: {error}")
 
     def _on_model_ready(self, info: ModelInfo) -> None:
         self.presets.set_model([m.name for m in info.muscles], info.name)
-        self.presets.set_current_excitations(self._window.current_excitations())
+        self.presets.set_current_excitations(self._lab.slider_values)
         self.recording.set_model(info.recording_names)

@@ -9,6 +9,7 @@ a locked muscle keeps the slider's value, the others are the controller's."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PyQt5.QtCore import Qt, pyqtSignal
@@ -26,6 +27,11 @@ from PyQt5.QtWidgets import (
 
 from muscle_lab.core.muscle_descriptions import describe
 from muscle_lab.core.muscles import MuscleInfo
+from muscle_lab.qt.lab import SOURCE_REPLAY
+
+if TYPE_CHECKING:
+    from muscle_lab.qt.lab import LabModel
+    from muscle_lab.qt.simulation.controller import SimulationController
 
 SLIDER_STEPS = 100  # the slider moves in 0.01; the spin box takes 0.001
 GROUPS = (("right", "Right leg"), ("left", "Left leg"), ("", "Other muscles"))
@@ -383,3 +389,19 @@ class MusclePanel(QWidget):
 
     def _emit(self) -> None:
         self.excitationsChanged.emit(self.effective_excitations())
+
+
+def connect_to_lab(panel: MusclePanel, lab: LabModel, controller: SimulationController) -> None:
+    """The sliders are the lab's excitations: a move goes to the lab (and from it to the
+    simulation), values the lab asks for (a preset, an atlas run) move them, and they follow a
+    replay or a controller; the locks go to the simulation."""
+    panel.excitationsChanged.connect(lambda effective: lab.sliders_moved(effective, panel.slider_values()))
+    panel.lockChanged.connect(controller.set_locked)
+    lab.slidersRequested.connect(panel.set_values)
+    lab.controllerChanged.connect(lambda description: panel.set_controller_drives(description is not None))
+
+    def follow(values: np.ndarray, source: str) -> None:
+        panel.show_values(values) if source == SOURCE_REPLAY else panel.follow_controller(values)
+        lab.slider_values = panel.slider_values()
+
+    lab.excitationsDriven.connect(follow)

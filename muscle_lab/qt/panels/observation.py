@@ -10,7 +10,6 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
@@ -32,11 +31,6 @@ from PyQt5.QtWidgets import (
 
 from muscle_lab.core.observation.layout import ObservationEntry, ObservationLayout
 from muscle_lab.core.simulation.protocol import Observed
-from muscle_lab.qt.panels.docks import OBSERVATION_DOCK_WIDTH
-
-if TYPE_CHECKING:
-    from muscle_lab.qt.main_window import MainWindow
-    from muscle_lab.qt.simulation.news import ModelInfo
 
 REFRESH_SECONDS = 0.1  # the values are redrawn at most this often
 HISTORY_STEPS = 3000  # steps of the current episode kept for plotting (30 s of simulated time)
@@ -385,23 +379,3 @@ class ObservationPanel(QWidget):
         else:
             menu.addAction(f"Plot {name} over episode time", lambda: self.plot_entry(index))
         menu.exec_(view.viewport().mapToGlobal(point))
-
-
-def add_observation_dock(window: MainWindow) -> ObservationPanel:
-    """The panel as a tab of the window's dock; the simulation computes observations only while
-    the tab is shown."""
-    panel = ObservationPanel(window.controller.worker.observations)
-    dock = window.add_dock_panel("Observation", panel)
-    first = window.panels.docks[0]
-    window.tabifyDockWidget(first, dock)
-    first.raise_()
-    dock.visibilityChanged.connect(panel.set_shown)
-    window.panels.widen_while_shown(dock, OBSERVATION_DOCK_WIDTH)
-    dock.visibilityChanged.connect(window.controller.set_observing)
-
-    def on_model(info: ModelInfo) -> None:
-        panel.set_layout(info.observation_layout)
-
-    window.modelReady.connect(on_model)
-    panel.dock = dock
-    return panel

@@ -5,14 +5,12 @@ ghost of another episode. Mouse zoom and pan hold the view until "Reset view".""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 import numpy as np
 import pyqtgraph as pg
 from PyQt5.QtCore import QCoreApplication, QEvent, QObject, QPointF, Qt
 from PyQt5.QtGui import QColor, QFont
 from PyQt5.QtWidgets import (
-    QGraphicsTextItem,
     QGraphicsView,
     QToolButton,
     QVBoxLayout,
@@ -21,6 +19,7 @@ from PyQt5.QtWidgets import (
 
 from muscle_lab.core.history import EpisodeTrace, channel_count
 from muscle_lab.core.reward import MIN_PELVIS_HEIGHT
+from muscle_lab.qt.plots.items import PlotItems, Readout, vertical_line
 from muscle_lab.qt.plots.plan import (
     CURSOR_COLOUR,
     CURVE_WIDTH,
@@ -39,41 +38,6 @@ from muscle_lab.qt.plots.plan import (
     shown_rows,
     value_at,
 )
-
-READOUT_FILL = QColor(255, 255, 255, 205)
-
-
-class Readout(QGraphicsTextItem):
-    """The values under the mouse, on a light box so the curves behind do not hide them."""
-
-    def paint(self, painter, option, widget=None) -> None:
-        painter.fillRect(self.boundingRect(), READOUT_FILL)
-        super().paint(painter, option, widget)
-
-
-@dataclass
-class PlotItems:
-    """One plot and the items it draws besides its curves."""
-
-    plot: pg.PlotItem
-    cursor: pg.InfiniteLine
-    end: pg.InfiniteLine
-    ghost_end: pg.InfiniteLine
-    hover: pg.InfiniteLine
-    readout: Readout
-    legend: pg.LegendItem | None
-    curves: list[tuple[Curve, pg.PlotDataItem, pg.PlotDataItem]] = field(default_factory=list)  # main, ghost
-
-    @property
-    def view(self) -> pg.ViewBox:
-        return self.plot.getViewBox()
-
-
-def vertical_line(pen: QColor | str, width: int, z: float, style: Qt.PenStyle = Qt.SolidLine) -> pg.InfiniteLine:
-    line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(pen, width=width, style=style))
-    line.setZValue(z)
-    line.setVisible(False)
-    return line
 
 
 class PlotPanel(QWidget):

@@ -13,85 +13,28 @@ import contextlib
 import functools
 import time
 import traceback
-from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
 
-from PyQt5.QtCore import QObject, QThread, QTimer, pyqtSignal, pyqtSlot
+from PyQt5.QtCore import QThread, QTimer, pyqtSlot
 
 from muscle_lab.core.errors import ModelLoadError, SimulationFailed
 from muscle_lab.core.excitations import ExcitationError
-from muscle_lab.core.frame import STEP_SECONDS, Frame
-from muscle_lab.core.muscles import MuscleInfo
-from muscle_lab.core.observation.layout import ObservationLayout
-from muscle_lab.core.recording.columns import RecordingNames
+from muscle_lab.core.frame import Frame
 from muscle_lab.core.recording.replay import ControlsSchedule
-from muscle_lab.core.simulation.integrator import DEFAULT_MODE, settings_for
-from muscle_lab.core.simulation.pose import BodyPose, SceneDescription
+from muscle_lab.core.simulation.integrator import settings_for
 from muscle_lab.core.simulation.process import SimulationProcess
-from muscle_lab.core.simulation.protocol import Busy, Observed, SimulationAbandoned
+from muscle_lab.core.simulation.protocol import SimulationAbandoned
 from muscle_lab.core.simulation.state_store import StateNotKept
 from muscle_lab.core.simulation.user_controller import ControllerError
-from muscle_lab.qt.simulation.handoff import ExcitationMailbox
+from muscle_lab.qt.simulation.news import MOMENT_ARMS_WHILE_RUNNING, ON_END_RESET, Branched
+from muscle_lab.qt.simulation.worker_state import INTERRUPT_CLOSE, WorkerState
 
 # Frames and their poses go to the GUI at most this often: at real time every other 10 ms step
 # (50 Hz). At 20 ms it was every third step (jitter), which held the 3D view to ~30 poses a second.
 BATCH_SECONDS = 0.015
-FALL_BEHIND_SECONDS = 0.25  # real-time pacing gives up catching up beyond this lag
-ON_END_PAUSE = "pause"
-ON_END_RESET = "reset"
-# A Pause or Reset gives up on a step that has run this long (ending the simulation process);
-# a shorter one is simply finished first. Closing the window never waits.
-ABANDON_AFTER_SECONDS = 1.0
-INTERRUPT_CLOSE = "closing the window"
 PIPELINE_DEPTH = 2  # steps asked of the child ahead while the simulation is behind real time
-OBSERVATIONS_KEPT = 3000  # observations (30 s of steps) waiting for the window to read them
 # What starting a simulation process can raise: the model file may have changed since it loaded.
 RESTART_ERRORS = (ModelLoadError, SimulationFailed, OSError)
-MOMENT_ARMS_WHILE_RUNNING = "the simulation is running: pause it to compute the moment arms at its pose"
-
-
-@dataclass(frozen=True)
-class ModelInfo:
-    """What the GUI needs to build its widgets for a model: plain data, no OpenSim."""
-
-    path: Path
-    name: str
-    muscles: tuple[MuscleInfo, ...]
-    joint_angle_names: tuple[str, ...]
-    body_names: tuple[str, ...]
-    mode: str
-    recording_names: RecordingNames  # column names for recordings of this model
-    scene: SceneDescription  # meshes and muscles for the 3D view
-    start_warnings: tuple[str, ...] = ()  # e.g. feet starting deep in the ground
-    locked_joint_angles: tuple[str, ...] = ()  # never move: not plotted
-    observation_layout: ObservationLayout | None = None  # names osim-rl's observation vector
-
-
-@dataclass(frozen=True)
-class Batch:
-    """What the worker sends the GUI at most every BATCH_SECONDS."""
-
-    frames: list[Frame]
-    poses: list[BodyPose | None]  # one per frame: the body at that frame (None where unreadable)
-    real_time_factor: float  # achieved over the last second; 0 while paused
-
-    @property
-    def pose(self) -> BodyPose | None:
-        """The latest readable pose of the batch."""
-        return next((pose for pose in reversed(self.poses) if pose is not None), None)
-
-
-@dataclass(frozen=True)
-class Branched:
-    """A new episode that continues `source` episode from `step`: `frame` is that step's
-    restored state (numbered as the new episode)."""
-
-    source: int
-    step: int
-    frame: Frame
-    pose: BodyPose | None
 
 
 def _guarded(slot: Callable[..., None]) -> Callable[..., None]:
@@ -109,93 +52,8 @@ def _guarded(slot: Callable[..., None]) -> Callable[..., None]:
     return guarded
 
 
-class SimulationWorker(QObject):
+class SimulationWorker(WorkerState):
     """Steps the simulation on a timer in its own thread; its slots run in that thread."""
-
-    modelLoaded = pyqtSignal(object)  # ModelInfo
-    modelFailed = pyqtSignal(str)
-    batchReady = pyqtSignal(object)  # Batch: frames, pose and real-time factor
-    framesReady = pyqtSignal(list)  # the same frames: every Frame, in order (for listeners)
-    runningChanged = pyqtSignal(bool)
-    episodeEnded = pyqtSignal(object)  # the Frame that ended it
-    simulationFailed = pyqtSignal(str)
-    problem = pyqtSignal(str)  # a refused command, e.g. excitations of the wrong length
-    replayChanged = pyqtSignal(object)  # str: why a replay started or ended; None while none runs
-    branched = pyqtSignal(object)  # Branched: the simulation continues from an earlier step
-    controllerChanged = pyqtSignal(object)  # str: the user's controller now driving; None: the sliders drive
-    controllerFailed = pyqtSignal(object)  # ControllerError: loading it or a step failed; the simulation paused
-    momentArms = pyqtSignal(object)  # MomentArms of a muscle at the current pose, or a str: why none
-
-    def __init__(self, mailbox: ExcitationMailbox) -> None:
-        super().__init__()
-        # What the window reads, in order, on its redraw timer: (signal name, payload). One
-        # GUI wake-up per redraw instead of one per message (each wake-up may wait for a step).
-        self.outbox: deque[tuple[str, object]] = deque()
-        self._mailbox = mailbox
-        self._sim: SimulationProcess | None = None
-        self._mode = DEFAULT_MODE
-        self._running = False
-        self._real_time = True
-        self._on_end = ON_END_PAUSE
-        self._time_limit = True
-        self._pending: list[tuple[Frame, BodyPose | None]] = []  # each step's frame and pose, to send
-        self._last_flush = 0.0
-        self._rate_samples: deque[tuple[float, int]] = deque(maxlen=200)
-        self._steps_taken = 0
-        self._steps_started = 0
-        self._steps_dropped = 0  # asked for, then dropped past an episode end or a failure
-        self._ends_episodes = True  # False for a model whose pelvis starts below the done height
-        self._anchor: tuple[float, float] | None = None  # (wall clock, sim time) for pacing
-        self._timer: QTimer | None = None
-        self._replay: ControlsSchedule | None = None  # a recording being replayed
-        self._loading: SimulationProcess | None = None  # a model being loaded in a new process
-        # Set from the GUI thread ("Pause", "Reset", INTERRUPT_CLOSE) before the queued command:
-        # a wait on the simulation process that has run too long is then given up.
-        self._interrupt: str | None = None
-        self.step_thread: QThread | None = None  # the thread that drove the last step (for tests)
-        self._controller: str | None = None  # FILE.py[:NAME], called by the simulation process every step
-        self._locked: object = None  # the muscles a controller leaves at the sliders' values (bools)
-        self._observing = False
-        # Each step's observation while the window asks for them (its observation panel is shown).
-        self.observations: deque[Observed] = deque(maxlen=OBSERVATIONS_KEPT)
-
-    # -- for any thread ---------------------------------------------------------------
-    def request_interrupt(self, why: str) -> None:
-        """Any thread: a slow step or load in flight is abandoned (see ABANDON_AFTER_SECONDS)."""
-        self._interrupt = why
-
-    def kill_simulation(self) -> None:
-        """End the simulation processes at once; safe from any thread (used when closing)."""
-        for sim in (self._loading, self._sim):
-            if sim is not None:
-                sim.kill()
-
-    @property
-    def busy(self) -> Busy | None:
-        """The call the worker is waiting on (a step, a load...), None when idle: any thread."""
-        for sim in (self._loading, self._sim):
-            busy = sim.busy if sim is not None else None
-            if busy is not None:
-                return busy
-        return None
-
-    def simulation_stopped(self) -> bool:
-        """True when the busy simulation process is stopped (SIGSTOP) and cannot answer."""
-        sim = self._loading or self._sim
-        return sim is not None and sim.is_stopped()
-
-    @property
-    def simulation_pid(self) -> int | None:
-        """The simulation process's id (for measuring it), None before a model has loaded."""
-        return self._sim.pid if self._sim is not None else None
-
-    @property
-    def steps_started(self) -> int:
-        """Steps begun since the worker started whose frames were or will be sent (steps asked
-        for past an episode end are dropped and not counted), counted when a step reads its
-        excitations (an int: safe to read from any thread). A value posted now is used by step
-        `steps_started + 1`."""
-        return self._steps_started - self._steps_dropped
 
     # -- commands (queued from the GUI thread) ---------------------------------------
     @pyqtSlot(object, str)
@@ -498,15 +356,6 @@ class SimulationWorker(QObject):
             self._recover_from_abandoned_step(abandoned)
         return frame
 
-    def _should_abandon(self, elapsed: float) -> str | None:
-        """Asked while waiting on the simulation process: give up on a slow call when told to."""
-        why = self._interrupt
-        if why == INTERRUPT_CLOSE:
-            return why
-        if why is not None and elapsed >= ABANDON_AFTER_SECONDS:
-            return f"{why} was pressed after it had run {elapsed:.1f} s"
-        return None
-
     def _recover_from_abandoned_step(self, reason: str) -> None:
         """The child was ended mid-step: start a new one at the standing start (unless closing)."""
         self._pending.clear()
@@ -542,76 +391,6 @@ class SimulationWorker(QObject):
         self._anchor = None
         self._flush()
         self._report_dropped_controller()
-
-    def _pacing_delay(self, sim_time: float) -> float:
-        """Seconds to wait so that simulated time keeps pace with the wall clock."""
-        if not self._real_time:
-            return 0.0
-        now = time.perf_counter()
-        if self._anchor is None:
-            self._anchor = (now, sim_time)
-            return 0.0
-        ahead = (sim_time - self._anchor[1]) - (now - self._anchor[0])
-        if ahead < -FALL_BEHIND_SECONDS:
-            self._anchor = (now, sim_time)  # slower than real time: do not race to catch up
-            return 0.0
-        return max(0.0, ahead)
-
-    def _schedule(self, delay: float) -> None:
-        if self._running and self._timer is not None:
-            self._timer.start(int(delay * 1000))
-
-    def _set_running(self, running: bool) -> None:
-        if running != self._running:
-            self._running = running
-            self._anchor = None
-            self._rate_samples.clear()  # the factor is measured over running time only
-            if self._timer is not None and not running:
-                self._timer.stop()
-            self._post("runningChanged", running)
-
-    def _post(self, name: str, payload: object) -> None:
-        """Queue a message for the window and emit the same signal for any other listener."""
-        self.outbox.append((name, payload))
-        getattr(self, name).emit(payload)
-
-    def _flush(self) -> None:
-        """Send the pending frames with their poses, and the achieved real-time factor."""
-        now = time.perf_counter()
-        self._last_flush = now
-        if not self._pending or self._sim is None:
-            return
-        frames = [frame for frame, _ in self._pending]
-        poses = [pose for _, pose in self._pending]
-        self._pending = []
-        self._rate_samples.append((now, self._steps_taken))
-        self._post("batchReady", Batch(frames, poses, self._real_time_factor(now)))
-        self.framesReady.emit(frames)
-
-    def _real_time_factor(self, now: float) -> float:
-        if not self._running:
-            return 0.0
-        while len(self._rate_samples) > 2 and now - self._rate_samples[0][0] > 1.0:
-            self._rate_samples.popleft()
-        (t0, s0), (t1, s1) = self._rate_samples[0], self._rate_samples[-1]
-        return (s1 - s0) * STEP_SECONDS / (t1 - t0) if t1 > t0 else 0.0
-
-    def _model_info(self) -> ModelInfo:
-        sim = self._sim
-        assert sim is not None
-        return ModelInfo(
-            path=sim.model_path,
-            name=sim.model_name,
-            muscles=sim.muscles,
-            joint_angle_names=sim.joint_angle_names,
-            body_names=sim.body_names,
-            mode=self._mode,
-            recording_names=RecordingNames.from_simulation(sim),
-            scene=sim.scene,
-            start_warnings=sim.start_warnings,
-            locked_joint_angles=sim.locked_joint_angles,
-            observation_layout=sim.observation_layout,
-        )
 
     # -- a user's controller and the observations ------------------------------------------
     @pyqtSlot(object)

@@ -4,28 +4,27 @@ in the core's settings file. A corrupt file never stops the window: it says so a
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PyQt5.QtCore import QByteArray, QSize
-from PyQt5.QtWidgets import QApplication, QWidget
+from PyQt5.QtWidgets import QApplication, QMainWindow, QWidget
 
 from muscle_lab.core.settings import SettingsError, load_settings, save_settings
-from muscle_lab.qt.simulation.news import ON_END_RESET
-
-if TYPE_CHECKING:
-    from muscle_lab.qt.main_window import MainWindow
+from muscle_lab.qt.lab import LabModel
+from muscle_lab.qt.simulation.news import ON_END_PAUSE, ON_END_RESET
 
 
 def read_settings() -> tuple[dict[str, Any], str | None]:
     return load_settings()
 
 
-def apply_settings(window: MainWindow, values: dict[str, Any]) -> bool:
-    """Set the window's controls from `values`; True when a saved dock layout was restored."""
-    window.speed_box.setCurrentIndex(0 if values["real_time"] else 1)
-    window.end_box.setCurrentIndex(1 if values["on_episode_end"] == ON_END_RESET else 0)
-    window.time_limit_box.setChecked(values["time_limit"])
-    window.window_spin.setValue(values["plot_window_seconds"])
+def apply_settings(window: QMainWindow, lab: LabModel, values: dict[str, Any]) -> bool:
+    """Set the lab's choices and the window's geometry and docks from `values`; True when a
+    saved dock layout was restored."""
+    lab.set_real_time(bool(values["real_time"]))
+    lab.set_episode_end(ON_END_RESET if values["on_episode_end"] == ON_END_RESET else ON_END_PAUSE)
+    lab.set_time_limit(bool(values["time_limit"]))
+    lab.set_plot_window(values["plot_window_seconds"])
     if values["window_geometry"]:
         default = window.size()
         window.restoreGeometry(QByteArray.fromBase64(values["window_geometry"].encode("ascii")))
@@ -53,21 +52,21 @@ def clamp_to_screen(window: QWidget, default: QSize) -> None:
         window.move(x, y)
 
 
-def collect_settings(window: MainWindow) -> dict[str, Any]:
+def collect_settings(window: QMainWindow, lab: LabModel) -> dict[str, Any]:
     return {
         "window_geometry": bytes(window.saveGeometry().toBase64()).decode("ascii"),
         "window_state": bytes(window.saveState().toBase64()).decode("ascii"),
-        "plot_window_seconds": window.window_spin.value(),
-        "mode": window.mode_box.currentText(),
-        "real_time": window.real_time,
-        "on_episode_end": window.episode_end_choice,
-        "time_limit": window.time_limit_box.isChecked(),
+        "plot_window_seconds": lab.plot_window_seconds,
+        "mode": lab.mode,
+        "real_time": lab.real_time,
+        "on_episode_end": lab.episode_end,
+        "time_limit": lab.time_limit,
     }
 
 
-def store_settings(window: MainWindow) -> None:
+def store_settings(window: QMainWindow, lab: LabModel) -> None:
     """Save on close; a failure is said on stderr (the window is going away)."""
     try:
-        save_settings(collect_settings(window))
+        save_settings(collect_settings(window, lab))
     except SettingsError as error:
         print(f"muscle_lab: settings not saved: {error}", file=sys.stderr)

@@ -1,0 +1,267 @@
+"""The simulation process's side: `serve`, its loop, builds the Simulation and answers the
+parent's commands through the pipe; and the process as the parent sees it from outside (its
+state, its process group, which ends with it)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from muscle_lab.core.frame import Frame
+from muscle_lab.core.observation.layout import ObservationLayout, layout_for
+from muscle_lab.core.observation.reader import ObservationReader
+from muscle_lab.core.simulation.call_watch import CallWatch
+from muscle_lab.core.simulation.integrator import IntegratorSettings
+from muscle_lab.core.simulation.pose import BodyPose, SceneDescription
+from muscle_lab.core.simulation.protocol import Description, Observed
+from muscle_lab.core.simulation.state_store import StateStore
+from muscle_lab.core.simulation.user_controller import ControllerSlot
+
+if TYPE_CHECKING:
+    # Simulation's interface on the engine chosen for the mode.
+    from muscle_lab.core.compiled.choose import ChosenSimulation as Simulation
+    from muscle_lab.core.simulation.pose import PoseReader
+
+
+def serve(
+    connection: Connection,
+    model_path: str | Path | None,
+    integrator: IntegratorSettings,
+    poses: bool = False,
+    first_episode: int = 0,
+    time_limit: bool = True,
+    watch: CallWatch | None = None,
+    engine: str | None = None,
+) -> None:
+    """The child's loop: build the Simulation (on the engine chosen, core.compiled.choose), then
+    answer commands until told to close.
+    A step answers (frame, pose, observed), the pose None unless `poses`, the observation None
+    unless observing. Every state reached is kept (bounded) for `restore`. A user's controller is
+    called before each step; when it fails the step is not taken and its error is the answer."""
+    from muscle_lab.core.compiled.choose import ChosenSimulation
+    from muscle_lab.core.simulation.moment_arms import moment_arm_curves
+    from muscle_lab.core.simulation.pose import PoseReader
+
+    # Ctrl+C in a terminal reaches the whole process group: the parent decides what stops.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A group of its own, so that ending it ends what a controller forked; and stdout goes to
+    # stderr, so that a controller writing to file descriptor 1 cannot corrupt `run --json`.
+    with contextlib.suppress(OSError):
+        os.setpgid(0, 0)
+        os.dup2(2, 1)
+    try:
+        simulation = ChosenSimulation(model_path, integrator, first_episode, time_limit, engine)
+        reader = PoseReader(simulation.loaded)
+        description = _describe(simulation, reader.scene)
+    except Exception as error:  # noqa: BLE001 - ModelLoadError and whatever OpenSim raises: the parent raises it
+        connection.send(("error", error))
+        return
+    states = StateStore()
+    states.put(simulation.saved_state())
+    observer = _ChildObserver(simulation, watch)
+    connection.send(("ok", description))
+    while True:
+        try:
+            command, args = connection.recv()
+        except (EOFError, OSError):
+            return  # the parent is gone
+        if command == "close":
+            return
+        if command == "excite":  # checked by the parent already; nobody waits for an answer
+            with contextlib.suppress(Exception):
+                simulation.set_excitations(*args)
+            continue
+        if command == "time_limit":  # one way too
+            simulation.time_limit = bool(args[0])
+            continue
+        if command in _ONE_WAY_OBSERVER_COMMANDS:
+            observer.command(command, args)
+            continue
+        try:
+            if command == "step":
+                observer.before_step()  # a user's controller sets the excitations (ControllerError)
+                frame = simulation.step()
+                pose = _pose_or_none(reader, simulation) if poses and not frame.error else None
+                value: object = (frame, pose, observer.observed())
+            elif command == "reset":
+                observer.slot.resume()
+                value = simulation.reset(held_controls=observer.held_controls())
+            elif command == "restore":
+                observer.slot.resume()
+                value = simulation.restore(states.get(*args))
+            elif command == "rewind":
+                value = simulation.rewind(states.get(*args))
+            elif command == "controller":
+                value = observer.load_controller(*args)
+            elif command == "engine":
+                value = simulation.engine
+            elif command == "observation":
+                value = observer.observed(always=True)
+            elif command == "pose":
+                value = reader.read(simulation.state)
+            elif command == "moment_arms":
+                value = moment_arm_curves(simulation.loaded, simulation.state, *args)
+            elif command == "change_integrator":
+                value = simulation.change_integrator(*args)
+                reader = PoseReader(simulation.loaded)
+                observer.model_changed()
+                # Another mode's states (other muscles, other integrator) do not apply.
+                states.clear("it keeps none from before the mode changed")
+            else:
+                raise ValueError(f"unknown command {command!r}")
+            if command in ("step", "reset", "restore", "change_integrator") and not simulation.failed:
+                states.put(simulation.saved_state())
+            answer: tuple[str, object] = ("ok", value)
+        except Exception as error:  # noqa: BLE001 - any failure goes back to the caller, the child serves on
+            answer = ("error", error)
+        if not _answered(connection, command, answer):
+            return
+
+
+def _answered(connection: Connection, command: str, answer: tuple[str, object]) -> bool:
+    """Send the answer; False when it cannot be pickled (a controller that broke `sys.modules`,
+    say): then a plain-text "fatal" answer says so and the child ends, its modules untrusted."""
+    try:
+        connection.send(answer)
+    except (EOFError, OSError):
+        return False  # the parent is gone
+    except Exception as error:  # noqa: BLE001 - pickling can raise anything
+        with contextlib.suppress(Exception):
+            why = f"{type(error).__name__}: {error}"
+            connection.send(
+                ("fatal", f"the simulation process could not send its answer to {command} ({why}) and ended")
+            )
+        return False
+    return True
+
+
+_ONE_WAY_OBSERVER_COMMANDS = ("observe", "lock", "resume")
+
+
+class _ChildObserver:
+    """The child's observations and the user's controller: the vector is read at most once per
+    state, after a step when observing, else before the next step when a controller needs it
+    (the same values: the controls held are those of the step taken either way)."""
+
+    def __init__(self, simulation: Simulation, watch: CallWatch | None = None) -> None:
+        self.simulation = simulation
+        self.slot = ControllerSlot(watch)
+        self.observing = False
+        self._reader: ObservationReader | None = None
+        self._last: tuple[Frame, np.ndarray] | None = None  # the vector of the state of that frame
+
+    def command(self, command: str, args: tuple[Any, ...]) -> None:
+        if command == "observe":
+            self.observing = bool(args[0])
+        elif command == "lock":
+            self.slot.set_locked(args[0])
+        else:  # "resume": the parent has collected the steps refused after a controller failure
+            self.slot.resume()
+
+    def model_changed(self) -> None:
+        """A mode with other muscles reloads the model: read from the new one."""
+        self._reader, self._last = None, None
+
+    def load_controller(self, spec: str | None, call_limit: float, load_limit: float) -> str | None:
+        reader = self._observation_reader()
+        return self.slot.load(spec, self.simulation.muscle_names, reader.size, call_limit, load_limit)
+
+    def held_controls(self) -> list[float] | None:
+        """Under a controller a reset holds every control at 1.0, as muscle_lab.env's does."""
+        return [1.0] * len(self.simulation.muscles) if self.slot.active else None
+
+    def before_step(self) -> None:
+        if self.slot.active:
+            simulation = self.simulation
+            values = self.slot.excitations(self.vector, simulation.excitations, simulation.frame.step + 1)
+            simulation.set_excitations(values)
+
+    def observed(self, always: bool = False) -> Observed | None:
+        """The current state's observation when observing (or `always`); None after a failure."""
+        simulation = self.simulation
+        if not (self.observing or always) or simulation.failed:
+            return None
+        try:
+            values = self.vector()
+        except RuntimeError:  # OpenSim could not realize this state: the drawing goes on without
+            return None
+        frame = simulation.frame
+        return Observed(frame.episode, frame.step, frame.time, values)
+
+    def vector(self) -> np.ndarray:
+        frame = self.simulation.frame
+        if self._last is None or self._last[0] is not frame:
+            values = self._observation_reader().vector(self.simulation.state)
+            values.flags.writeable = False
+            self._last = (frame, values)
+        return self._last[1]
+
+    def _observation_reader(self) -> ObservationReader:
+        if self._reader is None:
+            self._reader = ObservationReader(self.simulation.loaded)
+        return self._reader
+
+
+def _pose_or_none(reader: PoseReader, simulation: Simulation) -> BodyPose | None:
+    """The pose after a step; a state OpenSim cannot read a pose from costs the drawing only."""
+    try:
+        return reader.read(simulation.state)
+    except RuntimeError:
+        return None
+
+
+def _describe(simulation: Simulation, scene: SceneDescription) -> Description:
+    return Description(
+        model_path=simulation.model_path,
+        model_name=simulation.model_name,
+        muscles=simulation.muscles,
+        coordinate_names=simulation.coordinate_names,
+        coordinate_is_rotation=simulation.coordinate_is_rotation,
+        joint_angle_names=simulation.joint_angle_names,
+        locked_joint_angles=simulation.locked_joint_angles,
+        body_names=simulation.body_names,
+        frame=simulation.frame,
+        scene=scene,
+        start_warnings=simulation.start_warnings,
+        observation_layout=_layout_or_none(simulation),
+        engine=simulation.engine,
+    )
+
+
+def _layout_or_none(simulation: Simulation) -> ObservationLayout | None:
+    try:
+        return layout_for(simulation.loaded)
+    except Exception:  # noqa: BLE001 - an odd model: no observation panel, the rest works
+        return None
+
+
+def kill_group(group: int | None) -> None:
+    """SIGKILL the process group the child leads (see serve), its forked children with it."""
+    if group is not None:
+        with contextlib.suppress(OSError):  # none of it is left
+            os.killpg(group, signal.SIGKILL)
+
+
+def group_of(pid: int | None) -> int | None:
+    """`pid` when it leads its own process group (the child makes itself one first thing)."""
+    try:
+        return pid if pid is not None and os.getpgid(pid) == pid else None
+    except OSError:
+        return None
+
+
+def process_state(pid: int | None) -> str | None:
+    """The one-letter state Linux reports for a process (R, S, T, Z...), None where unknown."""
+    if pid is None:
+        return None
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return None
