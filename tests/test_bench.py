@@ -63,15 +63,20 @@ def test_atlas_benchmark_runs_end_to_end(capsys):
     assert "atlas" in capsys.readouterr().out.lower()
 
 
-def test_env_benchmark_compares_faithful_with_reference_and_its_previous_settings(capsys, monkeypatch):
+def test_env_benchmark_compares_faithful_with_reference_and_its_previous_settings(capsys, monkeypatch, compiled_home):
     from muscle_lab.bench.env import OSIM_RL_ENV, main_env
+    from muscle_lab.core.paths import HOME_ENV
 
     monkeypatch.delenv(OSIM_RL_ENV, raising=False)
+    monkeypatch.setenv(HOME_ENV, str(compiled_home))  # the compiled engine's C, built once a session
     assert main_env(["--steps", "3", "--scenarios", "hip thrust", "--vector-steps", "0"]) == 0
     out = capsys.readouterr().out
     assert "The original osim-rl is not timed" in out
     modes = re.findall(r"^\| hip thrust \| muscle_lab env, (\w+) \| 3 \|", out, re.MULTILINE)
-    assert modes == ["faithful", "before", "reference", "fast"]
+    assert modes == ["faithful", "compiled", "before", "reference", "fast"]
     assert re.search(
-        r"^hip thrust: faithful runs \d+\.\d\dx reference mode, \d+\.\d\dx its previous settings$", out, re.MULTILINE
+        r"^hip thrust: faithful runs \d+\.\d\dx reference mode, \d+\.\d\dx its previous settings; "
+        r"on the compiled engine \d+\.\dx faithful on OpenSim$",
+        out,
+        re.MULTILINE,
     )

@@ -121,7 +121,9 @@ def time_env(mode: str, scenario: str, steps: int) -> Timing:
     """muscle_lab's environment in this process: `steps` steps, a reset at each episode end (not timed)."""
     from muscle_lab.env import ProstheticsEnv
 
-    env = ProstheticsEnv(mode="faithful" if mode == "before" else mode)
+    # Faithful mode on OpenSim, unless "compiled" asks for the compiled engine: rows say which.
+    engine = "compiled" if mode == "compiled" else "opensim"
+    env = ProstheticsEnv(mode="faithful" if mode in ("before", "compiled") else mode, engine=engine)
     if mode == "before":  # faithful mode's previous settings: CPodes at 5e-5, interpolating
         from muscle_lab.bench.simulation import BEFORE
 
@@ -217,8 +219,9 @@ def main_env(argv: list[str]) -> int:
     parser.add_argument("--scenarios", default=",".join(SCENARIOS), help="comma-separated scenario names (empty: none)")
     parser.add_argument(
         "--modes",
-        default="faithful,before,reference,fast",
-        help="comma-separated env modes; 'before' is faithful with its previous integrator settings",
+        default="faithful,compiled,before,reference,fast",
+        help="comma-separated env modes; 'faithful' runs on OpenSim, 'compiled' is faithful on the compiled "
+        "engine, 'before' faithful with its previous integrator settings",
     )
     parser.add_argument("--vector-steps", type=int, default=150, help="steps of each vector env (0: skip)")
     args = parser.parse_args(argv)
@@ -272,7 +275,13 @@ def _faithful_ratios(scenario: str, timings: dict[str, Timing]) -> str:
         for name, label in (("reference", "reference mode"), ("before", "its previous settings"))
         if name in timings
     ]
-    return f"{scenario}: faithful runs {', '.join(parts)}" if parts else ""
+    line = f"{scenario}: faithful runs {', '.join(parts)}" if parts else ""
+    compiled = timings.get("compiled")
+    if compiled is not None:
+        line += (
+            f"; on the compiled engine {compiled.steps_per_second / faithful.steps_per_second:.1f}x faithful on OpenSim"
+        )
+    return line
 
 
 def _row(scenario: str, timing: Timing, original: Timing | None) -> str:
