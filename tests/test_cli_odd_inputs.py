@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -92,23 +93,32 @@ def test_a_video_of_a_model_with_a_malformed_mesh_is_written(capsys, tmp_path):
     assert "wrote 2 video frames" in capsys.readouterr().err
 
 
-def test_a_video_on_a_full_filesystem_names_the_file(tmp_path):
+def on_a_full_filesystem(tmp_path: Path, size: str, command: Callable[[Path], list[str]]) -> tuple[Path, str]:
+    """`python main.py COMMAND(folder)` writing into a tmpfs `folder` of `size` (its own mount
+    namespace); exit 2 asserted, its last line on stderr returned."""
     from tests.test_cli_outputs import can_mount_tmpfs
 
     if not can_mount_tmpfs():
         pytest.skip("needs root and mount namespaces to make a full filesystem")
     full = tmp_path / "full"
     full.mkdir()
-    script = f'mount -t tmpfs -o size=64k tmpfs "{full}" && exec "{sys.executable}" main.py "$@"'
-    command = ["run", "--preset", "relaxed", "--seconds", "0.1", "--video", str(full / "run.gif")]
+    script = f'mount -t tmpfs -o size={size} tmpfs "{full}" && exec "{sys.executable}" main.py "$@"'
+    env = {**os.environ, "MUSCLE_LAB_HOME": str(tmp_path / "home")}
     result = subprocess.run(
-        ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", *command],
-        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
+        ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", *command(full)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
     assert result.returncode == 2, result.stderr
-    assert result.stderr.splitlines()[-1] == (
-        f"muscle_lab: error: {full / 'run.gif'}: cannot write it: No space left on device"
+    return full, result.stderr.splitlines()[-1]
+
+
+def test_a_video_on_a_full_filesystem_names_the_file(tmp_path):
+    full, said = on_a_full_filesystem(
+        tmp_path,
+        "64k",
+        lambda full: ["run", "--preset", "relaxed", "--seconds", "0.1", "--video", str(full / "run.gif")],
     )
+    assert said == f"muscle_lab: error: {full / 'run.gif'}: cannot write it: No space left on device"
 
 
 def test_an_atlas_cache_that_is_a_file_is_said_once(tmp_path):
@@ -124,20 +134,7 @@ def test_an_atlas_cache_that_is_a_file_is_said_once(tmp_path):
 
 def test_an_atlas_page_on_a_full_filesystem_names_the_file(tmp_path):
     """On 4 kB nothing fits: the animations are listed as not made, then the heat map's error names it."""
-    from tests.test_cli_outputs import can_mount_tmpfs
-
-    if not can_mount_tmpfs():
-        pytest.skip("needs root and mount namespaces to make a full filesystem")
-    full = tmp_path / "full"
-    full.mkdir()
-    script = f'mount -t tmpfs -o size=4k tmpfs "{full}" && exec "{sys.executable}" main.py "$@"'
-    command = ["atlas", "--out", str(full), "--mode", "fast", "--seconds", "0.05"]
-    env = {**os.environ, "MUSCLE_LAB_HOME": str(tmp_path / "home")}
-    result = subprocess.run(
-        ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", *command],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
-    assert result.returncode == 2, result.stderr
-    assert result.stderr.splitlines()[-1] == (
-        f"muscle_lab: error: {full / 'heat_map.png'}: cannot write it: No space left on device"
+    full, said = on_a_full_filesystem(
+        tmp_path, "4k", lambda full: ["atlas", "--out", str(full), "--mode", "fast", "--seconds", "0.05"]
     )
+    assert said == f"muscle_lab: error: {full / 'heat_map.png'}: cannot write it: No space left on device"

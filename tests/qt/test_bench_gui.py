@@ -13,23 +13,28 @@ from muscle_lab.qt.gui_benchmark import resident_mb
 REPO = Path(__file__).resolve().parents[2]
 
 
+def run_bench(home: Path, *arguments: str) -> subprocess.CompletedProcess:
+    """`python -m muscle_lab.bench ARGUMENTS` offscreen, with MUSCLE_LAB_HOME at `home`; exit 0 asserted."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "MUSCLE_LAB_HOME": str(home)}
+    result = subprocess.run(
+        [sys.executable, "-m", "muscle_lab.bench", *arguments],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,  # the assertion below shows stderr
+    )
+    assert result.returncode == 0, result.stderr
+    return result
+
+
 def test_gui_benchmark_prints_its_figures(tmp_path):
     home = tmp_path / "home"
     home.mkdir()
     settings = home / "settings.json"
     settings.write_text('{"schema_version": 1, "mode": "faithful"}', encoding="utf-8")
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "MUSCLE_LAB_HOME": str(home)}
-    result = subprocess.run(
-        [sys.executable, "-m", "muscle_lab.bench", "--gui", "--seconds", "0.3", "--mode", "fast"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,  # the assertion below shows stderr
-    )
-    assert result.returncode == 0, result.stderr
-    out = result.stdout
+    out = run_bench(home, "--gui", "--seconds", "0.3", "--mode", "fast").stdout
     assert "0.3 s simulated, fast mode, real time, platform offscreen" in out
     assert re.search(r"redraws per second\s+\d+\.\d", out)
     assert re.search(r"event-loop lateness\s+median \d+\.\d ms, p99 \d+\.\d ms", out)
@@ -49,36 +54,15 @@ def test_resident_memory_is_read_from_proc():
 
 
 def test_gui_benchmark_times_the_atlas_tab(tmp_path):
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "MUSCLE_LAB_HOME": str(tmp_path)}
-    result = subprocess.run(
-        [sys.executable, "-m", "muscle_lab.bench", "--gui", "--atlas", "--mode", "fast"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
+    result = run_bench(tmp_path, "--gui", "--atlas", "--mode", "fast")
     assert re.search(
         r"Atlas tab in the window: \d+\.\d s for 20 runs \(0\.5 s each, fast mode, cache empty", result.stdout
     )
 
 
 def test_soak_benchmark_prints_memory_growth_of_the_window_and_the_environment(tmp_path):
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "MUSCLE_LAB_HOME": str(tmp_path)}
     command = ["--soak", "--minutes", "0.05", "--every", "1", "--resets", "5", "--envs", "2"]
-    result = subprocess.run(
-        [sys.executable, "-m", "muscle_lab.bench", *command],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    out = result.stdout
+    out = run_bench(tmp_path, *command).stdout
     assert re.search(r"Memory soak: 0\.05 min of the window offscreen, .*: \d+ episodes, \d+ steps", out)
     for name in ("window", "simulation process"):
         assert re.search(rf"  {name}\s+\d+\.\d -> \d+\.\d MB; [+-]\d+\.\d MB/h .*\(target < 5 MB/h\)", out)

@@ -40,7 +40,7 @@ from muscle_lab.core.errors import SimulationFailed
 from muscle_lab.core.excitations import check_excitations
 from muscle_lab.core.frame import STEP_SECONDS, Frame
 from muscle_lab.core.reward import end_reason, step_reward
-from muscle_lab.core.simulation.model import LoadedModel, MuscleInfo
+from muscle_lab.core.simulation.model import LoadedModel, ModelProperties
 from muscle_lab.core.simulation.state_store import SavedState
 
 # Measured against osim-rl's reference (python -m muscle_lab.bench --compiled): BDF order at most 3
@@ -49,7 +49,7 @@ from muscle_lab.core.simulation.state_store import SavedState
 RTOL, ATOL, MAX_ORDER = 5e-5, 1e-6, 3
 
 
-class CompiledSimulation:
+class CompiledSimulation(ModelProperties):
     """Step 0.01 s with the current excitations; read frames; save and restore states."""
 
     def __init__(
@@ -100,34 +100,6 @@ class CompiledSimulation:
 
     # -- description, as Simulation --------------------------------------------------------
     @property
-    def model_path(self) -> Path:
-        return self.loaded.path
-
-    @property
-    def model_name(self) -> str:
-        return self.loaded.name
-
-    @property
-    def muscles(self) -> tuple[MuscleInfo, ...]:
-        return self.loaded.muscles
-
-    @property
-    def muscle_names(self) -> tuple[str, ...]:
-        return tuple(m.name for m in self.loaded.muscles)
-
-    @property
-    def body_names(self) -> tuple[str, ...]:
-        return self.loaded.body_names
-
-    @property
-    def coordinate_is_rotation(self) -> tuple[bool, ...]:
-        return self.loaded.coordinate_is_rotation
-
-    @property
-    def locked_joint_angles(self) -> tuple[str, ...]:
-        return self.loaded.locked_joint_angles
-
-    @property
     def excitations(self) -> np.ndarray:
         copy: np.ndarray = self._excitations.copy()
         return copy
@@ -135,14 +107,6 @@ class CompiledSimulation:
     @property
     def failed(self) -> bool:
         return self.frame.error is not None
-
-    @property
-    def coordinate_names(self) -> tuple[str, ...]:
-        return self.loaded.coordinate_names
-
-    @property
-    def joint_angle_names(self) -> tuple[str, ...]:
-        return self.loaded.joint_angle_names
 
     @property
     def x(self) -> np.ndarray:

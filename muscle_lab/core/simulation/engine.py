@@ -15,7 +15,7 @@ from muscle_lab.core.excitations import check_excitations
 from muscle_lab.core.frame import STEP_SECONDS, Frame
 from muscle_lab.core.reward import end_reason, step_reward
 from muscle_lab.core.simulation.integrator import FAITHFUL, IntegratorSettings, without_cpodes_tweaks
-from muscle_lab.core.simulation.model import LoadedModel, ModelLoadError, MuscleInfo, describe_error
+from muscle_lab.core.simulation.model import LoadedModel, ModelLoadError, ModelProperties, describe_error
 from muscle_lab.core.simulation.simtk_integrator import tweak_cpodes, tweaks_unavailable
 from muscle_lab.core.simulation.start_check import start_warnings
 from muscle_lab.core.simulation.state_store import SavedState
@@ -23,7 +23,7 @@ from muscle_lab.core.simulation.state_store import SavedState
 __all__ = ["STEP_SECONDS", "Frame", "Simulation", "SimulationFailed"]
 
 
-class Simulation:
+class Simulation(ModelProperties):
     """An OpenSim model driven by one excitation per muscle, stepped 0.01 s at a time.
 
     Like osim-rl's OsimModel, one Manager integrates from reset to each step's end time, so the
@@ -57,34 +57,6 @@ class Simulation:
 
     # -- description -------------------------------------------------------------------
     @property
-    def model_path(self) -> Path:
-        return self.loaded.path
-
-    @property
-    def model_name(self) -> str:
-        return self.loaded.name
-
-    @property
-    def muscles(self) -> tuple[MuscleInfo, ...]:
-        return self.loaded.muscles
-
-    @property
-    def muscle_names(self) -> tuple[str, ...]:
-        return tuple(m.name for m in self.loaded.muscles)
-
-    @property
-    def coordinate_names(self) -> tuple[str, ...]:
-        return self.loaded.coordinate_names
-
-    @property
-    def joint_angle_names(self) -> tuple[str, ...]:
-        return self.loaded.joint_angle_names
-
-    @property
-    def locked_joint_angles(self) -> tuple[str, ...]:
-        return self.loaded.locked_joint_angles
-
-    @property
     def excitations(self) -> np.ndarray:
         copy: np.ndarray = self._excitations.copy()
         return copy
@@ -103,14 +75,6 @@ class Simulation:
         self._excitations = checked
         self._pending_notes.extend(notes)
         return notes
-
-    @property
-    def coordinate_is_rotation(self) -> tuple[bool, ...]:
-        return self.loaded.coordinate_is_rotation
-
-    @property
-    def body_names(self) -> tuple[str, ...]:
-        return self.loaded.body_names
 
     def change_integrator(self, integrator: IntegratorSettings) -> Frame:
         """Switch mode and start a new episode. A mode with other muscles reloads the model."""

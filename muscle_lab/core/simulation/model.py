@@ -14,7 +14,7 @@ from muscle_lab.core.paths import default_model_path
 from muscle_lab.core.simulation.locked_joints import CoordinateLike, weld_locked_coordinates
 from muscle_lab.core.simulation.model_file import model_file_problem
 
-__all__ = ["LoadedModel", "ModelLoadError", "MuscleInfo", "describe_error", "side_of"]
+__all__ = ["LoadedModel", "ModelLoadError", "ModelProperties", "MuscleInfo", "describe_error", "side_of"]
 
 # OpenSim logs to stdout (a line per integration at "info", a harmless duplicate-joint warning
 # for the default model at "warn"): keep stdout clean for `run --json`.
@@ -203,3 +203,46 @@ def describe_error(error: BaseException, limit: int = 300) -> str:
     text = " ".join(str(error).split()) or type(error).__name__
     text = re.sub(r"^std::exception in '[^']*':\s*", "", text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class ModelProperties:
+    """The loaded model's description as properties: what Simulation and the compiled engine
+    (and so every caller of either) read the same way."""
+
+    loaded: LoadedModel
+
+    @property
+    def model_path(self) -> Path:
+        return self.loaded.path
+
+    @property
+    def model_name(self) -> str:
+        return self.loaded.name
+
+    @property
+    def muscles(self) -> tuple[MuscleInfo, ...]:
+        return self.loaded.muscles
+
+    @property
+    def muscle_names(self) -> tuple[str, ...]:
+        return tuple(m.name for m in self.loaded.muscles)
+
+    @property
+    def coordinate_names(self) -> tuple[str, ...]:
+        return self.loaded.coordinate_names
+
+    @property
+    def joint_angle_names(self) -> tuple[str, ...]:
+        return self.loaded.joint_angle_names
+
+    @property
+    def locked_joint_angles(self) -> tuple[str, ...]:
+        return self.loaded.locked_joint_angles
+
+    @property
+    def coordinate_is_rotation(self) -> tuple[bool, ...]:
+        return self.loaded.coordinate_is_rotation
+
+    @property
+    def body_names(self) -> tuple[str, ...]:
+        return self.loaded.body_names
