@@ -94,3 +94,19 @@ def test_the_lab_model_loads_no_widgets_nor_opensim():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_every_module_stays_a_few_hundred_lines():
+    """Rooms stay small (issue 21): a module past 500 lines wants splitting by what it does."""
+    sizes = {module_name(path): len(path.read_text(encoding="utf-8").splitlines()) for path in PACKAGE.rglob("*.py")}
+    assert {module: lines for module, lines in sizes.items() if lines > 500} == {}
+    assert len(sizes) > 100  # every module was read
+
+
+def test_the_main_window_only_builds_and_lays_out():
+    from muscle_lab.qt import main_window
+
+    source = Path(main_window.__file__).read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    (window,) = [node for node in tree.body if isinstance(node, ast.ClassDef) and node.name == "MainWindow"]
+    assert window.end_lineno - window.lineno + 1 < 400
