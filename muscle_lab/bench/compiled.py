@@ -25,6 +25,7 @@ from muscle_lab.bench.simulation import (
     Trajectory,
     constant,
     deviations,
+    drive,
     random_actions,
     run_mode,
     run_reference,
@@ -37,19 +38,7 @@ from muscle_lab.core.simulation.integrator import FAITHFUL
 
 def run_compiled(engine: CompiledSimulation, policy: Policy, seconds: float) -> Trajectory:
     engine.reset()
-    frames = []
-    started = time.perf_counter()
-    for step in range(round(seconds / STEP_SECONDS)):
-        engine.set_excitations(policy(step))
-        frames.append(engine.step())
-        if frames[-1].error or frames[-1].done:
-            break
-    elapsed = time.perf_counter() - started
-    return Trajectory(
-        elapsed / len(frames),
-        np.array([f.pelvis_height for f in frames]),
-        np.array([f.joint_angles for f in frames]),
-    )
+    return drive(engine, policy, seconds)
 
 
 HIP_THRUST_MUSCLES = ("hamstrings_r", "glut_max_r", "hamstrings_l", "glut_max_l")

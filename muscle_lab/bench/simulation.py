@@ -11,20 +11,29 @@ from __future__ import annotations
 
 import argparse
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 import numpy as np
 
 from muscle_lab.bench.reference import OsimRlReference, coordinate_locator
 from muscle_lab.core.paths import default_model_path
 from muscle_lab.core.reward import is_done
-from muscle_lab.core.simulation.engine import STEP_SECONDS, Simulation
+from muscle_lab.core.simulation.engine import STEP_SECONDS, Frame, Simulation
 from muscle_lab.core.simulation.integrator import FAITHFUL, MODES, REFERENCE, IntegratorSettings, without_cpodes_tweaks
 
 HIP_THRUST = tuple(1.0 if i in (2, 4, 10, 12) else 0.0 for i in range(19))
 # A policy gives the excitations of step k (0-based); each call of a factory starts it afresh.
 Policy = Callable[[int], np.ndarray]
+
+
+class Stepping(Protocol):
+    """What `drive` needs of an engine: Simulation and CompiledSimulation both are."""
+
+    def set_excitations(self, values: Iterable[float]) -> list[str]: ...
+
+    def step(self) -> Frame: ...
 
 
 def constant(excitations: tuple[float, ...]) -> Callable[[], Policy]:
@@ -111,7 +120,11 @@ def run_reference(
 
 
 def run_mode(mode: IntegratorSettings, policy: Policy, seconds: float, model_path: str | None = None) -> Trajectory:
-    simulation = Simulation(model_path, integrator=mode)
+    return drive(Simulation(model_path, integrator=mode), policy, seconds)
+
+
+def drive(simulation: Stepping, policy: Policy, seconds: float) -> Trajectory:
+    """Step `simulation` (OpenSim's or the compiled engine) with the policy until done or `seconds`, timed."""
     frames = []
     started = time.perf_counter()
     for step in range(round(seconds / STEP_SECONDS)):
