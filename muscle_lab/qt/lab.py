@@ -26,7 +26,7 @@ from muscle_lab.core.simulation.user_controller import ControllerError
 from muscle_lab.qt.history.browser import HistoryBrowser
 from muscle_lab.qt.history.playback import Playback
 from muscle_lab.qt.plots.plan import DEFAULT_WINDOW_SECONDS
-from muscle_lab.qt.simulation.news import ON_END_PAUSE, ON_END_RESET, Batch, Branched, ModelInfo
+from muscle_lab.qt.simulation.news import ON_END_PAUSE, ON_END_RESET, Batch, Branched, ModelInfo, model_text
 from muscle_lab.render.overlay import excitation_summary
 
 GUI_MODES = ("faithful", "fast")  # the integrator modes the window offers
@@ -67,6 +67,7 @@ class LabModel(QObject):
     def __init__(self, mode: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.model_info: ModelInfo | None = None
+        self.engine = "opensim"  # what runs the current mode: "opensim" or "compiled"
         self.model_text = ""
         self.latest_frame: Frame | None = None
         self.running = False
@@ -90,6 +91,7 @@ class LabModel(QObject):
         self._handlers = {
             "modelLoaded": self._on_model_loaded,
             "modelFailed": self._on_model_failed,
+            "engineChanged": self._on_engine_changed,
             "batchReady": self._on_batch,
             "runningChanged": self._on_running_changed,
             "episodeEnded": self._on_episode_ended,
@@ -235,16 +237,22 @@ class LabModel(QObject):
         self.latest_frame = None
         self.clear_topic("model")  # an earlier "cannot load" no longer holds
         self.modelLoaded.emit(info)
-        self.set_model_text(f"{info.path.name}: {len(info.muscles)} muscles")
+        self.engine = info.engine
+        self.set_model_text(model_text(info, info.engine))
         self.episode_state = PAUSED
         self.status_dirty = True
         self.modelReady.emit(info)
+
+    def _on_engine_changed(self, engine: str) -> None:
+        self.engine = engine
+        if self.model_info is not None:
+            self.set_model_text(model_text(self.model_info, engine))
 
     def _on_model_failed(self, message: str) -> None:
         info = self.model_info
         self.say(f"{message}; still using {info.path.name}" if info else message, topic="model")
         if info:
-            self.set_model_text(f"{info.path.name}: {len(info.muscles)} muscles")
+            self.set_model_text(model_text(info, self.engine))
 
     def _on_batch(self, batch: Batch) -> None:
         self.batchArrived.emit(batch)

@@ -31,6 +31,13 @@ class ModelInfo:
     start_warnings: tuple[str, ...] = ()  # e.g. feet starting deep in the ground
     locked_joint_angles: tuple[str, ...] = ()  # never move: not plotted
     observation_layout: ObservationLayout | None = None  # names osim-rl's observation vector
+    engine: str = "opensim"  # what runs the mode: "opensim" or "compiled" (core.engine_choice)
+
+
+def model_text(info: ModelInfo, engine: str) -> str:
+    """What the status bar says of the model, and what runs it."""
+    runs_on = "the compiled engine" if engine == "compiled" else "OpenSim"
+    return f"{info.path.name}: {len(info.muscles)} muscles, on {runs_on}"
 
 
 @dataclass(frozen=True)

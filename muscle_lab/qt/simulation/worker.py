@@ -101,6 +101,7 @@ class SimulationWorker(WorkerState):
             self._end_replay("the mode changed")
             try:
                 self._after_reset(self._sim.change_integrator(settings_for(mode)))
+                self._post("engineChanged", self._sim.engine)  # fast mode runs on OpenSim
             except RESTART_ERRORS as error:
                 self._post("simulationFailed", str(error))
 

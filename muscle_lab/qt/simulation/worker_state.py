@@ -192,4 +192,5 @@ class WorkerState(QObject):
             start_warnings=sim.start_warnings,
             locked_joint_angles=sim.locked_joint_angles,
             observation_layout=sim.observation_layout,
+            engine=sim.engine,
         )
