@@ -35,9 +35,9 @@ class ModelInfo:
 
 
 def model_text(info: ModelInfo, engine: str) -> str:
-    """What the status bar says of the model, and what runs it."""
-    runs_on = "the compiled engine" if engine == "compiled" else "OpenSim"
-    return f"{info.path.name}: {len(info.muscles)} muscles, on {runs_on}"
+    """What the status bar says of the model, what runs it first: a narrow window cuts the end."""
+    runs_on = "compiled engine" if engine == "compiled" else "OpenSim"
+    return f"{runs_on} · {info.path.name}: {len(info.muscles)} muscles"
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ class StatusBar:
         bar.addPermanentWidget(self.episode_label, 3)
         bar.addPermanentWidget(self.model_label, 1)
         lab.modelTextChanged.connect(self.model_label.setText)
+        lab.modelTextChanged.connect(self.model_label.setToolTip)  # whole, where the label is cut
 
     def update(self) -> None:
         """Say the lab's state now."""
