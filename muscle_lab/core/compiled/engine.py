@@ -40,7 +40,7 @@ from muscle_lab.core.errors import SimulationFailed
 from muscle_lab.core.excitations import check_excitations
 from muscle_lab.core.frame import STEP_SECONDS, Frame
 from muscle_lab.core.reward import end_reason, step_reward
-from muscle_lab.core.simulation.model import LoadedModel, ModelProperties
+from muscle_lab.core.simulation.model import LoadedModel, SimulationProperties
 from muscle_lab.core.simulation.state_store import SavedState
 
 # Measured against osim-rl's reference (python -m muscle_lab.bench --compiled): BDF order at most 3
@@ -49,7 +49,7 @@ from muscle_lab.core.simulation.state_store import SavedState
 RTOL, ATOL, MAX_ORDER = 5e-5, 1e-6, 3
 
 
-class CompiledSimulation(ModelProperties):
+class CompiledSimulation(SimulationProperties):
     """Step 0.01 s with the current excitations; read frames; save and restore states."""
 
     def __init__(
@@ -99,15 +99,6 @@ class CompiledSimulation(ModelProperties):
         self.frame = self.reset()
 
     # -- description, as Simulation --------------------------------------------------------
-    @property
-    def excitations(self) -> np.ndarray:
-        copy: np.ndarray = self._excitations.copy()
-        return copy
-
-    @property
-    def failed(self) -> bool:
-        return self.frame.error is not None
-
     @property
     def x(self) -> np.ndarray:
         """x = [q, u, activation, fiber_length] (a copy)."""

@@ -15,7 +15,7 @@ from muscle_lab.core.excitations import check_excitations
 from muscle_lab.core.frame import STEP_SECONDS, Frame
 from muscle_lab.core.reward import end_reason, step_reward
 from muscle_lab.core.simulation.integrator import FAITHFUL, IntegratorSettings, without_cpodes_tweaks
-from muscle_lab.core.simulation.model import LoadedModel, ModelLoadError, ModelProperties, describe_error
+from muscle_lab.core.simulation.model import LoadedModel, ModelLoadError, SimulationProperties, describe_error
 from muscle_lab.core.simulation.simtk_integrator import tweak_cpodes, tweaks_unavailable
 from muscle_lab.core.simulation.start_check import start_warnings
 from muscle_lab.core.simulation.state_store import SavedState
@@ -23,7 +23,7 @@ from muscle_lab.core.simulation.state_store import SavedState
 __all__ = ["STEP_SECONDS", "Frame", "Simulation", "SimulationFailed"]
 
 
-class Simulation(ModelProperties):
+class Simulation(SimulationProperties):
     """An OpenSim model driven by one excitation per muscle, stepped 0.01 s at a time.
 
     Like osim-rl's OsimModel, one Manager integrates from reset to each step's end time, so the
@@ -56,15 +56,6 @@ class Simulation(ModelProperties):
             self.start_warnings += (self.integrator_note,)
 
     # -- description -------------------------------------------------------------------
-    @property
-    def excitations(self) -> np.ndarray:
-        copy: np.ndarray = self._excitations.copy()
-        return copy
-
-    @property
-    def failed(self) -> bool:
-        return self.frame.error is not None
-
     # -- control -----------------------------------------------------------------------
     def set_excitations(self, values: Iterable[float]) -> list[str]:
         """Use these excitations from the next step on. Returns a note per clipped value.

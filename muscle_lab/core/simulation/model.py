@@ -6,15 +6,17 @@ import math
 import re
 from pathlib import Path
 
+import numpy as np
 import opensim
 
 from muscle_lab.core.errors import ModelLoadError
+from muscle_lab.core.frame import Frame
 from muscle_lab.core.muscles import MuscleInfo, side_of
 from muscle_lab.core.paths import default_model_path
 from muscle_lab.core.simulation.locked_joints import CoordinateLike, weld_locked_coordinates
 from muscle_lab.core.simulation.model_file import model_file_problem
 
-__all__ = ["LoadedModel", "ModelLoadError", "ModelProperties", "MuscleInfo", "describe_error", "side_of"]
+__all__ = ["LoadedModel", "ModelLoadError", "MuscleInfo", "SimulationProperties", "describe_error", "side_of"]
 
 # OpenSim logs to stdout (a line per integration at "info", a harmless duplicate-joint warning
 # for the default model at "warn"): keep stdout clean for `run --json`.
@@ -205,11 +207,23 @@ def describe_error(error: BaseException, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-class ModelProperties:
-    """The loaded model's description as properties: what Simulation and the compiled engine
-    (and so every caller of either) read the same way."""
+class SimulationProperties:
+    """The loaded model's description, the excitations and whether the simulation failed, as
+    properties: what Simulation and the compiled engine (and so every caller of either) read the
+    same way."""
 
     loaded: LoadedModel
+    frame: Frame
+    _excitations: np.ndarray
+
+    @property
+    def excitations(self) -> np.ndarray:
+        copy: np.ndarray = self._excitations.copy()
+        return copy
+
+    @property
+    def failed(self) -> bool:
+        return self.frame.error is not None
 
     @property
     def model_path(self) -> Path:

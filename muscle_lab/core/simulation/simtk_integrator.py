@@ -75,6 +75,14 @@ def _load() -> _Functions | str:
     return functions
 
 
+def _available() -> _Functions:
+    """The functions; RuntimeError saying why where they cannot be had."""
+    functions = _load()
+    if isinstance(functions, str):
+        raise RuntimeError(functions)
+    return functions
+
+
 def tweaks_unavailable() -> str | None:
     """None when `tweak_cpodes` can be used; otherwise why not, in one sentence."""
     loaded = _load()
@@ -87,9 +95,7 @@ def _integrator_address(manager: opensim.Manager) -> int:
 
 def method_name(manager: opensim.Manager) -> str:
     """The name Simbody gives the Manager's integrator, e.g. 'CPodesBDF' or 'RungeKuttaMerson'."""
-    functions = _load()
-    if isinstance(functions, str):
-        raise RuntimeError(functions)
+    functions = _available()
     name: bytes = functions.get_method_name(_integrator_address(manager))
     return name.decode()
 
@@ -100,9 +106,7 @@ def tweak_cpodes(manager: opensim.Manager, interpolate: bool, order_limit: int |
     Call after `setIntegratorMethod` (which makes a new integrator) and before `initialize`.
     Raises RuntimeError when the calls are unavailable or the integrator is not CPodes.
     """
-    functions = _load()
-    if isinstance(functions, str):
-        raise RuntimeError(functions)
+    functions = _available()
     address = _integrator_address(manager)
     name = functions.get_method_name(address).decode()
     if name != CPODES_METHOD_NAME:
@@ -114,8 +118,6 @@ def tweak_cpodes(manager: opensim.Manager, interpolate: bool, order_limit: int |
 
 def state_interpolated(manager: opensim.Manager) -> bool:
     """Whether the Manager's last `integrate` returned a state interpolated back from past its end."""
-    functions = _load()
-    if isinstance(functions, str):
-        raise RuntimeError(functions)
+    functions = _available()
     interpolated: bool = functions.is_state_interpolated(_integrator_address(manager))
     return interpolated
