@@ -28,6 +28,7 @@ from muscle_lab.core.observation.reader import ObservationReader
 from muscle_lab.core.reward import FELL, TIME_LIMIT
 from muscle_lab.core.simulation.engine import Simulation
 from muscle_lab.core.simulation.integrator import DEFAULT_MODE, IntegratorSettings, settings_for
+from muscle_lab.core.simulation.user_reward import RewardError, UserReward, load_reward
 from muscle_lab.env.observation_dict import desc_observation, desc_space
 from muscle_lab.env.rendering import EnvRenderer, available_render_modes, check_render_mode
 
@@ -46,8 +47,8 @@ class OsimEnv(gymnasium.Env[Any, np.ndarray]):
     the compiled engine where the model qualifies, else OpenSim with one warning), "opensim" or
     "compiled" (EngineUnavailable where it cannot run); `self.engine` is the one running.
     `project=False`: observations are osim-rl's state description, as a gymnasium Dict of arrays.
-    `reward_fn(state_desc, prev_state_desc) -> float`: your reward; osim-rl's goes in
-    `info["osim_rl_reward"]`.
+    `reward_fn(state_desc, prev_state_desc) -> float`: your reward, a function or a file
+    ("FILE.py[:NAME]", loaded as `run --reward` loads it); osim-rl's goes in `info["osim_rl_reward"]`.
     """
 
     metadata: dict[str, Any] = {"render_modes": available_render_modes(), "render_fps": 100}  # noqa: RUF012
@@ -77,6 +78,7 @@ class OsimEnv(gymnasium.Env[Any, np.ndarray]):
         self.project = project
         self.symmetric_actions = symmetric_actions
         self.reward_fn = reward_fn
+        self._user_reward = _user_reward(reward_fn)
         self._renderer = EnvRenderer(render_size) if self.render_mode is not None else None
         self._closed = False
         self._load_model(Path(model_path) if model_path is not None else self.default_model_path())
@@ -231,15 +233,9 @@ class OsimEnv(gymnasium.Env[Any, np.ndarray]):
         return self._observe(project), reward, terminated, truncated, info
 
     def custom_reward(self) -> float:
-        """`reward_fn(state_desc, prev_state_desc)`; an error names the function and the step."""
-        name = getattr(self.reward_fn, "__name__", repr(self.reward_fn))
-        try:
-            value = float(self.reward_fn(self.get_state_desc(), self.get_prev_state_desc()))
-        except Exception as error:
-            raise RewardError(f"reward function {name} failed at step {self.istep}: {error!r}") from error
-        if not np.isfinite(value):
-            raise RewardError(f"reward function {name} returned {value} at step {self.istep}")
-        return value
+        """`reward_fn(state_desc, prev_state_desc)`; RewardError names the function and the step."""
+        assert self._user_reward is not None
+        return self._user_reward(self.get_state_desc(), self.get_prev_state_desc(), self.istep)
 
     def excitations(self, action: Any) -> np.ndarray:
         values = np.asarray(action, dtype=float).reshape(-1)
@@ -300,8 +296,17 @@ class EngineFallbackWarning(UserWarning):
     """engine="auto" runs faithful mode on OpenSim: the message names why."""
 
 
-class RewardError(ValueError):
-    """A reward function that raised or returned a non-finite value."""
+def _user_reward(reward_fn: Any) -> UserReward | None:
+    """A function as it is; a file ("FILE.py[:NAME]" or a Path) loaded as `run --reward` loads it."""
+    if reward_fn is None:
+        return None
+    if isinstance(reward_fn, str | Path):
+        return load_reward(str(reward_fn))
+    if not callable(reward_fn):
+        raise RewardError(
+            f"reward_fn={reward_fn!r}: a function f(state_desc, prev_state_desc) or a file FILE.py[:NAME]"
+        )
+    return UserReward.of(reward_fn)
 
 
 def clip_action(action: Any, size: int) -> np.ndarray:

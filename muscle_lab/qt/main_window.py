@@ -289,6 +289,9 @@ class MainWindow(QMainWindow):
     def stop_controller(self) -> None:
         self.menus.stop_controller()
 
+    def load_reward(self, spec: str) -> bool:
+        return self.menus.load_reward(spec)
+
     def export_video(self, path: Path, speed: float = 1.0) -> VideoExport | None:
         return self.menus.export_video(path, speed)
 

@@ -31,6 +31,7 @@ from muscle_lab.core.simulation.child import group_of, kill_group, process_state
 from muscle_lab.core.simulation.integrator import IntegratorSettings
 from muscle_lab.core.simulation.moment_arms import DEFAULT_POINTS, MomentArms, check_points
 from muscle_lab.core.simulation.pose import BodyPose
+from muscle_lab.core.simulation.process_reward import RewardCalls
 from muscle_lab.core.simulation.protocol import (
     Busy,
     DescribedModel,
@@ -57,7 +58,7 @@ POLL_SECONDS = 0.05  # how often a waiting caller looks at timeouts and abandon 
 AbandonCheck = Callable[[float], "str | None"]
 
 
-class SimulationProcess(DescribedModel):
+class SimulationProcess(RewardCalls, DescribedModel):
     """The parts of `Simulation`'s interface a driver needs, served by a child process.
 
     Raises what Simulation raises: ModelLoadError from the constructor, ExcitationError from
@@ -201,6 +202,7 @@ class SimulationProcess(DescribedModel):
                 self._call("controller", *self._controller)
             except ControllerError as error:  # the file changed since: the caller learns it here
                 self._controller, self.controller_dropped = None, error
+        self._send_reward()
 
     def _after_controller_failure(self) -> None:
         """The child took no step and refuses those asked after it: collect the refusals, then let
@@ -242,9 +244,10 @@ class SimulationProcess(DescribedModel):
         """The oldest step asked for, as `step` returns it."""
         self._in_flight -= 1
         try:
-            frame, self.pose, observed = self._receive("step", timeout)
+            frame, self.pose, observed, reward_failure = self._receive("step", timeout)
             self.frame = self._received(frame)
             self._note_observation(observed)
+            self._note_reward_failure(reward_failure)
         except ControllerError:
             self._after_controller_failure()  # the step was not taken: frame and pose stay
             raise

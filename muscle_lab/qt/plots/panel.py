@@ -34,6 +34,7 @@ from muscle_lab.qt.plots.plan import (
     Curve,
     auto_x_range,
     format_value,
+    has_value,
     plan_curves,
     shown_rows,
     value_at,
@@ -363,6 +364,8 @@ class PlotPanel(QWidget):
             items.hover.setPos(t)
             lines = [f"<b>t = {t:.2f} s</b>"]
             for curve, _, _ in items.curves:
+                if curve.optional and not any(has_value(tr, curve.channel, t) for tr in (self._trace, self._ghost)):
+                    continue
                 # Non-breaking spaces: a narrow plot wraps a line only before the ghost's value.
                 text = f"{curve.label} {format_value(key, value_at(self._trace, curve.channel, t))}".replace(" ", NBSP)
                 if self._ghost is not None:
@@ -439,7 +442,12 @@ class PlotPanel(QWidget):
             return
         times = trace.times
         rows = shown_rows(times, lo, hi)  # views: only what the plot shows goes to pyqtgraph
-        item.setData(times[rows], trace.values[rows, channel], skipFiniteCheck=True)
+        values = trace.values[rows, channel]
+        kept = ~np.isnan(values)  # your reward where there was one (a µs per curve)
+        if not kept.all():
+            item.setData(times[rows][kept], values[kept], skipFiniteCheck=True)
+            return
+        item.setData(times[rows], values, skipFiniteCheck=True)
 
     def _place_end_lines(self, kind: str, trace: EpisodeTrace | None) -> list[float]:
         end = trace.end_time if trace is not None else None

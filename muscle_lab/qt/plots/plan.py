@@ -53,6 +53,7 @@ class Curve:
     label: str
     colour: str
     channel: int
+    optional: bool = False  # your reward's: in the hover readout only where it has a value
 
 
 def angle_label(name: str) -> str:
@@ -72,7 +73,8 @@ def plan_curves(joint_angle_names: Sequence[str], locked: Sequence[str] = ()) ->
     """Plot titles by key and one Curve per plotted series. A locked coordinate never moves:
     it gets no curve, and a plot left without curves is not made.
 
-    Channels are `EpisodeTrace`'s: the joint angles in order, then pelvis height, reward, total reward.
+    Channels are `EpisodeTrace`'s: the joint angles in order, then pelvis height, reward, total
+    reward, your reward and your total (NaN, so not drawn, without a reward of your own).
     """
     n = len(joint_angle_names)
     titles = dict(TITLES)
@@ -91,6 +93,8 @@ def plan_curves(joint_angle_names: Sequence[str], locked: Sequence[str] = ()) ->
         Curve("pelvis", "pelvis height", "#1f77b4", n),
         Curve("reward", "reward", "#2ca02c", n + 1),
         Curve("total", "total reward", "#9467bd", n + 2),
+        Curve("reward", "your reward", "#ff7f0e", n + 3, optional=True),
+        Curve("total", "your total", "#ff7f0e", n + 4, optional=True),
     ]
     used = {c.plot for c in curves}
     return {k: v for k, v in titles.items() if k in used}, curves
@@ -135,8 +139,13 @@ def value_at(trace: EpisodeTrace | None, channel: int, t: float) -> float | None
     return float(trace.values[nearest, channel])
 
 
+def has_value(trace: EpisodeTrace | None, channel: int, t: float) -> bool:
+    value = value_at(trace, channel, t)
+    return value is not None and not math.isnan(value)
+
+
 def format_value(plot: str, value: float | None) -> str:
-    if value is None:
+    if value is None or math.isnan(value):
         return "—"
     suffix, decimals = UNITS.get(plot, ("°", 1))
     return f"{value:.{decimals}f}{suffix}"

@@ -34,6 +34,7 @@ class SimulationController(QObject):
     _branch = pyqtSignal(int, int)
     _moment_arms = pyqtSignal(int)
     _controller = pyqtSignal(object)
+    _reward = pyqtSignal(object)
     _locked = pyqtSignal(object)
     _observing = pyqtSignal(bool)
 
@@ -60,6 +61,7 @@ class SimulationController(QObject):
             (self._branch, self.worker.branch),
             (self._moment_arms, self.worker.moment_arms),
             (self._controller, self.worker.set_controller),
+            (self._reward, self.worker.set_reward),
             (self._locked, self.worker.set_locked),
             (self._observing, self.worker.set_observing),
         ):
@@ -122,6 +124,11 @@ class SimulationController(QObject):
         """A user's controller (FILE.py[:NAME]) drives from a new episode; None stops it. The
         worker answers with `controllerChanged`, or `controllerFailed`."""
         self._controller.emit(spec)
+
+    def set_reward(self, spec: str | None) -> None:
+        """Your reward (FILE.py[:NAME]), computed after every step; None: osim-rl's only. The worker
+        answers with `rewardChanged`, or `rewardFailed`."""
+        self._reward.emit(spec)
 
     def set_locked(self, mask: tuple[bool, ...]) -> None:
         """Muscles (True) kept at the sliders' values while a controller drives the others."""
