@@ -20,7 +20,7 @@ import pytest
 from muscle_lab.core.paths import assets_dir
 
 REPO = Path(__file__).resolve().parents[1]
-PROJECT_FILES = ("setup.cfg", "pyproject.toml", "README.md")
+PROJECT_FILES = ("setup.cfg", "setup.py", "pyproject.toml", "README.md")
 WHEEL_ASSETS = "muscle_lab/assets/"
 
 
@@ -127,3 +127,16 @@ def test_the_apps_install_takes_no_developer_tools() -> None:
     assert not {"ruff==0.17.6", "mypy==2.4.1"} & set(extras["test"].split())
     install = (REPO / ".ci" / "install").read_text(encoding="utf-8")
     assert '"$python" -m venv .venv' in install and '-e ".$extras"' in install
+
+
+def test_the_wheel_carries_osim_rls_models_and_does_not_depend_on_osim_rl_or_gym(built: Built) -> None:
+    """The models are copied in when the wheel is built (setup.py): installed, muscle_lab needs neither
+    osim-rl nor its gym, whose import prints a banner beside stable-baselines3."""
+    models = "muscle_lab/models/"
+    for name in ("gait14dof22musc_pros_20180507.osim", "gait9dof18musc.osim", "arm2dof6musc.osim", "NOTICE.txt"):
+        assert models + name in built.names, name
+    assert any(name.startswith(models + "Geometry/") and name.endswith(".vtp") for name in built.names)
+    with zipfile.ZipFile(built.wheel) as archive:
+        metadata = archive.read("muscle_lab-0.1.0.dist-info/METADATA").decode()
+    requires = [line for line in metadata.splitlines() if line.startswith("Requires-Dist:")]
+    assert requires and not [line for line in requires if re.search(r"\b(osim-rl|gym)\b", line)]
