@@ -144,8 +144,15 @@ class RewardSlot:
 
     def before_step(self, frame: Frame) -> None:
         """Describe the state the step starts from, unless the last step's description is it."""
-        if self.reward is not None and (self._described is None or self._described[0] is not frame):
-            self._described = (frame, self._state_desc())
+        reward = self.reward
+        if reward is not None and (self._described is None or self._described[0] is not frame):
+            try:
+                self._described = (frame, self._state_desc())
+            except RuntimeError as error:  # OpenSim could not realize the state: the step goes on without
+                self.reward, self._described = None, None
+                self.failure = RewardError(
+                    f"{reward.name}: the state before step {frame.step + 1} could not be read: {error}"
+                )
 
     def after_step(self, frame: Frame) -> Frame:
         """A copy of the step's frame with your reward and total (`frame` itself stays the state's
