@@ -33,16 +33,17 @@ def run_example(module: str, args: list[str], home: Path, timeout: float) -> sub
 
 @pytest.mark.slow
 @needs("stable_baselines3", "torch")
-def test_sb3_ppo_trains_in_subprocess_environments(tmp_path):
+def test_sb3_ppo_trains_in_subprocess_environments_with_normalised_observations(tmp_path):
     saved = tmp_path / "ppo"
     result = run_example(
         "muscle_lab.examples.train_sb3",
-        ["--timesteps", "256", "--envs", "2", "--n-steps", "64", "--save", str(saved)],
+        ["--timesteps", "256", "--envs", "2", "--n-steps", "64", "--save", str(saved), "--normalize"],
         tmp_path / "home",
         timeout=600,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    line = result.stdout.strip().splitlines()[-1]
+    *_, line, normalised = result.stdout.strip().splitlines()
+    assert normalised == "observations scaled by VecNormalize, started from the observation hints"
     found = re.fullmatch(
         r"PPO \(stable-baselines3\): (\d+) steps in [\d.]+ s \([\d.]+ steps/s\), (\d+) episodes, .*", line
     )
