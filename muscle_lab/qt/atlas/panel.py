@@ -122,6 +122,13 @@ class AtlasPanel(QWidget):
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.clicked.connect(self.cancel)
         self.cancel_button.setEnabled(False)
+        # A row plays its stored run; the sliders change only when asked (a click never replaces them).
+        self.load_button = QPushButton("Load")
+        self.load_button.setToolTip(  # "Load into sliders", said short: the dock may be 205 pixels wide
+            "Set the sliders to the selected muscle's pattern (that muscle at the level, the rest at the base)"
+        )
+        self.load_button.setEnabled(False)
+        self.load_button.clicked.connect(self.load_row)
         self.progress = QProgressBar()
         self.progress.setRange(0, PROGRESS_STEPS)
         self.progress.setFormat("")
@@ -141,12 +148,15 @@ class AtlasPanel(QWidget):
             controls.addWidget(QLabel(label), 0, column)
             controls.addWidget(spin, 1, column)
             controls.setColumnStretch(column, 1)
+        # The progress bar on a line of its own: its text ("12 of 20 runs · last: ...") stays
+        # whole in a dock a fifth of a 1024-pixel window wide.
         buttons = QHBoxLayout()
         buttons.setContentsMargins(0, 0, 0, 0)
         buttons.setSpacing(4)
         buttons.addWidget(self.run_button)
         buttons.addWidget(self.cancel_button)
-        buttons.addWidget(self.progress, 1)
+        buttons.addWidget(self.load_button)
+        buttons.addStretch(1)
 
         self.table = HeatMapTable()
         self.table.setMinimumHeight(TABLE_LEAST_HEIGHT)
@@ -158,13 +168,6 @@ class AtlasPanel(QWidget):
         self.sentence = QLabel()
         self.sentence.setWordWrap(True)
         self.sentence.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        # A row plays its stored run; the sliders change only when asked (a click never replaces them).
-        self.load_button = QPushButton("Load into sliders")
-        self.load_button.setToolTip(
-            "Set the sliders to the selected muscle's pattern (that muscle at the level, the rest at the base)"
-        )
-        self.load_button.setEnabled(False)
-        self.load_button.clicked.connect(self.load_row)
 
         self.trace_plot = TracePlot()
         self.arm_plots = MomentArmPlots()
@@ -194,13 +197,11 @@ class AtlasPanel(QWidget):
         layout.setSpacing(4)
         layout.addLayout(controls)
         layout.addLayout(buttons)
+        layout.addWidget(self.progress)
         layout.addWidget(self.status)
         layout.addWidget(self.table, TABLE_STRETCH)  # every row first (its most height); the plots take the rest
         layout.addWidget(self.legend)
-        sentence_row = QHBoxLayout()
-        sentence_row.addWidget(self.sentence, 1)
-        sentence_row.addWidget(self.load_button, 0, Qt.AlignTop)
-        layout.addLayout(sentence_row)
+        layout.addWidget(self.sentence)
         layout.addWidget(self.tabs, 1)
 
     def _share_height(self, tab: int) -> None:
@@ -438,7 +439,7 @@ class AtlasPanel(QWidget):
         base_times, base_angles = result.trace(result.baseline, coordinate)
         self.trace_plot.show_trace(
             coordinate,
-            f"{coordinate}: {effect.joint_changes_deg[coordinate]:+.1f}° at its largest",
+            f"{coordinate} {effect.joint_changes_deg[coordinate]:+.1f}° at most",
             "degrees",
             (times, angles, label),
             (base_times, base_angles, base_label),

@@ -404,7 +404,8 @@ class Timeline(QWidget):
         if live:
             return "live"
         if self._newest is not None and self._episode is not None and self._episode != self._newest:
-            return f"history: episode {self._episode}"
+            # A run simulated elsewhere (the atlas's) has no number to read: the episode box names it.
+            return "history: stored run" if self._episode < 0 else f"history: episode {self._episode}"
         return f"history −{steps_text(offset)}"
 
     def _fit_labels(self, last_step: int) -> None:
@@ -418,7 +419,10 @@ class Timeline(QWidget):
         self.position_label.setMinimumWidth(
             metrics.horizontalAdvance(f"t = {nines[2:] or '9'}.99 s · step {nines} / {nines}") + 2
         )
-        widest = max(metrics.horizontalAdvance(text) for text in (f"history −{nines} steps", "history: episode 999"))
+        widest = max(
+            metrics.horizontalAdvance(text)
+            for text in (f"history −{nines} steps", "history: episode 999", "history: stored run")
+        )
         self.history_label.setMinimumWidth(widest + 2)
         # Laid out now, not on the next turn of the event loop: the new widths decide the rows.
         self._groups[1].layout().activate()

@@ -43,6 +43,7 @@ from muscle_lab.qt.plots.plan import (
     legend_html,
     plan_curves,
     shown_rows,
+    time_tick_step,
     value_at,
 )
 
@@ -171,8 +172,6 @@ class PlotPanel(QWidget):
             axis = plot.getAxis(side)
             axis.enableAutoSIPrefix(False)
             axis.setTickFont(tick_font)
-        # Fewer time labels where they would crowd a narrow plot ("0.20.40.60.8").
-        plot.getAxis("bottom").setStyle(textFillLimits=[(0, 0.6), (2, 0.3)])
         plot.setMenuEnabled(False)
         plot.hideButtons()  # its "A" button would turn on pyqtgraph's x autorange; Reset view is ours
         plot.setClipToView(True)
@@ -192,6 +191,7 @@ class PlotPanel(QWidget):
                 label=f"ends below {MIN_PELVIS_HEIGHT} m",  # whole in a plot 150 pixels wide
                 labelOpts={"position": 0.02, "color": END_COLOUR, "anchors": [(0, 1), (0, 1)]},
             )
+            limit.label.setFont(tick_font)  # whole in a plot 120 pixels wide
             plot.addItem(limit)
         faint_end = QColor(END_COLOUR)
         faint_end.setAlpha(GHOST_ALPHA)
@@ -255,6 +255,10 @@ class PlotPanel(QWidget):
             axis.showLabel(bottom)
 
     def _balance_rows(self) -> None:
+        self._space_time_ticks()
+        self._balance_row_heights()
+
+    def _balance_row_heights(self) -> None:
         """Rows of equal data height: the last row is taller by its time axis (left to itself,
         the grid gives every row the same height and the last row's curves the least)."""
         layout = self._graphics.ci.layout
@@ -366,6 +370,18 @@ class PlotPanel(QWidget):
                 items.view.setXRange(lo, hi, padding=0)
         finally:
             self._setting_x = False
+        self._space_time_ticks()
+
+    def _space_time_ticks(self) -> None:
+        """Time labels spaced for the narrowest plot: pyqtgraph's own spacing ran them together
+        ("0.20.40.60.8") in a plot 150 pixels wide."""
+        if not self._items:
+            return
+        lo, hi = self.x_range()
+        width = min(items.view.width() for items in self._items.values())
+        step = time_tick_step(hi - lo, width)
+        for items in self._items.values():
+            items.plot.getAxis("bottom").setTickSpacing(step, step / 2)
 
     def _on_x_range_changed(self, view: pg.ViewBox, x_range: tuple[float, float]) -> None:
         """A change not made here is the user's (wheel, drag): the others follow it, exactly

@@ -104,6 +104,16 @@ def columns_for(width: int, count: int) -> int:
     return max(1, min(MAX_COLUMNS, count, width // MIN_PLOT_WIDTH))
 
 
+TIME_TICK_STEPS = (0.05, 0.1, 0.2, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0)
+TIME_LABEL_PIXELS = 40  # a time label ("0.25") and the gap before the next
+
+
+def time_tick_step(span: float, width: float) -> float:
+    """The finest of TIME_TICK_STEPS whose labels keep TIME_LABEL_PIXELS apart over `width` pixels."""
+    most_labels = max(2.0, width / TIME_LABEL_PIXELS)
+    return next((step for step in TIME_TICK_STEPS if span / step <= most_labels), TIME_TICK_STEPS[-1])
+
+
 def legend_html(curves: Sequence[Curve]) -> str:
     """One entry per joint-angle colour (the same on the right and left plots), in its colour."""
     entries: dict[tuple[str, str], None] = {}
