@@ -3,7 +3,7 @@ flexors, shown at step 32 with the first run as the ghost. With --atlas: the Atl
 the default atlas, iliopsoas_r's row chosen and its stored run playing. From the repository's root:
 
     MUSCLE_LAB_HOME=$(mktemp -d) xvfb-run -a -s "-screen 0 1600x1000x24" \\
-        python -m muscle_lab.qt.readme_screenshot assets/screenshot.png [WxH] [--atlas]
+        python -m muscle_lab.qt.readme_screenshot assets/screenshot.png [WxH] [--atlas | --tab=observation]
 """
 
 from __future__ import annotations
@@ -15,9 +15,10 @@ BRANCH_STEP = 12
 SHOWN_STEP = 32
 
 
-def main(path: Path, size: tuple[int, int] = (1500, 950)) -> int:
+def main(path: Path, size: tuple[int, int] = (1500, 950), tab: str = "") -> int:
+    """`tab`: the dock tab in front ("observation", "recording"; default the presets)."""
     from PyQt5.QtCore import QTimer
-    from PyQt5.QtWidgets import QApplication
+    from PyQt5.QtWidgets import QApplication, QDockWidget
 
     from muscle_lab.core.presets.store import excitations_from_preset
     from muscle_lab.qt.main_window import MainWindow
@@ -26,6 +27,8 @@ def main(path: Path, size: tuple[int, int] = (1500, 950)) -> int:
     window = MainWindow(mode="faithful")
     window.panels.recording.ask_unsaved_on_close = lambda frames: "discard"
     window.resize(*size)
+    if tab:
+        next(d for d in window.findChildren(QDockWidget) if d.objectName() == tab).raise_()
     history = window.history_view
     ended: list[int] = []
 
@@ -102,7 +105,9 @@ def atlas_main(path: Path, size: tuple[int, int], row: int = 5) -> int:
 
 
 if __name__ == "__main__":
-    arguments = [a for a in sys.argv[1:] if a != "--atlas"]
+    arguments = [a for a in sys.argv[1:] if not a.startswith("--")]
     size = tuple(int(n) for n in arguments[1].split("x")) if len(arguments) > 1 else (1500, 950)
-    make = atlas_main if "--atlas" in sys.argv else main
-    sys.exit(make(Path(arguments[0]), size))
+    if "--atlas" in sys.argv:
+        sys.exit(atlas_main(Path(arguments[0]), size))
+    tab = next((a[len("--tab=") :] for a in sys.argv if a.startswith("--tab=")), "")
+    sys.exit(main(Path(arguments[0]), size, tab))
