@@ -33,6 +33,7 @@ JOINT_COLOURS = (
 )
 OTHER_COLOURS = ("#17becf", "#8c564b", "#7f7f7f", "#bcbd22", "#e377c2", "#1f77b4")  # no red: red marks the end
 END_COLOUR = "#d62728"
+YOURS_COLOUR = "#17becf"  # your reward beside osim-rl's: no angle's colour (the legend row names those)
 CURSOR_COLOUR = "#303030"
 HOVER_COLOUR = "#a0a0a0"
 GHOST_ALPHA = 80  # of 255: the ghost stays behind the episode it is compared with
@@ -96,8 +97,8 @@ def plan_curves(joint_angle_names: Sequence[str], locked: Sequence[str] = ()) ->
         Curve("pelvis", "pelvis height", "#1f77b4", n),
         Curve("reward", "reward", "#2ca02c", n + 1),
         Curve("total", "total reward", "#9467bd", n + 2),
-        Curve("reward", "your reward", "#ff7f0e", n + 3, optional=True),
-        Curve("total", "your total", "#ff7f0e", n + 4, optional=True),
+        Curve("reward", "your reward", YOURS_COLOUR, n + 3, optional=True),
+        Curve("total", "your total", YOURS_COLOUR, n + 4, optional=True),
     ]
     used = {c.plot for c in curves}
     return {k: v for k, v in titles.items() if k in used}, curves
