@@ -128,8 +128,8 @@ class RewardSlot:
         return self.reward is not None
 
     def load(self, spec_text: str | None, call_limit: float, load_limit: float) -> str | None:
-        """Load `spec_text` (None: none); the previous reward goes either way. The total starts
-        from the next episode (0 until then). Returns the reward's name."""
+        """Load `spec_text` (None: none); the previous reward goes either way. Its total starts at
+        0 and counts from the next step. Returns the reward's name."""
         self.reward, self.failure, self._described = None, None, None
         if spec_text is None:
             return None
