@@ -20,6 +20,7 @@ from muscle_lab.qt.body.video_export import VideoExport
 from muscle_lab.qt.history.view import HistoryView
 from muscle_lab.qt.lab import LabModel
 from muscle_lab.qt.panels.docks import NARROW_WINDOW_WIDTH, DockPanels, dock_width
+from muscle_lab.qt.panels.elided_label import ElidedLabel
 from muscle_lab.qt.panels.message_bar import MessageBar
 from muscle_lab.qt.panels.muscles import MusclePanel, connect_to_lab
 from muscle_lab.qt.plots.panel import PlotPanel
@@ -67,6 +68,10 @@ class MainWindow(QMainWindow):
         self.history_view = HistoryView(lab, self.plot_panel, self)
         self.timeline = self.history_view.timeline
         self.message_bar = MessageBar()
+        # What the atlas says of a soloed muscle, over the timeline while there is an answer.
+        self.solo_answer_label = ElidedLabel()
+        self.solo_answer_label.setStyleSheet("background: #e7f0fb; padding: 2px 4px;")
+        self.solo_answer_label.hide()
         self._build_central()
         lab.plotWindowChanged.connect(self.plot_panel.set_window_seconds)  # before the toolbar's box follows
         # A legend line more or less changes what the plots need: fitted again, once per turn.
@@ -83,6 +88,7 @@ class MainWindow(QMainWindow):
         self._connect()
         self.panels = DockPanels(self, self.menus.view_menu, lab, self.controller, self._spare_width)
         self.observation_panel = self.panels.observation
+        self.panels.atlas.solo_answer.textChanged.connect(self._show_solo_answer)
         apply_settings(self, lab, settings)
         if settings_problem:
             lab.say(settings_problem, topic="settings")
@@ -122,6 +128,7 @@ class MainWindow(QMainWindow):
         body_layout.setContentsMargins(0, 0, 0, 0)
         body_layout.setSpacing(2)
         body_layout.addWidget(self.body_view, 1)
+        body_layout.addWidget(self.solo_answer_label)
         body_layout.addWidget(self.timeline)
         right.addWidget(body)
         right.addWidget(self.plot_panel)
@@ -190,6 +197,10 @@ class MainWindow(QMainWindow):
             self.lab.say("; ".join(info.start_warnings) + ".", topic="model")
         self.lab.slider_values = self.muscle_panel.slider_values()
         self.controller.send_excitations(self.muscle_panel.effective_excitations())
+
+    def _show_solo_answer(self, text: str) -> None:
+        self.solo_answer_label.setText(text)
+        self.solo_answer_label.setVisible(bool(text))
 
     def _on_scene_loaded(self) -> None:
         """The bone meshes are read (in the render thread): say which could not be drawn."""

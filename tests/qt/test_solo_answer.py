@@ -27,14 +27,21 @@ def test_soloing_a_cached_muscle_answers_before_any_new_step(qtbot, window, wait
     effect = answered.args[0]
     assert steps_seen_at_answer == [step_before]  # shown before the next step reached the window
     assert effect.index == ILIOPSOAS_R and effect.run.frames[-1].time > 0
-    text = window.message_bar.text
-    assert text.startswith(f"{ILIOPSOAS_R} iliopsoas_r alone at 1: {effect.sentence} · ") and "stored run" in text
+    assert window.solo_answer_label.isVisible()
+    text = window.solo_answer_label.full_text  # whole on hover where the line cuts it
+    assert window.solo_answer_label.toolTip() == text
+    assert text.startswith(f"{effect.sentence} · alone at 1: ") and "stored run" in text
+    assert f"{effect.main_joint} {effect.main_change_deg:+.0f}°" in text  # its largest joint changes
+    assert effect.sentence.startswith(f"{ILIOPSOAS_R} iliopsoas_r ")
     browser = window.lab.browser
     assert browser.ghost is browser.reference and browser.reference.label == "atlas: 5 iliopsoas_r alone"
+    window.pause()
+    window.run()  # running on (which hides the window's messages) keeps the answer
+    assert window.solo_answer_label.full_text == text
     window.redraw_now()
     assert window.plot_panel.ghost_text == "ghost: atlas: 5 iliopsoas_r alone"  # named in words, not "episode -1"
     window.set_solo(None)
-    assert browser.reference is None and "iliopsoas_r alone" not in window.message_bar.text
+    assert browser.reference is None and not window.solo_answer_label.isVisible()
     window.pause()
 
 
@@ -46,7 +53,7 @@ def test_soloing_a_muscle_the_atlas_has_not_run_runs_its_entry_in_the_background
     assert AtlasRun(atlas.settings(), muscles=(VASTI_R,)).cached() is None
     with qtbot.waitSignal(answer.computing, timeout=5_000):
         window.set_solo(VASTI_R)
-    assert "simulating 0.1 s of it in the background" in window.message_bar.text
+    assert "simulating 0.1 s of it in the background" in window.solo_answer_label.full_text
     with qtbot.waitSignal(answer.answered, timeout=120_000) as answered:
         pass
     assert answered.args[0].index == VASTI_R

@@ -1,5 +1,6 @@
 """The atlas's answer the moment a muscle is soloed: what that muscle does alone (its sentence
-and its joint changes) in the message bar, and its stored run as the live episode's ghost, while
+and its joint changes) in a line of its own over the timeline (`textChanged`), and its stored run
+as the live episode's ghost, while
 the live run computes. From the atlas's cache at once; where the cache has nothing yet, that
 muscle's atlas entry runs in the background and is shown when done."""
 
@@ -18,7 +19,6 @@ from muscle_lab.qt.atlas.runner import RUN_ERRORS, AtlasRunner
 if TYPE_CHECKING:
     from muscle_lab.qt.lab import LabModel
 
-TOPIC = "solo"
 JOINTS_SHOWN = 3  # the largest joint changes named beside the sentence
 
 
@@ -28,6 +28,7 @@ class SoloAnswer(QObject):
     background join `runners`, the Atlas tab's, which stops them when it goes."""
 
     answered = pyqtSignal(object)  # the Effect shown: from the cache, or once its run is done
+    textChanged = pyqtSignal(str)  # the answer (or what is being done for one); "" when there is none
     computing = pyqtSignal(int)  # a muscle whose atlas entry runs in the background
 
     def __init__(
@@ -43,6 +44,7 @@ class SoloAnswer(QObject):
         self._asked: int | None = None  # the muscle soloed alone now
         self._runners = runners
         self.shown: Effect | None = None
+        self.text = ""
         # Off: a muscle the cache lacks is only said to be missing (the window tests' choice:
         # every solo there would start simulation processes).
         self.run_missing = True
@@ -59,7 +61,7 @@ class SoloAnswer(QObject):
         try:  # two small files: at once, before the simulation's next step reaches the window
             result = AtlasRun(settings, muscles=(self._asked,)).cached()
         except RUN_ERRORS as error:
-            self._lab.say(f"The atlas could not answer: {error}", topic=TOPIC)
+            self._set_text(f"The atlas could not answer: {error}")
             return
         if result is not None:
             self._show(result, cached=True)
@@ -67,14 +69,14 @@ class SoloAnswer(QObject):
             self._compute(settings, self._asked)
         else:
             self._lab.clear_reference_run()
+            self._set_text("")
 
     def _compute(self, settings: AtlasSettings, muscle: int) -> None:
         name = self._lab.muscle_names[muscle] if muscle < len(self._lab.muscle_names) else str(muscle)
         self._lab.clear_reference_run()
-        self._lab.say(
+        self._set_text(
             f"{muscle} {name} alone: the atlas has no run of it yet; simulating {settings.seconds:g} s of it in the "
-            "background (the live run goes on; solo another muscle or end the solo to stop waiting)…",
-            topic=TOPIC,
+            "background (the live run goes on; end the solo to stop waiting)…"
         )
         runner = AtlasRunner(settings, muscles=(muscle,))
         # Bound methods (through partial): queued to this object's thread, never run in the runner's.
@@ -90,7 +92,7 @@ class SoloAnswer(QObject):
             self._show(result, cached=False)
 
     def _on_failed(self, name: str, message: str) -> None:
-        self._lab.say(f"The atlas could not run {name}: {message}", topic=TOPIC)
+        self._set_text(f"The atlas could not run {name}: {message}")
 
     def _on_finished(self, runner: AtlasRunner) -> None:
         if runner in self._runners:
@@ -103,7 +105,7 @@ class SoloAnswer(QObject):
             return
         self.shown = effect
         where = "the atlas's stored run" if cached else "the atlas, just run"
-        self._lab.say(f"{answer_text(effect, result.settings)} (ghost: {where}).", topic=TOPIC)
+        self._set_text(f"{answer_text(effect, result.settings)} (ghost: {where}).")
         self._lab.set_reference_run(
             effect.run.frames, effect.run.poses, stored_run_label(effect, result.settings.level)
         )
@@ -111,8 +113,13 @@ class SoloAnswer(QObject):
 
     def _clear(self) -> None:
         self.shown = None
-        self._lab.clear_topic(TOPIC)
+        self._set_text("")
         self._lab.clear_reference_run()
+
+    def _set_text(self, text: str) -> None:
+        if text != self.text:
+            self.text = text
+            self.textChanged.emit(text)
 
 
 def stored_run_label(effect: Effect, level: float) -> str:
@@ -121,8 +128,8 @@ def stored_run_label(effect: Effect, level: float) -> str:
 
 
 def answer_text(effect: Effect, settings: AtlasSettings) -> str:
-    """ "5 iliopsoas_r alone at 1: flexes the right hip by 131° within 0.32 s; no fall within
-    0.5 s · hip_flexion_r +131°, hip_adduction_r +24°, ...": the largest joint changes."""
+    """ "5 iliopsoas_r flexes the right hip by 131° within 0.32 s; no fall within 0.5 s · alone at
+    1: hip_flexion_r +131°, hip_adduction_r +24°, ...": the sentence, then the largest changes."""
     changes = sorted(effect.joint_changes_deg.items(), key=lambda item: -abs(item[1]))[:JOINTS_SHOWN]
     joints = ", ".join(f"{name} {change:+.0f}°" for name, change in changes)
-    return f"{effect.index} {effect.name} alone at {settings.level:g}: {effect.sentence} · {joints}"
+    return f"{effect.sentence} · alone at {settings.level:g}: {joints}"

@@ -109,7 +109,7 @@ def columns_for(width: int, count: int) -> int:
     return max(1, min(MAX_COLUMNS, count, width // MIN_PLOT_WIDTH))
 
 
-TIME_TICK_STEPS = (0.05, 0.1, 0.2, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0)
+TIME_TICK_STEPS = (0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0)
 TIME_LABEL_PIXELS = 40  # a time label ("0.25") and the gap before the next
 
 
