@@ -17,9 +17,10 @@ from muscle_lab.core.engine_choice import ENGINE_VARIABLE, ENGINES
 from muscle_lab.core.presets.store import PresetExistsError, PresetStore
 from muscle_lab.core.simulation.integrator import DEFAULT_MODE, MODES
 from muscle_lab.core.simulation.model_file import read_model_summary
-from muscle_lab.core.tune.goal import GOAL_UNITS, GOALS, REWARD, Goal
-from muscle_lab.core.tune.search import TuneProgress, TuneResult, TuneSearch, TuneSettings
-from muscle_lab.core.tune.space import TUNABLE, VALUES
+from muscle_lab.core.tune.goal import GOAL_UNITS, GOALS, REWARD, Goal, GoalError
+from muscle_lab.core.tune.search import TuneError, TuneProgress, TuneResult, TuneSearch, TuneSettings
+from muscle_lab.core.tune.space import TUNABLE, VALUES, SpaceError
+from muscle_lab.core.tune.state import TuneStateError
 
 DEFAULT_EVALUATIONS = 100
 
@@ -78,9 +79,12 @@ def command_tune(args: argparse.Namespace) -> int:
             args.preset, args.tune, Goal(args.goal, args.seconds, args.effort), evaluations, args.time, args.seed,
             args.population, args.sigma, args.model, args.mode, args.workers, args.ray, False, args.state,
         )  # fmt: skip
-    except ValueError as error:
+        if args.resume:
+            search = TuneSearch.resume(args.resume, settings, _print_progress)
+        else:
+            search = TuneSearch(settings, _print_progress)
+    except (TuneError, GoalError, SpaceError, TuneStateError) as error:
         raise CommandError(str(error)) from None
-    search = TuneSearch.resume(args.resume, settings, _print_progress) if args.resume else TuneSearch(settings, _print_progress)
     for note in search.notes:
         say(note)
     say(f"tuning {search.saved.preset} ({search.space.size} numbers): {search.saved.goal.describe()}")

@@ -111,5 +111,7 @@ def load_state(path: str | Path) -> SavedSearch:
         )
     except TuneStateError:
         raise
+    except KeyError as error:
+        raise TuneStateError(f"{path}: not a usable tune state: no field {error}") from None
     except (KeyError, TypeError, ValueError, AttributeError, pickle.UnpicklingError, SequenceError) as error:
         raise TuneStateError(f"{path}: not a usable tune state: {error}") from None
