@@ -55,10 +55,15 @@ def add_tune_command(commands: argparse._SubParsersAction) -> None:
     tune.add_argument("--model", metavar="PATH", help="an .osim model (default: osim-rl's prosthetic gait model)")
     tune.add_argument("--mode", choices=list(MODES), default=DEFAULT_MODE, help="integrator mode (default %(default)s)")
     tune.add_argument(
-        "--engine", choices=list(ENGINES), default=None, help=f"what runs faithful mode (default: ${ENGINE_VARIABLE} or auto)"
+        "--engine",
+        choices=list(ENGINES),
+        default=None,
+        help=f"what runs faithful mode (default: ${ENGINE_VARIABLE} or auto)",
     )
     tune.add_argument(
-        "--ray", metavar="ADDRESS", help="run the evaluations on a Ray cluster (an address, or 'local'); pip install '.[ray]'"
+        "--ray",
+        metavar="ADDRESS",
+        help="run the evaluations on a Ray cluster (an address, or 'local'); pip install '.[ray]'",
     )
     tune.add_argument("--json", action="store_true", help="print the history and the best pattern as JSON")
     tune.add_argument("--out", metavar="NAME", help="save the best pattern as a user preset")
@@ -93,7 +98,10 @@ def command_tune(args: argparse.Namespace) -> int:
     except KeyboardInterrupt as stop:
         result = search.result_so_far()
         _report(args, result)
-        say(f"{describe_stop(stop)}; no simulation process is left" + (f"; resume with --resume {args.state}" if args.state else ""))
+        say(
+            f"{describe_stop(stop)}; no simulation process is left"
+            + (f"; resume with --resume {args.state}" if args.state else "")
+        )
         return exit_status(stop)
     if args.out:
         _save(args, search, result)

@@ -21,9 +21,7 @@ from muscle_lab.core.simulation.model_file import read_model_summary
 class PresetController:
     """Plays a preset (a constant one, or a sequence) step by step, whatever the observation."""
 
-    def __init__(
-        self, name: str, muscle_names: Sequence[str] | None = None, store: PresetStore | None = None
-    ) -> None:
+    def __init__(self, name: str, muscle_names: Sequence[str] | None = None, store: PresetStore | None = None) -> None:
         """`muscle_names`: the environment's (`env.muscle_names`); default: osim-rl's model's."""
         names = muscle_names if muscle_names is not None else read_model_summary(default_model_path()).muscle_names
         match = match_preset((store or PresetStore()).get(name), names)

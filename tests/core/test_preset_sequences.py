@@ -144,7 +144,7 @@ def test_saving_a_bad_sequence_is_refused_and_keeps_the_old_file(store):
     bad = ExcitationSequence(MUSCLES, (Phase(0.0, THRUST),))
     with pytest.raises(PresetError, match=r"^phase 1: duration must be above 0 s, got 0$"):
         store.save("two-step", MUSCLES, [0.0] * 19, model="m", sequence=bad, force=True)
-    nan = ExcitationSequence(MUSCLES, (Phase(0.1, (float("nan"),) + THRUST[1:]),))
+    nan = ExcitationSequence(MUSCLES, (Phase(0.1, (float("nan"), *THRUST[1:])),))
     with pytest.raises(PresetError, match=r"^phase 1: excitation 0 \(abd_r\) is not a finite number: nan$"):
         store.save("two-step", MUSCLES, [0.0] * 19, model="m", sequence=nan, force=True)
     assert (store.user_dir / "two-step.json").read_bytes() == before

@@ -63,14 +63,14 @@ def test_a_corrupt_state_file_is_a_clear_error(tmp_path):
 
 def simulation_children() -> set[int]:
     """Child processes but multiprocessing's resource tracker (one per parent, started at first use)."""
-    pids = set()
-    for pid in child_pids():
-        try:
-            if b"resource_tracker" not in Path(f"/proc/{pid}/cmdline").read_bytes():
-                pids.add(pid)
-        except OSError:  # gone meanwhile
-            continue
-    return pids
+    return {pid for pid in child_pids() if b"resource_tracker" not in _cmdline(pid)}
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:  # gone meanwhile
+        return b"resource_tracker"
 
 
 def test_cancel_ends_the_search_and_leaves_no_process():

@@ -174,7 +174,8 @@ def _phases(data: Any, muscles: Sequence[str]) -> tuple[Phase, ...]:
         if not isinstance(values, list) or len(values) != len(muscles):
             count = len(values) if isinstance(values, list) else brief_repr(values)
             raise SequenceError(f"{where}: {len(muscles)} muscles but {count} excitations")
-        checked = tuple(_excitation(v, f"{where}: excitation {i} ({m})") for i, (m, v) in enumerate(zip(muscles, values)))
+        pairs = enumerate(zip(muscles, values, strict=True))  # the counts are equal: checked above
+        checked = tuple(_excitation(v, f"{where}: excitation {i} ({m})") for i, (m, v) in pairs)
         phases.append(Phase(duration, checked))
     return tuple(phases)
 

@@ -4,6 +4,7 @@ one-process pool of its own. Both take the same jobs and give the same records, 
 
 from __future__ import annotations
 
+import importlib
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -81,8 +82,8 @@ class RayEvaluator:
     def __init__(
         self, address: str, model_path: Path, integrator: IntegratorSettings, steps: int, workers: int | None = None
     ) -> None:
-        try:
-            import ray
+        try:  # untyped on purpose: an optional extra, and its overloads do not fit actor options
+            ray: Any = importlib.import_module("ray")
         except ImportError:
             raise RuntimeError("--ray needs Ray: pip install 'muscle_lab[ray]'") from None
         self.ray: Any = ray

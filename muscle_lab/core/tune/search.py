@@ -192,6 +192,7 @@ class TuneSearch:
                 saved.best_x = self.space.x0().tolist()
                 saved.evaluations += 1
                 best_run = record
+            generation_runs = 0  # generations run by this call (a resumed search counts again)
             while self._budget_left(optimiser.popsize, time.monotonic() - started) and not optimiser.stop():
                 candidates = optimiser.ask()
                 generation = len(saved.history) + 1
@@ -203,7 +204,11 @@ class TuneSearch:
                 previous = best_run
                 improved = saved.best_score is None or scores[top] > saved.best_score
                 if improved:
-                    saved.best_score, saved.best_x, best_run = scores[top], np.asarray(candidates[top]).tolist(), records[top]
+                    saved.best_score, saved.best_x, best_run = (
+                        scores[top],
+                        np.asarray(candidates[top]).tolist(),
+                        records[top],
+                    )
                 saved.seconds = time.monotonic() - started
                 assert saved.best_score is not None
                 record_of = Generation(
@@ -212,7 +217,9 @@ class TuneSearch:
                 saved.history.append(record_of)
                 if settings.state_path:
                     save_state(settings.state_path, saved)
-                self._tell(record_of, best_run if improved else None, previous if improved else None)
+                shown = improved or generation_runs == 0  # the start's run is shown once, with the first generation
+                self._tell(record_of, best_run if shown else None, previous if improved else None)
+                generation_runs += 1
         except TuneCancelled:
             pass
         finally:
@@ -248,7 +255,9 @@ class TuneSearch:
         for index, x in enumerate(candidates):
             sequence = self.space.decode(np.asarray(x))
             values = tuple(float(v) for v in sequence.for_step(0))
-            jobs.append(Job(f"{label}-{index}", f"{label} #{index}", values, None if sequence.is_constant else sequence))
+            jobs.append(
+                Job(f"{label}-{index}", f"{label} #{index}", values, None if sequence.is_constant else sequence)
+            )
         done = 0
 
         def on_done(_index: int, _record: RunRecord) -> None:

@@ -48,8 +48,11 @@ class SearchSpace:
         values = [v for phase in sequence.phases for v in phase.excitations]
         if self.tune == PHASES:
             span = MAX_DURATION - MIN_DURATION
-            values += [(min(max(p.duration, MIN_DURATION), MAX_DURATION) - MIN_DURATION) / span for p in sequence.phases]
-        return np.clip(np.array(values, dtype=float), 0.0, 1.0)
+            values += [
+                (min(max(p.duration, MIN_DURATION), MAX_DURATION) - MIN_DURATION) / span for p in sequence.phases
+            ]
+        encoded: np.ndarray = np.clip(np.array(values, dtype=float), 0.0, 1.0)
+        return encoded
 
     def x0(self) -> np.ndarray:
         return self.encode(self.start)

@@ -101,7 +101,7 @@ def load_state(path: str | Path) -> SavedSearch:
             sigma=data["sigma"],
             model_path=data["model_path"],
             mode=data["mode"],
-            optimiser=pickle.loads(base64.b64decode(data["optimiser"])),  # noqa: S301 - the user's own file
+            optimiser=pickle.loads(base64.b64decode(data["optimiser"])),
             history=[Generation(**g) for g in data["history"]],
             start_score=data["start_score"],
             best_score=data["best_score"],
@@ -113,5 +113,5 @@ def load_state(path: str | Path) -> SavedSearch:
         raise
     except KeyError as error:
         raise TuneStateError(f"{path}: not a usable tune state: no field {error}") from None
-    except (KeyError, TypeError, ValueError, AttributeError, pickle.UnpicklingError, SequenceError) as error:
+    except (TypeError, ValueError, AttributeError, pickle.UnpicklingError, SequenceError) as error:
         raise TuneStateError(f"{path}: not a usable tune state: {error}") from None

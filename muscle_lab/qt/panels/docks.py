@@ -1,4 +1,4 @@
-"""The panels docked beside the simulation (presets, recording, atlas, observation), tabbed in the
+"""The panels docked beside the simulation (presets, recording, atlas, tune, observation), tabbed in the
 window's dock area and wired to the lab model and the simulation controller."""
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from muscle_lab.qt.atlas.panel import AtlasPanel
 from muscle_lab.qt.panels.observation import ObservationPanel
 from muscle_lab.qt.panels.presets import PresetsPanel
 from muscle_lab.qt.panels.recording import RecordingPanel
+from muscle_lab.qt.tune.panel import TunePanel
 
 if TYPE_CHECKING:
     from muscle_lab.qt.lab import LabModel
@@ -51,6 +52,10 @@ class DockPanels(QObject):
         self._width_before_wide: int | None = None  # the dock's width before a wide tab came to the front
         self._wide_tabs_shown: set[str] = set()
         self.widen_while_shown(self.atlas_dock, ATLAS_DOCK_WIDTH)
+        self.tune = TunePanel(lab)
+        self.tune_dock = self.add_dock_panel("Tune", self.tune)
+        window.tabifyDockWidget(self.atlas_dock, self.tune_dock)
+        self.tune.presetSaved.connect(lambda name: self.presets.refresh(select=name))
         presets_dock.raise_()
         self.docks = (presets_dock, recording_dock)
 
