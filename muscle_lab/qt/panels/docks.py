@@ -11,6 +11,7 @@ from PyQt5.QtCore import QObject, Qt, QTimer
 from PyQt5.QtWidgets import QDockWidget, QMainWindow, QMenu, QWidget
 
 from muscle_lab.core.excitations import ExcitationError
+from muscle_lab.core.presets.playback import sequence_schedule
 from muscle_lab.core.recording.columns import RecordingNames
 from muscle_lab.qt.atlas.panel import AtlasPanel
 from muscle_lab.qt.panels.observation import ObservationPanel
@@ -41,6 +42,7 @@ class DockPanels(QObject):
         self._window = window
         self._view_menu = view_menu
         self._lab = lab
+        self._controller = controller
         self.presets = PresetsPanel((), "")  # lists at once; apply and save wait for a model
         self.recording = RecordingPanel(NO_MODEL_YET)
         presets_dock = self.add_dock_panel("Presets", self.presets)
@@ -132,6 +134,11 @@ class DockPanels(QObject):
             self._lab.apply_preset(preset.name if preset is not None else "", values)
         except ExcitationError as error:  # the panel matched names; a bad length is a bug upstream
             self._lab.say(f"preset not applied: {error}")
+            return
+        if preset is not None and preset.sequence is not None and not preset.sequence.is_constant:
+            # A sequence plays from the standing start as a replay does (a slider move takes over).
+            sequence = preset.sequence.reordered(self._lab.muscle_names)
+            self._controller.play_controls(sequence_schedule(preset.name, sequence))
 
     def _on_model_ready(self, info: ModelInfo) -> None:
         self.presets.set_model([m.name for m in info.muscles], info.name)
