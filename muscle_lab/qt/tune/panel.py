@@ -123,7 +123,7 @@ class TunePanel(QWidget):
         plot.setLabel("bottom", "generation")
         plot.setMenuEnabled(False)
         plot.hideButtons()
-        plot.addLegend(offset=(6, 6), labelTextSize="8pt")
+        plot.addLegend(offset=(-6, -6), labelTextSize="8pt")  # bottom right: the best curves run high
         self.so_far_curve = plot.plot(pen=pg.mkPen(SO_FAR_COLOUR, width=2), name="best so far")
         self.best_curve = plot.plot(
             pen=pg.mkPen(BEST_COLOUR, width=1), symbol="o", symbolSize=4, name="generation's best"
