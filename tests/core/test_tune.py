@@ -137,3 +137,9 @@ def test_a_sequence_is_tuned_with_its_durations_and_saved_as_one(tmp_path):
     assert result.best_score >= result.start_score == pytest.approx(0.3)  # it stays up for 0.3 s
     saved = PresetStore().save("tuned", result.best.muscles, [0.0] * 19, model="m", sequence=result.best)
     assert PresetStore().get("tuned").sequence == saved.sequence == result.best
+
+
+def test_a_time_budget_still_runs_one_generation():
+    result = TuneSearch(TuneSettings(goal=Goal("upright", 0.05), evaluations=None, seconds=1e-6, population=2,
+                                     workers=1)).run()  # fmt: skip
+    assert result.evaluations == 3 and len(result.history) == 1

@@ -59,3 +59,15 @@ def test_cancel_ends_the_search_and_its_processes(qtbot, window):
     qtbot.waitUntil(lambda: panel.runner is None, timeout=10_000)
     assert not [pid for pid in pids if Path(f"/proc/{pid}").exists()]
     assert panel.status.text().startswith("Cancelled:")
+
+
+def test_a_search_that_cannot_start_says_why(qtbot, window):
+    panel = window.panels.tune
+    panel.preset_box.setCurrentText("hip-thrust")
+    panel.tune_box.setCurrentIndex(panel.tune_box.findData("phases"))
+    with qtbot.waitSignal(panel.searchEnded, timeout=SEARCH_TIMEOUT_MS) as ended:
+        assert panel.start() is not None
+    assert ended.args[0] is None
+    assert panel.status.text() == "The search failed: a constant preset has no phases to time: tune its values"
+    qtbot.waitUntil(lambda: panel.runner is None, timeout=10_000)
+    assert panel.start_button.isEnabled() and not panel.save_button.isEnabled()

@@ -243,9 +243,10 @@ class TuneSearch:
     def _budget_left(self, population: int, elapsed: float) -> bool:
         if self._cancel.is_set():
             return False
-        first = not self.saved.history
+        if not self.saved.history:  # a search runs at least one generation, whatever the budget
+            return True
         budget = self.settings.evaluations
-        if budget is not None and self.saved.evaluations + population > budget and not first:
+        if budget is not None and self.saved.evaluations + population > budget:
             return False
         return self.settings.seconds is None or elapsed < self.settings.seconds
 

@@ -58,6 +58,7 @@ class DockPanels(QObject):
         self.tune_dock = self.add_dock_panel("Tune", self.tune)
         window.tabifyDockWidget(self.atlas_dock, self.tune_dock)
         self.tune.presetSaved.connect(lambda name: self.presets.refresh(select=name))
+        self.tune_dock.visibilityChanged.connect(lambda shown: self.tune.refresh_presets() if shown else None)
         presets_dock.raise_()
         self.docks = (presets_dock, recording_dock)
 
