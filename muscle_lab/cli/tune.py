@@ -39,9 +39,10 @@ def add_tune_command(commands: argparse._SubParsersAction) -> None:
         "the phases' durations (a sequence preset) (default %(default)s)",
     )  # fmt: skip
     tune.add_argument(
-        "--goal", choices=GOALS, default=REWARD, help="reward: osim-rl's total reward (round 1); distance: how far "
-        "the pelvis goes before the fall; upright: seconds before the fall (default %(default)s)",
+        "--goal", choices=GOALS, default=REWARD, help="reward, reward2: osim-rl's total reward (round 1, 2); "
+        "distance: how far the pelvis goes before the fall; upright: seconds before the fall (default %(default)s)",
     )  # fmt: skip
+    tune.add_argument("--target-seed", type=int, default=0, help="round 2's targets, as the env's seed (default 0)")
     tune.add_argument("--seconds", type=number, default=1.0, help="each run's horizon in simulated s (default 1)")
     tune.add_argument(
         "--effort", type=number, default=0.0, help="penalty weight on Σ excitation² × dt over the run (default 0)"
@@ -80,9 +81,10 @@ def command_tune(args: argparse.Namespace) -> int:
     if evaluations is None and args.time is None:
         evaluations = DEFAULT_EVALUATIONS
     try:
+        goal = Goal(args.goal, args.seconds, args.effort, args.target_seed)
         settings = TuneSettings(
-            args.preset, args.tune, Goal(args.goal, args.seconds, args.effort), evaluations, args.time, args.seed,
-            args.population, args.sigma, args.model, args.mode, args.workers, args.ray, False, args.state,
+            args.preset, args.tune, goal, evaluations, args.time, args.seed, args.population, args.sigma,
+            args.model, args.mode, args.workers, args.ray, False, args.state,
         )  # fmt: skip
         if args.resume:
             search = TuneSearch.resume(args.resume, settings, _print_progress)

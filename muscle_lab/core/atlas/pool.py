@@ -90,14 +90,17 @@ class RunPool:
         poses: bool = True,
         moment_arms: bool = True,
         keep_processes: bool = False,
+        time_limit: bool = True,
     ) -> None:
         """`poses`: keep each step's body pose (to draw the run); `moment_arms`: describe the
         standing moment arms in the AtlasModel; `keep_processes`: the processes outlive `run`, for
-        the next call (a search's generations), until `close`."""
+        the next call (a search's generations), until `close`; `time_limit`: episodes end after
+        osim-rl's 300 steps (off: only a fall or `seconds` ends a run)."""
         self.model_path = model_path
         self.poses = poses
         self.moment_arms = moment_arms
         self.keep_processes = keep_processes
+        self.time_limit = time_limit
         self._idle: list[SimulationProcess] = []  # kept between runs, started and described
         self.integrator = integrator
         self.steps = max(1, round(seconds / STEP_SECONDS))
@@ -197,6 +200,7 @@ class RunPool:
                 process = SimulationProcess(
                     self.model_path, self.integrator, should_abandon=self._abandon_check, start=False, poses=self.poses
                 )
+                process.set_time_limit_at_start(self.time_limit)
                 with self._lock:
                     self._processes.append(process)
                 if self.stopping():

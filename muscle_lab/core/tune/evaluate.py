@@ -44,9 +44,10 @@ class PoolEvaluator:
         workers: int | None = None,
         poses: bool = False,
     ) -> None:
+        # No 300-step limit: the horizon ends a run (round 2 runs up to 1000 steps).
         self.pool = RunPool(
             model_path, integrator, steps * STEP_SECONDS, cancel, workers,
-            poses=poses, moment_arms=False, keep_processes=True,
+            poses=poses, moment_arms=False, keep_processes=True, time_limit=False,
         )  # fmt: skip
         self.coordinate_names: tuple[str, ...] = ()
 
@@ -136,7 +137,7 @@ class RayWorker:
         self.cancelled = threading.Event()
         self.pool = RunPool(
             Path(model_path), integrator, steps * STEP_SECONDS, self.cancelled, 1,
-            poses=False, moment_arms=False, keep_processes=True,
+            poses=False, moment_arms=False, keep_processes=True, time_limit=False,
         )  # fmt: skip
 
     def run(self, job: Job) -> tuple[RunRecord, tuple[str, ...]] | None:

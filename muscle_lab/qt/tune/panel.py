@@ -45,7 +45,12 @@ MEAN_COLOUR = QColor(110, 110, 110)
 SO_FAR_COLOUR = QColor(30, 90, 200)
 PROGRESS_STEPS = 1000
 PLOT_LEAST_HEIGHT = 120
-GOAL_NAMES = {REWARD: "total reward (round 1)", "distance": "distance before falling", "upright": "time upright"}
+GOAL_NAMES = {
+    REWARD: "total reward (round 1)",
+    "reward2": "total reward (round 2)",
+    "distance": "distance before falling",
+    "upright": "time upright",
+}
 TUNE_NAMES = {VALUES: "each phase's values", PHASES: "values and phase durations"}
 
 
