@@ -57,8 +57,8 @@ class DockPanels(QObject):
         self.tune = TunePanel(lab)
         self.tune_dock = self.add_dock_panel("Tune", self.tune)
         window.tabifyDockWidget(self.atlas_dock, self.tune_dock)
-        self.tune.presetSaved.connect(lambda name: self.presets.refresh(select=name))
-        self.tune_dock.visibilityChanged.connect(lambda shown: self.tune.refresh_presets() if shown else None)
+        self.tune.presetSaved.connect(self._on_tune_saved)
+        self.tune_dock.visibilityChanged.connect(self.tune.set_shown)  # a bound slot: gone with the panel
         presets_dock.raise_()
         self.docks = (presets_dock, recording_dock)
 
@@ -128,6 +128,9 @@ class DockPanels(QObject):
             return
         self._window.resizeDocks([self.docks[0]], [self._width_before_wide], Qt.Horizontal)
         self._width_before_wide = None
+
+    def _on_tune_saved(self, name: str) -> None:
+        self.presets.refresh(select=name)
 
     def _apply_preset(self, values: np.ndarray) -> None:
         preset = self.presets.selected_preset()

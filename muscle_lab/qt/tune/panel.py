@@ -13,17 +13,19 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt5.QtCore import QCoreApplication, Qt, pyqtSignal
+from PyQt5.QtCore import QCoreApplication, Qt, pyqtSignal, pyqtSlot
 from PyQt5.QtGui import QColor
 from PyQt5.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -78,7 +80,8 @@ class TunePanel(QWidget):
         self._build()
         self.refresh_presets()
         lab.modelReady.connect(self._on_model_ready)
-        self.destroyed.connect(partial(stop_runners, self._runners))
+        # Quitting cancels a search. No hook on the panel's `destroyed`: one connected to Python
+        # crashed later windows in the tests; a closed panel's search ends on its own (runner.RUNNING).
         app = QCoreApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shut_down)
@@ -146,13 +149,29 @@ class TunePanel(QWidget):
         self.status = QLabel("Improve a preset: its runs go to one simulation process per core.")
         self.status.setWordWrap(True)
 
-        layout = QVBoxLayout(self)
+        # In a scroll area: the dock keeps a small least size (the window fits 1024x700) and the
+        # settings scroll when the dock is short.
+        content = QWidget()
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.NoFrame)
+        scroll.setWidget(content)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+        layout = QVBoxLayout(content)
         layout.addLayout(form)
         layout.addLayout(buttons)
         layout.addWidget(self.progress)
         layout.addWidget(self.plot_widget, 1)
         layout.addLayout(save_row)
         layout.addWidget(self.status)
+
+    @pyqtSlot(bool)
+    def set_shown(self, shown: bool) -> None:
+        """The tab came to the front: the presets may have changed meanwhile."""
+        if shown:
+            self.refresh_presets()
 
     def refresh_presets(self) -> None:
         current = self.preset_box.currentText()

@@ -12,6 +12,8 @@ from muscle_lab.core.tune.search import TuneSearch, TuneSettings
 # TuneError...), a model OpenSim cannot load or a process that died (RuntimeError), a file (OSError).
 SEARCH_ERRORS = (ValueError, RuntimeError, OSError)
 STOP_WAIT_MS = 10_000
+# Searches running, held here until they finish: a panel that goes away never drops a running thread.
+RUNNING: list[TuneRunner] = []
 
 
 class TuneRunner(QThread):
@@ -27,6 +29,15 @@ class TuneRunner(QThread):
         self.settings = settings
         self.search: TuneSearch | None = None
         self._cancelled = False
+        self.finished.connect(self._forget)
+
+    def start(self) -> None:  # type: ignore[override]
+        RUNNING.append(self)
+        super().start()
+
+    def _forget(self) -> None:
+        if self in RUNNING:
+            RUNNING.remove(self)
 
     def cancel(self) -> None:
         """Any thread: the search stops and its simulation processes end."""
