@@ -67,6 +67,8 @@ def test_the_wheel_holds_the_built_in_assets_and_not_the_readme_screenshot(built
     assert presets <= built.names
     assert (built.source / "assets" / "screenshot.png").is_file()
     assert not [name for name in built.names if name.endswith("screenshot.png")]
+    assert (built.source / "assets" / "screenshots" / "live-1024x700.png").is_file()
+    assert not [name for name in built.names if "/screenshots/" in name]  # the README's, not the app's
     outside = sorted(n for n in built.names if not n.startswith(("muscle_lab/", "muscle_lab-0.1.0.dist-info/")))
     assert outside == []  # no top-level assets/ or tests/ in site-packages
 

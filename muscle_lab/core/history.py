@@ -173,6 +173,12 @@ class Episode:
         return freed - shared
 
 
+def episode_name(episode: Episode) -> str:
+    """ "episode 3", or a stored run's own name ("atlas: 5 iliopsoas_r alone"): a run simulated
+    elsewhere has no episode number a person should read."""
+    return episode.label if episode.number < 0 and episode.label else f"episode {episode.number}"
+
+
 class History:
     """Episodes in the order they began; the newest is where live steps go."""
 

@@ -6,7 +6,8 @@ reach the simulation, and resident memory at start and end; `--no-3d` measures t
 instead, for the real-time factor without the 3D view. Then it plays
 the longest episode kept back at 1x, looping, and prints the playback's speed against true
 speed, the body redraws per second and the event loop's lateness while it plays, and what the
-history holds.
+history holds. With --as-fast-as-possible it also runs the same pattern headless, as `run` does,
+before and after the window, and prints the window's simulation speed beside it.
 """
 
 from __future__ import annotations
@@ -84,9 +85,12 @@ def main_gui(argv: list[str]) -> int:
     app = QApplication.instance() or QApplication(["muscle_lab-bench"])
     from muscle_lab.qt.main_window import MainWindow
 
-    window = MainWindow(mode=options.mode)
     if options.atlas:
-        return _time_atlas_tab(app, window)
+        return _time_atlas_tab(app, MainWindow(mode=options.mode))
+    headless: list[float] = []
+    if options.as_fast_as_possible:  # the yardstick, before the window and again after it
+        headless.append(_headless(options))
+    window = MainWindow(mode=options.mode)
     view_width, view_height = (int(n) for n in options.view_size.lower().split("x"))
     window.body_view.setFixedSize(view_width, view_height)  # the window grows around it
     view3d = window.body_view.view3d
@@ -204,8 +208,25 @@ def main_gui(argv: list[str]) -> int:
     if "rss_end" not in stats:
         print("GUI benchmark did not finish", file=sys.stderr)
         return 1
-    report(options, stats)
+    if headless:
+        headless.append(_headless(options))
+    report(options, stats, headless)
     return 0
+
+
+def _headless(options: argparse.Namespace) -> float:
+    """Simulated seconds per wall second of the benchmark's pattern run as `run` runs it."""
+    from muscle_lab.bench.headless_rate import headless_rate
+    from muscle_lab.core.paths import default_model_path
+    from muscle_lab.core.simulation.model_file import read_model_summary
+
+    names = list(read_model_summary(default_model_path()).muscle_names)
+    if options.preset:
+        values, _ = excitations_from_preset(options.preset, names)
+    else:
+        values = np.full(len(names), float(np.clip(options.level, 0.0, 1.0)))
+    rate, _engine = headless_rate(options.mode, values, options.seconds)
+    return rate
 
 
 def _time_atlas_tab(app: QApplication, window: MainWindow) -> int:
@@ -252,7 +273,7 @@ def steps_advanced(shown: list[int], first: int, last: int) -> int:
     return total
 
 
-def report(options: argparse.Namespace, stats: dict) -> None:
+def report(options: argparse.Namespace, stats: dict, headless: list[float]) -> None:
     wall = stats["end"] - stats["start"]
     lateness = np.array(stats["lateness"]) * 1000
     latency = np.array(stats["latency"])
@@ -271,6 +292,14 @@ def report(options: argparse.Namespace, stats: dict) -> None:
         f"  wall time             {wall:6.1f} s  (real-time factor {options.seconds / wall:.2f}, "
         f"{stats['episodes']} episode ends)"
     )
+    if headless:
+        window_rate, headless_mean = options.seconds / wall, float(np.mean(headless))
+        ratio = window_rate / headless_mean
+        print(
+            f"  simulation speed      window {window_rate:.2f}x real time, headless as `run` "
+            f"{headless_mean:.2f}x (before {headless[0]:.2f}x, after {headless[1]:.2f}x): window/run {ratio:.2f}  "
+            f"target >= 0.85   {_verdict(ratio >= 0.85)}"
+        )
     print(f"  redraws per second    {redraw_rate:6.1f}    target >= 30   {_verdict(redraw_rate >= 30)}")
     width, height, uses_3d, renderer_name = stats["view"]
     if uses_3d:

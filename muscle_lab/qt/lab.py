@@ -63,6 +63,7 @@ class LabModel(QObject):
     messagePosted = pyqtSignal(str, bool, object)  # text, offer a reset, topic (or None)
     topicCleared = pyqtSignal(str)  # a message of this topic no longer holds
     messagesHidden = pyqtSignal()
+    soloChanged = pyqtSignal(object)  # the soloed muscles' indices, sorted; () when solo ends
 
     def __init__(self, mode: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -207,12 +208,36 @@ class LabModel(QObject):
         Stored runs are numbered -1, -2, ... (never the simulation's numbers) and go first in the
         history, so the live episode stays current and they are the first dropped for memory;
         they replace the stored runs shown before, unless pinned."""
+        filed = self._file_stored_runs([(frames, poses, label)] + ([ghost] if ghost is not None else []))
+        episode = filed[0]
+        self.playback.pause()
+        self.browser.show_step(episode.first_step, episode.number)
+        self.browser.toggle_play()
+        return episode
+
+    def set_reference_run(self, frames: Sequence[Frame], poses: Sequence[BodyPose | None], label: str) -> Episode:
+        """File a stored run as the live episode's ghost (the atlas's answer to a solo), shown
+        whatever the Compare box says until `clear_reference_run`; nothing plays."""
+        self.browser.reference = None  # replaced, not kept beside the new one
+        self.browser.reference = self._file_stored_runs([(frames, poses, label)])[0]
+        self.browser.changed.emit()
+        return self.browser.reference
+
+    def clear_reference_run(self) -> None:
+        if self.browser.reference is not None:
+            self.browser.reference = None
+            self.browser.changed.emit()
+
+    def _file_stored_runs(self, runs: Sequence[StoredRun]) -> list[Episode]:
+        """File runs as episodes numbered -1, -2, ... first in the history, replacing the stored
+        runs filed before (unless pinned or shown as the reference)."""
         history = self.history
-        for old in [e for e in history.episodes if e.number < 0 and not e.pinned]:
+        keep = {self.browser.reference.number} if self.browser.reference is not None else set()
+        for old in [e for e in history.episodes if e.number < 0 and not e.pinned and e.number not in keep]:
             history.episodes.remove(old)
             history.nbytes -= old.nbytes
         filed = []
-        for run_frames, run_poses, run_label in [(frames, poses, label)] + ([ghost] if ghost is not None else []):
+        for run_frames, run_poses, run_label in runs:
             self._stored_runs += 1
             number = -self._stored_runs
             stored = Episode(number, EpisodeTrace(history.channels), first_step=run_frames[0].step, label=run_label)
@@ -221,11 +246,7 @@ class LabModel(QObject):
             filed.append(stored)
         # Oldest first, as the simulation's: the ghost (numbered lower) is the run's previous episode.
         history.episodes[0:0] = list(reversed(filed))
-        episode = filed[0]
-        self.playback.pause()
-        self.browser.show_step(episode.first_step, episode.number)
-        self.browser.toggle_play()
-        return episode
+        return filed
 
     # -- from the worker -----------------------------------------------------------------
     def handle(self, name: str, payload: object) -> None:

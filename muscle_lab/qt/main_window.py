@@ -19,10 +19,12 @@ from muscle_lab.qt.body.area import BodyArea
 from muscle_lab.qt.body.video_export import VideoExport
 from muscle_lab.qt.history.view import HistoryView
 from muscle_lab.qt.lab import LabModel
-from muscle_lab.qt.panels.docks import NARROW_WINDOW_WIDTH, DockPanels
+from muscle_lab.qt.panels.docks import NARROW_WINDOW_WIDTH, DockPanels, dock_width
+from muscle_lab.qt.panels.elided_label import ElidedLabel
 from muscle_lab.qt.panels.message_bar import MessageBar
 from muscle_lab.qt.panels.muscles import MusclePanel, connect_to_lab
 from muscle_lab.qt.plots.panel import PlotPanel
+from muscle_lab.qt.plots.plan import MAX_COLUMNS, MIN_PLOT_WIDTH
 from muscle_lab.qt.simulation.controller import SimulationController
 from muscle_lab.qt.simulation.news import ModelInfo
 from muscle_lab.qt.window.focus import FocusKeeper
@@ -34,7 +36,12 @@ from muscle_lab.qt.window.toolbars import Toolbars
 
 MUSCLE_AREA_WIDTH = 545  # two columns of sliders (with the L buttons of a running controller)
 MUSCLE_AREA_MIN_WIDTH = 270  # one column of sliders; two once the area is wide enough
-PLOTS_LEAST_HEIGHT = 270  # what the plots get of the height at least when the window is resized
+PLOTS_SHARE = 0.45  # of the height beside the sliders, at least: the plots and the body are watched
+LEAST_DATA_HEIGHT = 104  # pixels of every plot's data area at 1024x700 (100 and a margin for rounding)
+TALL_DATA_HEIGHT = 154  # the same in a window TALL_WINDOW_HEIGHT high or more (1500x950)
+TALL_WINDOW_HEIGHT = 900
+BODY_LEAST_HEIGHT = 150  # the 3D body keeps this much whatever the plots ask
+DOCK_TABS_WIDTH = 30  # the docks' tab bar down their edge, and the splitters' handles
 
 
 class MainWindow(QMainWindow):
@@ -47,11 +54,11 @@ class MainWindow(QMainWindow):
         self.resize(1500, 950)
         settings, settings_problem = load_settings()
         mode = mode or settings["mode"]
-        self.dock_layout_restored = False
         # False for a screenshot: choices made for it (or by the user meanwhile) are not saved.
         self.remember_settings = True
         self._shut_down = False  # closed once: the simulation and the timers are gone
-        self._narrow: bool | None = None  # window below NARROW_WINDOW_WIDTH; None before the first layout
+        self._layout_pending = False  # a re-fit of the splitters and docks waits for the event loop
+        self._plots_fit_pending = False  # a re-fit of the plots' height does
         self._descriptions = load_descriptions()
         self.lab = lab = LabModel(mode, self)
         self.controller = SimulationController(self)
@@ -61,8 +68,14 @@ class MainWindow(QMainWindow):
         self.history_view = HistoryView(lab, self.plot_panel, self)
         self.timeline = self.history_view.timeline
         self.message_bar = MessageBar()
+        # What the atlas says of a soloed muscle, over the timeline while there is an answer.
+        self.solo_answer_label = ElidedLabel()
+        self.solo_answer_label.setStyleSheet("background: #e7f0fb; padding: 2px 4px;")
+        self.solo_answer_label.hide()
         self._build_central()
         lab.plotWindowChanged.connect(self.plot_panel.set_window_seconds)  # before the toolbar's box follows
+        # A legend line more or less changes what the plots need: fitted again, once per turn.
+        self.plot_panel.plotsResized.connect(self._refit_plots_height_soon)
         commands = {"toggle_run": self.toggle_run, "step": self.step, "reset": self.reset, "zero_all": self.zero_all}
         self.toolbars = Toolbars(
             self, lab, self.muscle_panel, self.body_view, {**commands, "go_to_muscle": self.go_to_muscle}
@@ -73,9 +86,10 @@ class MainWindow(QMainWindow):
         self.focus = FocusKeeper(self, self.muscle_panel, self.plot_panel, self.body_view)
         self.setDockOptions(QMainWindow.AnimatedDocks | QMainWindow.AllowTabbedDocks)
         self._connect()
-        self.panels = DockPanels(self, self.menus.view_menu, lab, self.controller)
+        self.panels = DockPanels(self, self.menus.view_menu, lab, self.controller, self._spare_width)
         self.observation_panel = self.panels.observation
-        self.dock_layout_restored = apply_settings(self, lab, settings)
+        self.panels.atlas.solo_answer.textChanged.connect(self._show_solo_answer)
+        apply_settings(self, lab, settings)
         if settings_problem:
             lab.say(settings_problem, topic="settings")
         self.redrawer = Redrawer(
@@ -114,6 +128,7 @@ class MainWindow(QMainWindow):
         body_layout.setContentsMargins(0, 0, 0, 0)
         body_layout.setSpacing(2)
         body_layout.addWidget(self.body_view, 1)
+        body_layout.addWidget(self.solo_answer_label)
         body_layout.addWidget(self.timeline)
         right.addWidget(body)
         right.addWidget(self.plot_panel)
@@ -183,6 +198,10 @@ class MainWindow(QMainWindow):
         self.lab.slider_values = self.muscle_panel.slider_values()
         self.controller.send_excitations(self.muscle_panel.effective_excitations())
 
+    def _show_solo_answer(self, text: str) -> None:
+        self.solo_answer_label.setText(text)
+        self.solo_answer_label.setVisible(bool(text))
+
     def _on_scene_loaded(self) -> None:
         """The bone meshes are read (in the render thread): say which could not be drawn."""
         missing = self.body_view.view3d.missing_meshes
@@ -192,27 +211,46 @@ class MainWindow(QMainWindow):
             self.lab.say("; ".join(notes) + ".", topic="model")
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
-        """Crossing NARROW_WINDOW_WIDTH re-fits the docks and the sliders' share (once laid out);
-        a dock layout restored from the settings is kept at start."""
+        """Every resize (maximise and restore too) re-fits the sliders, docks and plots to the new
+        size: no width a session or a drag left behind sticks."""
         super().resizeEvent(event)
-        narrow = event.size().width() < NARROW_WINDOW_WIDTH
-        if narrow != self._narrow:
-            first = self._narrow is None
-            self._narrow = narrow
-            if not (first and self.dock_layout_restored):
-                QTimer.singleShot(0, self._fit_width)
+        if not self._layout_pending:
+            self._layout_pending = True
+            QTimer.singleShot(0, self.fit_layout)
 
-    def _fit_width(self) -> None:
-        narrow = bool(self._narrow)
-        self.panels.fit_width(narrow)
-        # Narrow: the sliders take one column, the drawing and plots the rest; wide: two columns.
-        sliders = MUSCLE_AREA_MIN_WIDTH if narrow else MUSCLE_AREA_WIDTH
+    def fit_layout(self) -> None:
+        """Sliders one column when narrow, two when wide; the docks a fifth of the width; the
+        plots at least PLOTS_SHARE of the height and enough for every data area to keep its least
+        (laid out first, then the plots' height measured and fitted again)."""
+        self._layout_pending = False
+        self.panels.fit_width()
+        sliders = self._sliders_width()
         total = sum(self._split.sizes())
         self._split.setSizes([sliders, max(0, total - sliders)])
-        # The timeline takes more rows when narrow: the plots keep a readable height.
+        self._fit_plots_height()  # and again once the new widths have laid the plots out (plotsResized)
+
+    def _refit_plots_height_soon(self) -> None:
+        if not self._plots_fit_pending:
+            self._plots_fit_pending = True
+            QTimer.singleShot(0, self._fit_plots_height)
+
+    def _fit_plots_height(self) -> None:
+        self._plots_fit_pending = False
+        least = TALL_DATA_HEIGHT if self.height() >= TALL_WINDOW_HEIGHT else LEAST_DATA_HEIGHT
         height = sum(self._right.sizes())
-        plots = max(PLOTS_LEAST_HEIGHT, round(height * 0.47))
+        plots = max(self.plot_panel.height_for_data(least), round(height * PLOTS_SHARE))
+        plots = min(plots, height - BODY_LEAST_HEIGHT - self.timeline.sizeHint().height())
         self._right.setSizes([max(0, height - plots), plots])
+
+    def _sliders_width(self) -> int:
+        """One column of sliders in a narrow window, two in a wide one."""
+        return MUSCLE_AREA_MIN_WIDTH if self.width() < NARROW_WINDOW_WIDTH else MUSCLE_AREA_WIDTH
+
+    def _spare_width(self) -> int:
+        """What a wide dock tab may take beyond the docks' usual width: what is left once the
+        sliders, the docks and three columns of plots have theirs."""
+        plots = MAX_COLUMNS * MIN_PLOT_WIDTH + DOCK_TABS_WIDTH
+        return self.width() - self._sliders_width() - dock_width(self.width()) - plots - DOCK_TABS_WIDTH
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
         if watched is self._muscle_scroll.viewport() and event.type() == QEvent.Resize:
@@ -309,6 +347,7 @@ class MainWindow(QMainWindow):
         self.lab.playback.pause()
         self.focus.release()
         self.menus.cancel_video()
+        self.panels.atlas.shut_down()  # an atlas (or a solo's answer) running in the background ends with its processes
         if self.remember_settings:
             store_settings(self, self.lab)
         self.controller.stop()

@@ -4,7 +4,7 @@ the default atlas, iliopsoas_r's row chosen and its stored run playing. With --t
 tab after a short search of the hip thrust. From the repository's root:
 
     MUSCLE_LAB_HOME=$(mktemp -d) xvfb-run -a -s "-screen 0 1600x1000x24" \\
-        python -m muscle_lab.qt.readme_screenshot assets/screenshot.png [WxH] [--atlas | --tune]
+        python -m muscle_lab.qt.readme_screenshot assets/screenshot.png [WxH] [--atlas | --tune | --tab=observation | --solo=5]
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ BRANCH_STEP = 12
 SHOWN_STEP = 32
 
 
-def main(path: Path, size: tuple[int, int] = (1500, 950)) -> int:
+def main(path: Path, size: tuple[int, int] = (1500, 950), tab: str = "") -> int:
+    """`tab`: the dock tab in front ("observation", "recording"; default the presets)."""
     from PyQt5.QtCore import QTimer
-    from PyQt5.QtWidgets import QApplication
+    from PyQt5.QtWidgets import QApplication, QDockWidget
 
     from muscle_lab.core.presets.store import excitations_from_preset
     from muscle_lab.qt.main_window import MainWindow
@@ -27,6 +28,8 @@ def main(path: Path, size: tuple[int, int] = (1500, 950)) -> int:
     window = MainWindow(mode="faithful")
     window.panels.recording.ask_unsaved_on_close = lambda frames: "discard"
     window.resize(*size)
+    if tab:
+        next(d for d in window.findChildren(QDockWidget) if d.objectName() == tab).raise_()
     history = window.history_view
     ended: list[int] = []
 
@@ -102,6 +105,45 @@ def atlas_main(path: Path, size: tuple[int, int], row: int = 5) -> int:
     return 0 if path.is_file() else 1
 
 
+def solo_main(path: Path, size: tuple[int, int], muscle: int) -> int:
+    """Solo `muscle` with its atlas entry cached (run first, as the Atlas tab would): the answer
+    in the message bar and its stored run as the ghost while the live run goes on."""
+    import time
+
+    from PyQt5.QtCore import QEventLoop
+    from PyQt5.QtWidgets import QApplication
+
+    from muscle_lab.core.atlas.runs import AtlasRun
+    from muscle_lab.qt.main_window import MainWindow
+
+    app = QApplication([sys.argv[0]])
+    window = MainWindow(mode="faithful")
+    window.panels.recording.ask_unsaved_on_close = lambda frames: "discard"
+    window.resize(*size)
+    window.show()
+
+    def pump_until(condition, seconds: float) -> None:
+        end = time.monotonic() + seconds
+        while not condition() and time.monotonic() < end:
+            app.processEvents(QEventLoop.AllEvents, 50)
+
+    pump_until(lambda: window.lab.latest_frame is not None, 120)
+    settings = window.panels.atlas.settings()
+    if settings is not None:
+        AtlasRun(settings, muscles=(muscle,)).run()
+    window.toolbars.speed_box.setCurrentIndex(0)  # real time: the live run is seen beside the ghost
+    window.set_solo(muscle)
+    window.run()
+    pump_until(lambda: window.lab.latest_frame is not None and window.lab.latest_frame.time >= 0.25, 60)
+    window.pause()
+    window.redraw_now()
+    pump_until(lambda: False, 0.3)
+    window.body_view.view3d.wait_for_image()
+    window.grab().save(str(path), "PNG")
+    window.close()
+    return 0 if path.is_file() else 1
+
+
 def tune_main(path: Path, size: tuple[int, int], runs: int = 61) -> int:
     """The Tune tab after a short search of the hip thrust (1 s horizon), its best playing."""
     import time
@@ -117,7 +159,7 @@ def tune_main(path: Path, size: tuple[int, int], runs: int = 61) -> int:
     window.resize(*size)
     window.show()
 
-    def pump_until(condition, seconds: float) -> None:  # type: ignore[no-untyped-def]
+    def pump_until(condition, seconds: float) -> None:
         end = time.monotonic() + seconds
         while not condition() and time.monotonic() < end:
             app.processEvents(QEventLoop.AllEvents, 50)
@@ -142,7 +184,14 @@ def tune_main(path: Path, size: tuple[int, int], runs: int = 61) -> int:
 
 
 if __name__ == "__main__":
-    arguments = [a for a in sys.argv[1:] if a not in ("--atlas", "--tune")]
+    arguments = [a for a in sys.argv[1:] if not a.startswith("--")]
     size = tuple(int(n) for n in arguments[1].split("x")) if len(arguments) > 1 else (1500, 950)
-    make = atlas_main if "--atlas" in sys.argv else tune_main if "--tune" in sys.argv else main
-    sys.exit(make(Path(arguments[0]), size))
+    if "--atlas" in sys.argv:
+        sys.exit(atlas_main(Path(arguments[0]), size))
+    if "--tune" in sys.argv:
+        sys.exit(tune_main(Path(arguments[0]), size))
+    solo = next((int(a[len("--solo=") :]) for a in sys.argv if a.startswith("--solo=")), None)
+    if solo is not None:
+        sys.exit(solo_main(Path(arguments[0]), size, solo))
+    tab = next((a[len("--tab=") :] for a in sys.argv if a.startswith("--tab=")), "")
+    sys.exit(main(Path(arguments[0]), size, tab))

@@ -29,6 +29,9 @@ def open_window(qtbot):
         qtbot.addWidget(window)
         # Closing asks about an unsaved recording; at teardown the answer is "discard", not a modal loop.
         window.panels.recording.ask_unsaved_on_close = lambda frames: "discard"
+        # A solo the atlas's cache cannot answer runs that muscle in the background: tested where
+        # it is meant (test_solo_answer), not at every solo of every test.
+        window.panels.atlas.solo_answer.run_missing = False
         with qtbot.waitSignal(window.lab.modelReady, timeout=MODEL_LOAD_TIMEOUT_MS):
             window.show()
         return window

@@ -99,18 +99,21 @@ def test_cancel_mid_run_leaves_no_process(qtbot, window):
     qtbot.waitUntil(lambda: not panel.running)
 
 
-def test_a_row_loads_its_pattern_and_plays_its_stored_run_without_simulating(qtbot, window):
+def test_a_row_plays_its_stored_run_without_simulating_and_loads_its_pattern_when_asked(qtbot, window):
     result = run_atlas(qtbot, window, seconds=0.1)
     worker, history_view = window.controller.worker, window.history_view
     live, steps_started, latest = history_view.history.current, worker.steps_started, window.lab.latest_frame
     effect = result.effect(ILIOPSOAS_R)
+    sliders = window.current_excitations().tolist()
 
     click_cell(qtbot, window, ILIOPSOAS_R, 0)
+    assert window.current_excitations().tolist() == sliders  # a click never replaces the sliders
+    window.panels.atlas.load_button.click()
     assert window.current_excitations().tolist() == effect.run.excitations.tolist()
     assert window.current_excitations()[ILIOPSOAS_R] == 1.0
     browser = history_view.browser
     shown = browser.episode
-    assert shown.number < 0 and shown.label == "atlas: 5 iliopsoas_r at 1"
+    assert shown.number < 0 and shown.label == "atlas: 5 iliopsoas_r alone"
     assert history_view.history.current is live  # the live episode stays where steps go
     assert browser.playback.playing and browser.step == 0
     assert [f.time for f in shown.frames] == [f.time for f in effect.run.frames]
@@ -123,12 +126,13 @@ def test_a_row_loads_its_pattern_and_plays_its_stored_run_without_simulating(qtb
     qtbot.waitUntil(lambda: not browser.playback.playing, timeout=10_000)  # 0.1 s played at true speed
     window.redraw_now()
     assert window.body_view.pose is effect.run.poses[-1]
-    assert "showing episode" in window.status.episode_label.text()
+    status = window.status.episode_label.text()  # named in words, the live episode's state apart
+    assert status.startswith("showing atlas: 5 iliopsoas_r alone, step 10 of 10 · live episode: "), status
     assert worker.steps_started == steps_started and window.lab.latest_frame is latest  # nothing was simulated
 
     click_cell(qtbot, window, 2, 0)  # another row replaces the stored runs
     numbers = [e.number for e in history_view.history.episodes]
-    assert sum(n < 0 for n in numbers) == 2 and browser.episode.label == "atlas: 2 hamstrings_r at 1"
+    assert sum(n < 0 for n in numbers) == 2 and browser.episode.label == "atlas: 2 hamstrings_r alone"
     first = browser.episode
     click_cell(qtbot, window, 2, 1)  # the same row: its run is shown already
     assert browser.episode is first

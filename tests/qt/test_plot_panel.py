@@ -312,25 +312,28 @@ def test_redraw_paints_only_when_something_changed(panel, runs):
     assert panel.redraw() and not panel.redraw()
 
 
-def test_a_narrow_panel_lays_the_plots_out_in_two_columns_naming_time_under_each(qtbot, panel):
+def test_a_narrow_panel_lays_the_plots_out_in_two_columns_with_times_under_the_last_row(qtbot, panel):
     def columns() -> int:
         """How many plots the top row holds."""
         tops = [round(panel.plot_view(key).sceneBoundingRect().top()) for key in panel.plot_keys]
         return tops.count(min(tops))
 
-    def labelled() -> list[str]:
-        """The plots whose time axis is named."""
-        return [key for key in panel.plot_keys if panel.plot_view(key).parentItem().getAxis("bottom").label.isVisible()]
+    def timed() -> list[str]:
+        """The plots whose time axis is named and shows its values."""
+        axes = {key: panel.plot_view(key).parentItem().getAxis("bottom") for key in panel.plot_keys}
+        return [key for key, axis in axes.items() if axis.label.isVisible() and axis.style["showValues"]]
 
     panel.redraw()
     assert columns() == 3
     keys = panel.plot_keys
-    assert labelled() == keys[2:]  # only under the lowest plot of each column
+    assert timed() == keys[3:]  # the plots share their time range: named once, under the last row
+    heights = panel.data_heights()
+    assert max(heights.values()) - min(heights.values()) <= 2  # rows balanced: the last one is taller by its axis
     panel.resize(340, 600)
     qtbot.waitUntil(lambda: panel.width() == 340)
     panel.redraw()
     assert columns() == 2
-    assert labelled() == keys[3:]
+    assert timed() == keys[4:]
 
 
 def test_a_trace_of_another_model_is_refused(panel):

@@ -147,7 +147,8 @@ class AtlasRun:
     """One atlas: `run()` in a worker thread, `cancel()` from any thread.
 
     `workers`: simulation processes (default one per core). `cache`: where runs are kept (default
-    the user data folder); `use_cache=False` neither reads nor writes it.
+    the user data folder); `use_cache=False` neither reads nor writes it. `muscles`: only these
+    muscles' runs (by index) beside the all-at-base one, e.g. the window's answer to a solo.
     """
 
     def __init__(
@@ -157,8 +158,10 @@ class AtlasRun:
         workers: int | None = None,
         cache: AtlasCache | None = None,
         use_cache: bool = True,
+        muscles: Sequence[int] | None = None,
     ) -> None:
         self.settings = settings
+        self.muscles = None if muscles is None else tuple(muscles)
         self.progress = progress
         self.workers = workers
         self.cache = (cache or AtlasCache()) if use_cache else None
@@ -228,6 +231,8 @@ class AtlasRun:
                 raise AtlasError(f"pattern {name!r} has {len(values)} excitations for {count} muscles")
         solos: list[tuple[str, tuple[float, ...], ExcitationSequence | None]] = []
         for index, name in enumerate(names):
+            if self.muscles is not None and index not in self.muscles:
+                continue
             solo = [settings.base] * count
             solo[index] = settings.level
             solos.append((name, tuple(solo), None))
@@ -284,11 +289,12 @@ class AtlasRun:
         locked = set(model.locked_joint_angles)
         coordinates = tuple(c for c in model.joint_angle_names if c not in locked)
         runs = [records[job.key] for job in jobs]
-        baseline, solos, patterns = runs[0], runs[1 : 1 + len(model.muscles)], runs[1 + len(model.muscles) :]
+        muscles = [m for m in model.muscles if self.muscles is None or m.index in self.muscles]
+        baseline, solos, patterns = runs[0], runs[1 : 1 + len(muscles)], runs[1 + len(muscles) :]
         names = model.joint_angle_names
         effects = tuple(
             compare(run, baseline, names, coordinates, muscle.index, muscle.side, model.crossed(muscle.index))
-            for muscle, run in zip(model.muscles, solos, strict=True)
+            for muscle, run in zip(muscles, solos, strict=True)
         )
         pattern_effects = tuple(compare(run, baseline, names, coordinates, None, "") for run in patterns)
         problems: tuple[str, ...] = ()

@@ -38,7 +38,8 @@ from muscle_lab.core.muscle_descriptions import describe, load_descriptions
 from muscle_lab.core.reward import MIN_PELVIS_HEIGHT
 from muscle_lab.core.simulation.moment_arms import MomentArms
 from muscle_lab.qt.atlas.plots import MomentArmPlots, TracePlot
-from muscle_lab.qt.atlas.runner import AtlasRunner, progress_text
+from muscle_lab.qt.atlas.runner import AtlasRunner, progress_text, stop_runners
+from muscle_lab.qt.atlas.solo_answer import SoloAnswer, stored_run_label
 from muscle_lab.qt.atlas.table import HeatMapTable
 from muscle_lab.qt.simulation.news import MOMENT_ARMS_WHILE_RUNNING
 
@@ -63,13 +64,6 @@ SIGN_TIP = (
     "of plots. Computed with OpenSim's computeMomentArm and getLength, each coordinate swept over its "
     "range while the others hold the pose."
 )
-
-
-def stop_runners(runners: list[AtlasRunner]) -> None:
-    """Cancel every atlas still running and wait a moment for each (the panel is going away)."""
-    for runner in list(runners):
-        if runner.isRunning():
-            runner.stop()
 
 
 class PlotTabs(QTabWidget):
@@ -103,6 +97,8 @@ class AtlasPanel(QWidget):
         self._simulation_running = False
         self._played: tuple[int, Episode] | None = None  # the row whose run was played last, and its episode
         self._build()
+        # A solo is answered from this atlas's settings (its cache at once, else in the background).
+        self.solo_answer = SoloAnswer(lab, self.settings, self._runners, self)
         lab.modelReady.connect(self._on_model_ready)
         lab.momentArmsArrived.connect(self.show_moment_arms)
         controller.worker.runningChanged.connect(self._on_running_changed)
@@ -126,6 +122,13 @@ class AtlasPanel(QWidget):
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.clicked.connect(self.cancel)
         self.cancel_button.setEnabled(False)
+        # A row plays its stored run; the sliders change only when asked (a click never replaces them).
+        self.load_button = QPushButton("Load")
+        self.load_button.setToolTip(  # "Load into sliders", said short: the dock may be 205 pixels wide
+            "Set the sliders to the selected muscle's pattern (that muscle at the level, the rest at the base)"
+        )
+        self.load_button.setEnabled(False)
+        self.load_button.clicked.connect(self.load_row)
         self.progress = QProgressBar()
         self.progress.setRange(0, PROGRESS_STEPS)
         self.progress.setFormat("")
@@ -145,12 +148,15 @@ class AtlasPanel(QWidget):
             controls.addWidget(QLabel(label), 0, column)
             controls.addWidget(spin, 1, column)
             controls.setColumnStretch(column, 1)
+        # The progress bar on a line of its own: its text ("12 of 20 runs · last: ...") stays
+        # whole in a dock a fifth of a 1024-pixel window wide.
         buttons = QHBoxLayout()
         buttons.setContentsMargins(0, 0, 0, 0)
         buttons.setSpacing(4)
         buttons.addWidget(self.run_button)
         buttons.addWidget(self.cancel_button)
-        buttons.addWidget(self.progress, 1)
+        buttons.addWidget(self.load_button)
+        buttons.addStretch(1)
 
         self.table = HeatMapTable()
         self.table.setMinimumHeight(TABLE_LEAST_HEIGHT)
@@ -191,6 +197,7 @@ class AtlasPanel(QWidget):
         layout.setSpacing(4)
         layout.addLayout(controls)
         layout.addLayout(buttons)
+        layout.addWidget(self.progress)
         layout.addWidget(self.status)
         layout.addWidget(self.table, TABLE_STRETCH)  # every row first (its most height); the plots take the rest
         layout.addWidget(self.legend)
@@ -268,7 +275,7 @@ class AtlasPanel(QWidget):
 
     def shut_down(self) -> None:
         """The app is quitting: a running atlas is cancelled, its processes ended."""
-        stop_runners(self._runners)
+        stop_runners(self._runners)  # the solo answer's too
 
     def _on_progress(self, progress: AtlasProgress) -> None:
         if self.runner is None or self.runner.atlas.cancelled:
@@ -382,15 +389,15 @@ class AtlasPanel(QWidget):
         self.sentence.setToolTip(describe(effect.name, self._descriptions))
 
     def play_row(self, row: int) -> None:
-        """Load the row's pattern into the sliders and play its stored run, beside the
-        all-at-base run as the ghost: no simulation."""
+        """Play the row's stored run beside the all-at-base run as the ghost: no simulation, and
+        the sliders stay as they are ("Load into sliders" takes the row's pattern)."""
         effect, result = self._effect(row), self.result
+        self.load_button.setEnabled(effect is not None)
         if effect is None or result is None:
             return
         if not self._matches(result):
             self._say("This atlas is of another model than the window's: run it again to play its runs.")
             return
-        self._lab.apply_excitations(effect.run.excitations)
         settings, base = result.settings, result.baseline
         mode = f" ({settings.mode})" if settings.mode != self._lab.mode else ""
         self._played = (
@@ -398,10 +405,16 @@ class AtlasPanel(QWidget):
             self._lab.show_stored_run(
                 effect.run.frames,
                 effect.run.poses,
-                f"atlas: {effect.index} {effect.name} at {settings.level:g}{mode}",
+                stored_run_label(effect, settings.level) + mode,
                 ghost=(base.frames, base.poses, f"atlas: all at {settings.base:g}{mode}"),
             ),
         )
+
+    def load_row(self) -> None:
+        """The selected row's pattern into the sliders (what its stored run ran)."""
+        effect = self._effect(self.table.currentRow())
+        if effect is not None:
+            self._lab.apply_excitations(effect.run.excitations)
 
     def _plot_cell(self, row: int, column: int) -> None:
         effect, result = self._effect(row), self.result
@@ -426,7 +439,7 @@ class AtlasPanel(QWidget):
         base_times, base_angles = result.trace(result.baseline, coordinate)
         self.trace_plot.show_trace(
             coordinate,
-            f"{coordinate}: {effect.joint_changes_deg[coordinate]:+.1f}° at its largest",
+            f"{coordinate} {effect.joint_changes_deg[coordinate]:+.1f}° at most",
             "degrees",
             (times, angles, label),
             (base_times, base_angles, base_label),

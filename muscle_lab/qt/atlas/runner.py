@@ -3,6 +3,8 @@ simulated in parallel, with progress; `cancel` from the window ends it within a 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PyQt5.QtCore import QThread, pyqtSignal
 
 from muscle_lab.core.atlas.runs import AtlasCancelled, AtlasProgress, AtlasResult, AtlasRun, AtlasSettings
@@ -23,10 +25,11 @@ class AtlasRunner(QThread):
     cancelled = pyqtSignal()
     failed = pyqtSignal(str)
 
-    def __init__(self, settings: AtlasSettings) -> None:
+    def __init__(self, settings: AtlasSettings, muscles: Sequence[int] | None = None) -> None:
+        """`muscles`: only these muscles' runs (and the all-at-base one), as `AtlasRun`'s."""
         super().__init__()
         self.settings = settings
-        self.atlas = AtlasRun(settings, progress=self.progressed.emit)
+        self.atlas = AtlasRun(settings, progress=self.progressed.emit, muscles=muscles)
         self.result: AtlasResult | None = None
 
     def cancel(self) -> None:
@@ -54,6 +57,13 @@ class AtlasRunner(QThread):
             return
         self.result = result
         self.succeeded.emit(result)
+
+
+def stop_runners(runners: list[AtlasRunner]) -> None:
+    """Cancel every atlas still running and wait a moment for each (its owner is going away)."""
+    for runner in list(runners):
+        if runner.isRunning():
+            runner.stop()
 
 
 def progress_text(progress: AtlasProgress) -> str:

@@ -46,7 +46,7 @@ PROJECTIONS = (
 class BodyView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setMinimumSize(300, 180)
+        self.setMinimumSize(300, 150)  # a 1024x700 window gives the plots the height they need
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
         self._pose: BodyPose | None = None
         self._ghost: BodyPose | None = None

@@ -67,7 +67,7 @@ class BodyView3D(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setMinimumSize(300, 180)
+        self.setMinimumSize(300, 150)  # a 1024x700 window gives the plots the height they need
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
         self.setMouseTracking(True)  # hover picking
         self.setFocusPolicy(Qt.ClickFocus)

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from PyQt5.QtCore import QObject, pyqtSignal
 
 from muscle_lab.core.frame import Frame
-from muscle_lab.core.history import Episode, History
+from muscle_lab.core.history import Episode, History, episode_name
 from muscle_lab.core.simulation.pose import BodyPose
 from muscle_lab.qt.history.playback import Playback
 
@@ -29,6 +29,9 @@ class HistoryBrowser(QObject):
         self.history = history
         self.playback = playback
         self.compare = COMPARE_PREVIOUS
+        # A run the live episode is compared with whatever `compare` says (the atlas's answer to
+        # a solo: that muscle's stored run), until set to None.
+        self.reference: Episode | None = None
         self._shown: tuple[int, int] | None = None  # (episode, step) from history; None: live
         playback.stepChanged.connect(self._on_playback_step)
         playback.finished.connect(self._on_playback_finished)
@@ -71,6 +74,13 @@ class HistoryBrowser(QObject):
     def ghost(self) -> Episode | None:
         """The episode compared with the shown one, or None."""
         episode = self.episode
+        reference = self.reference
+        if (
+            reference is not None
+            and episode is self.history.current
+            and self.history.get(reference.number) is reference  # not dropped for memory or replaced
+        ):
+            return reference
         if episode is None or self.compare == COMPARE_NONE:
             return None
         other = self.history.pinned if self.compare == COMPARE_PINNED else self.history.previous(episode)
@@ -103,7 +113,7 @@ class HistoryBrowser(QObject):
             behind = episode.last_step - step
             steps = "step" if behind == 1 else "steps"
             return f"history −{behind} {steps}{playing}" if behind else f"live end{playing}"
-        return f"episode {episode.number}, step {step} of {episode.last_step}{playing}"
+        return f"{episode_name(episode)}, step {step} of {episode.last_step}{playing}"
 
     # -- new data ---------------------------------------------------------------------
     def clear(self, channels: int) -> None:

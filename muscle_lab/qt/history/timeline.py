@@ -25,13 +25,13 @@ from PyQt5.QtWidgets import (
 )
 
 from muscle_lab.core.frame import STEP_SECONDS
-from muscle_lab.core.history import Episode
+from muscle_lab.core.history import Episode, episode_name
 
 # The keys the window binds to the same actions (named in the tooltips).
 KEYS = {"first": "Home", "back": "Left", "play": "K", "forward": "Right", "live": "End"}
 SPEEDS = (("1×", 1.0), ("0.5×", 0.5), ("0.25×", 0.25), ("0.1×", 0.1))
 COMPARE_CHOICES = (("no ghost", "none"), ("previous episode", "previous"), ("pinned episode", "pinned"))
-SLIDER_MIN_WIDTH = 90
+SLIDER_MIN_WIDTH = 70
 ONE_ROW_SLIDER_WIDTH = 200  # one row only when the slider gets at least this
 GROUP_SPACING = 8
 # Rows of control groups, most preferred first: 0 the step buttons and slider, 1 the time and
@@ -61,8 +61,8 @@ BRANCH_TIP = (
 def describe_episode(episode: Episode, live: bool) -> str:
     """The episode box's text, e.g. "episode 5 · hip-thrust · 0.41 s, ended"; the live one
     without its length (which would rebuild the list at every redraw)."""
-    parts = [f"episode {episode.number}"]
-    if episode.label:
+    parts = [episode_name(episode)]
+    if episode.label and episode.number >= 0:
         parts.append(episode.label)
     if not live:
         parts.append(f"{episode.duration:.2f} s" + (", ended" if episode.ended else ""))
@@ -404,7 +404,8 @@ class Timeline(QWidget):
         if live:
             return "live"
         if self._newest is not None and self._episode is not None and self._episode != self._newest:
-            return f"history: episode {self._episode}"
+            # A run simulated elsewhere (the atlas's) has no number to read: the episode box names it.
+            return "history: stored run" if self._episode < 0 else f"history: episode {self._episode}"
         return f"history −{steps_text(offset)}"
 
     def _fit_labels(self, last_step: int) -> None:
@@ -418,7 +419,10 @@ class Timeline(QWidget):
         self.position_label.setMinimumWidth(
             metrics.horizontalAdvance(f"t = {nines[2:] or '9'}.99 s · step {nines} / {nines}") + 2
         )
-        widest = max(metrics.horizontalAdvance(text) for text in (f"history −{nines} steps", "history: episode 999"))
+        widest = max(
+            metrics.horizontalAdvance(text)
+            for text in (f"history −{nines} steps", "history: episode 999", "history: stored run")
+        )
         self.history_label.setMinimumWidth(widest + 2)
         # Laid out now, not on the next turn of the event loop: the new widths decide the rows.
         self._groups[1].layout().activate()

@@ -119,6 +119,8 @@ class HistoryView(QObject):
     def ghost_label(ghost: Episode | None) -> str:
         if ghost is None:
             return ""
+        if ghost.number < 0 and ghost.label:  # a stored run (the atlas's): named in words, not by number
+            return f"ghost: {ghost.label}"
         return f"ghost: episode {ghost.number}" + (f" · {ghost.label}" if ghost.label else "")
 
     def _update_timeline(self, episode: Episode | None) -> None:

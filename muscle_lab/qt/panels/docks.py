@@ -3,12 +3,13 @@ window's dock area and wired to the lab model and the simulation controller."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
 from PyQt5 import sip
 from PyQt5.QtCore import QObject, Qt, QTimer
-from PyQt5.QtWidgets import QDockWidget, QMainWindow, QMenu, QWidget
+from PyQt5.QtWidgets import QDockWidget, QMainWindow, QMenu, QTabWidget, QWidget
 
 from muscle_lab.core.excitations import ExcitationError
 from muscle_lab.core.presets.playback import sequence_schedule
@@ -25,21 +26,40 @@ if TYPE_CHECKING:
     from muscle_lab.qt.simulation.news import ModelInfo
 
 NO_MODEL_YET = RecordingNames((), (), (), ())
-DOCK_WIDTH = 250  # pixels
+DOCK_SHARE = 0.2  # of the window's width: the body and the plots are what a person watches
+DOCK_LEAST_WIDTH = 205  # pixels: a preset's name and the panels' buttons two a row
+DOCK_MOST_WIDTH = 320
 ATLAS_DOCK_WIDTH = 535  # the atlas's heat map: a muscle name and ten columns
 OBSERVATION_DOCK_WIDTH = 430  # entry, value and unit columns of the observation tree
-ATLAS_DOCK_SHARE = 0.44  # of the window's width at most
-ATLAS_DOCK_NARROW_SHARE = 0.34  # below NARROW_WINDOW_WIDTH: the window keeps room for its plots
-NARROW_WINDOW_WIDTH = 1200  # below this the docks and the sliders take their least width
+NARROW_WINDOW_WIDTH = 1200  # below this the sliders take one column
+
+
+def dock_width(window_width: int) -> int:
+    """The docks' usual width in a window this wide."""
+    return min(DOCK_MOST_WIDTH, max(DOCK_LEAST_WIDTH, round(window_width * DOCK_SHARE)))
 
 
 class DockPanels(QObject):
     """Builds the presets, recording, atlas and observation docks (tabbed) in `window`'s dock
     area, listed in `view_menu`, and keeps them in step with the lab model."""
 
-    def __init__(self, window: QMainWindow, view_menu: QMenu, lab: LabModel, controller: SimulationController) -> None:
+    def __init__(
+        self,
+        window: QMainWindow,
+        view_menu: QMenu,
+        lab: LabModel,
+        controller: SimulationController,
+        spare_width: Callable[[], int] = lambda: 0,
+    ) -> None:
+        """`spare_width()` says how many pixels the window could give a wide tab beyond the
+        docks' usual width without narrowing its plots below their least."""
         super().__init__(window)
         self._window = window
+        self._spare_width = spare_width
+        # Tabs down the dock's edge: their names stay whole at any width (along the top they
+        # read "Pr… Rec… At…" in a dock a fifth of 1024 pixels wide).
+        window.setTabPosition(Qt.RightDockWidgetArea, QTabWidget.East)
+        window.setTabPosition(Qt.LeftDockWidgetArea, QTabWidget.West)
         self._view_menu = view_menu
         self._lab = lab
         self._controller = controller
@@ -51,8 +71,7 @@ class DockPanels(QObject):
         self.atlas = AtlasPanel(lab, controller)
         self.atlas_dock = self.add_dock_panel("Atlas", self.atlas)
         window.tabifyDockWidget(recording_dock, self.atlas_dock)
-        self._width_before_wide: int | None = None  # the dock's width before a wide tab came to the front
-        self._wide_tabs_shown: set[str] = set()
+        self._wide_tabs_shown: dict[str, int] = {}  # the wide tabs in front, with the width each would like
         self.widen_while_shown(self.atlas_dock, ATLAS_DOCK_WIDTH)
         self.tune = TunePanel(lab)
         self.tune_dock = self.add_dock_panel("Tune", self.tune)
@@ -95,39 +114,30 @@ class DockPanels(QObject):
         panel.dock = dock
         return panel
 
-    def fit_width(self, narrow: bool) -> None:
-        """Narrow docks: the plots and the body drawing need the width more, all the more in a
-        small window, where the docks take their least width."""
+    def fit_width(self) -> None:
+        """The docks take a fifth of the window (within bounds), whatever width a session or a
+        drag left them: the body and the plots need the width more. A wide tab in front (the
+        atlas's heat map, the observation tree) widens them only into width the plots can spare;
+        where there is none, the tab scrolls."""
+        window = self._window
+        if sip.isdeleted(window):
+            return
         dock = self.docks[0]
-        width = dock.minimumSizeHint().width() if narrow else DOCK_WIDTH
-        self._window.resizeDocks([dock], [width], Qt.Horizontal)
+        width = max(dock_width(window.width()), dock.minimumSizeHint().width())
+        if self._wide_tabs_shown:
+            width = max(width, min(max(self._wide_tabs_shown.values()), width + max(0, self._spare_width())))
+        window.resizeDocks([dock], [width], Qt.Horizontal)
 
     def widen_while_shown(self, dock: QDockWidget, width: int) -> None:
-        """A tab that needs room (the atlas's heat map, the observation tree) widens the dock
-        while it is in front; the other tabs get their width back."""
-        dock.visibilityChanged.connect(lambda shown: self._fit_wide_tab(dock, width, shown))
+        """A tab that needs room widens the dock while it is in front (as far as `fit_width` allows)."""
+        dock.visibilityChanged.connect(lambda shown: self._on_wide_tab(dock, width, shown))
 
-    def _fit_wide_tab(self, dock: QDockWidget, width: int, shown: bool) -> None:
-        window = self._window
-        if sip.isdeleted(window) or dock.isFloating() or not window.isVisible():
-            return  # the window is being destroyed, the dock is a window of its own, or hidden
-        if shown:
-            self._wide_tabs_shown.add(dock.objectName())
-            if self._width_before_wide is None:
-                self._width_before_wide = dock.width()
-            # A narrow window keeps room for its own plots: the tab scrolls instead.
-            share = ATLAS_DOCK_SHARE if window.width() >= NARROW_WINDOW_WIDTH else ATLAS_DOCK_NARROW_SHARE
-            target = min(width, round(window.width() * share))
-            window.resizeDocks([dock], [max(target, self._width_before_wide)], Qt.Horizontal)
+    def _on_wide_tab(self, dock: QDockWidget, width: int, shown: bool) -> None:
+        if shown and not dock.isFloating():
+            self._wide_tabs_shown[dock.objectName()] = width
         else:
-            self._wide_tabs_shown.discard(dock.objectName())
-            QTimer.singleShot(0, self._restore_width)  # after the tab that comes to the front says so
-
-    def _restore_width(self) -> None:
-        if self._wide_tabs_shown or self._width_before_wide is None or sip.isdeleted(self._window):
-            return
-        self._window.resizeDocks([self.docks[0]], [self._width_before_wide], Qt.Horizontal)
-        self._width_before_wide = None
+            self._wide_tabs_shown.pop(dock.objectName(), None)
+        QTimer.singleShot(0, self.fit_width)  # once the tab coming to the front has said so too
 
     def _on_tune_saved(self, name: str) -> None:
         self.presets.refresh(select=name)

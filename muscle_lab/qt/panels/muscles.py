@@ -397,6 +397,7 @@ def connect_to_lab(panel: MusclePanel, lab: LabModel, controller: SimulationCont
     replay or a controller; the locks go to the simulation."""
     panel.excitationsChanged.connect(lambda effective: lab.sliders_moved(effective, panel.slider_values()))
     panel.lockChanged.connect(controller.set_locked)
+    panel.soloChanged.connect(lab.soloChanged)
     lab.slidersRequested.connect(panel.set_values)
     lab.controllerChanged.connect(lambda description: panel.set_controller_drives(description is not None))
 

@@ -39,7 +39,7 @@ ENTRY_COLUMN_WIDTH = 150  # the tree's names; the values beside them stay in sig
 # The columns: the values come early, so that a narrow dock shows them.
 TREE_COLUMNS = ("entry", "value", "unit", "meaning")
 FLAT_COLUMNS = ("index", "value", "name", "action", "unit", "meaning")
-TREE_VALUE = TREE_COLUMNS.index("value")
+TREE_VALUE, TREE_MEANING = TREE_COLUMNS.index("value"), TREE_COLUMNS.index("meaning")
 FLAT_VALUE, FLAT_ACTION = FLAT_COLUMNS.index("value"), FLAT_COLUMNS.index("action")
 MISSING_COLOUR = Qt.gray
 # A group of the tree: its title and its entries, or its subgroups (title, entries) in order.
@@ -235,12 +235,14 @@ class ObservationPanel(QWidget):
         self.order_label.setText(order_note(layout))
         for title, content in observation_groups(layout):
             top = QTreeWidgetItem(self.tree, [title])
+            top.setToolTip(0, title)  # whole on hover where the column cuts it
             for part in content:
                 if isinstance(part, ObservationEntry):
                     self._tree_items[part.index] = self._leaf(top, part)
                 else:
                     sub_title, sub_entries = part
                     node = QTreeWidgetItem(top, [sub_title])
+                    node.setToolTip(0, sub_title)
                     for entry in sub_entries:
                         self._tree_items[entry.index] = self._leaf(node, entry)
         self.tree.expandToDepth(0)
@@ -259,6 +261,7 @@ class ObservationPanel(QWidget):
         item = QTreeWidgetItem(parent, [entry.name, "", entry.unit, entry.meaning])
         item.setData(0, Qt.UserRole, entry.index)
         item.setToolTip(0, f"index {entry.index}: {entry.meaning} ({entry.unit})")
+        item.setToolTip(TREE_MEANING, entry.meaning)
         item.setTextAlignment(TREE_VALUE, Qt.AlignRight)
         self._grey_if_missing(item, entry, 4)
         return item

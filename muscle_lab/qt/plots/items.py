@@ -33,7 +33,6 @@ class PlotItems:
     ghost_end: pg.InfiniteLine
     hover: pg.InfiniteLine
     readout: Readout
-    legend: pg.LegendItem | None
     curves: list[tuple[Curve, pg.PlotDataItem, pg.PlotDataItem]] = field(default_factory=list)  # main, ghost
 
     @property

@@ -1,6 +1,8 @@
 """Plots of one episode against episode time: joint angles, pelvis height and reward, with a
 cursor at the shown time, the episode's end, a hover readout and, for comparison, the faint
-ghost of another episode. Mouse zoom and pan hold the view until "Reset view"."""
+ghost of another episode. Mouse zoom and pan hold the view until "Reset view".
+
+The curves' legend and the ghost's name sit in a row above the plots, never on the curves."""
 
 from __future__ import annotations
 
@@ -8,10 +10,12 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt5.QtCore import QCoreApplication, QEvent, QObject, QPointF, Qt
+from PyQt5.QtCore import QCoreApplication, QEvent, QObject, QPointF, Qt, pyqtSignal
 from PyQt5.QtGui import QColor, QFont
 from PyQt5.QtWidgets import (
     QGraphicsView,
+    QGridLayout,
+    QLabel,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -19,6 +23,7 @@ from PyQt5.QtWidgets import (
 
 from muscle_lab.core.history import EpisodeTrace, channel_count
 from muscle_lab.core.reward import MIN_PELVIS_HEIGHT
+from muscle_lab.qt.panels.elided_label import ElidedLabel
 from muscle_lab.qt.plots.items import PlotItems, Readout, vertical_line
 from muscle_lab.qt.plots.plan import (
     CURSOR_COLOUR,
@@ -30,19 +35,27 @@ from muscle_lab.qt.plots.plan import (
     MIN_SPAN_SECONDS,
     MIN_Y_SPAN,
     NBSP,
-    WIDTH_FOR_THREE_COLUMNS,
+    TITLE_HEIGHT,
     Curve,
     auto_x_range,
+    columns_for,
     format_value,
+    legend_html,
     plan_curves,
     shown_rows,
+    time_tick_step,
     value_at,
 )
+
+LEGEND_ROW_MARGINS = 96  # pixels: the row's left margin and the Reset view button's room
+LEGEND_SPACING = 12
 
 
 class PlotPanel(QWidget):
     """Plots of one episode trace (and a ghost). Setters only store and mark the panel dirty;
     `redraw` (called by the window's single redraw timer) pushes data and paints."""
+
+    plotsResized = pyqtSignal()  # the plots' area changed size (the window, or a line of the legend row)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -53,9 +66,28 @@ class PlotPanel(QWidget):
         # Mouse moves are read here: pyqtgraph's sigMouseMoved drops moves that come within
         # 10 ms of the last, which can leave the readout where the mouse no longer is.
         self._graphics.viewport().installEventFilter(self)
+        # The legend row: the curves' colours (the same on every angle plot), then the ghost's name.
+        self.legend_label = QLabel()
+        self.legend_label.setTextFormat(Qt.RichText)
+        self.legend_label.setMinimumWidth(1)  # never widens the panel: wraps instead (`_fit_legend`)
+        self.ghost_label = ElidedLabel()
+        self.ghost_label.setStyleSheet("color: #a0a0a0;")
+        for label in (self.legend_label, self.ghost_label):
+            font = label.font()
+            font.setPointSize(8)
+            label.setFont(font)
+        legend_row = self._legend_row = QGridLayout()
+        legend_row.setContentsMargins(6, 0, LEGEND_ROW_MARGINS - 6, 0)  # clear of Reset view at the right
+        legend_row.setHorizontalSpacing(LEGEND_SPACING)
+        legend_row.setVerticalSpacing(0)
+        legend_row.addWidget(self.legend_label, 0, 0)
+        legend_row.addWidget(self.ghost_label, 0, 1)
+        legend_row.setColumnStretch(1, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self._graphics)
+        layout.setSpacing(0)
+        layout.addLayout(legend_row)
+        layout.addWidget(self._graphics, 1)
         # Over the plots' top right corner (beside the last title), shown only while a zoom or
         # pan holds the view: a row of its own would take height the plots need at 1024x700.
         self.reset_button = QToolButton(self)
@@ -72,9 +104,8 @@ class PlotPanel(QWidget):
         self._items: dict[str, PlotItems] = {}
         self._curves: list[tuple[Curve, pg.PlotDataItem]] = []
         self._channels = 0
-        self._ghost_entry: pg.PlotDataItem | None = None
-        self._ghost_legend: pg.LegendItem | None = None
         self._ghost_text = ""
+        self._legend_width = 0  # the legend's width on one line
         self._trace: EpisodeTrace | None = None
         self._ghost: EpisodeTrace | None = None
         self._ghost_pushed: tuple[object, ...] = ()  # (ghost, its length, lo, hi) last handed to its curves
@@ -102,36 +133,45 @@ class PlotPanel(QWidget):
         self._channels = channel_count(len(joint_angle_names))
         self.end_markers, self.ghost_end_markers = [], []
         titles, curves = plan_curves(joint_angle_names, locked)
-        self._columns = self._columns_for(self.width())
+        self._columns = columns_for(self.width(), len(titles))
         for position, (key, title) in enumerate(titles.items()):
             plot = self._graphics.addPlot(row=position // self._columns, col=position % self._columns)
             self._plots[key] = plot
             self._items[key] = self._build_plot(key, title, plot)
         self._label_column_bottoms()
+        self._balance_rows()
         for curve in curves:
             items = self._items[curve.plot]
             ghost_pen = QColor(curve.colour)
             ghost_pen.setAlpha(GHOST_ALPHA)
             ghost = items.plot.plot(pen=pg.mkPen(ghost_pen, width=CURVE_WIDTH))
             ghost.setZValue(-1)  # behind the episode's own curves
-            main = items.plot.plot(pen=pg.mkPen(curve.colour, width=CURVE_WIDTH), name=curve.label)
+            main = items.plot.plot(pen=pg.mkPen(curve.colour, width=CURVE_WIDTH))
             items.curves.append((curve, main, ghost))
             self._curves.append((curve, main))
-        # The ghost is named in the first legend, beside a faint sample line.
-        self._ghost_entry = pg.PlotDataItem(pen=pg.mkPen(QColor(128, 128, 128, 2 * GHOST_ALPHA), width=CURVE_WIDTH))
-        self._ghost_legend = next((i.legend for i in self._items.values() if i.legend is not None), None)
+        self.legend_label.setWordWrap(False)
+        self.legend_label.setText(legend_html(curves))
+        self._legend_width = self.legend_label.sizeHint().width()  # on one line
+        self._fit_legend(self.width())
         self._ghost_text = ""
+        self.ghost_label.setText("")
         self._following = True
         self.reset_button.hide()
         self._set_x_range(0.0, MIN_SPAN_SECONDS)
         self.data_changed()
 
     def _build_plot(self, key: str, title: str, plot: pg.PlotItem) -> PlotItems:
-        plot.setTitle(title, size="10pt")
+        plot.setTitle(title, size="9pt")
+        plot.titleLabel.setMaximumHeight(TITLE_HEIGHT)  # pyqtgraph gives a title 30 px: height the curves need
+        plot.layout.setRowFixedHeight(0, TITLE_HEIGHT)
         plot.showGrid(x=True, y=True, alpha=0.25)
         plot.setLabel("bottom", "episode time", units="s")
-        plot.getAxis("bottom").enableAutoSIPrefix(False)
-        plot.getAxis("left").enableAutoSIPrefix(False)
+        tick_font = QFont()
+        tick_font.setPointSize(8)
+        for side in ("bottom", "left"):
+            axis = plot.getAxis(side)
+            axis.enableAutoSIPrefix(False)
+            axis.setTickFont(tick_font)
         plot.setMenuEnabled(False)
         plot.hideButtons()  # its "A" button would turn on pyqtgraph's x autorange; Reset view is ours
         plot.setClipToView(True)
@@ -143,17 +183,15 @@ class PlotPanel(QWidget):
         view.setLimits(minYRange=MIN_Y_SPAN.get(key, 10.0))
         view.sigXRangeChanged.connect(self._on_x_range_changed)
         view.sigYRangeChanged.connect(self._on_y_range_changed)
-        legend = None
-        if key not in ("reward", "total", "pelvis"):
-            legend = plot.addLegend(offset=(-6, 6), labelTextSize="8pt", verSpacing=-6)
         if key == "pelvis":
             limit = pg.InfiniteLine(
                 pos=MIN_PELVIS_HEIGHT,
                 angle=0,
                 pen=pg.mkPen(END_COLOUR, width=1, style=Qt.DashLine),
-                label=f"episode ends below {MIN_PELVIS_HEIGHT} m",
+                label=f"ends below {MIN_PELVIS_HEIGHT} m",  # whole in a plot 150 pixels wide
                 labelOpts={"position": 0.02, "color": END_COLOUR, "anchors": [(0, 1), (0, 1)]},
             )
+            limit.label.setFont(tick_font)  # whole in a plot 120 pixels wide
             plot.addItem(limit)
         faint_end = QColor(END_COLOUR)
         faint_end.setAlpha(GHOST_ALPHA)
@@ -164,7 +202,6 @@ class PlotPanel(QWidget):
             ghost_end=vertical_line(faint_end, 2, 5, Qt.DashLine),
             hover=vertical_line(HOVER_COLOUR, 1, 15, Qt.DashLine),
             readout=Readout(),
-            legend=legend,
         )
         for line in (items.cursor, items.end, items.ghost_end, items.hover):
             plot.addItem(line, ignoreBounds=True)  # the lines do not widen the ranges
@@ -176,15 +213,12 @@ class PlotPanel(QWidget):
         items.readout.setVisible(False)
         return items
 
-    @staticmethod
-    def _columns_for(width: int) -> int:
-        """Three plots a row where they have room, two in a narrow window (1024 px wide)."""
-        return 3 if width >= WIDTH_FOR_THREE_COLUMNS else 2
-
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().resizeEvent(event)
         self._place_reset_button()
-        columns = self._columns_for(event.size().width())
+        # One line where it fits; a narrow panel gives the legend a second line, never cuts it.
+        self._fit_legend(event.size().width())
+        columns = columns_for(event.size().width(), len(self._plots))
         if self._plots and columns != self._columns:
             self._columns = columns
             layout = self._graphics.ci
@@ -193,14 +227,66 @@ class PlotPanel(QWidget):
             for position, plot in enumerate(self._plots.values()):
                 layout.addItem(plot, row=position // columns, col=position % columns)
             self._label_column_bottoms()
+            self._balance_rows()
             self._dirty = True
 
+    def _fit_legend(self, width: int) -> None:
+        """The legend on one line where it fits (else wrapped between entries), the ghost's name
+        beside it where both fit whole, else on a line of its own (elided only if even that is short)."""
+        room = width - LEGEND_ROW_MARGINS
+        self.legend_label.setWordWrap(self._legend_width > room)
+        ghost = self.ghost_label
+        ghost_width = ghost.fontMetrics().horizontalAdvance(ghost.full_text)
+        beside = not ghost.full_text or self._legend_width + LEGEND_SPACING + ghost_width <= room
+        row, column = (0, 1) if beside else (1, 0)
+        if self._legend_row.getItemPosition(self._legend_row.indexOf(ghost))[:2] != (row, column):
+            self._legend_row.removeWidget(ghost)
+            self._legend_row.addWidget(ghost, row, column, 1, 1 if beside else 2)
+
     def _label_column_bottoms(self) -> None:
-        """Name the time axis under the lowest plot of each column only: repeated on every row
-        it takes height the curves need (at 1024x700 it left them ~20 pixels)."""
-        count = len(self._plots)
+        """Times (tick values and the axis's name) under the plots of the last row only: the
+        plots share their time range, and repeated on every row the times take height the
+        curves need."""
+        last_row = self.rows - 1
         for position, plot in enumerate(self._plots.values()):
-            plot.getAxis("bottom").showLabel(position + self._columns >= count)
+            bottom = position // self._columns == last_row
+            axis = plot.getAxis("bottom")
+            axis.setStyle(showValues=bottom)
+            axis.showLabel(bottom)
+
+    def _balance_rows(self) -> None:
+        self._space_time_ticks()
+        self._balance_row_heights()
+
+    def _balance_row_heights(self) -> None:
+        """Rows of equal data height: the last row is taller by its time axis (left to itself,
+        the grid gives every row the same height and the last row's curves the least)."""
+        layout = self._graphics.ci.layout
+        rows = self.rows
+        if rows == 0:
+            return
+        axis = list(self._plots.values())[-1].getAxis("bottom").maximumHeight()
+        _, top, _, bottom = layout.getContentsMargins()
+        free = self._graphics.viewport().height() - top - bottom - layout.verticalSpacing() * (rows - 1)
+        row = max(0.0, (free - axis) / rows)
+        for r in range(rows):
+            layout.setRowFixedHeight(r, row + (axis if r == rows - 1 else 0))
+
+    @property
+    def rows(self) -> int:
+        return -(-len(self._plots) // self._columns) if self._plots else 0
+
+    def data_heights(self) -> dict[str, int]:
+        """Each plot's data area (its view box) in pixels, by key."""
+        return {key: round(items.view.sceneBoundingRect().height()) for key, items in self._items.items()}
+
+    def height_for_data(self, data_height: int) -> int:
+        """The panel's height at which the smallest data area would be `data_height` pixels: what
+        titles, axes and the legend row take, measured, plus that much per row."""
+        heights = self.data_heights()
+        if not heights or self.height() <= 0:
+            return data_height * 2 + 4 * TITLE_HEIGHT + 80  # an estimate until laid out
+        return self.height() + (data_height - min(heights.values())) * self.rows
 
     # -- what is shown -----------------------------------------------------------------
     def set_episode(self, trace: EpisodeTrace | None) -> None:
@@ -217,24 +303,14 @@ class PlotPanel(QWidget):
         text = "" if trace is None else label or "ghost"
         if text != self._ghost_text:
             self._ghost_text = text
-            self._fill_ghost_legend()
+            # Faint lines are the ghost's: named apart from the curves' legend, whole on hover.
+            self.ghost_label.setText(f"━━ {text}" if text else "")  # a faint line's sample, in its grey
+            self._fit_legend(self.width())
         self.data_changed()
-
-    def _fill_ghost_legend(self) -> None:
-        """The ghost's entry comes first: a small plot cuts its legend off at the bottom."""
-        legend = self._ghost_legend
-        plot = next((i for i in self._items.values() if i.legend is legend), None)
-        if legend is None or plot is None:
-            return
-        legend.clear()
-        if self._ghost_text:
-            legend.addItem(self._ghost_entry, self._ghost_text)
-        for curve, main, _ in plot.curves:
-            legend.addItem(main, curve.label)
 
     @property
     def ghost_text(self) -> str:
-        """What the legend says of the ghost ("" without one)."""
+        """What the legend row says of the ghost ("" without one)."""
         return self._ghost_text
 
     def _check_channels(self, trace: EpisodeTrace | None) -> None:
@@ -294,6 +370,18 @@ class PlotPanel(QWidget):
                 items.view.setXRange(lo, hi, padding=0)
         finally:
             self._setting_x = False
+        self._space_time_ticks()
+
+    def _space_time_ticks(self) -> None:
+        """Time labels spaced for the narrowest plot: pyqtgraph's own spacing ran them together
+        ("0.20.40.60.8") in a plot 150 pixels wide."""
+        if not self._items:
+            return
+        lo, hi = self.x_range()
+        width = min(items.view.width() for items in self._items.values())
+        step = time_tick_step(hi - lo, width)
+        for items in self._items.values():
+            items.plot.getAxis("bottom").setTickSpacing(step, step / 2)
 
     def _on_x_range_changed(self, view: pg.ViewBox, x_range: tuple[float, float]) -> None:
         """A change not made here is the user's (wheel, drag): the others follow it, exactly
@@ -334,7 +422,10 @@ class PlotPanel(QWidget):
             self._dirty = True
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
-        if event.type() == QEvent.MouseMove:
+        if event.type() == QEvent.Resize:
+            self._balance_rows()
+            self.plotsResized.emit()
+        elif event.type() == QEvent.MouseMove:
             self._on_mouse_moved(self._graphics.mapToScene(event.pos()))
         elif event.type() == QEvent.Leave and self._hover is not None:
             self._hover = None
@@ -356,8 +447,6 @@ class PlotPanel(QWidget):
             shown = t is not None
             items.hover.setVisible(shown)
             items.readout.setVisible(shown)
-            if items.legend is not None:
-                items.legend.setVisible(not shown)  # the readout names the curves in their colours
             if t is None:
                 continue
             items.hover.setPos(t)

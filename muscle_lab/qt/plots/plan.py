@@ -18,17 +18,20 @@ MAX_WINDOW_SECONDS = 120.0  # the longest plot window the toolbar offers
 GROW_STEP_SECONDS = 0.5  # the time axis of a young episode grows in these steps
 MIN_SPAN_SECONDS = 1.0  # a short episode fills at least this much of the time axis
 CURSOR_MARGIN = 0.05  # of the span: a cursor brought into view does not sit on the very edge
-WIDTH_FOR_THREE_COLUMNS = 520  # pixels: narrower, three plots a row clip their axes
-# Most specific first: the three hip angles share a plot and need colours of their own.
+MIN_PLOT_WIDTH = 150  # pixels: narrower, a plot's axis and title crowd its curves
+MAX_COLUMNS = 3
+TITLE_HEIGHT = 18  # pixels of a plot's title row (pyqtgraph's 30 take height the curves need)
+# Most specific first: the three hip angles share a plot and need colours of their own; every
+# curve of a plot differs in hue (hip adduction was brown beside the ankle's orange).
 JOINT_COLOURS = (
-    ("hip_adduction", "#8c564b"),
-    ("hip_rotation", "#e377c2"),
+    ("hip_adduction", "#e377c2"),
+    ("hip_rotation", "#bcbd22"),
     ("hip", "#1f77b4"),
     ("knee", "#2ca02c"),
     ("ankle", "#ff7f0e"),
     ("lumbar", "#9467bd"),
 )
-OTHER_COLOURS = ("#17becf", "#bcbd22", "#7f7f7f", "#8c564b", "#e377c2", "#1f77b4")  # no red: red marks the end
+OTHER_COLOURS = ("#17becf", "#8c564b", "#7f7f7f", "#bcbd22", "#e377c2", "#1f77b4")  # no red: red marks the end
 END_COLOUR = "#d62728"
 CURSOR_COLOUR = "#303030"
 HOVER_COLOUR = "#a0a0a0"
@@ -94,6 +97,32 @@ def plan_curves(joint_angle_names: Sequence[str], locked: Sequence[str] = ()) ->
     ]
     used = {c.plot for c in curves}
     return {k: v for k, v in titles.items() if k in used}, curves
+
+
+def columns_for(width: int, count: int) -> int:
+    """As many plots a row as have MIN_PLOT_WIDTH, at most three (two rows for the usual five)."""
+    return max(1, min(MAX_COLUMNS, count, width // MIN_PLOT_WIDTH))
+
+
+TIME_TICK_STEPS = (0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0)
+TIME_LABEL_PIXELS = 40  # a time label ("0.25") and the gap before the next
+
+
+def time_tick_step(span: float, width: float) -> float:
+    """The finest of TIME_TICK_STEPS whose labels keep TIME_LABEL_PIXELS apart over `width` pixels."""
+    most_labels = max(2.0, width / TIME_LABEL_PIXELS)
+    return next((step for step in TIME_TICK_STEPS if span / step <= most_labels), TIME_TICK_STEPS[-1])
+
+
+def legend_html(curves: Sequence[Curve]) -> str:
+    """One entry per joint-angle colour (the same on the right and left plots), in its colour."""
+    entries: dict[tuple[str, str], None] = {}
+    for curve in curves:
+        if curve.plot in ("right", "left", "other"):
+            entries[(curve.label, curve.colour)] = None
+    return f"{NBSP}{NBSP} ".join(  # entries wrap between each other, never inside one
+        f"<span style='color:{colour}'>━━</span>{NBSP}{label.replace(' ', NBSP)}" for label, colour in entries
+    )
 
 
 def auto_x_range(end: float, window: float, cursor: float | None) -> tuple[float, float]:

@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
-from PyQt5.QtWidgets import QLabel, QSizePolicy, QStatusBar
+from PyQt5.QtWidgets import QLabel, QStatusBar
 
 from muscle_lab.qt.lab import LabModel
+from muscle_lab.qt.panels.elided_label import ElidedLabel
 
 
 class StatusBar:
@@ -17,17 +18,15 @@ class StatusBar:
         self.time_label = QLabel()
         self.rate_label = QLabel()
         self.reward_label = QLabel()
-        self.episode_label = QLabel()
-        self.model_label = QLabel()
+        # Long texts end in "…" with the whole text on hover: they never widen the window.
+        self.episode_label = ElidedLabel()
+        self.model_label = ElidedLabel()
         for label, width in ((self.time_label, 125), (self.rate_label, 215), (self.reward_label, 150)):
             label.setMinimumWidth(width)
             bar.addPermanentWidget(label)
-        for label in (self.episode_label, self.model_label):  # long texts may be cut, never widen the window
-            label.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
         bar.addPermanentWidget(self.episode_label, 3)
         bar.addPermanentWidget(self.model_label, 1)
         lab.modelTextChanged.connect(self.model_label.setText)
-        lab.modelTextChanged.connect(self.model_label.setToolTip)  # whole, where the label is cut
 
     def update(self) -> None:
         """Say the lab's state now."""
@@ -47,5 +46,7 @@ class StatusBar:
             self.rate_label.setText(f"real-time factor {last:4.2f} (last run)")
         where = browser.status_text()
         shown = f"showing {where} · " if where and where != "live" else ""
-        self.episode_label.setText(lab.busy_text or f"{shown}episode: {lab.episode_state}")
-        self.episode_label.setToolTip(self.episode_label.text())
+        # The live episode's state is named as the live one's beside a run shown from elsewhere.
+        episode = browser.episode
+        live = "live episode" if episode is not None and episode.number < 0 else "episode"
+        self.episode_label.setText(lab.busy_text or f"{shown}{live}: {lab.episode_state}")

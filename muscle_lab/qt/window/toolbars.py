@@ -1,5 +1,6 @@
-"""The window's toolbars: Run, Step, Reset, All to zero, Solo and Go to in the first; speed, mode,
-episode end, time limit, plot window and colour in the second. Each choice is the lab model's
+"""The window's toolbars: Run, Step, Reset, All to zero, Solo, Go to and the 3D view's colour in
+the first; speed, mode, episode end, time limit and plot window in the second (which a 1024-pixel
+window shows whole). Each choice is the lab model's
 (`LabModel.set_real_time`, ...) and the boxes follow the lab when it changes (saved settings)."""
 
 from __future__ import annotations
@@ -52,6 +53,11 @@ class Toolbars:
         bar.addAction("All to zero", commands["zero_all"]).setToolTip("Every slider to 0 and solo off")
         bar.addSeparator()
         self._build_solo_and_goto(bar)
+        bar.addSeparator()
+        self.colour_box = combo(
+            bar, "Colour", [COLOUR_BY_LABELS[c] for c in COLOUR_BY], "What the muscles' colour shows in the 3D view"
+        )
+        self.colour_box.currentIndexChanged.connect(lambda i: self._body.view3d.set_colour_by(COLOUR_BY[i]))
         window.addToolBarBreak()
         bar = QToolBar("Options")
         bar.setObjectName("options_toolbar")
@@ -103,10 +109,6 @@ class Toolbars:
         self.window_spin.valueChanged.connect(lab.set_plot_window)
         lab.plotWindowChanged.connect(self.window_spin.setValue)
         bar.addWidget(self.window_spin)
-        self.colour_box = combo(
-            bar, "Colour", [COLOUR_BY_LABELS[c] for c in COLOUR_BY], "What the muscles' colour shows in the 3D view"
-        )
-        self.colour_box.currentIndexChanged.connect(lambda i: self._body.view3d.set_colour_by(COLOUR_BY[i]))
 
     def _build_solo_and_goto(self, bar: QToolBar) -> None:
         muscles = self._muscles

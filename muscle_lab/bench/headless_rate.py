@@ -1,0 +1,31 @@
+"""How fast the simulation runs without a window, as `run` drives it: the GUI benchmark's
+yardstick for the window's own simulation speed (the same model, mode, engine and pattern, the
+episodes started again at their end as the window's "reset and go on" does)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+from muscle_lab.core.frame import STEP_SECONDS
+from muscle_lab.core.reward import TIME_LIMIT_STEPS, is_done
+from muscle_lab.core.simulation.integrator import settings_for
+from muscle_lab.core.simulation.process import SimulationProcess
+
+
+def headless_rate(mode: str, excitations: Sequence[float], seconds: float, poses: bool = False) -> tuple[float, str]:
+    """Simulated seconds per wall second over `seconds` simulated, and the engine that ran them.
+    `poses`: read the body pose every step, as the window does to draw it."""
+    simulation = SimulationProcess(None, settings_for(mode), poses=poses)
+    try:
+        simulation.set_excitations(excitations)
+        simulation.step()  # the first step's set-up is not measured (the window's warm-up skips it too)
+        steps = round(seconds / STEP_SECONDS)
+        started = time.perf_counter()
+        for _ in range(steps):
+            frame = simulation.step()
+            if is_done(frame.pelvis_height) or frame.step >= TIME_LIMIT_STEPS:
+                simulation.reset()
+        return steps * STEP_SECONDS / (time.perf_counter() - started), simulation.engine
+    finally:
+        simulation.close()
