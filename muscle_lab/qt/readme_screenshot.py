@@ -4,7 +4,8 @@ the default atlas, iliopsoas_r's row chosen and its stored run playing. With --t
 tab after a short search of the hip thrust. From the repository's root:
 
     MUSCLE_LAB_HOME=$(mktemp -d) xvfb-run -a -s "-screen 0 1600x1000x24" \\
-        python -m muscle_lab.qt.readme_screenshot assets/screenshot.png [WxH] [--atlas | --tune | --tab=observation | --solo=5]
+        python -m muscle_lab.qt.readme_screenshot assets/screenshot.png [WxH] \\
+        [--atlas | --tune | --tab=observation | --solo=5]
 """
 
 from __future__ import annotations
