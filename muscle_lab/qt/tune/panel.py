@@ -47,6 +47,7 @@ MEAN_COLOUR = QColor(110, 110, 110)
 SO_FAR_COLOUR = QColor(30, 90, 200)
 PROGRESS_STEPS = 1000
 PLOT_LEAST_HEIGHT = 120
+COMBO_LEAST_CHARACTERS = 6
 GOAL_NAMES = {
     REWARD: "total reward (round 1)",
     "reward2": "total reward (round 2)",
@@ -101,6 +102,9 @@ class TunePanel(QWidget):
         self.seed_spin = _spin(QSpinBox(), 1, 1_000_000, 1, "", "the same seed gives the same search")
         self.population_spin = _spin(QSpinBox(), 0, 200, 0, "", "candidates per generation (0: CMA-ES's default)")
         self.population_spin.setSpecialValueText("auto")
+        for box in (self.preset_box, self.tune_box, self.goal_box):  # narrow docks: no box wider than the dock
+            box.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+            box.setMinimumContentsLength(COMBO_LEAST_CHARACTERS)
         form = QFormLayout()
         form.addRow("Preset", self.preset_box)
         form.addRow("Tune", self.tune_box)
@@ -139,6 +143,7 @@ class TunePanel(QWidget):
         self.mean_curve = plot.plot(pen=pg.mkPen(MEAN_COLOUR, width=1, style=Qt.DashLine), name="mean")
 
         self.name_edit = QLineEdit()
+        self.name_edit.setMinimumWidth(60)
         self.name_edit.setPlaceholderText("name of the new preset")
         self.save_button = QPushButton("Save as preset")
         self.save_button.setEnabled(False)
@@ -154,6 +159,7 @@ class TunePanel(QWidget):
         content = QWidget()
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)  # the content takes the dock's width
         scroll.setFrameShape(QFrame.NoFrame)
         scroll.setWidget(content)
         outer = QVBoxLayout(self)
@@ -163,9 +169,9 @@ class TunePanel(QWidget):
         layout.addLayout(form)
         layout.addLayout(buttons)
         layout.addWidget(self.progress)
-        layout.addWidget(self.plot_widget, 1)
         layout.addLayout(save_row)
         layout.addWidget(self.status)
+        layout.addWidget(self.plot_widget, 1)  # last: what a short dock scrolls to
 
     @pyqtSlot(bool)
     def set_shown(self, shown: bool) -> None:
