@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-HEADLESS_COMMANDS = ("run", "presets", "muscles", "explore", "atlas")
+HEADLESS_COMMANDS = ("run", "presets", "muscles", "explore", "atlas", "tune")
 EXIT_USAGE = 2
 # The window parser's epilog (muscle_lab.qt.app): --help shows the window's options and these.
 COMMANDS_HELP = """\
@@ -18,6 +18,7 @@ headless commands (no window; COMMAND --help shows each one's options):
   muscles   list the muscles: index, name, side, what each does
   explore   turn each muscle on alone and report which joint it moves most
   atlas     every muscle alone: a page with an animation, a sentence and the joint changes of each
+  tune      improve a preset with CMA-ES (reward, distance or time upright), in parallel processes
 for example: python main.py run --preset hip-thrust --seconds 1 --csv out.csv
 with no command, the window opens."""
 

@@ -27,14 +27,21 @@ def test_help_lists_the_window_options_and_the_commands(flag):
     assert (result.returncode, result.stderr) == (0, "")
     assert "--screenshot" in result.stdout and "--mode" in result.stdout  # the window's own options
     words = [line.split()[0] for line in result.stdout.splitlines() if line.startswith("  ")]
-    assert [word for word in words if word in HEADLESS_COMMANDS] == ["run", "presets", "muscles", "explore", "atlas"]
+    assert [word for word in words if word in HEADLESS_COMMANDS] == [
+        "run",
+        "presets",
+        "muscles",
+        "explore",
+        "atlas",
+        "tune",
+    ]
 
 
 @pytest.mark.parametrize("typo", ["rnu", "preset", "Run"])
 def test_a_mistyped_command_is_named_with_the_commands(typo):
     result = main_py(typo, "--seconds", "1")
     assert (result.returncode, result.stdout) == (2, "")
-    commands = "commands: run, presets, muscles, explore, atlas; no command opens the window"
+    commands = "commands: run, presets, muscles, explore, atlas, tune; no command opens the window"
     assert result.stderr == f"muscle_lab: unknown command {typo!r} ({commands})\n"
 
 

@@ -1,6 +1,6 @@
-"""Headless commands: run, presets, muscles, explore, atlas. Imports the core only, never Qt.
+"""Headless commands: run, presets, muscles, explore, atlas, tune. Imports the core only, never Qt.
 
-One module per command group; imports go one way: `common` <- `run`, `presets`, `muscles`, `atlas` <- here.
+One module per command group; imports go one way: `common` <- `run`, `presets`, `muscles`, `atlas`, `tune` <- here.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from muscle_lab.cli.common import (
 from muscle_lab.cli.muscles import add_muscle_commands
 from muscle_lab.cli.presets import add_presets_commands
 from muscle_lab.cli.run import add_run_command
+from muscle_lab.cli.tune import add_tune_command
 
 __all__ = ["USER_ERRORS", "CommandError", "build_parser", "main"]
 
@@ -37,6 +38,7 @@ def build_parser() -> OneLineParser:
     add_presets_commands(commands)
     add_muscle_commands(commands)
     add_atlas_command(commands)
+    add_tune_command(commands)
     return parser
 
 

@@ -21,7 +21,7 @@ from muscle_lab.core.atlas.runs import (
 )
 from muscle_lab.core.atomic import check_output_files
 from muscle_lab.core.paths import default_model_path
-from muscle_lab.core.presets.store import PresetError, excitations_from_preset
+from muscle_lab.core.presets.store import PresetError, schedule_from_preset
 from muscle_lab.core.simulation.model_file import read_model_summary
 
 if TYPE_CHECKING:
@@ -42,6 +42,13 @@ def add_atlas_command(commands: argparse._SubParsersAction) -> None:
     atlas.add_argument("--out", metavar="DIR", help="write DIR/index.html, one GIF per run and DIR/heat_map.png")
     add_solo_run_options(atlas, seconds=0.5)
     atlas.add_argument("--json", action="store_true", help="print one JSON object per muscle on stdout")
+    atlas.add_argument(
+        "--preset",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="also run this preset (a sequence plays over time) for the page, beside the hip thrust; repeatable",
+    )
     atlas.set_defaults(handler=command_atlas)
 
 
@@ -54,7 +61,7 @@ def command_atlas(args: argparse.Namespace) -> int:
     out = _prepare_folder(Path(args.out)) if args.out is not None else None
     model = args.model if args.model is not None else str(default_model_path())
     names = read_model_summary(model).muscle_names
-    patterns = _hip_thrust(names) if out is not None else ()
+    patterns = _patterns([HIP_THRUST, *args.preset], names) if out is not None else ()
     try:
         settings = AtlasSettings(model, args.mode, args.level, args.base, args.seconds, patterns)
     except AtlasError as error:
@@ -91,17 +98,23 @@ def _prepare_folder(out: Path) -> Path:
     return out
 
 
-def _hip_thrust(names: tuple[str, ...]) -> tuple[Pattern, ...]:
-    """The hip thrust, run beside the muscles for the page's last section, where the model has its muscles."""
-    try:
-        values, notes = excitations_from_preset(HIP_THRUST, names)
-    except PresetError as error:
-        say(f"no hip thrust on the page: {error}")
-        return ()
-    if not any(values):
-        say(f"no hip thrust on the page: this model has none of its muscles ({'; '.join(notes)})")
-        return ()
-    return (Pattern(HIP_THRUST, tuple(float(v) for v in values)),)
+def _patterns(presets: list[str], names: tuple[str, ...]) -> tuple[Pattern, ...]:
+    """The presets run beside the muscles for the page's last section (the hip thrust first), where
+    the model has their muscles; a sequence preset plays over time."""
+    patterns = []
+    for name in dict.fromkeys(presets):  # once each, in order
+        try:
+            sequence, notes = schedule_from_preset(name, names)
+        except PresetError as error:
+            say(f"no {name} on the page: {error}")
+            continue
+        values = sequence.for_step(0)
+        if not any(values) and sequence.is_constant:
+            say(f"no {name} on the page: this model has none of its muscles ({'; '.join(notes)})")
+            continue
+        held = None if sequence.is_constant else sequence
+        patterns.append(Pattern(name, tuple(float(v) for v in values), held))
+    return tuple(patterns)
 
 
 def _print_progress(progress: AtlasProgress) -> None:

@@ -75,8 +75,23 @@ def command_show(args: argparse.Namespace) -> int:
     print(f"{preset.name} ({preset.kind}): {preset.description}")
     print(f"model {preset.model}, created {preset.created}, file {preset.path}")
     width = max(len(m) for m in preset.muscles)
-    for index, (muscle, value) in enumerate(zip(preset.muscles, preset.excitations, strict=True)):
-        print(f"{index:>3} {muscle:<{width}}  {value:.3f}")
+    sequence = preset.sequence
+    if sequence is None:
+        for index, (muscle, value) in enumerate(zip(preset.muscles, preset.excitations, strict=True)):
+            print(f"{index:>3} {muscle:<{width}}  {value:.3f}")
+    elif sequence.phases:
+        loop = ", looping" if sequence.loop else ""
+        print(f"a sequence of {len(sequence.phases)} phases, {sequence.duration:g} s{loop}")
+        print(f"{'':>3} {'':<{width}}  " + "  ".join(f"{p.duration:>5g}s" for p in sequence.phases))
+        for index, muscle in enumerate(preset.muscles):
+            values = "  ".join(f"{p.excitations[index]:>6.3f}" for p in sequence.phases)
+            print(f"{index:>3} {muscle:<{width}}  {values}")
+    else:
+        loop = ", looping" if sequence.loop else ""
+        print(f"keyframes ({sequence.interpolation} interpolation), {sequence.duration:g} s{loop}")
+        for index, (muscle, track) in enumerate(zip(preset.muscles, sequence.keyframes, strict=True)):
+            keys = "  ".join(f"{t:g}s: {v:.3f}" for t, v in track) or "0"
+            print(f"{index:>3} {muscle:<{width}}  {keys}")
     _print_notes(preset, _model(None))
     return 0
 

@@ -30,7 +30,8 @@ from muscle_lab.core.csv_table import frames_to_csv
 from muscle_lab.core.engine_choice import ENGINE_VARIABLE, ENGINES
 from muscle_lab.core.excitations import parse_excitations
 from muscle_lab.core.frame import STEP_SECONDS, Frame
-from muscle_lab.core.presets.store import excitations_from_preset
+from muscle_lab.core.presets.sequence import StepSchedule
+from muscle_lab.core.presets.store import schedule_from_preset
 from muscle_lab.core.recording.columns import Recording
 from muscle_lab.core.recording.files import controls_text, mot_text
 from muscle_lab.core.recording.replay import ControlsSchedule, load_controls
@@ -63,7 +64,12 @@ def add_run_command(commands: argparse._SubParsersAction) -> None:
         epilog=EXIT_STATUS_HELP,
     )
     source = run.add_mutually_exclusive_group()
-    source.add_argument("--preset", metavar="NAME", help="excitations from a preset (e.g. hip-thrust)")
+    source.add_argument(
+        "--preset",
+        metavar="NAME",
+        help="excitations from a preset (e.g. hip-thrust); a sequence preset plays over time, each step "
+        "with its values at the step's start",
+    )
     source.add_argument(
         "--excitations", metavar="E0,E1,...", help="one excitation in [0, 1] per muscle, comma-separated"
     )
@@ -180,10 +186,14 @@ def command_run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace, simulation: SimulationProcess, values: list[float] | None) -> int:
     for warning in simulation.start_warnings:
         say(warning)
-    schedule = load_controls(args.controls, simulation.muscle_names, until=args.seconds) if args.controls else None
-    seconds = args.seconds if args.seconds is not None else _default_seconds(args, schedule)
-    for note in _apply_excitations(args, simulation, values):
+    controls = load_controls(args.controls, simulation.muscle_names, until=args.seconds) if args.controls else None
+    seconds = args.seconds if args.seconds is not None else _default_seconds(args, controls)
+    schedule: StepSchedule | None = controls
+    notes, sequence = _apply_excitations(args, simulation, values)
+    for note in notes:
         say(note)
+    if sequence is not None:
+        schedule = sequence
     failed_to_load = _load_controller(args, simulation)
     reward_not_loaded = _load_reward(args, simulation) if failed_to_load is None else None
 
@@ -276,7 +286,7 @@ def step_simulation(
     simulation: SimulationProcess,
     steps: int,
     stop_at_done: bool,
-    schedule: ControlsSchedule | None = None,
+    schedule: StepSchedule | None = None,
     on_step: Callable[[Frame], None] | None = None,
     step_timeout: float | None = None,
 ) -> Stepped:
@@ -340,15 +350,16 @@ def _default_seconds(args: argparse.Namespace, schedule: ControlsSchedule | None
 
 def _apply_excitations(
     args: argparse.Namespace, simulation: SimulationProcess, values: list[float] | None
-) -> list[str]:
-    """Set the run's constant excitations; returns the notes to show (clipped values, missing muscles)."""
+) -> tuple[list[str], StepSchedule | None]:
+    """Set the run's excitations at its start; returns the notes to show (clipped values, missing
+    muscles) and, for a preset whose values change over time, its sequence to play step by step."""
     if args.preset:
-        excitations, notes = excitations_from_preset(args.preset, simulation.muscle_names)
-        simulation.set_excitations(excitations)
-        return list(notes)
+        sequence, notes = schedule_from_preset(args.preset, simulation.muscle_names)
+        simulation.set_excitations(sequence.for_step(0))
+        return list(notes), None if sequence.is_constant else sequence
     if values is not None:
-        return simulation.set_excitations(values)
-    return []
+        return simulation.set_excitations(values), None
+    return [], None
 
 
 class _ProgressLine:

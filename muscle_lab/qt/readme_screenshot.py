@@ -1,9 +1,11 @@
 """Make the README's screenshots. The window: the hip thrust, branched at step 12 into the hip
 flexors, shown at step 32 with the first run as the ghost. With --atlas: the Atlas tab after
-the default atlas, iliopsoas_r's row chosen and its stored run playing. From the repository's root:
+the default atlas, iliopsoas_r's row chosen and its stored run playing. With --tune: the Tune
+tab after a short search of the hip thrust. From the repository's root:
 
     MUSCLE_LAB_HOME=$(mktemp -d) xvfb-run -a -s "-screen 0 1600x1000x24" \\
-        python -m muscle_lab.qt.readme_screenshot assets/screenshot.png [WxH] [--atlas | --tab=observation | --solo=5]
+        python -m muscle_lab.qt.readme_screenshot assets/screenshot.png [WxH] \\
+        [--atlas | --tune | --tab=observation | --solo=5]
 """
 
 from __future__ import annotations
@@ -143,11 +145,52 @@ def solo_main(path: Path, size: tuple[int, int], muscle: int) -> int:
     return 0 if path.is_file() else 1
 
 
+def tune_main(path: Path, size: tuple[int, int], runs: int = 61) -> int:
+    """The Tune tab after a short search of the hip thrust (1 s horizon), its best playing."""
+    import time
+
+    from PyQt5.QtCore import QEventLoop
+    from PyQt5.QtWidgets import QApplication
+
+    from muscle_lab.qt.main_window import MainWindow
+
+    app = QApplication([sys.argv[0]])
+    window = MainWindow(mode="faithful")
+    window.panels.recording.ask_unsaved_on_close = lambda frames: "discard"
+    window.resize(*size)
+    window.show()
+
+    def pump_until(condition, seconds: float) -> None:
+        end = time.monotonic() + seconds
+        while not condition() and time.monotonic() < end:
+            app.processEvents(QEventLoop.AllEvents, 50)
+
+    pump_until(lambda: window.lab.latest_frame is not None, 120)
+    tune = window.panels.tune
+    window.panels.tune_dock.raise_()
+    tune.preset_box.setCurrentText("hip-thrust")
+    tune.horizon_spin.setValue(1.0)
+    tune.evaluations_spin.setValue(runs)
+    tune.start()
+    pump_until(lambda: tune.result is not None and tune.runner is None, 900)
+    tune.name_edit.setText("hip-thrust-tuned")
+    pump_until(lambda: False, 0.6)  # the best plays: a moment in
+    window.history_view.playback.pause()
+    window.redraw_now()
+    pump_until(lambda: False, 0.3)
+    window.body_view.view3d.wait_for_image()
+    window.grab().save(str(path), "PNG")
+    window.close()
+    return 0 if path.is_file() else 1
+
+
 if __name__ == "__main__":
     arguments = [a for a in sys.argv[1:] if not a.startswith("--")]
     size = tuple(int(n) for n in arguments[1].split("x")) if len(arguments) > 1 else (1500, 950)
     if "--atlas" in sys.argv:
         sys.exit(atlas_main(Path(arguments[0]), size))
+    if "--tune" in sys.argv:
+        sys.exit(tune_main(Path(arguments[0]), size))
     solo = next((int(a[len("--solo=") :]) for a in sys.argv if a.startswith("--solo=")), None)
     if solo is not None:
         sys.exit(solo_main(Path(arguments[0]), size, solo))

@@ -43,7 +43,7 @@ BAD_FILES = {
     "nan.json": "excitation 3 (bifemsh_r) is not a finite number: nan",
     "out-of-range.json": "excitation 2 (hamstrings_r) = 1.5 is outside [0, 1]",
     "negative.json": "excitation 0 (abd_r) = -0.2 is outside [0, 1]",
-    "schema-2.json": "unknown schema_version 2 (this muscle_lab reads version 1)",
+    "schema-3.json": "unknown schema_version 3 (this muscle_lab reads versions 1 and 2)",
     "missing-fields.json": "missing field(s): excitations, created",
     "not-a-number.json": "excitation 0 (abd_r) is not a number: 'high'",
     "duplicate-muscle.json": "muscle 'abd_r' is listed twice",
@@ -337,11 +337,11 @@ def test_bad_files_are_skipped_reported_and_left_untouched(store):
 
 def test_getting_a_bad_preset_raises_its_file_error(store):
     store.user_dir.mkdir()
-    shutil.copy(FIXTURES / "schema-2.json", store.user_dir)
+    shutil.copy(FIXTURES / "schema-3.json", store.user_dir)
     with pytest.raises(
-        PresetFileError, match=r"schema-2\.json: unknown schema_version 2 \(this muscle_lab reads version 1\)$"
+        PresetFileError, match=r"schema-3\.json: unknown schema_version 3 \(this muscle_lab reads versions 1 and 2\)$"
     ):
-        store.get("schema-2")
+        store.get("schema-3")
     with pytest.raises(PresetError, match=r"^no preset named 'ghost'$"):
         store.get("ghost")
 

@@ -61,11 +61,18 @@ def model_identity(path: str | os.PathLike[str]) -> ModelIdentity:
 
 
 def run_key(
-    model: ModelIdentity, mode: str, seconds: float, muscle_names: Sequence[str], excitations: Sequence[float]
+    model: ModelIdentity,
+    mode: str,
+    seconds: float,
+    muscle_names: Sequence[str],
+    excitations: Sequence[float],
+    sequence: dict[str, object] | None = None,
 ) -> str:
-    """The file name (without suffix) of one run's record."""
+    """The file name (without suffix) of one run's record; `sequence`: a pattern over time's data
+    (constant runs keep the keys they always had)."""
     by_name = dict(zip(muscle_names, map(float, excitations), strict=True))
-    return _key("run", model, mode, seconds=seconds, excitations=by_name)
+    more: dict[str, object] = {} if sequence is None else {"sequence": sequence}
+    return _key("run", model, mode, seconds=seconds, excitations=by_name, **more)
 
 
 def description_key(model: ModelIdentity, mode: str) -> str:

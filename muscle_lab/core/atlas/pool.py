@@ -23,6 +23,7 @@ import numpy as np
 from muscle_lab.core.atlas.effects import RunRecord
 from muscle_lab.core.frame import STEP_SECONDS, Frame
 from muscle_lab.core.muscles import MuscleInfo
+from muscle_lab.core.presets.sequence import StepSchedule
 from muscle_lab.core.simulation.integrator import IntegratorSettings
 from muscle_lab.core.simulation.moment_arms import MomentArms
 from muscle_lab.core.simulation.pose import BodyPose, SceneDescription
@@ -43,7 +44,8 @@ class Job:
 
     key: str  # its cache key
     label: str
-    excitations: tuple[float, ...]
+    excitations: tuple[float, ...]  # held for the whole run, unless `schedule` changes them
+    schedule: StepSchedule | None = None  # values over time (a sequence preset): each step's own
 
 
 @dataclass(frozen=True)
@@ -84,8 +86,22 @@ class RunPool:
         seconds: float,
         cancel: threading.Event,
         workers: int | None = None,
+        *,
+        poses: bool = True,
+        moment_arms: bool = True,
+        keep_processes: bool = False,
+        time_limit: bool = True,
     ) -> None:
+        """`poses`: keep each step's body pose (to draw the run); `moment_arms`: describe the
+        standing moment arms in the AtlasModel; `keep_processes`: the processes outlive `run`, for
+        the next call (a search's generations), until `close`; `time_limit`: episodes end after
+        osim-rl's 300 steps (off: only a fall or `seconds` ends a run)."""
         self.model_path = model_path
+        self.poses = poses
+        self.moment_arms = moment_arms
+        self.keep_processes = keep_processes
+        self.time_limit = time_limit
+        self._idle: list[SimulationProcess] = []  # kept between runs, started and described
         self.integrator = integrator
         self.steps = max(1, round(seconds / STEP_SECONDS))
         self.cancel = cancel
@@ -95,6 +111,7 @@ class RunPool:
         self._lock = threading.Lock()
         self._describer = threading.Lock()  # the first process to start describes the model
         self._described = False
+        self.model: AtlasModel | None = None  # the description, once read
 
     def stopping(self) -> bool:
         return self.cancel.is_set() or self._stopped.is_set()
@@ -142,10 +159,14 @@ class RunPool:
             for thread in threads:
                 thread.join()
         if failure is not None:
+            self.close()
             raise failure
         if self.stopping():
+            self.close()
             raise AtlasCancelled(CANCELLED)
-        assert model is not None  # every thread that did not fail read it
+        model = model or self.model
+        assert model is not None  # every thread that did not fail read it, or an earlier run did
+        self.model = model
         return model
 
     def kill(self) -> None:
@@ -155,33 +176,55 @@ class RunPool:
             for process in self._processes:
                 process.kill()
 
+    def close(self) -> None:
+        """End the processes kept between runs (`keep_processes`)."""
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for process in idle:
+            with contextlib.suppress(Exception):
+                process.close()
+
+    def pids(self) -> list[int]:
+        """The simulation processes' ids, alive or not (what a test checks are gone)."""
+        with self._lock:
+            return [p.pid for p in self._processes if p.pid is not None]
+
     # -- in the driving threads ------------------------------------------------------------
     def _work(self, pending: queue.SimpleQueue[Job], events: queue.SimpleQueue[tuple[str, object]]) -> None:
         process: SimulationProcess | None = None
+        keep = False
         try:
-            process = SimulationProcess(
-                self.model_path, self.integrator, should_abandon=self._abandon_check, start=False, poses=True
-            )
             with self._lock:
-                self._processes.append(process)
-            if self.stopping():
-                return
-            process.start()
-            with self._describer:
-                describe, self._described = not self._described, True
-            if describe:
-                events.put(("model", _model_of(process)))
+                process = self._idle.pop() if self._idle else None
+            if process is None:
+                process = SimulationProcess(
+                    self.model_path, self.integrator, should_abandon=self._abandon_check, start=False, poses=self.poses
+                )
+                process.set_time_limit_at_start(self.time_limit)
+                with self._lock:
+                    self._processes.append(process)
+                if self.stopping():
+                    return
+                process.start()
+                with self._describer:
+                    describe, self._described = not self._described, True
+                if describe:
+                    events.put(("model", _model_of(process, self.moment_arms)))
             while not self.stopping():
                 try:
                     job = pending.get_nowait()
                 except queue.Empty:
+                    keep = self.keep_processes
                     return
                 events.put(("done", (job, self._simulate(process, job, events))))
         except BaseException as error:  # noqa: BLE001 - handed to the caller's thread, which raises it
             if not self.stopping():
                 events.put(("error", error))
         finally:
-            if process is not None:
+            if process is not None and keep and not self.stopping():
+                with self._lock:
+                    self._idle.append(process)
+            elif process is not None:
                 with contextlib.suppress(Exception):  # a process that never started has nothing to close
                     process.close()
             events.put(("exit", None))
@@ -192,12 +235,15 @@ class RunPool:
         """From the standing start for `steps` steps or until the episode ends, one step always
         in flight so that the process never waits for this thread."""
         started = time.monotonic()
-        process.set_excitations(job.excitations)
+        schedule = job.schedule
+        process.set_excitations(job.excitations if schedule is None else schedule.for_step(0))
         frames: list[Frame] = [process.reset()]
-        poses: list[BodyPose | None] = [process.read_pose()]
+        poses: list[BodyPose | None] = [process.read_pose() if self.poses else None]
         process.send_step()
         for done in range(1, self.steps + 1):
             if done < self.steps:
+                if schedule is not None:  # sent before the step, so it applies to that step
+                    process.set_excitations(schedule.for_step(done))
                 process.send_step()
             frame = process.receive_step()
             frames.append(frame)
@@ -214,7 +260,7 @@ class RunPool:
         return CANCELLED if self.stopping() else None
 
 
-def _model_of(process: SimulationProcess) -> AtlasModel:
+def _model_of(process: SimulationProcess, moment_arms: bool = True) -> AtlasModel:
     return AtlasModel(
         model_path=str(process.model_path),
         model_name=process.model_name,
@@ -223,7 +269,7 @@ def _model_of(process: SimulationProcess) -> AtlasModel:
         joint_angle_names=process.joint_angle_names,
         locked_joint_angles=process.locked_joint_angles,
         scene=process.scene,
-        standing_moment_arms=tuple(_standing_moment_arms(process, m) for m in process.muscles),
+        standing_moment_arms=tuple(_standing_moment_arms(process, m) for m in process.muscles) if moment_arms else (),
     )
 
 

@@ -29,6 +29,7 @@ from muscle_lab.core.atlas.pool import AtlasCancelled, AtlasModel, Job, RunPool,
 from muscle_lab.core.engine_choice import mode_runs_on_opensim, requested_engine
 from muscle_lab.core.frame import STEP_SECONDS
 from muscle_lab.core.paths import default_model_path
+from muscle_lab.core.presets.sequence import ExcitationSequence
 from muscle_lab.core.simulation.integrator import DEFAULT_MODE, MODES, settings_for
 from muscle_lab.core.simulation.model_file import read_model_summary
 
@@ -59,7 +60,8 @@ class Pattern:
     """An excitation pattern run beside the muscles, e.g. the hip thrust (one value per muscle)."""
 
     name: str
-    excitations: tuple[float, ...]
+    excitations: tuple[float, ...]  # at the start; all along unless `sequence` changes them
+    sequence: ExcitationSequence | None = None  # a sequence preset's values over time, in the model's order
 
 
 @dataclass(frozen=True)
@@ -223,26 +225,30 @@ class AtlasRun:
     def _jobs(self, identity: ModelIdentity, names: Sequence[str]) -> list[Job]:
         settings = self.settings
         count = len(names)
-        patterns = [(p.name, p.excitations) for p in settings.patterns]
-        for name, values in patterns:
-            if len(values) != count:
+        patterns = [(p.name, p.excitations, p.sequence) for p in settings.patterns]
+        for name, values, sequence in patterns:
+            if len(values) != count or (sequence is not None and len(sequence.muscles) != count):
                 raise AtlasError(f"pattern {name!r} has {len(values)} excitations for {count} muscles")
-        solos = []
+        solos: list[tuple[str, tuple[float, ...], ExcitationSequence | None]] = []
         for index, name in enumerate(names):
             if self.muscles is not None and index not in self.muscles:
                 continue
             solo = [settings.base] * count
             solo[index] = settings.level
-            solos.append((name, tuple(solo)))
-        every = [(f"all at {settings.base:g}", (settings.base,) * count), *solos, *patterns]
+            solos.append((name, tuple(solo), None))
+        every = [(f"all at {settings.base:g}", (settings.base,) * count, None), *solos, *patterns]
         return [
             Job(
-                run_key(identity, _settings_key(settings.mode), settings.seconds, names, values),
+                run_key(
+                    identity, _settings_key(settings.mode), settings.seconds, names, values,
+                    None if sequence is None else sequence.to_data(),
+                ),
                 label,
                 tuple(values),
+                sequence,
             )
-            for label, values in every
-        ]
+            for label, values, sequence in every
+        ]  # fmt: skip
 
     def _simulate(self, path: Path, jobs: list[Job], records: dict[str, RunRecord], total: int) -> AtlasModel:
         steps = max(1, round(self.settings.seconds / STEP_SECONDS))

@@ -4,6 +4,11 @@
 {"schema_version": 1, "name": "hip-thrust", "description": "...", "model": "gait14dof22musc_pros",
  "muscles": ["abd_r", ...], "excitations": [0.0, ...], "created": "2026-11-21T00:00:00Z"}
 ```
+
+Version 2 holds a pattern over time (`sequence.ExcitationSequence`) instead of "excitations":
+`"sequence": {"loop": false, "phases": [{"duration": 0.15, "excitations": [...]}, ...]}` or
+`"sequence": {"interpolation": "linear", "keyframes": {"abd_r": [[0.0, 0.1], [0.2, 0.6]], ...}}`.
+A constant preset is still written as version 1, so files that older muscle_labs read stay so.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, cast
 
+from muscle_lab.core.presets.sequence import ExcitationSequence, SequenceError, sequence_from_data
 from muscle_lab.core.user_files import (
     MAX_USER_FILE_BYTES,
     UserFileError,
@@ -25,10 +31,13 @@ from muscle_lab.core.user_files import (
     load_user_json,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 1  # a constant preset
+SEQUENCE_SCHEMA_VERSION = 2  # a preset with a sequence
+READABLE_VERSIONS = (SCHEMA_VERSION, SEQUENCE_SCHEMA_VERSION)
 MAX_PRESET_BYTES = MAX_USER_FILE_BYTES
 MAX_NAME_LENGTH = 64
 REQUIRED_FIELDS = ("schema_version", "name", "description", "model", "muscles", "excitations", "created")
+SEQUENCE_REQUIRED_FIELDS = ("schema_version", "name", "description", "model", "muscles", "sequence", "created")
 BUILTIN = "built-in"
 USER = "user"
 
@@ -48,7 +57,10 @@ class PresetFileError(PresetError):
 
 @dataclass(frozen=True)
 class Preset:
-    """A named excitation pattern; `kind` and `path` say where it was found (not stored)."""
+    """A named excitation pattern; `kind` and `path` say where it was found (not stored).
+
+    With a `sequence` (version 2), `excitations` are its values at time 0 (what applying the
+    preset to the sliders sets)."""
 
     name: str
     description: str
@@ -58,17 +70,25 @@ class Preset:
     created: str
     kind: str = field(default=USER, compare=False)
     path: Path | None = field(default=None, compare=False)
+    sequence: ExcitationSequence | None = None
+
+    def schedule(self) -> ExcitationSequence:
+        """The pattern over time: its sequence, or a constant preset as a one-phase sequence."""
+        return self.sequence or ExcitationSequence.constant(self.muscles, self.excitations)
 
     def to_json(self) -> str:
-        data = {
-            "schema_version": SCHEMA_VERSION,
+        data: dict[str, Any] = {
+            "schema_version": SCHEMA_VERSION if self.sequence is None else SEQUENCE_SCHEMA_VERSION,
             "name": self.name,
             "description": self.description,
             "model": self.model,
             "muscles": list(self.muscles),
-            "excitations": list(self.excitations),
-            "created": self.created,
         }
+        if self.sequence is None:
+            data["excitations"] = list(self.excitations)
+        else:
+            data["sequence"] = self.sequence.to_data()
+        data["created"] = self.created
         return json.dumps(data, indent=2, allow_nan=False) + "\n"
 
 
@@ -153,13 +173,17 @@ def preset_from_data(data: Any, *, kind: str = USER, path: Path | None = None) -
     """Build a Preset from parsed JSON; raise PresetError naming the first problem."""
     if not isinstance(data, dict):
         raise PresetError(f"expected a JSON object with the preset's fields, got {_json_type(data)}")
-    missing = [key for key in REQUIRED_FIELDS if key not in data]
+    version = data.get("schema_version")
+    if version in READABLE_VERSIONS and not isinstance(version, bool):
+        required = REQUIRED_FIELDS if version == SCHEMA_VERSION else SEQUENCE_REQUIRED_FIELDS
+    else:
+        required = REQUIRED_FIELDS
+    missing = [key for key in required if key not in data]
     if missing:
         raise PresetError(f"missing field(s): {', '.join(missing)}")
-    version = data["schema_version"]
-    if version != SCHEMA_VERSION or isinstance(version, bool):
+    if version not in READABLE_VERSIONS or isinstance(version, bool):
         shown = brief_repr(version)
-        raise PresetError(f"unknown schema_version {shown} (this muscle_lab reads version {SCHEMA_VERSION})")
+        raise PresetError(f"unknown schema_version {shown} (this muscle_lab reads versions 1 and 2)")
     validate_name(data["name"])
     for key in ("description", "model", "created"):
         if not isinstance(data[key], str):
@@ -169,6 +193,17 @@ def preset_from_data(data: Any, *, kind: str = USER, path: Path | None = None) -
     except ValueError:
         raise PresetError(f"created is not an ISO 8601 date: {brief_repr(data['created'])}") from None
     muscles = check_muscles(data["muscles"])
+    if version == SEQUENCE_SCHEMA_VERSION:
+        if "excitations" in data:
+            raise PresetError("a version 2 preset holds its values in sequence, not excitations")
+        try:
+            sequence = sequence_from_data(data["sequence"], muscles)
+        except SequenceError as error:
+            raise PresetError(str(error)) from None
+        start = tuple(float(v) for v in sequence.excitations_at(0.0))
+        return Preset(
+            data["name"], data["description"], data["model"], muscles, start, data["created"], kind, path, sequence
+        )
     if not isinstance(data["excitations"], list):
         raise PresetError(f"excitations must be a list of numbers, got {_json_type(data['excitations'])}")
     excitations = check_values(muscles, data["excitations"])

@@ -35,6 +35,7 @@ from muscle_lab.core.presets.format import (
     utc_now,
     validate_name,
 )
+from muscle_lab.core.presets.sequence import ExcitationSequence, SequenceError, sequence_from_data
 from muscle_lab.core.user_files import (
     LOCK_TIMEOUT_SECONDS,
     FolderLock,
@@ -56,6 +57,7 @@ __all__ = [
     "blend",
     "excitations_from_preset",
     "match_preset",
+    "schedule_from_preset",
 ]
 
 
@@ -76,10 +78,11 @@ class PresetListing:
 class PresetMatch:
     """A preset's excitations laid out for one model's muscles (missing muscles get 0)."""
 
-    excitations: np.ndarray
+    excitations: np.ndarray  # at time 0
     missing: tuple[str, ...]
     extra: tuple[str, ...]
     notes: tuple[str, ...]
+    sequence: ExcitationSequence  # the pattern over time, in the model's muscle order
 
 
 def match_preset(preset: Preset, muscle_names: Sequence[str]) -> PresetMatch:
@@ -99,7 +102,7 @@ def match_preset(preset: Preset, muscle_names: Sequence[str]) -> PresetMatch:
     if extra:
         notes.append(f"preset {preset.name!r} has {len(extra)} muscle(s) this model lacks, ignored: {', '.join(extra)}")
     values = np.array([by_name.get(m, 0.0) for m in muscle_names], dtype=float)
-    return PresetMatch(values, missing, extra, tuple(notes))
+    return PresetMatch(values, missing, extra, tuple(notes), preset.schedule().reordered(muscle_names))
 
 
 def blend(current: Sequence[float], target: Sequence[float], strength: float) -> np.ndarray:
@@ -179,10 +182,20 @@ class PresetStore:
         description: str = "",
         force: bool = False,
         created: str | None = None,
+        sequence: ExcitationSequence | None = None,
     ) -> Preset:
-        """Save a user preset; an existing one is replaced only with `force`."""
+        """Save a user preset; an existing one is replaced only with `force`. With a `sequence`
+        (for these muscles) the preset is that pattern over time and `excitations` are ignored."""
         validate_name(name)
         checked_muscles = check_muscles(list(muscles))
+        if sequence is not None:
+            if sequence.muscles != checked_muscles:
+                raise PresetError("the sequence is for other muscles than the preset's")
+            try:  # checked as a file's would be: a NaN or a zero duration made in code is refused too
+                sequence = sequence_from_data(sequence.to_data(), checked_muscles)
+            except SequenceError as error:
+                raise PresetError(str(error)) from None
+            excitations = sequence.excitations_at(0.0).tolist()
         try:
             values = [float(v) for v in excitations]
         except (TypeError, ValueError):
@@ -192,7 +205,9 @@ class PresetStore:
         check_text("model", model)
         self._refuse_builtin_name(name)
         target = self.user_dir / f"{name}.json"
-        preset = Preset(name, description, model, checked_muscles, checked_values, created or utc_now(), USER, target)
+        preset = Preset(
+            name, description, model, checked_muscles, checked_values, created or utc_now(), USER, target, sequence
+        )
         with self._locked():  # no other writer between the check and the creation
             existing = _find(self.user_dir, name)
             if existing is not None and not force:
@@ -273,6 +288,7 @@ class PresetStore:
             description=preset.description if description is None else description,
             force=force,
             created=preset.created,
+            sequence=preset.sequence,
         )
 
     def export(self, name: str, destination: str | Path, *, force: bool = False) -> Path:
@@ -378,3 +394,11 @@ def excitations_from_preset(
     """A preset's excitations for these muscles, and notes on muscles missing or extra."""
     match = match_preset((store or PresetStore()).get(name), muscle_names)
     return match.excitations, list(match.notes)
+
+
+def schedule_from_preset(
+    name: str, muscle_names: Sequence[str], store: PresetStore | None = None
+) -> tuple[ExcitationSequence, list[str]]:
+    """A preset's pattern over time for these muscles (a constant one: one phase), and notes."""
+    match = match_preset((store or PresetStore()).get(name), muscle_names)
+    return match.sequence, list(match.notes)

@@ -102,8 +102,9 @@ class AtlasPanel(QWidget):
         lab.modelReady.connect(self._on_model_ready)
         lab.momentArmsArrived.connect(self.show_moment_arms)
         controller.worker.runningChanged.connect(self._on_running_changed)
-        # The atlas runs in threads of its own, with processes: stop them before the app goes.
-        self.destroyed.connect(partial(stop_runners, self._runners))
+        # The atlas runs in threads of its own, with processes: stopped when the window closes and
+        # before the app goes (not from `destroyed`: a Python slot called while PyQt tears the
+        # panel down crashed later windows in the tests).
         app = QCoreApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shut_down)

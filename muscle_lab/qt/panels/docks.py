@@ -1,4 +1,4 @@
-"""The panels docked beside the simulation (presets, recording, atlas, observation), tabbed in the
+"""The panels docked beside the simulation (presets, recording, atlas, tune, observation), tabbed in the
 window's dock area and wired to the lab model and the simulation controller."""
 
 from __future__ import annotations
@@ -12,11 +12,13 @@ from PyQt5.QtCore import QObject, Qt, QTimer
 from PyQt5.QtWidgets import QDockWidget, QMainWindow, QMenu, QTabWidget, QWidget
 
 from muscle_lab.core.excitations import ExcitationError
+from muscle_lab.core.presets.playback import sequence_schedule
 from muscle_lab.core.recording.columns import RecordingNames
 from muscle_lab.qt.atlas.panel import AtlasPanel
 from muscle_lab.qt.panels.observation import ObservationPanel
 from muscle_lab.qt.panels.presets import PresetsPanel
 from muscle_lab.qt.panels.recording import RecordingPanel
+from muscle_lab.qt.tune.panel import TunePanel
 
 if TYPE_CHECKING:
     from muscle_lab.qt.lab import LabModel
@@ -60,6 +62,7 @@ class DockPanels(QObject):
         window.setTabPosition(Qt.LeftDockWidgetArea, QTabWidget.West)
         self._view_menu = view_menu
         self._lab = lab
+        self._controller = controller
         self.presets = PresetsPanel((), "")  # lists at once; apply and save wait for a model
         self.recording = RecordingPanel(NO_MODEL_YET)
         presets_dock = self.add_dock_panel("Presets", self.presets)
@@ -70,6 +73,11 @@ class DockPanels(QObject):
         window.tabifyDockWidget(recording_dock, self.atlas_dock)
         self._wide_tabs_shown: dict[str, int] = {}  # the wide tabs in front, with the width each would like
         self.widen_while_shown(self.atlas_dock, ATLAS_DOCK_WIDTH)
+        self.tune = TunePanel(lab)
+        self.tune_dock = self.add_dock_panel("Tune", self.tune)
+        window.tabifyDockWidget(self.atlas_dock, self.tune_dock)
+        self.tune.presetSaved.connect(self._on_tune_saved)
+        self.tune_dock.visibilityChanged.connect(self.tune.set_shown)  # a bound slot: gone with the panel
         presets_dock.raise_()
         self.docks = (presets_dock, recording_dock)
 
@@ -131,12 +139,20 @@ class DockPanels(QObject):
             self._wide_tabs_shown.pop(dock.objectName(), None)
         QTimer.singleShot(0, self.fit_width)  # once the tab coming to the front has said so too
 
+    def _on_tune_saved(self, name: str) -> None:
+        self.presets.refresh(select=name)
+
     def _apply_preset(self, values: np.ndarray) -> None:
         preset = self.presets.selected_preset()
         try:
             self._lab.apply_preset(preset.name if preset is not None else "", values)
         except ExcitationError as error:  # the panel matched names; a bad length is a bug upstream
             self._lab.say(f"preset not applied: {error}")
+            return
+        if preset is not None and preset.sequence is not None and not preset.sequence.is_constant:
+            # A sequence plays from the standing start as a replay does (a slider move takes over).
+            sequence = preset.sequence.reordered(self._lab.muscle_names)
+            self._controller.play_controls(sequence_schedule(preset.name, sequence))
 
     def _on_model_ready(self, info: ModelInfo) -> None:
         self.presets.set_model([m.name for m in info.muscles], info.name)

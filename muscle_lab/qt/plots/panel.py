@@ -10,30 +10,23 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt5.QtCore import QCoreApplication, QEvent, QObject, QPointF, Qt, pyqtSignal
-from PyQt5.QtGui import QColor, QFont
+from PyQt5.QtCore import QCoreApplication, QEvent, QObject, QPointF, pyqtSignal
+from PyQt5.QtGui import QColor
 from PyQt5.QtWidgets import (
     QGraphicsView,
-    QGridLayout,
-    QLabel,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from muscle_lab.core.history import EpisodeTrace, channel_count
-from muscle_lab.core.reward import MIN_PELVIS_HEIGHT
-from muscle_lab.qt.panels.elided_label import ElidedLabel
-from muscle_lab.qt.plots.items import PlotItems, Readout, vertical_line
+from muscle_lab.qt.plots.items import PlotItems, build_plot, place_readout
+from muscle_lab.qt.plots.legend_row import LegendRow
 from muscle_lab.qt.plots.plan import (
-    CURSOR_COLOUR,
     CURVE_WIDTH,
     DEFAULT_WINDOW_SECONDS,
-    END_COLOUR,
     GHOST_ALPHA,
-    HOVER_COLOUR,
     MIN_SPAN_SECONDS,
-    MIN_Y_SPAN,
     NBSP,
     TITLE_HEIGHT,
     Curve,
@@ -41,16 +34,12 @@ from muscle_lab.qt.plots.plan import (
     columns_for,
     drawable,
     format_value,
-    legend_html,
     plan_curves,
     shown_rows,
     shows_value,
     time_tick_step,
     value_at,
 )
-
-LEGEND_ROW_MARGINS = 96  # pixels: the row's left margin and the Reset view button's room
-LEGEND_SPACING = 12
 
 
 class PlotPanel(QWidget):
@@ -68,27 +57,12 @@ class PlotPanel(QWidget):
         # Mouse moves are read here: pyqtgraph's sigMouseMoved drops moves that come within
         # 10 ms of the last, which can leave the readout where the mouse no longer is.
         self._graphics.viewport().installEventFilter(self)
-        # The legend row: the curves' colours (the same on every angle plot), then the ghost's name.
-        self.legend_label = QLabel()
-        self.legend_label.setTextFormat(Qt.RichText)
-        self.legend_label.setMinimumWidth(1)  # never widens the panel: wraps instead (`_fit_legend`)
-        self.ghost_label = ElidedLabel()
-        self.ghost_label.setStyleSheet("color: #a0a0a0;")
-        for label in (self.legend_label, self.ghost_label):
-            font = label.font()
-            font.setPointSize(8)
-            label.setFont(font)
-        legend_row = self._legend_row = QGridLayout()
-        legend_row.setContentsMargins(6, 0, LEGEND_ROW_MARGINS - 6, 0)  # clear of Reset view at the right
-        legend_row.setHorizontalSpacing(LEGEND_SPACING)
-        legend_row.setVerticalSpacing(0)
-        legend_row.addWidget(self.legend_label, 0, 0)
-        legend_row.addWidget(self.ghost_label, 0, 1)
-        legend_row.setColumnStretch(1, 1)
+        self.legend_row = LegendRow()
+        self.legend_label, self.ghost_label = self.legend_row.legend_label, self.legend_row.ghost_label
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        layout.addLayout(legend_row)
+        layout.addWidget(self.legend_row)
         layout.addWidget(self._graphics, 1)
         # Over the plots' top right corner (beside the last title), shown only while a zoom or
         # pan holds the view: a row of its own would take height the plots need at 1024x700.
@@ -107,7 +81,6 @@ class PlotPanel(QWidget):
         self._curves: list[tuple[Curve, pg.PlotDataItem]] = []
         self._channels = 0
         self._ghost_text = ""
-        self._legend_width = 0  # the legend's width on one line
         self._trace: EpisodeTrace | None = None
         self._ghost: EpisodeTrace | None = None
         self._ghost_pushed: tuple[object, ...] = ()  # (ghost, its length, lo, hi) last handed to its curves
@@ -139,7 +112,7 @@ class PlotPanel(QWidget):
         for position, (key, title) in enumerate(titles.items()):
             plot = self._graphics.addPlot(row=position // self._columns, col=position % self._columns)
             self._plots[key] = plot
-            self._items[key] = self._build_plot(key, title, plot)
+            self._items[key] = build_plot(key, title, plot, self._on_x_range_changed, self._on_y_range_changed)
         self._label_column_bottoms()
         self._balance_rows()
         for curve in curves:
@@ -151,75 +124,17 @@ class PlotPanel(QWidget):
             main = items.plot.plot(pen=pg.mkPen(curve.colour, width=CURVE_WIDTH))
             items.curves.append((curve, main, ghost))
             self._curves.append((curve, main))
-        self.legend_label.setWordWrap(False)
-        self.legend_label.setText(legend_html(curves))
-        self._legend_width = self.legend_label.sizeHint().width()  # on one line
-        self._fit_legend(self.width())
+        self.legend_row.set_curves(curves)
         self._ghost_text = ""
-        self.ghost_label.setText("")
+        self.legend_row.set_ghost("")
         self._following = True
         self.reset_button.hide()
         self._set_x_range(0.0, MIN_SPAN_SECONDS)
         self.data_changed()
 
-    def _build_plot(self, key: str, title: str, plot: pg.PlotItem) -> PlotItems:
-        plot.setTitle(title, size="9pt")
-        plot.titleLabel.setMaximumHeight(TITLE_HEIGHT)  # pyqtgraph gives a title 30 px: height the curves need
-        plot.layout.setRowFixedHeight(0, TITLE_HEIGHT)
-        plot.showGrid(x=True, y=True, alpha=0.25)
-        plot.setLabel("bottom", "episode time", units="s")
-        tick_font = QFont()
-        tick_font.setPointSize(8)
-        for side in ("bottom", "left"):
-            axis = plot.getAxis(side)
-            axis.enableAutoSIPrefix(False)
-            axis.setTickFont(tick_font)
-        plot.setMenuEnabled(False)
-        plot.hideButtons()  # its "A" button would turn on pyqtgraph's x autorange; Reset view is ours
-        plot.setClipToView(True)
-        plot.setDownsampling(auto=True, mode="peak")
-        view = plot.getViewBox()
-        view.enableAutoRange(axis=pg.ViewBox.XAxis, enable=False)  # the x range is set here
-        view.setAutoVisible(y=True)
-        # Autorange never zooms into numerical noise (an angle wobbling by 1e-4 degrees).
-        view.setLimits(minYRange=MIN_Y_SPAN.get(key, 10.0))
-        view.sigXRangeChanged.connect(self._on_x_range_changed)
-        view.sigYRangeChanged.connect(self._on_y_range_changed)
-        if key == "pelvis":
-            limit = pg.InfiniteLine(
-                pos=MIN_PELVIS_HEIGHT,
-                angle=0,
-                pen=pg.mkPen(END_COLOUR, width=1, style=Qt.DashLine),
-                label=f"ends below {MIN_PELVIS_HEIGHT} m",  # whole in a plot 150 pixels wide
-                labelOpts={"position": 0.02, "color": END_COLOUR, "anchors": [(0, 1), (0, 1)]},
-            )
-            limit.label.setFont(tick_font)  # whole in a plot 120 pixels wide
-            plot.addItem(limit)
-        faint_end = QColor(END_COLOUR)
-        faint_end.setAlpha(GHOST_ALPHA)
-        items = PlotItems(
-            plot=plot,
-            cursor=vertical_line(CURSOR_COLOUR, 1, 20),
-            end=vertical_line(END_COLOUR, 2, 10),
-            ghost_end=vertical_line(faint_end, 2, 5, Qt.DashLine),
-            hover=vertical_line(HOVER_COLOUR, 1, 15, Qt.DashLine),
-            readout=Readout(),
-        )
-        for line in (items.cursor, items.end, items.ghost_end, items.hover):
-            plot.addItem(line, ignoreBounds=True)  # the lines do not widen the ranges
-        font = QFont()
-        font.setPointSize(8)
-        items.readout.setFont(font)
-        items.readout.setParentItem(view)  # in the view's pixels: stays put while the data pan
-        items.readout.setZValue(1000)
-        items.readout.setVisible(False)
-        return items
-
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().resizeEvent(event)
         self._place_reset_button()
-        # One line where it fits; a narrow panel gives the legend a second line, never cuts it.
-        self._fit_legend(event.size().width())
         columns = columns_for(event.size().width(), len(self._plots))
         if self._plots and columns != self._columns:
             self._columns = columns
@@ -231,19 +146,6 @@ class PlotPanel(QWidget):
             self._label_column_bottoms()
             self._balance_rows()
             self._dirty = True
-
-    def _fit_legend(self, width: int) -> None:
-        """The legend on one line where it fits (else wrapped between entries), the ghost's name
-        beside it where both fit whole, else on a line of its own (elided only if even that is short)."""
-        room = width - LEGEND_ROW_MARGINS
-        self.legend_label.setWordWrap(self._legend_width > room)
-        ghost = self.ghost_label
-        ghost_width = ghost.fontMetrics().horizontalAdvance(ghost.full_text)
-        beside = not ghost.full_text or self._legend_width + LEGEND_SPACING + ghost_width <= room
-        row, column = (0, 1) if beside else (1, 0)
-        if self._legend_row.getItemPosition(self._legend_row.indexOf(ghost))[:2] != (row, column):
-            self._legend_row.removeWidget(ghost)
-            self._legend_row.addWidget(ghost, row, column, 1, 1 if beside else 2)
 
     def _label_column_bottoms(self) -> None:
         """Times (tick values and the axis's name) under the plots of the last row only: the
@@ -305,9 +207,7 @@ class PlotPanel(QWidget):
         text = "" if trace is None else label or "ghost"
         if text != self._ghost_text:
             self._ghost_text = text
-            # Faint lines are the ghost's: named apart from the curves' legend, whole on hover.
-            self.ghost_label.setText(f"━━ {text}" if text else "")  # a faint line's sample, in its grey
-            self._fit_legend(self.width())
+            self.legend_row.set_ghost(text)  # named apart from the curves' legend
         self.data_changed()
 
     @property
@@ -462,20 +362,7 @@ class PlotPanel(QWidget):
                     ghost = format_value(key, value_at(self._ghost, curve.channel, t))
                     text += f" <span style='color:#888888'>(ghost{NBSP}{ghost})</span>"
                 lines.append(f"<span style='color:{curve.colour}'>{text}</span>")
-            self._place_readout(items, "<br>".join(lines), t)
-
-    @staticmethod
-    def _place_readout(items: PlotItems, html: str, t: float) -> None:
-        """On the side away from the mouse, so it does not cover the values being read; wrapped
-        where the plot is narrower than its lines."""
-        readout, room = items.readout, items.view.width() - 8
-        readout.setTextWidth(-1)
-        readout.setHtml(html)
-        if readout.document().idealWidth() > room:
-            readout.setTextWidth(room)
-        lo, hi = items.view.viewRange()[0]
-        left = hi <= lo or (t - lo) / (hi - lo) > 0.5
-        readout.setPos(4 if left else max(4.0, room + 4 - readout.boundingRect().width()), 2)
+            place_readout(items, "<br>".join(lines), t)
 
     # -- drawing -----------------------------------------------------------------------
     def redraw(self) -> bool:

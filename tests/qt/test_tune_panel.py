@@ -1,0 +1,73 @@
+"""The Tune tab in the real window: a tiny search to its end (the plot, the best played in the
+body view beside the previous best, Save as preset), and Cancel leaving no search process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from muscle_lab.core.presets.store import PresetStore
+
+SEARCH_TIMEOUT_MS = 180_000
+
+
+def tiny(panel, budget: int = 9) -> None:
+    panel.preset_box.setCurrentText("hip-thrust")
+    panel.horizon_spin.setValue(0.1)
+    panel.evaluations_spin.setValue(budget)
+    panel.population_spin.setValue(4)
+    panel.seed_spin.setValue(1)
+
+
+def test_a_tiny_search_runs_to_its_end_plays_the_best_and_saves_it(qtbot, window):
+    panel = window.panels.tune
+    window.panels.tune_dock.raise_()
+    tiny(panel)
+    with qtbot.waitSignal(panel.searchEnded, timeout=SEARCH_TIMEOUT_MS) as ended:
+        assert panel.start() is not None
+    result = ended.args[0]
+    assert result is not None and not result.cancelled, panel.status.text()
+    assert result.evaluations == 9 and len(result.history) == 2
+    assert result.best_score >= result.start_score
+    xs, ys = panel.so_far_curve.getData()
+    assert list(xs) == [1, 2] and ys[-1] == result.best_score
+    assert panel.status.text().startswith("Done: total reward (round 1) over 0.1 s")
+    stored = [e for e in window.lab.history.episodes if e.number < 0]
+    assert any(e.label.startswith("tune: best so far") for e in stored)
+    qtbot.waitUntil(lambda: panel.runner is None, timeout=10_000)
+    assert panel.start_button.isEnabled()
+
+    panel.name_edit.setText("tuned-in-window")
+    assert panel.save_best() == "tuned-in-window"
+    saved = PresetStore().get("tuned-in-window")
+    assert saved.excitations == tuple(result.best.for_step(0))
+    assert "tuned-in-window" in window.panels.presets.preset_names()
+
+
+def test_cancel_ends_the_search_and_its_processes(qtbot, window):
+    panel = window.panels.tune
+    tiny(panel, budget=400)
+    panel.horizon_spin.setValue(0.3)
+    runner = panel.start()
+    assert runner is not None
+    with qtbot.waitSignal(runner.progressed, timeout=SEARCH_TIMEOUT_MS):  # a first run is done: the pool is up
+        pass
+    qtbot.waitUntil(lambda: runner.search is not None and bool(runner.search.pids()), timeout=SEARCH_TIMEOUT_MS)
+    pids = runner.search.pids()
+    with qtbot.waitSignal(panel.searchEnded, timeout=60_000) as ended:
+        panel.cancel()
+    assert ended.args[0] is not None and ended.args[0].cancelled
+    qtbot.waitUntil(lambda: panel.runner is None, timeout=10_000)
+    assert not [pid for pid in pids if Path(f"/proc/{pid}").exists()]
+    assert panel.status.text().startswith("Cancelled:")
+
+
+def test_a_search_that_cannot_start_says_why(qtbot, window):
+    panel = window.panels.tune
+    panel.preset_box.setCurrentText("hip-thrust")
+    panel.tune_box.setCurrentIndex(panel.tune_box.findData("phases"))
+    with qtbot.waitSignal(panel.searchEnded, timeout=SEARCH_TIMEOUT_MS) as ended:
+        assert panel.start() is not None
+    assert ended.args[0] is None
+    assert panel.status.text() == "The search failed: a constant preset has no phases to time: tune its values"
+    qtbot.waitUntil(lambda: panel.runner is None, timeout=10_000)
+    assert panel.start_button.isEnabled() and not panel.save_button.isEnabled()
