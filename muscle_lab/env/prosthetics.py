@@ -111,7 +111,7 @@ class ProstheticsEnv(OsimEnv):
 
     def get_observation(self) -> np.ndarray:
         """osim-rl's vector of the current state; `reset` and `step` return it."""
-        return self.reader.vector(self.simulation.state)
+        return self.simulation.observation(self.reader)
 
     def describe(self, desc: dict[str, Any], previous: bool = False) -> dict[str, Any]:
         if self.difficulty > 0:

@@ -26,15 +26,17 @@ time) with random actions, ~103 derivative evaluations a step (about 40 of them 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import opensim
 from sksundae.cvode import CVODE
 
 from muscle_lab.core.compiled.codegen import CompiledFunction, compiled_library, jacobian_function
+from muscle_lab.core.compiled.observation import CompiledObservation
 from muscle_lab.core.compiled.reader import read_model
 from muscle_lab.core.errors import SimulationFailed
 from muscle_lab.core.excitations import check_excitations
@@ -42,6 +44,9 @@ from muscle_lab.core.frame import STEP_SECONDS, Frame
 from muscle_lab.core.reward import end_reason, step_reward
 from muscle_lab.core.simulation.model import LoadedModel, SimulationProperties
 from muscle_lab.core.simulation.state_store import SavedState
+
+if TYPE_CHECKING:
+    from muscle_lab.core.observation.reader import ObservationReader
 
 # Measured against osim-rl's reference (python -m muscle_lab.bench --compiled): BDF order at most 3
 # (as faithful mode caps CPodes) follows it where order 5 at 1e-4 left 2.3 degrees (all zero); at
@@ -69,6 +74,8 @@ class CompiledSimulation(SimulationProperties):
         self.data = read_model(self.loaded.model)
         library = library if library is not None else compiled_library(self.data, "rhs")
         self._rhs, self._pose = CompiledFunction(library, "rhs"), CompiledFunction(library, "pose")
+        self._bodies = CompiledFunction(library, "bodies")
+        self._observer: CompiledObservation | None = None
         self.rtol, self.atol, self.max_order, self.time_limit = rtol, atol, max_order, time_limit
         self.evaluations = 0
         n, m = len(self.data.coordinates), len(self.data.muscles)
@@ -92,6 +99,8 @@ class CompiledSimulation(SimulationProperties):
         self._excitations = np.zeros(m)
         self._pending_notes: list[str] = []
         self._opensim_state: opensim.State | None = None
+        self._xdot: np.ndarray | None = None
+        self._parts: tuple[list[opensim.Coordinate], list[opensim.ActivationFiberLengthMuscle]] | None = None
         # CVODE's callbacks read the excitations and x, and write xdot, through these buffers.
         self._applied, self._x_in, self._x_out = np.zeros(m), np.zeros(2 * n + 2 * m), np.zeros(2 * n + 2 * m)
         self._addresses = (self._x_in.ctypes.data, self._applied.ctypes.data, self._x_out.ctypes.data)
@@ -111,30 +120,56 @@ class CompiledSimulation(SimulationProperties):
         what Simulation's readers take (poses, observations, moment arms). Made when first asked
         after a step (~70 OpenSim calls), never by stepping."""
         if self._opensim_state is None:
-            model = self.loaded.model
-            state = opensim.State(model.getWorkingState())  # a copy: initializeState() would reset it
-            state.setTime(self._step * STEP_SECONDS)
-            n, m = self._n, self._m
-            coordinates, muscles = self._opensim_parts()
-            for i, coordinate in enumerate(coordinates):
-                coordinate.setValue(state, float(self._x[i]), False)
-                coordinate.setSpeedValue(state, float(self._x[n + i]))
-            for i, muscle in enumerate(muscles):
-                muscle.setActivation(state, float(self._x[2 * n + i]))
-                muscle.setFiberLength(state, float(self._x[2 * n + m + i]))
-            # The controls of the last step, as Simulation leaves them: what poses draw as excitations.
-            self.loaded.set_controls(self._applied.tolist())
-            model.realizeVelocity(state)
-            self._opensim_state = state
+            self._opensim_state = self._opensim_state_of(self._x, self._step, self._applied)
         return self._opensim_state
+
+    def state_snapshot(self) -> Callable[[], opensim.State]:
+        """The current state, kept for later: the OpenSim State is made only if the call comes
+        (the environment keeps the state before each step, which few rewards read)."""
+        x, step, applied = self._x.copy(), self._step, self._applied.copy()
+        if self._opensim_state is not None:
+            copy = opensim.State(self._opensim_state)
+            return lambda: copy
+        return lambda: self._opensim_state_of(x, step, applied)
+
+    def observation(self, reader: ObservationReader) -> np.ndarray:
+        """osim-rl's observation vector of the current state, as `reader.vector(self.state)`,
+        computed from the engine's own state and derivative (core.compiled.observation)."""
+        if self._observer is None or self._observer.layout is not reader.layout:
+            fixed = {c.name: c.value for c in self.loaded.fixed_coordinates}
+            self._observer = CompiledObservation(self.data, reader.layout, self._bodies, fixed)
+        if self._xdot is None:
+            self._xdot = np.empty(self._x.size)
+            self._rhs.into(self._xdot, self._x, self._applied)
+        return self._observer.vector(self._x, self._xdot)
+
+    def _opensim_state_of(self, x: np.ndarray, step: int, applied: np.ndarray) -> opensim.State:
+        model = self.loaded.model
+        state = opensim.State(model.getWorkingState())  # a copy: initializeState() would reset it
+        state.setTime(step * STEP_SECONDS)
+        n, m = self._n, self._m
+        coordinates, muscles = self._opensim_parts()
+        for i, coordinate in enumerate(coordinates):
+            coordinate.setValue(state, float(x[i]), False)
+            coordinate.setSpeedValue(state, float(x[n + i]))
+        for i, muscle in enumerate(muscles):
+            muscle.setActivation(state, float(x[2 * n + i]))
+            muscle.setFiberLength(state, float(x[2 * n + m + i]))
+        # The controls of that step, as Simulation leaves them: what poses draw as excitations.
+        self.loaded.set_controls(applied.tolist())
+        model.realizeVelocity(state)
+        return state
 
     def _opensim_parts(self) -> tuple[list[opensim.Coordinate], list[opensim.ActivationFiberLengthMuscle]]:
         """The welded model's coordinates and muscles in the compiled state's order."""
+        if self._parts is not None:
+            return self._parts
         model = self.loaded.model
         coordinates = [model.getCoordinateSet().get(c.name) for c in self.data.coordinates]
         forces = model.getForceSet()
         muscles = [opensim.ActivationFiberLengthMuscle.safeDownCast(forces.get(m.name)) for m in self.data.muscles]
-        return coordinates, muscles
+        self._parts = (coordinates, muscles)
+        return self._parts
 
     # -- control ---------------------------------------------------------------------------
     def set_excitations(self, values: Iterable[float]) -> list[str]:
@@ -270,6 +305,7 @@ class CompiledSimulation(SimulationProperties):
 
     def _read_frame(self, reward: float | None = None) -> Frame:
         self._opensim_state = None  # the OpenSim view of the state, made again when asked
+        self._xdot = None  # the derivative at x, for observations, made when asked
         pose = self._pose(self._x)[0][:, 0]
         height, vx = float(pose[1]), float(pose[3])
         reward = step_reward(vx) if reward is None else reward

@@ -197,7 +197,7 @@ class _ChildObserver:
     def vector(self) -> np.ndarray:
         frame = self.simulation.frame
         if self._last is None or self._last[0] is not frame:
-            values = self._observation_reader().vector(self.simulation.state)
+            values = self.simulation.observation(self._observation_reader())  # the engine's own reading
             values.flags.writeable = False
             self._last = (frame, values)
         return self._last[1]
