@@ -109,7 +109,9 @@ def test_a_compile_past_its_time_limit_is_stopped_and_falls_back() -> None:
     said: list[str] = []
     before = child_pids()
     simulation, note = open_engine(None, FAITHFUL, engine="auto", say=said.append, compile_limit=0.5)
-    assert said[0].startswith("compiling the compiled engine for gait14dof22musc_pros (first use, ~")
+    assert said[0].startswith(
+        "compiling the model's equations for the compiled engine (gait14dof22musc_pros; first time only, ~"
+    )
     assert type(simulation).__name__ == "Simulation"
     assert note is not None and "could not be compiled (its compile took longer than 0.5 s" in note
     assert child_pids() <= before
