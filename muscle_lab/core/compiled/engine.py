@@ -100,6 +100,8 @@ class CompiledSimulation(SimulationProperties):
         self._pending_notes: list[str] = []
         self._opensim_state: opensim.State | None = None
         self._xdot: np.ndarray | None = None
+        self._scratch_state: opensim.State | None = None
+        self._pose_out = np.zeros(6)
         self._parts: tuple[list[opensim.Coordinate], list[opensim.ActivationFiberLengthMuscle]] | None = None
         # CVODE's callbacks read the excitations and x, and write xdot, through these buffers.
         self._applied, self._x_in, self._x_out = np.zeros(m), np.zeros(2 * n + 2 * m), np.zeros(2 * n + 2 * m)
@@ -120,7 +122,11 @@ class CompiledSimulation(SimulationProperties):
         what Simulation's readers take (poses, observations, moment arms). Made when first asked
         after a step (~70 OpenSim calls), never by stepping."""
         if self._opensim_state is None:
-            self._opensim_state = self._opensim_state_of(self._x, self._step, self._applied)
+            # One State object, set again at each ask after a step: a new State costs ~0.3 ms
+            # (a pose a step in the atlas). As Simulation's, it changes in place as the engine steps.
+            if self._scratch_state is None:
+                self._scratch_state = opensim.State(self.loaded.model.getWorkingState())
+            self._opensim_state = self._opensim_state_of(self._x, self._step, self._applied, self._scratch_state)
         return self._opensim_state
 
     def state_snapshot(self) -> Callable[[], opensim.State]:
@@ -143,9 +149,12 @@ class CompiledSimulation(SimulationProperties):
             self._rhs.into(self._xdot, self._x, self._applied)
         return self._observer.vector(self._x, self._xdot)
 
-    def _opensim_state_of(self, x: np.ndarray, step: int, applied: np.ndarray) -> opensim.State:
+    def _opensim_state_of(
+        self, x: np.ndarray, step: int, applied: np.ndarray, into: opensim.State | None = None
+    ) -> opensim.State:
+        """`into` (or a copy of the working state: initializeState() would reset that) set to x."""
         model = self.loaded.model
-        state = opensim.State(model.getWorkingState())  # a copy: initializeState() would reset it
+        state = into if into is not None else opensim.State(model.getWorkingState())
         state.setTime(step * STEP_SECONDS)
         n, m = self._n, self._m
         coordinates, muscles = self._opensim_parts()
@@ -306,7 +315,8 @@ class CompiledSimulation(SimulationProperties):
     def _read_frame(self, reward: float | None = None) -> Frame:
         self._opensim_state = None  # the OpenSim view of the state, made again when asked
         self._xdot = None  # the derivative at x, for observations, made when asked
-        pose = self._pose(self._x)[0][:, 0]
+        pose = self._pose_out
+        self._pose.into(pose, self._x)
         height, vx = float(pose[1]), float(pose[3])
         reward = step_reward(vx) if reward is None else reward
         self._total_reward += reward
