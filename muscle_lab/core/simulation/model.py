@@ -66,6 +66,8 @@ class LoadedModel:
         except Exception as error:  # noqa: BLE001  OpenSim raises RuntimeError, sometimes bare Exception
             raise ModelLoadError(f"cannot load model {self.path}: {describe_error(error)}") from None
         self.fixed_coordinates = welded.fixed if welded is not None else ()
+        # Limit forces taken out with their locked coordinates, and their constant record values.
+        self.dropped_forces = welded.dropped_forces if welded is not None else ()
         muscle_set = self.model.getMuscles()
         if muscle_set.getSize() == 0:
             raise ModelLoadError(f"model {self.path} has no muscles to drive")
