@@ -1,6 +1,8 @@
 """The compiled engine: the model's state derivative as generated C (staged), integrated by
-SUNDIALS' CVODE (BDF, through scikit-sundae) 0.01 s at a time, stopping exactly at each
-step's end (tstop: no interpolation back from past it) and keeping its history across steps.
+SUNDIALS' CVODE (BDF) 0.01 s at a time, stopping exactly at each step's end (tstop: no
+interpolation back from past it) and keeping its history across steps. CVODE's loop runs in C
+(driver.py, built against scikit-sundae's SUNDIALS) or, where that cannot be built, through
+scikit-sundae's Python interface: the same steps to the last bit (tests/core/compiled/test_driver.py).
 
 It reads what OpenSim reads (LoadedModel with the locked coordinates welded), starts from
 OpenSim's equilibrated state and produces the same Frames as core.simulation.Simulation. The
@@ -33,9 +35,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import opensim
-from sksundae.cvode import CVODE
 
 from muscle_lab.core.compiled.codegen import CompiledFunction, compiled_library, jacobian_function
+from muscle_lab.core.compiled.driver import CvodeDriver, driver_library
 from muscle_lab.core.compiled.observation import CompiledObservation
 from muscle_lab.core.compiled.reader import read_model
 from muscle_lab.core.errors import SimulationFailed
@@ -67,9 +69,11 @@ class CompiledSimulation(SimulationProperties):
         library: Path | None = None,
         loaded: LoadedModel | None = None,
         first_episode: int = 0,
+        c_driver: bool = True,
     ) -> None:
         """`library`: the compiled derivative, if already built (else built or found in the cache);
-        `loaded`: the model, if already loaded with its locked coordinates welded."""
+        `loaded`: the model, if already loaded with its locked coordinates welded; `c_driver`
+        False: CVODE's loop through scikit-sundae even where the C driver can be built."""
         self.loaded = loaded if loaded is not None else LoadedModel(model_path, weld_locked=True)
         self.data = read_model(self.loaded.model)
         library = library if library is not None else compiled_library(self.data, "rhs")
@@ -77,7 +81,7 @@ class CompiledSimulation(SimulationProperties):
         self._bodies = CompiledFunction(library, "bodies")
         self._observer: CompiledObservation | None = None
         self.rtol, self.atol, self.max_order, self.time_limit = rtol, atol, max_order, time_limit
-        self.evaluations = 0
+        self._evaluations = 0  # through scikit-sundae's loop, and the tools' calls
         n, m = len(self.data.coordinates), len(self.data.muscles)
         self._n, self._m = n, m
         colour, starts, rows = _colouring(n, m)
@@ -106,8 +110,26 @@ class CompiledSimulation(SimulationProperties):
         # CVODE's callbacks read the excitations and x, and write xdot, through these buffers.
         self._applied, self._x_in, self._x_out = np.zeros(m), np.zeros(2 * n + 2 * m), np.zeros(2 * n + 2 * m)
         self._addresses = (self._x_in.ctypes.data, self._applied.ctypes.data, self._x_out.ctypes.data)
+        # CVODE driven from C where it can be built here (core.compiled.driver), else through
+        # scikit-sundae's Python interface: the same steps either way.
+        driver = driver_library() if c_driver else None
+        self._driver = None
+        if driver is not None:
+            self._driver = CvodeDriver(
+                driver, library, self._applied, self._pattern, self._colours, 1e-7, (rtol, atol), max_order, 20000
+            )
         self.episode = first_episode - 1
         self.frame = self.reset()
+
+    @property
+    def evaluations(self) -> int:
+        """Derivative evaluations so far (a Jacobian counts its colours)."""
+        return self._evaluations + (self._driver.evaluations if self._driver is not None else 0)
+
+    @property
+    def driver(self) -> str:
+        """What runs CVODE's loop: "C" (core.compiled.driver) or "scikit-sundae"."""
+        return "C" if self._driver is not None else "scikit-sundae"
 
     # -- description, as Simulation --------------------------------------------------------
     @property
@@ -251,6 +273,13 @@ class CompiledSimulation(SimulationProperties):
             raise SimulationFailed(f"the simulation failed ({self.frame.error}); reset it first")
         self._applied[:] = self._excitations
         end = (self._step + 1) * STEP_SECONDS
+        if self._driver is not None:
+            flag, x = self._driver.step(end)
+            if flag < 0 or not np.isfinite(x).all():
+                return self._fail(f"integration failed at t={end:.2f} s: {self._driver.flag_name(flag)}")
+            self._x, self._step = x, self._step + 1
+            self.frame = self._read_frame()
+            return self.frame
         try:
             result = self._solver.step(end, tstop=end)
         except Exception as error:  # noqa: BLE001  any failure becomes the frame's error, never a raise
@@ -267,6 +296,11 @@ class CompiledSimulation(SimulationProperties):
         return self.frame
 
     def _start_solver(self) -> None:
+        if self._driver is not None:
+            self._driver.start(self._step * STEP_SECONDS, self._x)
+            return
+        from sksundae.cvode import CVODE  # imports SciPy: only where the C driver is not built
+
         self._solver = CVODE(
             self._rhs_callback,
             method="BDF",
@@ -281,7 +315,7 @@ class CompiledSimulation(SimulationProperties):
     def _rhs_callback(self, _t: float, x: np.ndarray, xdot: np.ndarray) -> None:
         """Through buffers whose addresses are taken once: numpy's `.ctypes.data` costs ~1.4 us
         a call, a copy of 66 values ~0.35 us (the derivative itself ~5 us)."""
-        self.evaluations += 1
+        self._evaluations += 1
         np.copyto(self._x_in, x)
         if self._rhs.direct(*self._addresses) != 0:
             raise RuntimeError("compiled derivative failed")
@@ -292,7 +326,7 @@ class CompiledSimulation(SimulationProperties):
 
     def derivative(self, x: np.ndarray, excitation: np.ndarray) -> np.ndarray:
         """The state derivative at x (any x, not only the engine's own)."""
-        self.evaluations += 1
+        self._evaluations += 1
         value = np.empty(x.size)
         self._rhs.into(value, x, excitation)
         return value
@@ -305,7 +339,7 @@ class CompiledSimulation(SimulationProperties):
         return jacobian
 
     def _jacobian_into(self, x: np.ndarray, excitation: np.ndarray, xdot: np.ndarray, out: np.ndarray) -> None:
-        self.evaluations += self._colours
+        self._evaluations += self._colours
         status = self._jacobian_function(
             x.ctypes.data, excitation.ctypes.data, xdot.ctypes.data, out.ctypes.data, *self._pattern_arguments
         )
