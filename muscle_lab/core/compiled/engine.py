@@ -171,6 +171,14 @@ class CompiledSimulation(SimulationProperties):
             self._rhs.into(self._xdot, self._x, self._applied)
         return self._observer.vector(self._x, self._xdot)
 
+    def pelvis_velocity(self) -> tuple[float, float, float]:
+        """The pelvis's (reward body's) origin velocity in ground now: the frame's pose, no
+        OpenSim state (its first body is the pelvis in osim-rl's models; otherwise OpenSim's)."""
+        if self.data.joints[0].child != self.loaded.pelvis.getName():
+            velocity = self.loaded.pelvis.getVelocityInGround(self.state).get(1)
+            return float(velocity[0]), float(velocity[1]), float(velocity[2])
+        return float(self._pose_out[3]), float(self._pose_out[4]), float(self._pose_out[5])
+
     def _opensim_state_of(
         self, x: np.ndarray, step: int, applied: np.ndarray, into: opensim.State | None = None
     ) -> opensim.State:

@@ -252,6 +252,11 @@ class Simulation(SimulationProperties):
         """osim-rl's observation vector of the current state (as the compiled engine's)."""
         return reader.vector(self._state)
 
+    def pelvis_velocity(self) -> tuple[float, float, float]:
+        """The pelvis's (reward body's) origin velocity in ground now."""
+        velocity = self.loaded.pelvis.getVelocityInGround(self._state).get(1)
+        return float(velocity[0]), float(velocity[1]), float(velocity[2])
+
     def state_snapshot(self) -> Callable[[], opensim.State]:
         """The current state, kept for later: a copy now, returned by the call."""
         copy = opensim.State(self._state)

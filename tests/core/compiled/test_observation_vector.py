@@ -51,6 +51,9 @@ def test_vector_equals_opensims_along_a_trajectory(engine: CompiledSimulation) -
         engine.set_excitations(rng.random(19))
         engine.step()
         _assert_equal(engine.observation(reader), reader.vector(engine.state), names)
+        # Round 2's reward reads the pelvis's velocity: the engine's own, OpenSim's to 1e-12.
+        theirs = engine.loaded.pelvis.getVelocityInGround(engine.state).get(1).to_numpy()
+        assert np.allclose(engine.pelvis_velocity(), theirs, rtol=0, atol=1e-12)
 
 
 def test_snapshot_is_the_state_before_the_step(engine: CompiledSimulation) -> None:
