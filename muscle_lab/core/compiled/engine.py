@@ -18,7 +18,8 @@ random actions, 40.3 both in the hip thrust; ~0.8-0.95 Jacobians a step: each st
 excitations trigger one), and a directional-derivative C function costs ~62k operations a
 direction against the derivative's 27k.
 
-Measured by `python -m muscle_lab.bench --compiled` (prosthetic model, 2 shared cores, one run):
+Measured by `python -m muscle_lab.bench --compiled` (prosthetic model, 2 shared cores, one run,
+CVODE's loop then in scikit-sundae; this round's figures with the C loop are in the README):
 within 5 mm, 1 degree and the same steps as osim-rl's reference on all 27 cases (the three
 constant scenarios, each muscle alone, five random-action episodes; worst 0.85 mm, 0.79 deg);
 ms/step reference / faithful / compiled: standing 26.5 / 3.7 / 0.28, all zero 39.4 / 14.2 / 0.97,
@@ -154,11 +155,11 @@ class CompiledSimulation(SimulationProperties):
     def state_snapshot(self) -> Callable[[], opensim.State]:
         """The current state, kept for later: the OpenSim State is made only if the call comes
         (the environment keeps the state before each step, which few rewards read)."""
-        x, step, applied = self._x.copy(), self._step, self._applied.copy()
+        x, step = self._x.copy(), self._step
         if self._opensim_state is not None:
             copy = opensim.State(self._opensim_state)
             return lambda: copy
-        return lambda: self._opensim_state_of(x, step, applied)
+        return lambda: self._opensim_state_of(x, step)  # the model's controls left as they are
 
     def observation(self, reader: ObservationReader) -> np.ndarray:
         """osim-rl's observation vector of the current state, as `reader.vector(self.state)`,
@@ -180,7 +181,7 @@ class CompiledSimulation(SimulationProperties):
         return float(self._pose_out[3]), float(self._pose_out[4]), float(self._pose_out[5])
 
     def _opensim_state_of(
-        self, x: np.ndarray, step: int, applied: np.ndarray, into: opensim.State | None = None
+        self, x: np.ndarray, step: int, applied: np.ndarray | None = None, into: opensim.State | None = None
     ) -> opensim.State:
         """`into` (or a copy of the working state: initializeState() would reset that) set to x."""
         model = self.loaded.model
@@ -194,8 +195,8 @@ class CompiledSimulation(SimulationProperties):
         for i, muscle in enumerate(muscles):
             muscle.setActivation(state, float(x[2 * n + i]))
             muscle.setFiberLength(state, float(x[2 * n + m + i]))
-        # The controls of that step, as Simulation leaves them: what poses draw as excitations.
-        self.loaded.set_controls(applied.tolist())
+        if applied is not None:  # the current state: the controls of the last step, as Simulation
+            self.loaded.set_controls(applied.tolist())  # leaves them (poses draw them as excitations)
         model.realizeVelocity(state)
         return state
 
