@@ -82,7 +82,10 @@ def moment_arm_curves(
     pose = loaded.full_pose(state)  # a new state: the caller's never moves
     length = float(muscle.getLength(pose))
     curves = []
+    crossable = loaded.crossable_coordinates(muscle_index)  # the others' moment arms are zero
     for coordinate, rotation in zip(loaded.full_coordinates, loaded.coordinate_is_rotation, strict=True):
+        if crossable is not None and coordinate.getName() not in crossable:
+            continue
         at_pose = float(muscle.computeMomentArm(pose, coordinate))
         curve = _sweep(loaded, pose, muscle, coordinate, rotation, points, at_pose)
         if curve is not None:

@@ -144,7 +144,7 @@ class Redrawer(QObject):
         worker = self._controller.worker
         busy = worker.busy
         text = ""
-        if busy is not None and busy.seconds() >= SLOW_CALL_SECONDS:
+        if busy is not None and (busy.status is not None or busy.seconds() >= SLOW_CALL_SECONDS):
             text = describe_slow_call(busy, worker.simulation_stopped())
         if text != self._lab.busy_text:
             self._lab.busy_text = text
@@ -159,6 +159,8 @@ def describe_slow_call(busy: Busy, stopped: bool) -> str:
             f"the simulation process (pid {busy.pid}) is stopped (SIGSTOP) and cannot answer; "
             "Pause or Reset ends it and starts a new one"
         )
+    if busy.status is not None:  # what the process said it is doing, e.g. a first compile
+        return f"{busy.status} ({seconds:.0f} s so far)"
     if busy.command == "step":
         return (
             f"still integrating: {busy.from_time:.2f} s simulated, the step to "
