@@ -320,11 +320,12 @@ class SimulationProcess(DescribedModel):
         except (SimulationFailed, RuntimeError):  # died, or OpenSim could not read this state
             return None
 
-    def moment_arms(self, muscle_index: int, points: int = DEFAULT_POINTS) -> MomentArms:
+    def moment_arms(self, muscle_index: int, points: int = DEFAULT_POINTS, standing: bool = False) -> MomentArms:
         """A muscle's moment arm and length over each coordinate it crosses, at the current pose
-        (see core.moment_arms). Raises IndexError, ValueError, or SimulationFailed when the child died."""
+        or the standing start (see core.moment_arms). Raises IndexError, ValueError, or
+        SimulationFailed when the child died."""
         check_points(points)
-        return cast("MomentArms", self._call("moment_arms", muscle_index, points))
+        return cast("MomentArms", self._call("moment_arms", muscle_index, points, standing))
 
     def abandon(self, reason: str) -> bool:
         """From any thread: give up on the call in flight by ending the child. False when idle."""
