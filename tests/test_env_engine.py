@@ -19,8 +19,6 @@ from muscle_lab.env import ProstheticsEnv
 from muscle_lab.env.base import EngineFallbackWarning
 from tests.processes import child_pids
 
-PLANAR = osim_rl_models_dir() / "gait14dof22musc_planar_20170320.osim"
-
 
 @pytest.fixture(scope="module")
 def envs(compiled_home: Path) -> Iterator[tuple[ProstheticsEnv, ProstheticsEnv]]:
@@ -64,13 +62,19 @@ def test_a_random_action_episode_stays_within_the_bounds(envs: tuple[Prosthetics
     assert compiled.get_prev_state_desc() is not None
 
 
-def test_auto_names_the_declined_component_and_compiled_refuses() -> None:
-    with pytest.warns(EngineFallbackWarning, match=r"coordinate hip_adduction_r \(locked"):
-        env = ProstheticsEnv(model="2D", prosthetic=False, engine="auto")
+def test_auto_names_the_declined_component_and_compiled_refuses(compiled_home: Path) -> None:
+    arm = osim_rl_models_dir() / "arm26.osim"
+    with pytest.warns(EngineFallbackWarning, match=r"TRIlongglen \(WrapCylinder\)"):
+        env = ProstheticsEnv(model_path=arm, engine="auto")
     assert env.engine == "opensim"
     env.close()
-    with pytest.raises(EngineUnavailable, match=r"does not support the model's coordinate hip_adduction_r"):
-        ProstheticsEnv(model="2D", prosthetic=False, engine="compiled")
+    with pytest.raises(EngineUnavailable, match=r"does not support the model's .*WrapCylinder"):
+        ProstheticsEnv(model_path=arm, engine="compiled")
+    with pytest.MonkeyPatch.context() as patch:  # the planar model qualifies (its hip adduction welded)
+        patch.setenv(HOME_ENV, str(compiled_home))
+        planar = ProstheticsEnv(model="2D", prosthetic=False, engine="compiled")
+    assert planar.engine == "compiled" and planar.reset(seed=0)[0].shape == (169,)
+    planar.close()
     with pytest.raises(EngineUnavailable, match="fast mode runs on OpenSim"):
         ProstheticsEnv(mode="fast", engine="compiled")
 
@@ -109,7 +113,9 @@ def test_a_compile_past_its_time_limit_is_stopped_and_falls_back() -> None:
     said: list[str] = []
     before = child_pids()
     simulation, note = open_engine(None, FAITHFUL, engine="auto", say=said.append, compile_limit=0.5)
-    assert said[0].startswith("compiling the compiled engine for gait14dof22musc_pros (first use, ~")
+    assert said[0].startswith(
+        "compiling the model's equations for the compiled engine (gait14dof22musc_pros; first time only, ~"
+    )
     assert type(simulation).__name__ == "Simulation"
     assert note is not None and "could not be compiled (its compile took longer than 0.5 s" in note
     assert child_pids() <= before

@@ -10,6 +10,7 @@ and the slowest), what starting a simulation process costs, and the CPU time the
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
 import time
@@ -68,10 +69,13 @@ def main_atlas(argv: list[str]) -> int:
     cores = core_count()
     counts = [int(n) for n in options.workers.split(",")] if options.workers else sorted({cores, 1}, reverse=True)
     settings = AtlasSettings(options.model, options.mode, 1.0, 0.0, options.seconds)
+    first = process_start_seconds(options.mode, options.model)  # the compiled engine's first build, if any
     start = process_start_seconds(options.mode, options.model)
     print(
         f"Atlas benchmark: each muscle at 1 (others 0) and all at 0, {options.seconds:g} s per run, "
-        f"{options.mode} mode, no cache; {cores} cores; starting one simulation process takes {start:.1f} s"
+        f"{options.mode} mode, no atlas cache; {cores} cores; starting one simulation process takes {start:.1f} s "
+        f"(the first, building the compiled engine's C in this fresh home if it runs, {first:.1f} s); "
+        f"load average {os.getloadavg()[0]:.1f}"
     )
     print(
         "| processes | wall time | runs | steps | sum of run times | per step | slowest run "

@@ -58,9 +58,17 @@ def missing_piece() -> str | None:
         return "it needs casadi (pip install casadi)"
     if importlib.util.find_spec("sksundae") is None:
         return "it needs scikit-sundae (pip install scikit-sundae)"
-    if shutil.which("gcc") is None and shutil.which("cc") is None:
+    if c_compiler() is None:
         return "it needs a C compiler (gcc)"
     return None
+
+
+def c_compiler() -> str | None:
+    """The C compiler the compiled engine builds with: $CC if set (as make does), else gcc or cc."""
+    chosen = os.environ.get("CC")
+    if chosen:
+        return shutil.which(chosen)
+    return shutil.which("gcc") or shutil.which("cc")
 
 
 def fallback_message(model_name: str, why: str) -> str:

@@ -178,14 +178,20 @@ class OsimEnv(gymnasium.Env[Any, np.ndarray]):
             return None
         state, desc = self._prev
         if desc is None:
-            desc = self.describe(self.reader.state_desc(state), previous=True)
+            desc = self.describe(self.reader.state_desc(self.previous_state), previous=True)
             self._prev = (state, desc)
         return desc
 
     @property
     def previous_state(self) -> Any:
         """The OpenSim state before the last step (None before the first step of an episode)."""
-        return None if self._prev is None else self._prev[0]
+        if self._prev is None:
+            return None
+        kept, desc = self._prev
+        if callable(kept):  # the engine's snapshot, made a state at the first ask
+            kept = kept()
+            self._prev = (kept, desc)
+        return kept
 
     def describe(self, desc: dict[str, Any], previous: bool = False) -> dict[str, Any]:
         """What a subclass adds to the state description (round 2's `target_vel`)."""
@@ -235,9 +241,9 @@ class OsimEnv(gymnasium.Env[Any, np.ndarray]):
         excitations = self.excitations(action)
         if self.push_plan is not None and self.push_plan.applies_to(self.istep + 1):
             push(self.simulation, self.push_plan, self._pushed)  # into the state this step starts from
-        state = self.simulation.state
         desc = self._desc[1] if self._desc is not None and self._desc[0] is self.simulation.frame else None
-        previous = (type(state)(state), desc)  # a copy: the integrator advances the state in place
+        # The state before the step, made an OpenSim state only if a reward asks for it.
+        previous = (self.simulation.state_snapshot(), desc)
         self.simulation.set_excitations(excitations)
         frame = self.simulation.step()
         if frame.error is not None:

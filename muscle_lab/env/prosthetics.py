@@ -119,7 +119,7 @@ class ProstheticsEnv(OsimEnv):
 
     def get_observation(self) -> np.ndarray:
         """osim-rl's vector of the current state; `reset` and `step` return it."""
-        return self.reader.vector(self.simulation.state)
+        return self.simulation.observation(self.reader)
 
     def describe(self, desc: dict[str, Any], previous: bool = False) -> dict[str, Any]:
         if self.difficulty > 0:
@@ -136,7 +136,7 @@ class ProstheticsEnv(OsimEnv):
         frame = self.simulation.frame
         if self.difficulty == 0:
             return frame.reward  # round 1, computed by the simulation
-        velocity = self.simulation.loaded.pelvis.getVelocityInGround(self.simulation.state).get(1)
+        velocity = self.simulation.pelvis_velocity()  # the compiled engine's without an OpenSim state
         target = self.target_vel(self.istep)
         penalty = float(np.sum(np.asarray(frame.activations) ** 2)) * ROUND2_EFFORT
         penalty += (velocity[0] - target[0]) ** 2 + (velocity[2] - target[2]) ** 2

@@ -65,6 +65,7 @@ class LabModel(QObject):
     topicCleared = pyqtSignal(str)  # a message of this topic no longer holds
     messagesHidden = pyqtSignal()
     soloChanged = pyqtSignal(object)  # the soloed muscles' indices, sorted; () when solo ends
+    muscleFocused = pyqtSignal(int)  # a muscle's row took the keyboard focus
 
     def __init__(self, mode: str, parent: QObject | None = None) -> None:
         super().__init__(parent)

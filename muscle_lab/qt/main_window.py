@@ -83,7 +83,7 @@ class MainWindow(QMainWindow):
         self.menus = Menus(self, lab, self.controller, self.body_view)
         self.status = StatusBar(self.statusBar(), lab)
         self._build_shortcuts()
-        self.focus = FocusKeeper(self, self.muscle_panel, self.plot_panel, self.body_view)
+        self.focus = FocusKeeper(self, self.muscle_panel, self.plot_panel, self.body_view, lab.muscleFocused.emit)
         self.setDockOptions(QMainWindow.AnimatedDocks | QMainWindow.AllowTabbedDocks)
         self._connect()
         self.panels = DockPanels(self, self.menus.view_menu, lab, self.controller, self._spare_width)

@@ -44,7 +44,8 @@ def test_welding_keeps_the_equations_of_every_osim_rl_gait_model(name):
     fixed = [c.name for c in welded.fixed_coordinates]
     assert "lumbar_extension" in fixed  # every gait model locks its lumbar extension
     assert set(fixed) <= set(locked)
-    # A locked coordinate a limit force needs (hip adduction in the planar models) stays, locked.
+    # A locked coordinate something else needs stays, locked (none in these models: the planar
+    # ones' hip adduction goes with its limit force).
     kept = [c for c in welded.coordinates if c.getName() in set(locked) - set(fixed)]
     assert all(isinstance(c, opensim.Coordinate) and c.getDefaultLocked() for c in kept)
     full_state, welded_state = _started(full), _started(welded)
@@ -114,15 +115,56 @@ def test_the_welded_trajectory_follows_the_constrained_one():
 
 
 def test_a_locked_coordinate_something_refers_to_stays(tmp_path):
-    """A limit force on hip_rotation_r needs that coordinate: it stays, locked; the others go."""
+    """A spring on hip_rotation_r needs that coordinate: it stays, locked; the others go."""
     text = default_model_path().read_text(encoding="utf-8")
-    text = text.replace("<coordinate>hip_flexion_r</coordinate>", "<coordinate>hip_rotation_r</coordinate>", 1)
-    path = tmp_path / "limited.osim"
+    text = text.replace("<coordinate>ankle_angle_r</coordinate>", "<coordinate>hip_rotation_r</coordinate>", 1)
+    assert "<coordinate>hip_rotation_r</coordinate>" in text
+    path = tmp_path / "sprung.osim"
     path.write_text(text, encoding="utf-8")
     loaded = LoadedModel(path, weld_locked=True)
     assert [c.name for c in loaded.fixed_coordinates] == ["hip_rotation_l", "lumbar_extension"]
     kept = loaded.coordinates[loaded.coordinate_names.index("hip_rotation_r")]
     assert isinstance(kept, opensim.Coordinate) and kept.getDefaultLocked()
+
+
+def test_a_limit_force_goes_with_its_locked_coordinate_and_changes_no_motion(tmp_path):
+    """The planar model's right hip adduction locked at 40 degrees, beyond its limit force's 30:
+    the force pushes (its record says so), the lock takes it all. Welded without the force, the
+    accelerations equal the locked model's at random states (values, speeds, activations, fiber
+    lengths), within 1e-9 of the largest."""
+    text = (osim_rl_models_dir() / "gait14dof22musc_planar_20170320.osim").read_text(encoding="utf-8")
+    start = text.index('<Coordinate name="hip_adduction_r">')
+    at = text.index("<default_value>0</default_value>", start)
+    text = text[:at] + f"<default_value>{math.radians(40)!r}</default_value>" + text[at + 32 :]
+    path = tmp_path / "adducted.osim"
+    path.write_text(text, encoding="utf-8")
+    full, welded = LoadedModel(path), LoadedModel(path, weld_locked=True)
+    dropped = dict(welded.dropped_forces)
+    assert set(dropped) == {"HipAddLimit_r", "HipAddLimit_l"} and dropped["HipAddLimit_r"][0] < -100
+    live = [c.getName() for c in welded.coordinates if not isinstance(c, FixedCoordinate)]
+    rng = np.random.default_rng(5)
+    full_state, welded_state = full.model.initializeState(), welded.model.initializeState()
+    for _ in range(20):
+        for name in live:
+            value, speed = rng.uniform(-0.5, 0.5), rng.normal(0, 1)
+            value += 0.94 if name == "pelvis_ty" else 0.0
+            for loaded, state in ((full, full_state), (welded, welded_state)):
+                coordinate = loaded.model.getCoordinateSet().get(name)
+                coordinate.setValue(state, value, False)
+                coordinate.setSpeedValue(state, speed)
+        for m in range(len(full.muscles)):
+            activation, fiber = rng.uniform(0.02, 1.0), rng.uniform(0.5, 1.5)
+            for loaded, state in ((full, full_state), (welded, welded_state)):
+                muscle = opensim.ActivationFiberLengthMuscle.safeDownCast(loaded.muscle_objects[m])
+                muscle.setActivation(state, activation)
+                muscle.setFiberLength(state, fiber * muscle.getOptimalFiberLength())
+        full.model.realizeAcceleration(full_state)
+        welded.model.realizeAcceleration(welded_state)
+        theirs = np.array([full.model.getCoordinateSet().get(n).getAccelerationValue(full_state) for n in live])
+        ours = np.array([welded.model.getCoordinateSet().get(n).getAccelerationValue(welded_state) for n in live])
+        assert np.abs(ours - theirs).max() <= 1e-9 * np.abs(theirs).max()
+        limit = full.model.getForceSet().get("HipAddLimit_r").getRecordValues(full_state).get(0)
+        assert limit == pytest.approx(dropped["HipAddLimit_r"][0], rel=1e-12)
 
 
 def test_welding_can_be_turned_off(monkeypatch):

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from muscle_lab.core.engine_choice import ENGINE_VARIABLE
 from muscle_lab.core.paths import HOME_ENV
+from muscle_lab.qt.main_window import MainWindow
+from tests.qt.conftest import MODEL_LOAD_TIMEOUT_MS
 
 
 def test_the_status_bar_names_the_engine_and_follows_the_mode(qtbot, open_window, monkeypatch, compiled_home):
@@ -19,3 +21,27 @@ def test_the_status_bar_names_the_engine_and_follows_the_mode(qtbot, open_window
     qtbot.waitUntil(lambda: label.text().startswith("OpenSim · "), timeout=60_000)
     window.toolbars.mode_box.setCurrentText("faithful")
     qtbot.waitUntil(lambda: label.text().startswith("compiled engine · "), timeout=60_000)
+
+
+def test_the_status_bar_says_a_first_compile_while_it_runs(qtbot, tmp_path, monkeypatch):
+    """A fresh cache: the window says it is compiling the model's equations while the simulation
+    process does (here the compiler refuses, so the model then runs on OpenSim, saying why)."""
+    monkeypatch.setenv(ENGINE_VARIABLE, "auto")
+    compiler = tmp_path / "refusing-cc"
+    compiler.write_text("#!/bin/sh\nsleep 1\nexit 1\n")  # the compile takes its time, then fails
+    compiler.chmod(0o755)
+    monkeypatch.setenv("CC", str(compiler))
+    window = MainWindow(mode="faithful")
+    qtbot.addWidget(window)
+    window.panels.recording.ask_unsaved_on_close = lambda frames: "discard"
+    try:
+        window.show()
+        label = window.status.episode_label
+        qtbot.waitUntil(lambda: "compiling the model's equations" in label.text(), timeout=MODEL_LOAD_TIMEOUT_MS)
+        assert "first time only, ~" in label.text() and "s so far)" in label.text()
+        qtbot.waitUntil(lambda: window.lab.model_info is not None, timeout=MODEL_LOAD_TIMEOUT_MS)
+        qtbot.waitUntil(lambda: "compiling" not in label.text(), timeout=10_000)
+        assert window.lab.engine == "opensim"
+        assert window.status.model_label.text().startswith("OpenSim · ")
+    finally:
+        window.close()

@@ -5,8 +5,9 @@ supported), functions (SimmSpline & co.), kinematics, muscle_paths, thelen, forc
 (the full state derivative), staged (the derivative for C: M and f as expressions, M factored
 numerically), worker (CasADi runs in a child process: the PyPI casadi and the libcasadi
 inside the opensim wheel cannot share a process), codegen (generated C compiled by gcc at
-first use, cached, called through ctypes), engine (the simulation: CVODE on the compiled
-derivative), reference (OpenSim's values at the same states, for the proofs).
+first use, cached, called through ctypes), driver (CVODE's loop in C, cvode_driver.c), engine
+(the simulation: CVODE on the compiled derivative), observation (osim-rl's observation vector
+from the engine's own state), reference (OpenSim's values at the same states, for the proofs).
 
 Library chosen by measurement (issue 22): CasADi. Its SX expressions reproduce the knees'
 SimmSpline translations exactly (the whole derivative equals OpenSim's within ~5e-12 relative),

@@ -33,12 +33,30 @@ def estimated_seconds(data: ModelData) -> int:
     return max(3, round(0.2 * (len(data.muscles) + len(data.coordinates))))
 
 
+def failure_path(data: ModelData) -> Path:
+    """Where a failed build of this library is remembered (beside where it would be)."""
+    return library_path(data, "rhs").with_suffix(".failed")
+
+
+def remembered_failure(data: ModelData) -> str | None:
+    """Why this library's build failed before, if it did (then it is not tried again)."""
+    try:
+        return failure_path(data).read_text(encoding="utf-8")
+    except OSError:
+        return None
+
+
 def build_library(data: ModelData, time_limit: float = TIME_LIMIT_SECONDS) -> Path:
     """The staged derivative's library (level "rhs"), from the cache or built in a child.
-    Raises CompileError when the build fails or takes longer than `time_limit` seconds."""
+    Raises CompileError when the build fails or takes longer than `time_limit` seconds. A build
+    that failed (the compiler refused, not the time limit: a busy machine may do better later)
+    is remembered and not tried again until its record is removed; the error says where."""
     cached = library_path(data, "rhs")
     if cached.is_file():
         return cached
+    failed = remembered_failure(data)
+    if failed is not None:
+        raise CompileError(f"{failed} (remembered; remove {failure_path(data)} to try again)")
     cached.parent.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + time_limit
     # One builder per library: the copies of a vector environment, or the atlas's processes,
@@ -54,6 +72,9 @@ def build_library(data: ModelData, time_limit: float = TIME_LIMIT_SECONDS) -> Pa
                 time.sleep(0.1)
         if cached.is_file():
             return cached
+        failed = remembered_failure(data)  # by the builder this one waited for
+        if failed is not None:
+            raise CompileError(f"{failed} (remembered; remove {failure_path(data)} to try again)")
         return _build(data, deadline, time_limit)
 
 
@@ -75,7 +96,12 @@ def _build(data: ModelData, deadline: float, time_limit: float) -> Path:
         raise CompileError(f"its compile took longer than {time_limit:g} s and was stopped") from None
     if process.returncode != 0:
         lines = err.decode(errors="replace").strip().splitlines()
-        raise CompileError(lines[-1] if lines else f"the builder exited with status {process.returncode}")
+        why = lines[-1] if lines else f"the builder exited with status {process.returncode}"
+        record = failure_path(data)
+        temporary = record.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_text(why, encoding="utf-8")
+        os.replace(temporary, record)
+        raise CompileError(f"{why} (remembered; remove {record} to try again)")
     return Path(out.decode().strip())
 
 
@@ -84,7 +110,7 @@ def _main() -> int:
     try:
         library = compiled_library(data, "rhs")
     except CompileError as error:
-        print(error, file=sys.stderr)
+        print(" ".join(str(error).split())[-400:], file=sys.stderr)  # one line: the parent reads the last
         return 1
     print(library)
     return 0

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from muscle_lab.core.compiled.build import TIME_LIMIT_SECONDS, build_library, estimated_seconds
+from muscle_lab.core.compiled.build import TIME_LIMIT_SECONDS, build_library, estimated_seconds, remembered_failure
 from muscle_lab.core.compiled.codegen import CompileError, library_path
 from muscle_lab.core.engine_choice import (
     EngineUnavailable,
@@ -37,6 +37,11 @@ Say = Callable[[str], None]
 
 def say_on_stderr(message: str) -> None:
     print(f"muscle_lab: {message}", file=sys.stderr, flush=True)
+
+
+def compiling_message(model_name: str, seconds: int) -> str:
+    """Said (the window's status bar shows it) before a first build of a model's equations."""
+    return f"compiling the model's equations for the compiled engine ({model_name}; first time only, ~{seconds} s)…"
 
 
 class _Declined(Exception):
@@ -82,8 +87,8 @@ def _compiled(
         data = read_model(loaded.model)
     except UnsupportedModel as error:
         raise _Declined(f"it does not support the model's {error}") from None
-    if not library_path(data, "rhs").is_file():
-        say(f"compiling the compiled engine for {loaded.name} (first use, ~{estimated_seconds(data)} s)…")
+    if not library_path(data, "rhs").is_file() and remembered_failure(data) is None:
+        say(compiling_message(loaded.name, estimated_seconds(data)))
     try:
         library = build_library(data, compile_limit)
     except CompileError as error:

@@ -21,9 +21,10 @@ import platformdirs
 from muscle_lab.core.compiled.c_entry import DIRECT_FUNCTIONS, entry_points
 from muscle_lab.core.compiled.model_data import ModelData
 from muscle_lab.core.compiled.worker import CasadiWorker
+from muscle_lab.core.engine_choice import c_compiler
 from muscle_lab.core.paths import HOME_ENV
 
-EQUATIONS_VERSION = 6  # bump when the generated equations change: old libraries are then unused
+EQUATIONS_VERSION = 8  # bump when the generated equations change: old libraries are then unused
 _REAL_P = ctypes.POINTER(ctypes.c_double)
 _INT_P = ctypes.POINTER(ctypes.c_longlong)  # casadi_int
 
@@ -51,7 +52,7 @@ def compiled_library(data: ModelData, level: str, jacobian: bool = False, worker
     library = library_path(data, level, jacobian)
     if library.is_file():
         return library
-    compiler = shutil.which("gcc") or shutil.which("cc")
+    compiler = c_compiler()
     if compiler is None:
         raise CompileError("no C compiler (gcc) found")
     library.parent.mkdir(parents=True, exist_ok=True)
@@ -71,7 +72,8 @@ def compiled_library(data: ModelData, level: str, jacobian: bool = False, worker
         command = [compiler, "-O1", "-fPIC", "-shared", str(source), "-o", str(partial), "-lm"]
         result = subprocess.run(command, capture_output=True, text=True, check=False)
         if result.returncode != 0:
-            raise CompileError(f"gcc failed: {result.stderr[-500:]}")
+            said = result.stderr.strip()[-500:] or f"exit status {result.returncode}"
+            raise CompileError(f"{Path(compiler).name} failed: {said}")
         temporary = library.with_suffix(f".{os.getpid()}.tmp")
         shutil.copyfile(partial, temporary)
         os.replace(temporary, library)  # atomic: a concurrent builder never sees half a library

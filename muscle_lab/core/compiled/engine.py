@@ -1,6 +1,8 @@
 """The compiled engine: the model's state derivative as generated C (staged), integrated by
-SUNDIALS' CVODE (BDF, through scikit-sundae) 0.01 s at a time, stopping exactly at each
-step's end (tstop: no interpolation back from past it) and keeping its history across steps.
+SUNDIALS' CVODE (BDF) 0.01 s at a time, stopping exactly at each step's end (tstop: no
+interpolation back from past it) and keeping its history across steps. CVODE's loop runs in C
+(driver.py, built against scikit-sundae's SUNDIALS) or, where that cannot be built, through
+scikit-sundae's Python interface: the same steps to the last bit (tests/core/compiled/test_driver.py).
 
 It reads what OpenSim reads (LoadedModel with the locked coordinates welded), starts from
 OpenSim's equilibrated state and produces the same Frames as core.simulation.Simulation. The
@@ -16,7 +18,8 @@ random actions, 40.3 both in the hip thrust; ~0.8-0.95 Jacobians a step: each st
 excitations trigger one), and a directional-derivative C function costs ~62k operations a
 direction against the derivative's 27k.
 
-Measured by `python -m muscle_lab.bench --compiled` (prosthetic model, 2 shared cores, one run):
+Measured by `python -m muscle_lab.bench --compiled` (prosthetic model, 2 shared cores, one run,
+CVODE's loop then in scikit-sundae; this round's figures with the C loop are in the README):
 within 5 mm, 1 degree and the same steps as osim-rl's reference on all 27 cases (the three
 constant scenarios, each muscle alone, five random-action episodes; worst 0.85 mm, 0.79 deg);
 ms/step reference / faithful / compiled: standing 26.5 / 3.7 / 0.28, all zero 39.4 / 14.2 / 0.97,
@@ -26,15 +29,17 @@ time) with random actions, ~103 derivative evaluations a step (about 40 of them 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import opensim
-from sksundae.cvode import CVODE
 
 from muscle_lab.core.compiled.codegen import CompiledFunction, compiled_library, jacobian_function
+from muscle_lab.core.compiled.driver import CvodeDriver, driver_library
+from muscle_lab.core.compiled.observation import CompiledObservation
 from muscle_lab.core.compiled.reader import read_model
 from muscle_lab.core.errors import SimulationFailed
 from muscle_lab.core.excitations import check_excitations
@@ -43,6 +48,9 @@ from muscle_lab.core.reward import end_reason, step_reward
 from muscle_lab.core.simulation.engine import AdjustStart
 from muscle_lab.core.simulation.model import LoadedModel, SimulationProperties
 from muscle_lab.core.simulation.state_store import SavedState
+
+if TYPE_CHECKING:
+    from muscle_lab.core.observation.reader import ObservationReader
 
 # Measured against osim-rl's reference (python -m muscle_lab.bench --compiled): BDF order at most 3
 # (as faithful mode caps CPodes) follows it where order 5 at 1e-4 left 2.3 degrees (all zero); at
@@ -63,15 +71,19 @@ class CompiledSimulation(SimulationProperties):
         library: Path | None = None,
         loaded: LoadedModel | None = None,
         first_episode: int = 0,
+        c_driver: bool = True,
     ) -> None:
         """`library`: the compiled derivative, if already built (else built or found in the cache);
-        `loaded`: the model, if already loaded with its locked coordinates welded."""
+        `loaded`: the model, if already loaded with its locked coordinates welded; `c_driver`
+        False: CVODE's loop through scikit-sundae even where the C driver can be built."""
         self.loaded = loaded if loaded is not None else LoadedModel(model_path, weld_locked=True)
         self.data = read_model(self.loaded.model)
         library = library if library is not None else compiled_library(self.data, "rhs")
         self._rhs, self._pose = CompiledFunction(library, "rhs"), CompiledFunction(library, "pose")
+        self._bodies = CompiledFunction(library, "bodies")
+        self._observer: CompiledObservation | None = None
         self.rtol, self.atol, self.max_order, self.time_limit = rtol, atol, max_order, time_limit
-        self.evaluations = 0
+        self._evaluations = 0  # through scikit-sundae's loop, and the tools' calls
         n, m = len(self.data.coordinates), len(self.data.muscles)
         self._n, self._m = n, m
         colour, starts, rows = _colouring(n, m)
@@ -93,11 +105,33 @@ class CompiledSimulation(SimulationProperties):
         self._excitations = np.zeros(m)
         self._pending_notes: list[str] = []
         self._opensim_state: opensim.State | None = None
+        self._xdot: np.ndarray | None = None
+        self._scratch_state: opensim.State | None = None
+        self._pose_out = np.zeros(6)
+        self._parts: tuple[list[opensim.Coordinate], list[opensim.ActivationFiberLengthMuscle]] | None = None
         # CVODE's callbacks read the excitations and x, and write xdot, through these buffers.
         self._applied, self._x_in, self._x_out = np.zeros(m), np.zeros(2 * n + 2 * m), np.zeros(2 * n + 2 * m)
         self._addresses = (self._x_in.ctypes.data, self._applied.ctypes.data, self._x_out.ctypes.data)
+        # CVODE driven from C where it can be built here (core.compiled.driver), else through
+        # scikit-sundae's Python interface: the same steps either way.
+        driver = driver_library() if c_driver else None
+        self._driver = None
+        if driver is not None:
+            self._driver = CvodeDriver(
+                driver, library, self._applied, self._pattern, self._colours, 1e-7, (rtol, atol), max_order, 20000
+            )
         self.episode = first_episode - 1
         self.frame = self.reset()
+
+    @property
+    def evaluations(self) -> int:
+        """Derivative evaluations so far (a Jacobian counts its colours)."""
+        return self._evaluations + (self._driver.evaluations if self._driver is not None else 0)
+
+    @property
+    def driver(self) -> str:
+        """What runs CVODE's loop: "C" (core.compiled.driver) or "scikit-sundae"."""
+        return "C" if self._driver is not None else "scikit-sundae"
 
     # -- description, as Simulation --------------------------------------------------------
     @property
@@ -112,30 +146,71 @@ class CompiledSimulation(SimulationProperties):
         what Simulation's readers take (poses, observations, moment arms). Made when first asked
         after a step (~70 OpenSim calls), never by stepping."""
         if self._opensim_state is None:
-            model = self.loaded.model
-            state = opensim.State(model.getWorkingState())  # a copy: initializeState() would reset it
-            state.setTime(self._step * STEP_SECONDS)
-            n, m = self._n, self._m
-            coordinates, muscles = self._opensim_parts()
-            for i, coordinate in enumerate(coordinates):
-                coordinate.setValue(state, float(self._x[i]), False)
-                coordinate.setSpeedValue(state, float(self._x[n + i]))
-            for i, muscle in enumerate(muscles):
-                muscle.setActivation(state, float(self._x[2 * n + i]))
-                muscle.setFiberLength(state, float(self._x[2 * n + m + i]))
-            # The controls of the last step, as Simulation leaves them: what poses draw as excitations.
-            self.loaded.set_controls(self._applied.tolist())
-            model.realizeVelocity(state)
-            self._opensim_state = state
+            # One State object, set again at each ask after a step: a new State costs ~0.3 ms
+            # (a pose a step in the atlas). As Simulation's, it changes in place as the engine steps.
+            if self._scratch_state is None:
+                self._scratch_state = opensim.State(self.loaded.model.getWorkingState())
+            self._opensim_state = self._opensim_state_of(self._x, self._step, self._applied, self._scratch_state)
         return self._opensim_state
+
+    def state_snapshot(self) -> Callable[[], opensim.State]:
+        """The current state, kept for later: the OpenSim State is made only if the call comes
+        (the environment keeps the state before each step, which few rewards read)."""
+        x, step = self._x.copy(), self._step
+        if self._opensim_state is not None:
+            copy = opensim.State(self._opensim_state)
+            return lambda: copy
+        return lambda: self._opensim_state_of(x, step)  # the model's controls left as they are
+
+    def observation(self, reader: ObservationReader) -> np.ndarray:
+        """osim-rl's observation vector of the current state, as `reader.vector(self.state)`,
+        computed from the engine's own state and derivative (core.compiled.observation)."""
+        if self._observer is None or self._observer.layout is not reader.layout:
+            fixed = {c.name: c.value for c in self.loaded.fixed_coordinates}
+            self._observer = CompiledObservation(self.data, reader.layout, self._bodies, fixed)
+        if self._xdot is None:
+            self._xdot = np.empty(self._x.size)
+            self._rhs.into(self._xdot, self._x, self._applied)
+        return self._observer.vector(self._x, self._xdot)
+
+    def pelvis_velocity(self) -> tuple[float, float, float]:
+        """The pelvis's (reward body's) origin velocity in ground now: the frame's pose, no
+        OpenSim state (its first body is the pelvis in osim-rl's models; otherwise OpenSim's)."""
+        if self.data.joints[0].child != self.loaded.pelvis.getName():
+            velocity = self.loaded.pelvis.getVelocityInGround(self.state).get(1)
+            return float(velocity[0]), float(velocity[1]), float(velocity[2])
+        return float(self._pose_out[3]), float(self._pose_out[4]), float(self._pose_out[5])
+
+    def _opensim_state_of(
+        self, x: np.ndarray, step: int, applied: np.ndarray | None = None, into: opensim.State | None = None
+    ) -> opensim.State:
+        """`into` (or a copy of the working state: initializeState() would reset that) set to x."""
+        model = self.loaded.model
+        state = into if into is not None else opensim.State(model.getWorkingState())
+        state.setTime(step * STEP_SECONDS)
+        n, m = self._n, self._m
+        coordinates, muscles = self._opensim_parts()
+        for i, coordinate in enumerate(coordinates):
+            coordinate.setValue(state, float(x[i]), False)
+            coordinate.setSpeedValue(state, float(x[n + i]))
+        for i, muscle in enumerate(muscles):
+            muscle.setActivation(state, float(x[2 * n + i]))
+            muscle.setFiberLength(state, float(x[2 * n + m + i]))
+        if applied is not None:  # the current state: the controls of the last step, as Simulation
+            self.loaded.set_controls(applied.tolist())  # leaves them (poses draw them as excitations)
+        model.realizeVelocity(state)
+        return state
 
     def _opensim_parts(self) -> tuple[list[opensim.Coordinate], list[opensim.ActivationFiberLengthMuscle]]:
         """The welded model's coordinates and muscles in the compiled state's order."""
+        if self._parts is not None:
+            return self._parts
         model = self.loaded.model
         coordinates = [model.getCoordinateSet().get(c.name) for c in self.data.coordinates]
         forces = model.getForceSet()
         muscles = [opensim.ActivationFiberLengthMuscle.safeDownCast(forces.get(m.name)) for m in self.data.muscles]
-        return coordinates, muscles
+        self._parts = (coordinates, muscles)
+        return self._parts
 
     # -- control ---------------------------------------------------------------------------
     def set_excitations(self, values: Iterable[float]) -> list[str]:
@@ -211,6 +286,13 @@ class CompiledSimulation(SimulationProperties):
             raise SimulationFailed(f"the simulation failed ({self.frame.error}); reset it first")
         self._applied[:] = self._excitations
         end = (self._step + 1) * STEP_SECONDS
+        if self._driver is not None:
+            flag, x = self._driver.step(end)
+            if flag < 0 or not np.isfinite(x).all():
+                return self._fail(f"integration failed at t={end:.2f} s: {self._driver.flag_name(flag)}")
+            self._x, self._step = x, self._step + 1
+            self.frame = self._read_frame()
+            return self.frame
         try:
             result = self._solver.step(end, tstop=end)
         except Exception as error:  # noqa: BLE001  any failure becomes the frame's error, never a raise
@@ -227,6 +309,11 @@ class CompiledSimulation(SimulationProperties):
         return self.frame
 
     def _start_solver(self) -> None:
+        if self._driver is not None:
+            self._driver.start(self._step * STEP_SECONDS, self._x)
+            return
+        from sksundae.cvode import CVODE  # imports SciPy: only where the C driver is not built
+
         self._solver = CVODE(
             self._rhs_callback,
             method="BDF",
@@ -241,7 +328,7 @@ class CompiledSimulation(SimulationProperties):
     def _rhs_callback(self, _t: float, x: np.ndarray, xdot: np.ndarray) -> None:
         """Through buffers whose addresses are taken once: numpy's `.ctypes.data` costs ~1.4 us
         a call, a copy of 66 values ~0.35 us (the derivative itself ~5 us)."""
-        self.evaluations += 1
+        self._evaluations += 1
         np.copyto(self._x_in, x)
         if self._rhs.direct(*self._addresses) != 0:
             raise RuntimeError("compiled derivative failed")
@@ -252,7 +339,7 @@ class CompiledSimulation(SimulationProperties):
 
     def derivative(self, x: np.ndarray, excitation: np.ndarray) -> np.ndarray:
         """The state derivative at x (any x, not only the engine's own)."""
-        self.evaluations += 1
+        self._evaluations += 1
         value = np.empty(x.size)
         self._rhs.into(value, x, excitation)
         return value
@@ -265,7 +352,7 @@ class CompiledSimulation(SimulationProperties):
         return jacobian
 
     def _jacobian_into(self, x: np.ndarray, excitation: np.ndarray, xdot: np.ndarray, out: np.ndarray) -> None:
-        self.evaluations += self._colours
+        self._evaluations += self._colours
         status = self._jacobian_function(
             x.ctypes.data, excitation.ctypes.data, xdot.ctypes.data, out.ctypes.data, *self._pattern_arguments
         )
@@ -274,7 +361,9 @@ class CompiledSimulation(SimulationProperties):
 
     def _read_frame(self, reward: float | None = None) -> Frame:
         self._opensim_state = None  # the OpenSim view of the state, made again when asked
-        pose = self._pose(self._x)[0][:, 0]
+        self._xdot = None  # the derivative at x, for observations, made when asked
+        pose = self._pose_out
+        self._pose.into(pose, self._x)
         height, vx = float(pose[1]), float(pose[3])
         reward = step_reward(vx) if reward is None else reward
         self._total_reward += reward

@@ -158,3 +158,45 @@ def worst(ours: np.ndarray, theirs: np.ndarray, absolute: float = 1e-9) -> tuple
     relative = np.where(scale > absolute, difference / np.maximum(scale, absolute), 0.0)
     ratio = difference / np.maximum(absolute, 1e-8 * scale)
     return float(np.nanmax(difference)), float(np.nanmax(relative)), float(np.nanmax(ratio))
+
+
+LEVELS = ("kinematics", "paths", "muscles", "contacts", "limits", "derivative")
+
+
+def sweep(model: str | None, count: int, seed: int = 2026) -> list[str]:
+    """The proof at `count` random states of a model (None: the prosthetic one), level by level:
+    a line per level with the worst absolute and relative differences and the share of the bar
+    (1e-8 relative or 1e-9 absolute) the worst value uses."""
+    from muscle_lab.core.compiled.reader import read_model
+    from muscle_lab.core.compiled.worker import CasadiWorker
+
+    loaded = LoadedModel(model, weld_locked=True)
+    data = read_model(loaded.model)
+    reference = OpenSimReference(loaded, data)
+    rng = np.random.default_rng(seed)
+    states = random_states(data, rng, count)
+    reference.touch_down(states, rng)
+    lines = []
+    with CasadiWorker(data) as worker:
+        for level in LEVELS:
+            largest, relative, ratio = worst(worker.evaluate(level, states), reference.evaluate(level, states))
+            lines.append(
+                f"{loaded.name} {level}: {count} states, worst {largest:.2e} absolute, {relative:.2e} relative, "
+                f"{ratio:.3f} of the bar"
+            )
+    return lines
+
+
+if __name__ == "__main__":  # python -m muscle_lab.core.compiled.reference [--states N] [MODEL ...]
+    import argparse
+
+    from muscle_lab.core.paths import osim_rl_models_dir
+
+    parser = argparse.ArgumentParser(description=sweep.__doc__)
+    parser.add_argument("models", nargs="*", help="model files, or names in osim-rl's models folder")
+    parser.add_argument("--states", type=int, default=3000)
+    arguments = parser.parse_args()
+    for name in arguments.models or [None]:
+        path = name if name is None or not name.endswith(".osim") or "/" in name else str(osim_rl_models_dir() / name)
+        for line in sweep(path, arguments.states):
+            print(line, flush=True)

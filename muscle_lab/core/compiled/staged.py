@@ -18,6 +18,7 @@ import casadi as ca
 from muscle_lab.core.compiled.dynamics import equations
 from muscle_lab.core.compiled.kinematics import body_states
 from muscle_lab.core.compiled.model_data import ModelData
+from muscle_lab.core.compiled.thelen import minimum_fiber_length
 
 _OPTIONS = {"cse": True}
 
@@ -65,3 +66,31 @@ def pose_function(data: ModelData) -> ca.Function:
     first = data.joints[0].child
     state = body_states(data, parts[0], parts[1])[first]
     return ca.Function("pose", [x], [ca.vertcat(state.origin, state.velocity)])
+
+
+def bodies_function(data: ModelData) -> ca.Function:
+    """bodies(x, udot) -> per body of `data.bodies`, in order, its rotation in ground (row by
+    row), origin, angular velocity, origin velocity, angular and origin accelerations (24
+    values); then the whole model's mass center, its velocity and acceleration (9): what
+    osim-rl's observation reads of bodies, from the engine's own state and derivative; then per
+    muscle its activation and fiber length clamped as OpenSim reports them (2)."""
+    x, _, parts = state_symbols(data)
+    udot = ca.SX.sym("udot", len(data.coordinates))
+    states = body_states(data, parts[0], parts[1])
+    values, total = [], sum(body.mass for body in data.bodies)
+    center, center_velocity, center_acceleration = ca.SX.zeros(3), ca.SX.zeros(3), ca.SX.zeros(3)
+    for body in data.bodies:
+        state = states[body.name]
+        alpha = state.angular_bias + state.jacobian_w @ udot
+        acceleration = state.bias + state.jacobian_v @ udot
+        w = state.angular_velocity
+        values += [ca.reshape(state.rotation.T, 9, 1), state.origin, w, state.velocity, alpha, acceleration]
+        offset = state.rotation @ ca.DM(body.mass_center)
+        center += body.mass * (state.origin + offset)
+        center_velocity += body.mass * (state.velocity + ca.cross(w, offset))
+        center_acceleration += body.mass * (acceleration + ca.cross(alpha, offset) + ca.cross(w, ca.cross(w, offset)))
+    values += [center / total, center_velocity / total, center_acceleration / total]
+    for i, muscle in enumerate(data.muscles):  # as OpenSim reports them
+        values += [ca.fmin(ca.fmax(muscle.minimum_activation, parts[2][i]), 1.0)]
+        values += [ca.fmax(minimum_fiber_length(muscle), parts[3][i])]
+    return ca.Function("bodies", [x, udot], [ca.vertcat(*values)], _OPTIONS)

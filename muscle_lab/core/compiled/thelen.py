@@ -33,6 +33,11 @@ def _pennation(m: Thelen2003Muscle) -> tuple[float, float, float]:
     return height, max_sin, m.optimal_fiber_length * 0.01
 
 
+def minimum_fiber_length(m: Thelen2003Muscle) -> float:
+    """Where OpenSim clamps the fiber length (clampFiberLength)."""
+    return _pennation(m)[2]
+
+
 def _fse(m: Thelen2003Muscle, tl_n: ca.SX) -> ca.SX:
     x = tl_n - 1
     e0 = m.fmax_tendon_strain

@@ -41,6 +41,10 @@ class ObservationReader:
         self._all_bodies = [body_set.get(i) for i in range(body_set.getSize())]
         force_set = model.getForceSet()
         self._forces = [force_set.get(i) for i in range(force_set.getSize())]
+        # Limit forces of welded coordinates: constant values, in the model's order as written.
+        self._dropped = {name: list(values) for name, values in loaded.dropped_forces}
+        full = loaded.full_model.getForceSet()
+        self._force_order = [full.get(i).getName() for i in range(full.getSize())] if self._dropped else []
         self._all_muscles = [muscle_set.get(i) for i in range(muscle_set.getSize())]
         marker_set = model.getMarkerSet()
         self._markers = [marker_set.get(i) for i in range(marker_set.getSize())]
@@ -99,6 +103,9 @@ class ObservationReader:
         for force in self._forces:
             values = force.getRecordValues(state)
             desc["forces"][force.getName()] = [values.get(k) for k in range(values.size())]
+        if self._dropped:
+            found = {**desc["forces"], **{name: list(values) for name, values in self._dropped.items()}}
+            desc["forces"] = {name: found[name] for name in self._force_order if name in found}
         for muscle in self._all_muscles:
             desc["muscles"][muscle.getName()] = {
                 "activation": muscle.getActivation(state),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+from collections.abc import Callable
 from dataclasses import replace
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -60,7 +61,8 @@ def serve(
         os.setpgid(0, 0)
         os.dup2(2, 1)
     try:
-        simulation = ChosenSimulation(model_path, integrator, first_episode, time_limit, engine)
+        say = _status(connection)
+        simulation = ChosenSimulation(model_path, integrator, first_episode, time_limit, engine, say=say)
         reader = PoseReader(simulation.loaded)
         description = _describe(simulation, reader.scene)
     except Exception as error:  # noqa: BLE001 - ModelLoadError and whatever OpenSim raises: the parent raises it
@@ -133,6 +135,17 @@ def serve(
             answer = ("error", error)
         if not _answered(connection, command, answer):
             return
+
+
+def _status(connection: Connection) -> Callable[[str], None]:
+    """What the engine says while a call is under way (a first compile's "compiling..."): sent
+    as a ("status", text) message before the answer; the caller shows it while it waits."""
+
+    def say(text: str) -> None:
+        with contextlib.suppress(Exception):  # a parent gone hears nothing
+            connection.send(("status", text))
+
+    return say
 
 
 def _answered(connection: Connection, command: str, answer: tuple[str, object]) -> bool:
@@ -212,7 +225,7 @@ class _ChildObserver:
     def vector(self) -> np.ndarray:
         frame = self.simulation.frame
         if self._last is None or self._last[0] is not frame:
-            values = self._observation_reader().vector(self.simulation.state)
+            values = self.simulation.observation(self._observation_reader())  # the engine's own reading
             values.flags.writeable = False
             self._last = (frame, values)
         return self._last[1]

@@ -6,7 +6,7 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import opensim
@@ -20,6 +20,9 @@ from muscle_lab.core.simulation.model import LoadedModel, ModelLoadError, Simula
 from muscle_lab.core.simulation.simtk_integrator import tweak_cpodes, tweaks_unavailable
 from muscle_lab.core.simulation.start_check import start_warnings
 from muscle_lab.core.simulation.state_store import SavedState
+
+if TYPE_CHECKING:
+    from muscle_lab.core.observation.reader import ObservationReader
 
 # Changes a reset's start (model, state) before its muscles are equilibrated: muscle_lab.env's start noise.
 AdjustStart = Callable[[Any, Any], None]
@@ -252,6 +255,20 @@ class Simulation(SimulationProperties):
     def state(self) -> opensim.State:
         """The current OpenSim state (for readers in this thread, such as the pose)."""
         return self._state
+
+    def observation(self, reader: ObservationReader) -> np.ndarray:
+        """osim-rl's observation vector of the current state (as the compiled engine's)."""
+        return reader.vector(self._state)
+
+    def pelvis_velocity(self) -> tuple[float, float, float]:
+        """The pelvis's (reward body's) origin velocity in ground now."""
+        velocity = self.loaded.pelvis.getVelocityInGround(self._state).get(1)
+        return float(velocity[0]), float(velocity[1]), float(velocity[2])
+
+    def state_snapshot(self) -> Callable[[], opensim.State]:
+        """The current state, kept for later: a copy now, returned by the call."""
+        copy = opensim.State(self._state)
+        return lambda: copy
 
 
 def apply_integrator(manager: opensim.Manager, settings: IntegratorSettings) -> None:

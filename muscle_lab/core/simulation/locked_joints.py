@@ -6,8 +6,12 @@ built: a joint whose coordinates are all locked becomes a WeldJoint at its locke
 CustomJoint axis driven by a locked coordinate alone becomes a Constant at its locked value.
 The default osim-rl model loses hip_rotation_r/_l and lumbar_extension: 66 states, not 72.
 
-A coordinate something else refers to (a limit force, a coupler, a moving path point, ...) is
-left as it is, locked: taking it out would break that reference.
+A coordinate something else refers to (a coupler, a moving path point, ...) is left as it is,
+locked: taking it out would break that reference. CoordinateLimitForces are the exception (the
+planar osim-rl models limit their locked hip adduction): a limit force on a locked coordinate
+applies a generalized force along that coordinate only, which the lock's reaction cancels
+whole, so no motion changes; such a force goes with its coordinate, and its record values (at
+the locked value and zero speed: constants) are kept for the state descriptions that list it.
 """
 
 from __future__ import annotations
@@ -76,6 +80,7 @@ class _WeldPlan:
     constant_axes: dict[str, dict[str, float]] = field(default_factory=dict)
     # custom joint -> {axis name: constant value}
     removed: dict[str, list[str]] = field(default_factory=dict)  # joint -> coordinates taken out
+    dropped_forces: list[str] = field(default_factory=list)  # limit forces of coordinates taken out
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,8 @@ class WeldedModel:
 
     model: opensim.Model
     fixed: tuple[FixedCoordinate, ...]
+    # Limit forces taken out with their coordinates: (name, record values at the locked state).
+    dropped_forces: tuple[tuple[str, tuple[float, ...]], ...] = ()
 
 
 def weld_locked_coordinates(model: opensim.Model) -> WeldedModel | None:
@@ -100,12 +107,19 @@ def weld_locked_coordinates(model: opensim.Model) -> WeldedModel | None:
         for names in plan.removed.values()
         for name in names
     )
-    return WeldedModel(_load_xml(_apply(xml, plan)), fixed)
+    model.realizeDynamics(state)
+    forces = model.getForceSet()
+    dropped = []
+    for name in plan.dropped_forces:
+        record = forces.get(name).getRecordValues(state)
+        dropped.append((name, tuple(float(record.get(k)) for k in range(record.size()))))
+    return WeldedModel(_load_xml(_apply(xml, plan)), fixed, tuple(dropped))
 
 
 def _plan(model: opensim.Model, state: opensim.State, xml: ET.Element) -> _WeldPlan:
     plan = _WeldPlan()
     referenced = _referenced_names(xml)
+    limits = _limit_forces(xml)  # coordinate -> the CoordinateLimitForces naming it
     joints = model.getJointSet()
     for index in range(joints.getSize()):
         joint = joints.get(index)
@@ -113,7 +127,9 @@ def _plan(model: opensim.Model, state: opensim.State, xml: ET.Element) -> _WeldP
         locked = [
             c.getName()
             for c in coordinates
-            if c.getDefaultLocked() and not c.get_prescribed() and referenced.get(c.getName(), 0) == 0
+            if c.getDefaultLocked()
+            and not c.get_prescribed()
+            and referenced.get(c.getName(), 0) == len(limits.get(c.getName(), []))
         ]
         if not locked:
             continue
@@ -136,7 +152,18 @@ def _plan(model: opensim.Model, state: opensim.State, xml: ET.Element) -> _WeldP
         if taken:
             plan.constant_axes[name] = constants
             plan.removed[name] = [c.getName() for c in coordinates if c.getName() in taken]
+    plan.dropped_forces = [force for names in plan.removed.values() for c in names for force in limits.get(c, [])]
     return plan
+
+
+def _limit_forces(xml: ET.Element) -> dict[str, list[str]]:
+    """Each coordinate named by CoordinateLimitForces, with their names."""
+    forces: dict[str, list[str]] = {}
+    for force in xml.iter("CoordinateLimitForce"):
+        coordinate = force.find("coordinate")
+        if coordinate is not None and coordinate.text:
+            forces.setdefault(coordinate.text.strip().rsplit("/", 1)[-1], []).append(force.get("name", ""))
+    return forces
 
 
 def _constant_axes(joint: opensim.CustomJoint, locked: dict[str, float]) -> tuple[dict[str, float], set[str]]:
@@ -191,6 +218,11 @@ def _referenced_names(xml: ET.Element) -> dict[str, int]:
 
 
 def _apply(xml: ET.Element, plan: _WeldPlan) -> ET.Element:
+    for force_set in xml.iter("ForceSet"):
+        objects = force_set.find("objects")
+        for force in list(objects) if objects is not None else []:
+            if force.tag == "CoordinateLimitForce" and force.get("name") in plan.dropped_forces:
+                objects.remove(force)  # type: ignore[union-attr]
     for joint_set in xml.iter("JointSet"):
         objects = joint_set.find("objects")
         if objects is None:

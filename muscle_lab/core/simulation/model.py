@@ -66,6 +66,8 @@ class LoadedModel:
         except Exception as error:  # noqa: BLE001  OpenSim raises RuntimeError, sometimes bare Exception
             raise ModelLoadError(f"cannot load model {self.path}: {describe_error(error)}") from None
         self.fixed_coordinates = welded.fixed if welded is not None else ()
+        # Limit forces taken out with their locked coordinates, and their constant record values.
+        self.dropped_forces = welded.dropped_forces if welded is not None else ()
         muscle_set = self.model.getMuscles()
         if muscle_set.getSize() == 0:
             raise ModelLoadError(f"model {self.path} has no muscles to drive")
@@ -122,6 +124,17 @@ class LoadedModel:
         self.body_names = tuple(b.getName() for b in self.bodies)
         # The pelvis drives reward and episode end; a model without one uses its first body.
         self.pelvis = body_set.get("pelvis") if body_set.contains("pelvis") else self.bodies[0]
+        self._crossable: dict[int, frozenset[str] | None] = {}
+
+    def crossable_coordinates(self, muscle_index: int) -> frozenset[str] | None:
+        """The coordinates (of the model as written) that can move muscle `muscle_index`'s path:
+        those of the joints between its path points' bodies and those its conditional and moving
+        points follow; None (any coordinate) where its path wraps or has other points. Moment
+        arms about the others are zero by the model's structure."""
+        if muscle_index not in self._crossable:
+            muscle = self.full_model.getMuscles().get(muscle_index)
+            self._crossable[muscle_index] = _crossable(self.full_model, muscle)
+        return self._crossable[muscle_index]
 
     def _choose_joint_angles(self) -> tuple[str, ...]:
         standard = tuple(n for n in STANDARD_JOINT_ANGLES if n in self.coordinate_names)
@@ -143,10 +156,15 @@ class LoadedModel:
     def coordinate_values(self, state: opensim.State) -> list[float]:
         return [c.getValue(state) for c in self.coordinates]
 
-    def full_pose(self, state: opensim.State) -> opensim.State:
-        """A new state of `full_model` at `state`'s coordinate values, realized to positions:
-        what geometry (moment arms, path lengths) is measured on. `state` never moves."""
-        if self.model is self.full_model:
+    def full_pose(self, state: opensim.State, standing: bool = False) -> opensim.State:
+        """A new state of `full_model` at `state`'s coordinate values (`standing`: at every
+        coordinate's default, the standing start), realized to positions: what geometry (moment
+        arms, path lengths) is measured on. `state` never moves."""
+        if standing:
+            pose = opensim.State(state if self.model is self.full_model else self.full_model.getWorkingState())
+            for coordinate in self.full_coordinates:
+                coordinate.setValue(pose, coordinate.getDefaultValue(), False)
+        elif self.model is self.full_model:
             pose = opensim.State(state)  # a copy
         else:
             # A copy of the working state, never initializeState(): that resets the working
@@ -181,6 +199,50 @@ def _joint_coordinates(
         names = [joint.get_coordinates(k).getName() for k in range(joint.numCoordinates())]
         result.append((joint.getName(), tuple(by_name[n] for n in names)))
     return tuple(result)
+
+
+def _crossable(model: opensim.Model, muscle: opensim.Muscle) -> frozenset[str] | None:
+    """LoadedModel.crossable_coordinates of one muscle of `model`."""
+    path = muscle.getGeometryPath()
+    if path.getWrapSet().getSize() > 0:
+        return None
+    bodies, followed = set(), set()
+    points = path.getPathPointSet()
+    for k in range(points.getSize()):
+        point = points.get(k)
+        bodies.add(point.getParentFrame().findBaseFrame().getName())
+        kind = point.getConcreteClassName()
+        if kind == "ConditionalPathPoint":
+            followed.add(opensim.ConditionalPathPoint.safeDownCast(point).getCoordinate().getName())
+        elif kind == "MovingPathPoint":
+            moving = opensim.MovingPathPoint.safeDownCast(point)
+            for has, get in (
+                (moving.hasXCoordinate, moving.getXCoordinate),
+                (moving.hasYCoordinate, moving.getYCoordinate),
+                (moving.hasZCoordinate, moving.getZCoordinate),
+            ):
+                if has():
+                    followed.add(get().getName())
+        elif kind != "PathPoint":
+            return None
+    joints = model.getJointSet()
+    parent_joint = {}  # child body -> (its joint's name, the parent body, the joint's coordinates)
+    for i in range(joints.getSize()):
+        joint = joints.get(i)
+        coordinates = frozenset(joint.get_coordinates(c).getName() for c in range(joint.numCoordinates()))
+        parent = joint.getParentFrame().findBaseFrame().getName()
+        parent_joint[joint.getChildFrame().findBaseFrame().getName()] = (joint.getName(), parent, coordinates)
+    chains = []
+    for start in bodies:  # each body's joints down to ground
+        chain: dict[str, frozenset[str]] = {}
+        body = start
+        while body in parent_joint and len(chain) <= len(parent_joint):
+            name, body, coordinates = parent_joint[body]
+            chain[name] = coordinates
+        chains.append(chain)
+    common = set.intersection(*(set(chain) for chain in chains)) if chains else set()
+    between = {c for chain in chains for name, coordinates in chain.items() if name not in common for c in coordinates}
+    return frozenset(between | followed)
 
 
 def _use_rigid_tendon_muscles(model: opensim.Model) -> None:

@@ -14,6 +14,7 @@ model whose feet start inside the ground, a child stopped with SIGSTOP) can be w
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import multiprocessing
 import time
 from collections.abc import Callable, Iterable
@@ -26,7 +27,7 @@ from muscle_lab.core.engine_choice import requested_engine
 from muscle_lab.core.errors import SimulationFailed
 from muscle_lab.core.excitations import check_excitations
 from muscle_lab.core.frame import Frame
-from muscle_lab.core.simulation.call_watch import CallWatch, Overrun
+from muscle_lab.core.simulation.call_watch import CallWatch
 from muscle_lab.core.simulation.child import group_of, kill_group, process_state, serve
 from muscle_lab.core.simulation.integrator import IntegratorSettings
 from muscle_lab.core.simulation.moment_arms import DEFAULT_POINTS, MomentArms, check_points
@@ -41,11 +42,13 @@ from muscle_lab.core.simulation.protocol import (
     SimulationProcessDied,
     StepTimeout,
     frozen,
+    say_on_stderr,
 )
 from muscle_lab.core.simulation.user_controller import (
     CALL_LIMIT_SECONDS,
     LOAD_LIMIT_SECONDS,
     ControllerError,
+    overrun_error,
 )
 
 # spawn, not fork: the parent may be a Qt application with threads of its own.
@@ -98,6 +101,8 @@ class SimulationProcess(RewardCalls, DescribedModel):
         self.on_observation: Callable[[Observed], None] | None = None  # told each one, in order
         self._discarding = False  # steps past an episode's end are being dropped (discard_steps)
         self.controller_dropped: ControllerError | None = None  # a restarted child could not load it again
+        # Told what the child says it is doing during a call (a first compile); also in `busy`.
+        self.on_status: Callable[[str], None] = say_on_stderr
         self._process: multiprocessing.process.BaseProcess | None = None
         self._group: int | None = None  # the child's process group, once it leads one
         self._watch = CallWatch(_CONTEXT)
@@ -244,10 +249,9 @@ class SimulationProcess(RewardCalls, DescribedModel):
         """The oldest step asked for, as `step` returns it."""
         self._in_flight -= 1
         try:
-            frame, self.pose, observed, reward_failure = self._receive("step", timeout)
+            frame, self.pose, observed = self._reward_noted(self._receive("step", timeout))
             self.frame = self._received(frame)
             self._note_observation(observed)
-            self._note_reward_failure(reward_failure)
         except ControllerError:
             self._after_controller_failure()  # the step was not taken: frame and pose stay
             raise
@@ -318,11 +322,12 @@ class SimulationProcess(RewardCalls, DescribedModel):
         except (SimulationFailed, RuntimeError):  # died, or OpenSim could not read this state
             return None
 
-    def moment_arms(self, muscle_index: int, points: int = DEFAULT_POINTS) -> MomentArms:
+    def moment_arms(self, muscle_index: int, points: int = DEFAULT_POINTS, standing: bool = False) -> MomentArms:
         """A muscle's moment arm and length over each coordinate it crosses, at the current pose
-        (see core.moment_arms). Raises IndexError, ValueError, or SimulationFailed when the child died."""
+        or the standing start (see core.moment_arms). Raises IndexError, ValueError, or
+        SimulationFailed when the child died."""
         check_points(points)
-        return cast("MomentArms", self._call("moment_arms", muscle_index, points))
+        return cast("MomentArms", self._call("moment_arms", muscle_index, points, standing))
 
     def abandon(self, reason: str) -> bool:
         """From any thread: give up on the call in flight by ending the child. False when idle."""
@@ -425,21 +430,12 @@ class SimulationProcess(RewardCalls, DescribedModel):
         from_time = self.frame.time if hasattr(self, "frame") else 0.0
         self.busy = busy = Busy(command, time.monotonic(), from_time, self.pid)
         try:
-            while not self._connection.poll(POLL_SECONDS):
-                elapsed = busy.seconds()
-                if timeout is not None and elapsed > timeout:
-                    self.kill()
-                    raise StepTimeout(f"the {command} from t = {from_time:.2f} s took longer than {timeout:g} s")
-                reason = self.should_abandon(elapsed) if self.should_abandon is not None else None
-                if reason:
-                    self.abandon(reason)
-                overrun = self._watch.overrun()
-                if overrun is not None:  # the controller defeated the child's own timer
-                    self.kill()
-                    raise _overrun_error(overrun, "did not return in time: its simulation process was ended")
-                if not self._child_alive():  # a grandchild may hold the pipe open: no EOF comes
-                    raise EOFError
-            status, value = self._read_answer(command)
+            while True:
+                status, value = self._next_message(command, timeout)
+                if status != "status":
+                    break
+                self.busy = busy = dataclasses.replace(busy, status=value)
+                self.on_status(value)
         except (EOFError, OSError):
             raise self._died() from None
         finally:
@@ -453,6 +449,27 @@ class SimulationProcess(RewardCalls, DescribedModel):
         if status == "error":
             raise value if isinstance(value, BaseException) else SimulationFailed(str(value))
         return value
+
+    def _next_message(self, command: str, timeout: float | None) -> tuple[str, Any]:
+        """The child's next message, waited for in short polls; the wait may be given up."""
+        busy = self.busy
+        assert busy is not None
+        from_time = busy.from_time
+        while not self._connection.poll(POLL_SECONDS):
+            elapsed = busy.seconds()
+            if timeout is not None and elapsed > timeout:
+                self.kill()
+                raise StepTimeout(f"the {command} from t = {from_time:.2f} s took longer than {timeout:g} s")
+            reason = self.should_abandon(elapsed) if self.should_abandon is not None else None
+            if reason:
+                self.abandon(reason)
+            overrun = self._watch.overrun()
+            if overrun is not None:  # the controller defeated the child's own timer
+                self.kill()
+                raise overrun_error(overrun, "did not return in time: its simulation process was ended")
+            if not self._child_alive():  # a grandchild may hold the pipe open: no EOF comes
+                raise EOFError
+        return self._read_answer(command)
 
     def _read_answer(self, command: str) -> tuple[str, Any]:
         try:
@@ -477,13 +494,7 @@ class SimulationProcess(RewardCalls, DescribedModel):
         running = self._watch.running()
         if running is not None:  # os._exit or a crash in the user's code
             self._watch.clear()  # said once
-            return _overrun_error(running, f"ended the simulation process (exit code {code})")
+            return overrun_error(running, f"ended the simulation process (exit code {code})")
         return SimulationProcessDied(
             f"the simulation process stopped unexpectedly (exit code {code}); reset to start it again"
         )
-
-
-def _overrun_error(overrun: Overrun, what: str) -> ControllerError:
-    if overrun.kind == "load":
-        return ControllerError(f"the controller, while loading (limit {overrun.limit:g} s), {what}")
-    return ControllerError(f"the controller, called at step {overrun.step} (limit {overrun.limit:g} s), {what}")

@@ -47,10 +47,13 @@ class RewardCalls:
             self._reward = None
         return failure
 
-    def _note_reward_failure(self, failure: RewardError | None) -> None:
+    def _reward_noted(self, answer: tuple[Any, ...]) -> tuple[Any, ...]:
+        """A step's answer (frame, pose, observed, reward failure): the failure kept, the rest returned."""
+        *rest, failure = answer
         if failure is not None:
             self.reward_failure = failure
             self._reward = None  # the child dropped it: a restarted child does not load it again
+        return tuple(rest)
 
     def _send_reward(self) -> None:
         """A new child loads the reward of the one before."""

@@ -4,6 +4,7 @@ call fails (the process died, the caller abandoned it, a step timed out)."""
 
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +38,7 @@ class Busy:
     since: float
     from_time: float
     pid: int | None
+    status: str | None = None  # what the child said it is doing (e.g. compiling), if it said
 
     def seconds(self) -> float:
         return time.monotonic() - self.since
@@ -69,6 +71,11 @@ class Description:
     start_warnings: tuple[str, ...] = ()
     observation_layout: ObservationLayout | None = None  # names the observation vector's entries
     engine: str = "opensim"  # what runs the mode: "opensim" or "compiled" (core.engine_choice)
+
+
+def say_on_stderr(text: str) -> None:
+    """Where a status the child says goes when nobody shows it (the command line)."""
+    print(f"muscle_lab: {text}", file=sys.stderr, flush=True)
 
 
 def frozen(frame: Frame) -> Frame:

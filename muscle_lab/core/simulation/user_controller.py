@@ -34,7 +34,7 @@ import numpy as np
 
 from muscle_lab.core.errors import SimulationFailed
 from muscle_lab.core.observation.layout import OBSERVATION_BOUND
-from muscle_lab.core.simulation.call_watch import CALL, LOAD, CallWatch
+from muscle_lab.core.simulation.call_watch import CALL, LOAD, CallWatch, Overrun
 
 CALL_LIMIT_SECONDS = 1.0  # a controller call that takes longer is stopped: the step is not taken
 LOAD_LIMIT_SECONDS = 60.0  # importing the file (a framework, a network's weights) may take a while
@@ -413,3 +413,10 @@ class ControllerSlot:
         if locked is not None and locked.shape == values.shape:
             values = np.where(locked, current, values)
         return values
+
+
+def overrun_error(overrun: Overrun, what: str) -> ControllerError:
+    """The error of a controller's call that overran (`what` happened then)."""
+    if overrun.kind == "load":
+        return ControllerError(f"the controller, while loading (limit {overrun.limit:g} s), {what}")
+    return ControllerError(f"the controller, called at step {overrun.step} (limit {overrun.limit:g} s), {what}")

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PyQt5.QtCore import QCoreApplication, Qt, QTimer, pyqtSignal
 from PyQt5.QtWidgets import (
+    QCheckBox,
     QDoubleSpinBox,
     QGridLayout,
     QHBoxLayout,
@@ -175,6 +176,13 @@ class AtlasPanel(QWidget):
         self.refresh_button = QPushButton("Compute again")
         self.refresh_button.setToolTip("Compute the selected muscle's moment arms at the simulation's pose now")
         self.refresh_button.clicked.connect(self.request_moment_arms)
+        # The simulation's pose is often a fallen one: the standing start answers "what does it do
+        # from where an episode begins".
+        self.standing_box = QCheckBox("standing")
+        self.standing_box.setToolTip(
+            "At the standing start (every coordinate at its default), not the simulation's pose"
+        )
+        self.standing_box.toggled.connect(self.request_moment_arms)
         sign = QLabel(SIGN_NOTE)
         sign.setToolTip(SIGN_TIP)
         sign.setWordWrap(True)
@@ -184,6 +192,7 @@ class AtlasPanel(QWidget):
         why_layout.setContentsMargins(2, 2, 2, 2)
         sign_row = QHBoxLayout()
         sign_row.addWidget(sign, 1)
+        sign_row.addWidget(self.standing_box)
         sign_row.addWidget(self.refresh_button)
         why_layout.addLayout(sign_row)
         why_layout.addWidget(self.arm_plots, 1)
@@ -449,13 +458,15 @@ class AtlasPanel(QWidget):
 
     # -- moment arms ---------------------------------------------------------------------
     def request_moment_arms(self) -> None:
-        """Ask the simulation process for the selected muscle's moment arms at its current pose."""
+        """Ask the simulation process for the selected muscle's moment arms at its current pose
+        (or at the standing start)."""
         row = self.table.currentRow()
         if row < 0 or self._lab.model_info is None:
             return
         self._asked.append(row)
-        self.arm_plots.note.setText(f"Computing the moment arms of muscle {row} at the simulation's pose…")
-        self._controller.moment_arms(row)
+        where = "the standing start" if self.standing_box.isChecked() else "the simulation's pose"
+        self.arm_plots.note.setText(f"Computing the moment arms of muscle {row} at {where}…")
+        self._controller.moment_arms(row, self.standing_box.isChecked())
 
     def show_moment_arms(self, answer: MomentArms | str) -> None:
         """The worker's answer: the curves, or why there are none (e.g. the simulation runs)."""
@@ -464,7 +475,8 @@ class AtlasPanel(QWidget):
             return  # another muscle was chosen since: its answer comes next
         if isinstance(answer, MomentArms):
             self._waiting_for_pause = None
-            self.arm_plots.show_arms(answer, f"at the simulation's pose, t = {answer.time:.2f} s")
+            where = "at the standing start" if self.standing_box.isChecked() else "at the simulation's pose"
+            self.arm_plots.show_arms(answer, f"{where}, t = {answer.time:.2f} s")
             self.momentArmsShown.emit()
             return
         if answer == MOMENT_ARMS_WHILE_RUNNING:

@@ -32,7 +32,7 @@ class SimulationController(QObject):
     _shutdown = pyqtSignal()
     _play = pyqtSignal(object, bool)
     _branch = pyqtSignal(int, int)
-    _moment_arms = pyqtSignal(int)
+    _moment_arms = pyqtSignal(int, bool)
     _controller = pyqtSignal(object)
     _reward = pyqtSignal(object)
     _locked = pyqtSignal(object)
@@ -116,9 +116,10 @@ class SimulationController(QObject):
         self.mailbox.post(excitations)
         self._branch.emit(episode, step)
 
-    def moment_arms(self, muscle_index: int) -> None:
-        """A muscle's moment arms at the current pose: the worker answers with `momentArms`."""
-        self._moment_arms.emit(muscle_index)
+    def moment_arms(self, muscle_index: int, standing: bool = False) -> None:
+        """A muscle's moment arms at the current pose (or the standing start): the worker
+        answers with `momentArms`."""
+        self._moment_arms.emit(muscle_index, standing)
 
     def set_controller(self, spec: str | None) -> None:
         """A user's controller (FILE.py[:NAME]) drives from a new episode; None stops it. The

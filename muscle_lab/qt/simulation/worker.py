@@ -204,18 +204,19 @@ class SimulationWorker(RewardWorker):
         if start_running:
             self.run()
 
-    @pyqtSlot(int)
+    @pyqtSlot(int, bool)
     @_guarded
-    def moment_arms(self, muscle_index: int) -> None:
-        """A muscle's moment arms and lengths at the current pose (core.moment_arms), computed in
-        the simulation process only while paused: a step must not wait on it."""
+    def moment_arms(self, muscle_index: int, standing: bool = False) -> None:
+        """A muscle's moment arms and lengths at the current pose or the standing start
+        (core.moment_arms), computed in the simulation process only while paused: a step must
+        not wait on it."""
         if self._sim is None:
             self._post("momentArms", "no model is loaded yet")
         elif self._running:
             self._post("momentArms", MOMENT_ARMS_WHILE_RUNNING)
         else:
             try:
-                self._post("momentArms", self._sim.moment_arms(muscle_index))
+                self._post("momentArms", self._sim.moment_arms(muscle_index, standing=standing))
             except (IndexError, ValueError, RuntimeError) as error:  # SimulationFailed: a dead process
                 self._post("momentArms", f"the moment arms of muscle {muscle_index} were not computed: {error}")
 

@@ -74,6 +74,10 @@ class Redrawer(QObject):
         try:
             self._take_news()
             drew = self._redraw_plots()
+            browser = self._lab.browser
+            episode, step = browser.episode, browser.step
+            shown = None if browser.live or episode is None or step is None else (episode.number, step)
+            self._observation.follow_timeline(shown)  # the step the timeline shows, as every view
             self._observation.redraw()  # at most ten times a second, and only while shown
             self._watch_slow_call()
             if self._lab.status_dirty:
@@ -144,7 +148,7 @@ class Redrawer(QObject):
         worker = self._controller.worker
         busy = worker.busy
         text = ""
-        if busy is not None and busy.seconds() >= SLOW_CALL_SECONDS:
+        if busy is not None and (busy.status is not None or busy.seconds() >= SLOW_CALL_SECONDS):
             text = describe_slow_call(busy, worker.simulation_stopped())
         if text != self._lab.busy_text:
             self._lab.busy_text = text
@@ -159,6 +163,8 @@ def describe_slow_call(busy: Busy, stopped: bool) -> str:
             f"the simulation process (pid {busy.pid}) is stopped (SIGSTOP) and cannot answer; "
             "Pause or Reset ends it and starts a new one"
         )
+    if busy.status is not None:  # what the process said it is doing, e.g. a first compile
+        return f"{busy.status} ({seconds:.0f} s so far)"
     if busy.command == "step":
         return (
             f"still integrating: {busy.from_time:.2f} s simulated, the step to "
