@@ -10,11 +10,9 @@ the moment arms come from the window's own simulation process, at its current po
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Sequence
 from functools import partial
 from typing import TYPE_CHECKING
 
-import numpy as np
 from PyQt5.QtCore import QCoreApplication, Qt, QTimer, pyqtSignal
 from PyQt5.QtWidgets import (
     QCheckBox,
@@ -24,8 +22,6 @@ from PyQt5.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
-    QSizePolicy,
-    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -33,12 +29,12 @@ from PyQt5.QtWidgets import (
 from muscle_lab.core.atlas.effects import seconds_text
 from muscle_lab.core.atlas.page import sign_legend
 from muscle_lab.core.atlas.runs import AtlasProgress, AtlasResult, AtlasSettings, Effect
-from muscle_lab.core.frame import STEP_SECONDS, Frame
+from muscle_lab.core.frame import STEP_SECONDS
 from muscle_lab.core.history import Episode
 from muscle_lab.core.muscle_descriptions import describe, load_descriptions
 from muscle_lab.core.reward import MIN_PELVIS_HEIGHT
 from muscle_lab.core.simulation.moment_arms import MomentArms
-from muscle_lab.qt.atlas.plots import MomentArmPlots, TracePlot
+from muscle_lab.qt.atlas.plots import MomentArmPlots, PlotTabs, TracePlot, pelvis_trace, sentence_case
 from muscle_lab.qt.atlas.runner import AtlasRunner, progress_text, stop_runners
 from muscle_lab.qt.atlas.solo_answer import SoloAnswer, stored_run_label
 from muscle_lab.qt.atlas.table import HeatMapTable
@@ -65,17 +61,6 @@ SIGN_TIP = (
     "of plots. Computed with OpenSim's computeMomentArm and getLength, each coordinate swept over its "
     "range while the others hold the pose."
 )
-
-
-class PlotTabs(QTabWidget):
-    """The plots take the room the heat map leaves, whatever their pages' wrapped notes ask for."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Ignored)
-
-    def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt's name)
-        return False
 
 
 class AtlasPanel(QWidget):
@@ -500,12 +485,3 @@ class AtlasPanel(QWidget):
         if not running and self._waiting_for_pause is not None and self._waiting_for_pause == self.table.currentRow():
             self._waiting_for_pause = None
             self.request_moment_arms()
-
-
-def sentence_case(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def pelvis_trace(frames: Sequence[Frame]) -> tuple[np.ndarray, np.ndarray]:
-    """A run's times and pelvis heights (m)."""
-    return np.array([f.time for f in frames]), np.array([f.pelvis_height for f in frames])
