@@ -20,7 +20,7 @@ import pytest
 from muscle_lab.core.paths import assets_dir
 
 REPO = Path(__file__).resolve().parents[1]
-PROJECT_FILES = ("setup.cfg", "setup.py", "pyproject.toml", "README.md")
+PROJECT_FILES = ("setup.cfg", "pyproject.toml", "README.md")
 WHEEL_ASSETS = "muscle_lab/assets/"
 
 
@@ -143,8 +143,8 @@ def test_the_apps_install_takes_no_developer_tools() -> None:
 
 
 def test_the_wheel_carries_osim_rls_models_and_does_not_depend_on_osim_rl_or_gym(built: Built) -> None:
-    """The models are copied in when the wheel is built (setup.py): installed, muscle_lab needs neither
-    osim-rl nor its gym, whose import prints a banner beside stable-baselines3."""
+    """The models are copied in when the wheel is built (muscle_lab/build_models.py): installed,
+    muscle_lab needs neither osim-rl nor its gym, whose import prints a banner beside stable-baselines3."""
     models = "muscle_lab/models/"
     for name in ("gait14dof22musc_pros_20180507.osim", "gait9dof18musc.osim", "arm2dof6musc.osim", "NOTICE.txt"):
         assert models + name in built.names, name

@@ -19,7 +19,7 @@ class ModelNotFoundError(FileNotFoundError):
 
 def osim_rl_models_dir() -> Path:
     """osim-rl's `osim/models` folder: the wheel's copy (`muscle_lab/models`, made when the wheel
-    was built, see setup.py), else that of an osim-rl installed beside a checkout.
+    was built, see muscle_lab/build_models.py), else that of an osim-rl installed beside a checkout.
 
     Found with `find_spec` so that `osim` is never imported: its import pulls in
     env code that fails on OpenSim 4.6 (and gym, which muscle_lab does without).

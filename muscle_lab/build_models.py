@@ -1,4 +1,4 @@
-"""The one build step setup.cfg cannot say: the wheel carries osim-rl's model files.
+"""The wheel's one build step beyond setup.cfg's lists: it carries osim-rl's model files.
 
 muscle_lab needs osim-rl 3.0.11 only for its `osim/models` folder (the .osim models and their
 Geometry meshes, Apache License 2.0). Depending on osim-rl at run time would install its
@@ -7,6 +7,10 @@ and which then prints its "Gym has been unmaintained" banner. So osim-rl is a *b
 (pyproject.toml): building the wheel copies its models into `muscle_lab/models`, and the installed
 app has them without osim-rl or gym. An editable install (a checkout) reads them from an osim-rl
 installed beside it instead (`.ci/install` installs it with --no-deps).
+
+setup.cfg names `BuildPyWithModels` as its build_py command (the project's top level holds no
+setup.py); setuptools loads this file by its path while building, so it imports only the standard
+library and setuptools, never muscle_lab itself.
 """
 
 from __future__ import annotations
@@ -15,7 +19,6 @@ import importlib.util
 import shutil
 from pathlib import Path
 
-from setuptools import setup
 from setuptools.command.build_py import build_py
 
 NOTICE = """These model files are osim-rl 3.0.11's `osim/models` folder (Apache License 2.0; osim-rl by
@@ -39,6 +42,3 @@ class BuildPyWithModels(build_py):
         shutil.rmtree(target, ignore_errors=True)
         shutil.copytree(osim_rl_models(), target, ignore=shutil.ignore_patterns("*.log", "__pycache__"))
         (target / "NOTICE.txt").write_text(NOTICE, encoding="utf-8")
-
-
-setup(cmdclass={"build_py": BuildPyWithModels})
