@@ -184,8 +184,6 @@ def command_run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, simulation: SimulationProcess, values: list[float] | None) -> int:
-    for warning in simulation.start_warnings:
-        say(warning)
     controls = load_controls(args.controls, simulation.muscle_names, until=args.seconds) if args.controls else None
     seconds = args.seconds if args.seconds is not None else _default_seconds(args, controls)
     schedule: StepSchedule | None = controls
@@ -196,6 +194,8 @@ def _run(args: argparse.Namespace, simulation: SimulationProcess, values: list[f
         schedule = sequence
     failed_to_load = _load_controller(args, simulation)
     reward_not_loaded = _load_reward(args, simulation) if failed_to_load is None else None
+    for warning in simulation.start_warnings:  # last before stepping: Ctrl+C after it stops a step
+        say(warning)
 
     started = time.perf_counter()
     progress = _ProgressLine() if args.progress else None
