@@ -40,52 +40,54 @@ class CompiledPose:
         offsets = [transform_of(f.findTransformInBaseFrame()) for f in frames]
         self._frame_rotation = np.array([o.rotation for o in offsets], dtype=float).reshape(-1, 3, 3)
         self._frame_translation = np.array([o.translation for o in offsets], dtype=float).reshape(-1, 3)
-        # Muscles in the loaded model's order, each its block of path points in `drawing`'s output.
+        # Muscles in the loaded model's order: every path point's 4 values, muscle after muscle,
+        # gathered from `drawing`'s output at once.
         muscle_index = {mu.name: i for i, mu in enumerate(data.muscles)}
-        names = [mu.name for mu in loaded.muscles]
+        muscles = [muscle_index[mu.name] for mu in loaded.muscles]
         starts, at = [], BODY_VALUES * len(data.bodies)
         for muscle in data.muscles:
             starts.append(at)
             at += POINT_VALUES * len(muscle.path)
-        self._points = [(starts[muscle_index[name]], len(data.muscles[muscle_index[name]].path)) for name in names]
-        muscles = np.array([muscle_index[name] for name in names], dtype=int)
-        self._activation, self._fiber_force = at + 2 * muscles, at + 2 * muscles + 1
+        counts = [len(data.muscles[i].path) for i in muscles]
+        self._point_values = np.concatenate(
+            [starts[i] + np.arange(POINT_VALUES * len(data.muscles[i].path)) for i in muscles]
+        )
+        self._first_points = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(int)
+        rows = at + 2 * np.array(muscles, dtype=int)
+        self._activation, self._fiber_force = rows, rows + 1
         self._out = np.zeros(at + 2 * len(data.muscles))
-        self._body_count = len(data.bodies)
+        # Body placements with ground's last, so that a frame on ground (body -1) reads identity.
+        self._rotations = np.zeros((len(data.bodies) + 1, 3, 3))
+        self._rotations[-1] = np.eye(3)
+        self._origins = np.zeros((len(data.bodies) + 1, 3))
+        self._body_values = BODY_VALUES * len(data.bodies)
 
     def read(self, x: np.ndarray, time: float, excitations: np.ndarray) -> BodyPose:
         """The pose at x = [q, u, activation, fiber_length]; `excitations` those of the last step
         (in the loaded model's muscle order)."""
         out = self._out
         self._drawing.into(out, np.ascontiguousarray(x, dtype=float))
-        blocks = out[: BODY_VALUES * self._body_count].reshape(-1, BODY_VALUES)
-        rotations, origins = blocks[:, :9].reshape(-1, 3, 3), blocks[:, 9:]
-        frame_rotations = np.empty((self._frame_body.size, 3, 3))
-        frame_translations = np.empty((self._frame_body.size, 3))
-        on_body = self._frame_body >= 0
-        body = self._frame_body[on_body]
-        frame_rotations[on_body] = rotations[body] @ self._frame_rotation[on_body]
-        frame_translations[on_body] = origins[body] + np.einsum(
-            "kij,kj->ki", rotations[body], self._frame_translation[on_body]
-        )
-        frame_rotations[~on_body] = self._frame_rotation[~on_body]  # on ground
-        frame_translations[~on_body] = self._frame_translation[~on_body]
-        paths = []
-        for start, count in self._points:
-            block = out[start : start + POINT_VALUES * count].reshape(count, POINT_VALUES)
-            paths.append(block[block[:, 3] != 0.0, :3].copy())
+        blocks = out[: self._body_values].reshape(-1, BODY_VALUES)
+        rotations, origins = self._rotations, self._origins
+        rotations[:-1] = blocks[:, :9].reshape(-1, 3, 3)
+        origins[:-1] = blocks[:, 9:]
+        carrier = rotations[self._frame_body]  # each mesh frame's body (a copy)
+        frame_translations = origins[self._frame_body] + (carrier @ self._frame_translation[:, :, None])[:, :, 0]
+        points = out[self._point_values].reshape(-1, POINT_VALUES)
+        on = points[:, 3] != 0.0
+        ends = np.cumsum(np.add.reduceat(on, self._first_points))[:-1]
+        paths = np.split(points[on, :3], ends)  # views of one new array, which nothing else holds
         reader = self.reader
         loaded = reader.loaded
-        fiber_forces = out[self._fiber_force].copy() if reader.fiber_forces else None
         return BodyPose(
             time=time,
             body_names=loaded.body_names,
-            body_positions=origins[self._bodies].copy(),
+            body_positions=origins[self._bodies],
             segments=reader.segments,
             muscle_paths=tuple(paths),
             activations=np.clip(out[self._activation], 0.0, 1.0),
-            frame_rotations=frame_rotations,
+            frame_rotations=carrier @ self._frame_rotation,
             frame_translations=frame_translations,
             excitations=np.array(excitations, dtype=float),
-            fiber_forces=fiber_forces,
+            fiber_forces=out[self._fiber_force] if reader.fiber_forces else None,
         )
