@@ -61,8 +61,41 @@ def main_pose_cost(argv: list[str]) -> int:
     print(f"headless (the simulation process as `run` drives it, engine {engine}), best of {options.rounds}:")
     print(f"  without poses {best[False]:.2f}x real time, with a pose every step {best[True]:.2f}x")
     print(f"  ratio {best[True] / best[False]:.2f}")
+    print("the same, CPU per step of the simulation process and of its caller (first round's set-up excluded):")
+    for poses in (False, True):
+        child, parent = _cpu_per_step(values, options.seconds, poses)
+        print(f"  {'with' if poses else 'without'} poses: simulation process {child:.3f} ms, caller {parent:.3f} ms")
     print(f"load average {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     return 0
+
+
+def _cpu_per_step(values: np.ndarray, seconds: float, poses: bool) -> tuple[float, float]:
+    """headless_rate's loop, timed in CPU: the child's from /proc (10 ms ticks: over a few
+    hundred steps, ~1 %), this process's by time.process_time."""
+    from muscle_lab.core.simulation.integrator import settings_for
+    from muscle_lab.core.simulation.process import SimulationProcess
+
+    simulation = SimulationProcess(None, settings_for("faithful"), poses=poses)
+    try:
+        simulation.set_excitations(values)
+        simulation.step()
+        steps = round(seconds / STEP_SECONDS)
+        child, parent = _process_cpu(simulation.pid), time.process_time()
+        for _ in range(steps):
+            frame = simulation.step()
+            if is_done(frame.pelvis_height) or frame.step >= TIME_LIMIT_STEPS:
+                simulation.reset()
+        child, parent = _process_cpu(simulation.pid) - child, time.process_time() - parent
+        return 1000 * child / steps, 1000 * parent / steps
+    finally:
+        simulation.close()
+
+
+def _process_cpu(pid: int | None) -> float:
+    """User and system CPU seconds of process `pid` so far."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _largest_difference(a: object, b: object) -> float:
