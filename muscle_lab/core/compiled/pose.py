@@ -4,7 +4,7 @@ PoseReader.read reads from an OpenSim state, computed from x by the generated `d
 on the current path, activations and fiber forces) and numpy. No OpenSim state is made: the
 window draws a pose after every step, and OpenSim's reading cost about a third of a step.
 
-Equal to PoseReader's at random states (tests/core/compiled/test_pose.py). The meshes' frames
+Equal to PoseReader's at random states (tests/core/compiled/test_drawn_pose.py). The meshes' frames
 are fixed on bodies: each is its body's placement times the frame's offset in it, read once
 from OpenSim here.
 """
