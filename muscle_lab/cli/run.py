@@ -40,6 +40,7 @@ from muscle_lab.core.simulation.integrator import DEFAULT_MODE, MODES, settings_
 from muscle_lab.core.simulation.process import SimulationProcess
 from muscle_lab.core.simulation.protocol import StepTimeout
 from muscle_lab.core.simulation.user_controller import ControllerError, ControllerSpec
+from muscle_lab.core.simulation.user_reward import RewardError, parse_reward_spec
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -81,6 +82,13 @@ def add_run_command(commands: argparse._SubParsersAction) -> None:
         help="your controller, called every step with osim-rl's observation: a function f(observation) -> "
         "excitations, or an object with act(observation) (default NAME: controller). An error, NaN, a wrong "
         "length or a call over 1 s ends the run (exit 2, the steps so far written)",
+    )
+    run.add_argument(
+        "--reward",
+        metavar="FILE.py[:NAME]",
+        help="your reward, called after every step with osim-rl's state descriptions: a function "
+        "f(state_desc, prev_state_desc) -> float (default NAME: reward). Its per-step value and total go beside "
+        "osim-rl's in --json and --csv. An error or NaN ends the run (exit 2, the steps so far written)",
     )
     run.add_argument(
         "--seconds", type=number, default=None, help="simulated seconds (default 3, or the --controls file's length)"
@@ -142,6 +150,7 @@ class Stepped:
     stop: KeyboardInterrupt | None = None
     timed_out: str | None = None  # why --step-timeout gave up
     controller_failed: ControllerError | None = None  # --controller could not be loaded, or failed in a step
+    reward_failed: RewardError | None = None  # --reward could not be loaded, or failed in a step (which stands)
 
 
 def command_run(args: argparse.Namespace) -> int:
@@ -156,6 +165,11 @@ def command_run(args: argparse.Namespace) -> int:
         try:
             args.controller = str(ControllerSpec.parse(args.controller))  # the file exists: checked before OpenSim
         except ControllerError as error:
+            raise CommandError(str(error)) from None
+    if args.reward is not None:
+        try:
+            args.reward = str(parse_reward_spec(args.reward))
+        except RewardError as error:
             raise CommandError(str(error)) from None
     # OpenSim in a child process: a step holds the interpreter for its whole integration, so only
     # from outside can Ctrl+C or --step-timeout stop one that takes minutes.
@@ -181,14 +195,15 @@ def _run(args: argparse.Namespace, simulation: SimulationProcess, values: list[f
     if sequence is not None:
         schedule = sequence
     failed_to_load = _load_controller(args, simulation)
+    reward_not_loaded = _load_reward(args, simulation) if failed_to_load is None else None
 
     started = time.perf_counter()
     progress = _ProgressLine() if args.progress else None
     poses = [simulation.read_pose()] if args.video else []
     on_step = _keeping_poses(simulation, poses, progress) if args.video else progress
     steps = round(seconds / STEP_SECONDS)
-    if failed_to_load is not None:
-        stepped = Stepped([], controller_failed=failed_to_load)
+    if failed_to_load is not None or reward_not_loaded is not None:
+        stepped = Stepped([], controller_failed=failed_to_load, reward_failed=reward_not_loaded)
     else:
         stepped = step_simulation(simulation, steps, not args.no_stop, schedule, on_step, args.step_timeout)
     wall = time.perf_counter() - started
@@ -213,6 +228,17 @@ def _load_controller(args: argparse.Namespace, simulation: SimulationProcess) ->
     except ControllerError as error:
         return error
     simulation.reset()
+    return None
+
+
+def _load_reward(args: argparse.Namespace, simulation: SimulationProcess) -> RewardError | None:
+    """`--reward`: loaded in the simulation process, which calls it after every step."""
+    if args.reward is None:
+        return None
+    try:
+        simulation.set_reward(args.reward)
+    except RewardError as error:
+        return error
     return None
 
 
@@ -284,6 +310,9 @@ def step_simulation(
             stepped.frames.append(frame)
             if on_step is not None:
                 on_step(frame)
+            stepped.reward_failed = simulation.take_reward_failure()
+            if stepped.reward_failed is not None:  # the step stands, without your reward
+                break
             if frame.error or (stop_at_done and frame.done):
                 break
     except KeyboardInterrupt as stop:  # also SIGTERM (common.Interrupted)
@@ -295,7 +324,9 @@ def write_outputs(args: argparse.Namespace, simulation: SimulationProcess, frame
     """`--csv`, `--mot`, `--sto`: all written or, if one fails, none."""
     contents = []
     if args.csv:
-        contents.append((args.csv, frames_to_csv(frames, simulation.joint_angle_names, simulation.muscle_names)))
+        yours = getattr(args, "reward", None) is not None
+        table = frames_to_csv(frames, simulation.joint_angle_names, simulation.muscle_names, yours)
+        contents.append((args.csv, table))
     if args.mot or args.sto:
         recording = Recording.for_simulation(simulation)
         recording.extend(frames)
@@ -368,6 +399,10 @@ def _report(args: argparse.Namespace, simulation: SimulationProcess, stepped: St
         "timed_out": stepped.timed_out,
         "controller": args.controller,
         "controller_error": stepped.controller_failed.message if stepped.controller_failed else None,
+        # --reward: your total beside osim-rl's ("total_reward"), up to the last step your reward was computed.
+        "reward": args.reward,
+        "user_total_reward": _user_total(frames) if args.reward else None,
+        "reward_error": stepped.reward_failed.message if stepped.reward_failed else None,
     }
     if args.json:
         print(json.dumps(summary, indent=2), flush=True)
@@ -382,9 +417,13 @@ def _report(args: argparse.Namespace, simulation: SimulationProcess, stepped: St
             state += f"; {describe_stop(stepped.stop)}"
         if stepped.controller_failed is not None:
             state += "; the controller failed"
+        if stepped.reward_failed is not None:
+            state += "; your reward failed"
+        yours = summary["user_total_reward"]
+        yours_text = f"; your reward {yours:.3f}" if yours is not None else ""
         print(
             f"{summary['steps']} steps, {summary['sim_time']:.2f} s simulated in {wall:.2f} s "
-            f"({summary['realtime_factor']}x real time); total reward {last.total_reward:.3f}; "
+            f"({summary['realtime_factor']}x real time); total reward {last.total_reward:.3f}{yours_text}; "
             f"pelvis {last.pelvis_height:.3f} m; {state}",
             flush=True,
         )
@@ -397,9 +436,16 @@ def _report(args: argparse.Namespace, simulation: SimulationProcess, stepped: St
     if stepped.timed_out is not None:
         say(f"error: {stepped.timed_out}, after {len(frames)} steps{written}")
         return EXIT_USAGE
-    if stepped.controller_failed is not None:
-        if stepped.controller_failed.details:  # none when its process had to be ended from outside
-            print(stepped.controller_failed.details, file=sys.stderr, flush=True)
-        say(f"error: {stepped.controller_failed.message}, after {len(frames)} steps{written}")
-        return EXIT_USAGE
+    for failed in (stepped.controller_failed, stepped.reward_failed):
+        if failed is not None:
+            if failed.details:  # none when its process had to be ended from outside
+                print(failed.details, file=sys.stderr, flush=True)
+            say(f"error: {failed.message}, after {len(frames)} steps{written}")
+            return EXIT_USAGE
     return EXIT_FAILED if last.error else 0
+
+
+def _user_total(frames: list[Frame]) -> float | None:
+    """Your reward's total at the last step it was computed (0.0 before any step)."""
+    totals = [frame.user_total_reward for frame in frames if frame.user_total_reward is not None]
+    return totals[-1] if totals else 0.0

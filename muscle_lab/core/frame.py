@@ -28,3 +28,6 @@ class Frame:
     notes: tuple[str, ...] = field(default=())  # e.g. clipped excitations
     episode: int = 0  # counts resets (and branches) of a simulation: which episode this step is of
     end_reason: str | None = None  # why the episode ended: reward.FELL or reward.TIME_LIMIT; None while it runs
+    # Your own reward (core.simulation.user_reward) of this step and its episode's total; None without one.
+    user_reward: float | None = None
+    user_total_reward: float | None = None

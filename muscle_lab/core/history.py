@@ -26,13 +26,22 @@ PAIR_BYTES = 64  # a (parent, child) tuple of a pose's segments
 FIRST_CAPACITY = 256  # rows an episode's plot arrays start with; they double as it grows
 
 
+EXTRA_CHANNELS = 5  # pelvis height, reward, total reward, your reward, your total
+
+
 def channel_count(joint_angles: int) -> int:
-    """Plot channels of a frame: its joint angles, then pelvis height, reward, total reward."""
-    return joint_angles + 3
+    """Plot channels of a frame: its joint angles, then pelvis height, reward, total reward, and
+    your reward and its total (NaN without one)."""
+    return joint_angles + EXTRA_CHANNELS
 
 
 def frame_channels(frame: Frame) -> np.ndarray:
-    return np.concatenate([frame.joint_angles, [frame.pelvis_height, frame.reward, frame.total_reward]])
+    yours = [_or_nan(frame.user_reward), _or_nan(frame.user_total_reward)]
+    return np.concatenate([frame.joint_angles, [frame.pelvis_height, frame.reward, frame.total_reward, *yours]])
+
+
+def _or_nan(value: float | None) -> float:
+    return float("nan") if value is None else value
 
 
 class EpisodeTrace:
@@ -62,7 +71,7 @@ class EpisodeTrace:
         return self._values[self._start : self._end]
 
     def append(self, frame: Frame) -> None:
-        if frame.joint_angles.size + 3 != self.channels:
+        if frame.joint_angles.size + EXTRA_CHANNELS != self.channels:
             angles = frame.joint_angles.size
             raise ValueError(f"a frame with {angles} joint angles in a trace of {self.channels} channels")
         if self._end == self._times.size:

@@ -18,14 +18,21 @@ class ModelNotFoundError(FileNotFoundError):
 
 
 def osim_rl_models_dir() -> Path:
-    """The `osim/models` folder of the installed osim-rl package.
+    """osim-rl's `osim/models` folder: the wheel's copy (`muscle_lab/models`, made when the wheel
+    was built, see muscle_lab/build_models.py), else that of an osim-rl installed beside a checkout.
 
     Found with `find_spec` so that `osim` is never imported: its import pulls in
-    env code that fails on OpenSim 4.6.
+    env code that fails on OpenSim 4.6 (and gym, which muscle_lab does without).
     """
+    packaged = Path(__file__).resolve().parents[1] / "models"
+    if packaged.is_dir():
+        return packaged
     spec = importlib.util.find_spec("osim")
     if spec is None or not spec.submodule_search_locations:
-        raise ModelNotFoundError("the osim-rl package (which ships the models) is not installed: pip install osim-rl")
+        raise ModelNotFoundError(
+            "osim-rl's model files are not installed: a muscle_lab wheel carries them; for a checkout, "
+            "pip install --no-deps osim-rl==3.0.11 (without its dependencies: they are not needed)"
+        )
     return Path(next(iter(spec.submodule_search_locations))) / "models"
 
 

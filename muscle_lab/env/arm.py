@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from muscle_lab.core.frame import Frame
-from muscle_lab.core.simulation.engine import Simulation
+from muscle_lab.core.simulation.engine import AdjustStart, Simulation
 from muscle_lab.env.base import OsimEnv
 
 OBSERVED_JOINTS = ("r_shoulder", "r_elbow")
@@ -36,6 +36,7 @@ class Arm2DEnv(OsimEnv):
 
     model_file = "arm2dof6musc.osim"
     time_limit = 200
+    unperturbed = (TARGET_JOINT,)  # the target stays where it is drawn
 
     def __init__(
         self,
@@ -121,8 +122,8 @@ class TargetSimulation(Simulation):
 
     target: tuple[float, float] = (0.0, 0.0)
 
-    def reset(self, held_controls: Sequence[float] | None = None) -> Frame:
-        super().reset()  # the integrator is started below, on the state with the target in place
+    def reset(self, held_controls: Sequence[float] | None = None, adjust_start: AdjustStart | None = None) -> Frame:
+        super().reset(adjust_start=adjust_start)  # the integrator is started below, on the state with the target
         coordinates = self.loaded.model.getCoordinateSet()
         x, y = (coordinates.get(f"{TARGET_JOINT}_coord_{index}") for index in (1, 2))
         x.setValue(self._state, self.target[0], False)

@@ -28,7 +28,9 @@ from muscle_lab.core.observation.reader import ObservationReader
 from muscle_lab.core.reward import FELL, TIME_LIMIT
 from muscle_lab.core.simulation.engine import Simulation
 from muscle_lab.core.simulation.integrator import DEFAULT_MODE, IntegratorSettings, settings_for
+from muscle_lab.core.simulation.user_reward import RewardError, UserReward, load_reward
 from muscle_lab.env.observation_dict import desc_observation, desc_space
+from muscle_lab.env.perturbations import Push, PushPlan, StartNoise, horizontal_coordinates, push
 from muscle_lab.env.rendering import EnvRenderer, available_render_modes, check_render_mode
 
 NAN_ACTION = "NaN passed in the activation vector. Values in [0,1] interval are required."  # osim-rl's words
@@ -46,13 +48,19 @@ class OsimEnv(gymnasium.Env[Any, np.ndarray]):
     the compiled engine where the model qualifies, else OpenSim with one warning), "opensim" or
     "compiled" (EngineUnavailable where it cannot run); `self.engine` is the one running.
     `project=False`: observations are osim-rl's state description, as a gymnasium Dict of arrays.
-    `reward_fn(state_desc, prev_state_desc) -> float`: your reward; osim-rl's goes in
-    `info["osim_rl_reward"]`.
+    `reward_fn(state_desc, prev_state_desc) -> float`: your reward, a function or a file
+    ("FILE.py[:NAME]", loaded as `run --reward` loads it); osim-rl's goes in `info["osim_rl_reward"]`.
+    For robust policies (env.perturbations; all off by default, osim-rl's behaviour): `start_noise`
+    and `start_speed_noise`, standard deviations of the noise on the start's angles (rad) and
+    angular speeds (rad/s); `push_force` (N), `push_duration` (s) and `push_window` (first and last
+    step it may start at): one horizontal push on the pelvis an episode. Both are drawn from
+    `np_random`: `reset(seed=S)` repeats them.
     """
 
     metadata: dict[str, Any] = {"render_modes": available_render_modes(), "render_fps": 100}  # noqa: RUF012
     model_file = ""  # in osim-rl's models folder
     time_limit = 1000  # steps; osim-rl's done (here truncated) at this step
+    unperturbed: tuple[str, ...] = ()  # coordinates (name prefixes) the start noise leaves alone
 
     def __init__(
         self,
@@ -67,6 +75,11 @@ class OsimEnv(gymnasium.Env[Any, np.ndarray]):
         reward_fn: Any = None,
         render_mode: str | None = None,
         render_size: tuple[int, int] = (640, 480),
+        start_noise: float = 0.0,
+        start_speed_noise: float = 0.0,
+        push_force: float = 0.0,
+        push_duration: float = 0.1,
+        push_window: tuple[int, int] = (50, 150),
     ) -> None:
         self.visualize = visualize
         self.render_mode = check_render_mode(render_mode, visualize)
@@ -77,6 +90,14 @@ class OsimEnv(gymnasium.Env[Any, np.ndarray]):
         self.project = project
         self.symmetric_actions = symmetric_actions
         self.reward_fn = reward_fn
+        self._user_reward = _user_reward(reward_fn)
+        if not (start_noise >= 0.0 and start_speed_noise >= 0.0):
+            raise ValueError(
+                f"start_noise and start_speed_noise are 0 or more, got {start_noise} and {start_speed_noise}"
+            )
+        self.start_noise = StartNoise(start_noise, start_speed_noise, self.unperturbed)
+        self.push = Push(push_force, push_duration, tuple(push_window))  # type: ignore[arg-type]
+        self.push_plan: PushPlan | None = None  # this episode's push (drawn at reset), None when off
         self._renderer = EnvRenderer(render_size) if self.render_mode is not None else None
         self._closed = False
         self._load_model(Path(model_path) if model_path is not None else self.default_model_path())
@@ -122,6 +143,7 @@ class OsimEnv(gymnasium.Env[Any, np.ndarray]):
             self.observation_space = desc_space(self.get_state_desc())
         if self._renderer is not None:
             self._renderer.load(self.simulation)
+        self._pushed = horizontal_coordinates(self.simulation) if self.push.on else []
 
     @property
     def istep(self) -> int:
@@ -190,6 +212,7 @@ class OsimEnv(gymnasium.Env[Any, np.ndarray]):
         super().reset(seed=seed)
         self.before_reset(seed, options or {})
         frame = self.reset_simulation()
+        self.push_plan = self.push.plan(self.np_random, len(self._pushed)) if self.push.on else None
         self._prev = None
         self._ended = False
         if self._renderer is not None:
@@ -207,7 +230,8 @@ class OsimEnv(gymnasium.Env[Any, np.ndarray]):
         Here every reset holds 1.0, as a new osim-rl environment does, so that an episode
         depends on its own actions only.
         """
-        return self.simulation.reset(held_controls=np.ones(len(self.simulation.muscles)))
+        noise = self.start_noise.adjust(self.np_random) if self.start_noise.on else None
+        return self.simulation.reset(held_controls=np.ones(len(self.simulation.muscles)), adjust_start=noise)
 
     def step(self, action: Any, project: bool | None = None) -> tuple[Any, float, bool, bool, dict[str, Any]]:
         """Apply the action for 0.01 s: osim-rl's clipping to [0, 1], NaN refused."""
@@ -215,6 +239,8 @@ class OsimEnv(gymnasium.Env[Any, np.ndarray]):
         if self._ended:
             gymnasium.logger.warn(STEP_AFTER_END)
         excitations = self.excitations(action)
+        if self.push_plan is not None and self.push_plan.applies_to(self.istep + 1):
+            push(self.simulation, self.push_plan, self._pushed)  # into the state this step starts from
         desc = self._desc[1] if self._desc is not None and self._desc[0] is self.simulation.frame else None
         # The state before the step, made an OpenSim state only if a reward asks for it.
         previous = (self.simulation.state_snapshot(), desc)
@@ -237,15 +263,9 @@ class OsimEnv(gymnasium.Env[Any, np.ndarray]):
         return self._observe(project), reward, terminated, truncated, info
 
     def custom_reward(self) -> float:
-        """`reward_fn(state_desc, prev_state_desc)`; an error names the function and the step."""
-        name = getattr(self.reward_fn, "__name__", repr(self.reward_fn))
-        try:
-            value = float(self.reward_fn(self.get_state_desc(), self.get_prev_state_desc()))
-        except Exception as error:
-            raise RewardError(f"reward function {name} failed at step {self.istep}: {error!r}") from error
-        if not np.isfinite(value):
-            raise RewardError(f"reward function {name} returned {value} at step {self.istep}")
-        return value
+        """`reward_fn(state_desc, prev_state_desc)`; RewardError names the function and the step."""
+        assert self._user_reward is not None
+        return self._user_reward(self.get_state_desc(), self.get_prev_state_desc(), self.istep)
 
     def excitations(self, action: Any) -> np.ndarray:
         values = np.asarray(action, dtype=float).reshape(-1)
@@ -306,8 +326,17 @@ class EngineFallbackWarning(UserWarning):
     """engine="auto" runs faithful mode on OpenSim: the message names why."""
 
 
-class RewardError(ValueError):
-    """A reward function that raised or returned a non-finite value."""
+def _user_reward(reward_fn: Any) -> UserReward | None:
+    """A function as it is; a file ("FILE.py[:NAME]" or a Path) loaded as `run --reward` loads it."""
+    if reward_fn is None:
+        return None
+    if isinstance(reward_fn, str | Path):
+        return load_reward(str(reward_fn))
+    if not callable(reward_fn):
+        raise RewardError(
+            f"reward_fn={reward_fn!r}: a function f(state_desc, prev_state_desc) or a file FILE.py[:NAME]"
+        )
+    return UserReward.of(reward_fn)
 
 
 def clip_action(action: Any, size: int) -> np.ndarray:

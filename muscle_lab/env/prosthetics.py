@@ -20,6 +20,7 @@ from muscle_lab.core.observation.reader import ObservationReader
 from muscle_lab.core.reward import FELL
 from muscle_lab.core.simulation.engine import Simulation
 from muscle_lab.env.base import NAN_ACTION, OsimEnv, clip_action
+from muscle_lab.env.observation_hints import ObservationHints, load_hints
 from muscle_lab.env.targets import TargetRandom, generate_new_targets
 
 __all__ = ["NAN_ACTION", "ProstheticsEnv", "clip_action", "observation_table"]
@@ -108,6 +109,13 @@ class ProstheticsEnv(OsimEnv):
     def observation_names(self) -> tuple[str, ...]:
         """The name of each index of the observation (`reader.layout.entries()` says more)."""
         return self.reader.layout.names()
+
+    @property
+    def observation_hints(self) -> ObservationHints | None:
+        """A typical offset and scale per index of the vector observation, recorded on episodes of
+        this model (env.observation_hints); None for a model without a recording (only the default
+        prosthetic model has one)."""
+        return load_hints(self.model_path, self.observation_names)
 
     def get_observation(self) -> np.ndarray:
         """osim-rl's vector of the current state; `reset` and `step` return it."""

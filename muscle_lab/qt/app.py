@@ -25,6 +25,7 @@ from muscle_lab.core.presets.store import PresetError, excitations_from_preset
 from muscle_lab.core.simulation.integrator import DEFAULT_MODE
 from muscle_lab.core.simulation.model_file import model_file_problem
 from muscle_lab.core.simulation.user_controller import ControllerError, ControllerSpec
+from muscle_lab.core.simulation.user_reward import RewardError, parse_reward_spec
 from muscle_lab.qt.lab import GUI_MODES
 from muscle_lab.qt.main_window import MainWindow
 from muscle_lab.qt.simulation.news import ModelInfo
@@ -57,6 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
         "with act(observation) (default NAME: controller)",
     )
     parser.add_argument(
+        "--reward",
+        metavar="FILE.py[:NAME]",
+        help="your reward, plotted beside osim-rl's: a function f(state_desc, prev_state_desc) -> float "
+        "(default NAME: reward)",
+    )
+    parser.add_argument(
         "--mode", choices=GUI_MODES, help=f"integrator mode (default: the last one used, at first {DEFAULT_MODE})"
     )
     parser.add_argument("--screenshot", type=Path, metavar="PNG", help="run, save a screenshot of the window, and exit")
@@ -84,12 +91,14 @@ def main(args: list[str]) -> int:
     if problem is not None:
         print(f"muscle_lab: {problem}", file=sys.stderr)
         return 2
-    if options.controller is not None:
-        try:
+    try:
+        if options.controller is not None:
             ControllerSpec.parse(options.controller)
-        except ControllerError as error:
-            print(f"muscle_lab: {error}", file=sys.stderr)
-            return 2
+        if options.reward is not None:
+            parse_reward_spec(options.reward)
+    except (ControllerError, RewardError) as error:
+        print(f"muscle_lab: {error}", file=sys.stderr)
+        return 2
     if not (math.isfinite(options.run_for) and 0 < options.run_for <= MAX_RUN_FOR_SECONDS):
         print(
             f"muscle_lab: --run-for must be a number of seconds above 0 and at most {MAX_RUN_FOR_SECONDS:g}, "
@@ -127,6 +136,8 @@ def main(args: list[str]) -> int:
                 outcome["code"] = 2
         if options.controller is not None:
             window.load_controller(options.controller)  # from a new episode; a failure is shown in the window
+        if options.reward is not None:
+            window.load_reward(options.reward)
         if options.screenshot is not None:
             window.run()
 

@@ -22,7 +22,7 @@ from muscle_lab.core.frame import Frame
 from muscle_lab.core.history import Episode, EpisodeTrace, History
 from muscle_lab.core.reward import describe_end
 from muscle_lab.core.simulation.pose import BodyPose
-from muscle_lab.core.simulation.user_controller import ControllerError
+from muscle_lab.core.simulation.user_controller import ControllerError, UserCodeError
 from muscle_lab.qt.history.browser import HistoryBrowser
 from muscle_lab.qt.history.playback import Playback
 from muscle_lab.qt.plots.plan import DEFAULT_WINDOW_SECONDS
@@ -59,11 +59,13 @@ class LabModel(QObject):
     branched = pyqtSignal(object)  # Branched: filed in the history
     runningChanged = pyqtSignal(bool)
     controllerChanged = pyqtSignal(object)  # the user's controller's description, or None
+    rewardChanged = pyqtSignal(object)  # your reward's name (computed after every step), or None
     momentArmsArrived = pyqtSignal(object)  # MomentArms, or why none (str)
     messagePosted = pyqtSignal(str, bool, object)  # text, offer a reset, topic (or None)
     topicCleared = pyqtSignal(str)  # a message of this topic no longer holds
     messagesHidden = pyqtSignal()
     soloChanged = pyqtSignal(object)  # the soloed muscles' indices, sorted; () when solo ends
+    muscleFocused = pyqtSignal(int)  # a muscle's row took the keyboard focus
 
     def __init__(self, mode: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -78,6 +80,7 @@ class LabModel(QObject):
         self.status_dirty = True  # the status bar is behind: redrawn at the next tick
         self.replaying: str | None = None  # what is being replayed; sliders follow it
         self.controller_driving: str | None = None  # the user's controller (its description); sliders follow it
+        self.user_reward: str | None = None  # your reward's name, plotted beside osim-rl's
         self.applied_preset: str | None = None  # named in videos; None once a slider moves
         self.slider_values = np.zeros(0)  # what the sliders say (before mute and solo)
         self.mode = mode
@@ -102,6 +105,8 @@ class LabModel(QObject):
             "branched": self._on_branched,
             "controllerChanged": self._on_controller_changed,
             "controllerFailed": self._on_controller_failed,
+            "rewardChanged": self._on_reward_changed,
+            "rewardFailed": self._on_reward_failed,
             "momentArms": self.momentArmsArrived.emit,
         }
 
@@ -354,11 +359,34 @@ class LabModel(QObject):
         else:
             what = "Your controller failed; the simulation is paused (Run calls it again, Reset starts anew)"
             self.episode_state = "failed: the controller, paused"
+        self._say_user_code_error(what, error, "controller")
+
+    def _say_user_code_error(self, what: str, error: UserCodeError, topic: str) -> None:
         details = html.escape(error.details, quote=False)
         self.say(
             f"<b>{html.escape(what, quote=False)}:</b> {html.escape(error.message, quote=False)}"
             f"<p style='white-space:pre-wrap; font-family:monospace'>{details}</p>",
             offer_reset=True,
-            topic="controller",
+            topic=topic,
         )
         self.status_dirty = True
+
+    def _on_reward_changed(self, name: str | None) -> None:
+        self.user_reward = name
+        self.rewardChanged.emit(name)
+        if name is not None:
+            self.say(f"Your reward: {name}, plotted beside osim-rl's from the next step on.", topic="reward")
+        else:
+            self.clear_topic("reward")
+
+    def _on_reward_failed(self, failed: tuple[UserCodeError, bool]) -> None:
+        """As a controller's failure: the error and its traceback in the message bar and on stderr;
+        after a step's failure the simulation is paused at that step."""
+        error, in_step = failed
+        print(f"muscle_lab: reward: {error.text}", file=sys.stderr)
+        if in_step:
+            what = "Your reward failed and is off; the simulation is paused (Run goes on with osim-rl's reward)"
+            self.episode_state = "your reward failed, paused"
+        else:
+            what = "Your reward could not be loaded"
+        self._say_user_code_error(what, error, "reward")

@@ -83,7 +83,7 @@ class MainWindow(QMainWindow):
         self.menus = Menus(self, lab, self.controller, self.body_view)
         self.status = StatusBar(self.statusBar(), lab)
         self._build_shortcuts()
-        self.focus = FocusKeeper(self, self.muscle_panel, self.plot_panel, self.body_view)
+        self.focus = FocusKeeper(self, self.muscle_panel, self.plot_panel, self.body_view, lab.muscleFocused.emit)
         self.setDockOptions(QMainWindow.AnimatedDocks | QMainWindow.AllowTabbedDocks)
         self._connect()
         self.panels = DockPanels(self, self.menus.view_menu, lab, self.controller, self._spare_width)
@@ -326,6 +326,9 @@ class MainWindow(QMainWindow):
 
     def stop_controller(self) -> None:
         self.menus.stop_controller()
+
+    def load_reward(self, spec: str) -> bool:
+        return self.menus.load_reward(spec)
 
     def export_video(self, path: Path, speed: float = 1.0) -> VideoExport | None:
         return self.menus.export_video(path, speed)

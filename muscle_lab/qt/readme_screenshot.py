@@ -11,7 +11,12 @@ tab after a short search of the hip thrust. From the repository's root:
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from muscle_lab.qt.main_window import MainWindow
 
 BRANCH_STEP = 12
 SHOWN_STEP = 32
@@ -71,7 +76,12 @@ def main(path: Path, size: tuple[int, int] = (1500, 950), tab: str = "") -> int:
     return 0 if path.is_file() else 1
 
 
-def atlas_main(path: Path, size: tuple[int, int], row: int = 5) -> int:
+_APPLICATION: list[object] = []
+
+
+def _open_window(size: tuple[int, int]) -> tuple[MainWindow, Callable[[Callable[[], bool], float], None]]:
+    """A shown window of that size (recordings discarded at close), and `pump_until(condition,
+    seconds)`: the event loop runs until the condition holds or the seconds pass."""
     import time
 
     from PyQt5.QtCore import QEventLoop
@@ -84,12 +94,26 @@ def atlas_main(path: Path, size: tuple[int, int], row: int = 5) -> int:
     window.panels.recording.ask_unsaved_on_close = lambda frames: "discard"
     window.resize(*size)
     window.show()
+    _APPLICATION.append(app)  # alive as long as the module: a collected QApplication takes its windows
 
-    def pump_until(condition, seconds: float) -> None:
+    def pump_until(condition: Callable[[], bool], seconds: float) -> None:
         end = time.monotonic() + seconds
         while not condition() and time.monotonic() < end:
             app.processEvents(QEventLoop.AllEvents, 50)
 
+    return window, pump_until
+
+
+def _save(window: MainWindow, path: Path) -> int:
+    """The window as it is drawn now (the 3D image of this state, not the one before) to `path`."""
+    window.body_view.view3d.wait_for_image()
+    window.grab().save(str(path), "PNG")
+    window.close()
+    return 0 if path.is_file() else 1
+
+
+def atlas_main(path: Path, size: tuple[int, int], row: int = 5) -> int:
+    window, pump_until = _open_window(size)
     pump_until(lambda: window.lab.latest_frame is not None, 120)
     atlas = window.panels.atlas
     window.panels.atlas_dock.raise_()
@@ -100,34 +124,15 @@ def atlas_main(path: Path, size: tuple[int, int], row: int = 5) -> int:
     window.history_view.playback.pause()
     window.redraw_now()
     pump_until(lambda: False, 0.3)
-    window.body_view.view3d.wait_for_image()
-    window.grab().save(str(path), "PNG")
-    window.close()
-    return 0 if path.is_file() else 1
+    return _save(window, path)
 
 
 def solo_main(path: Path, size: tuple[int, int], muscle: int) -> int:
     """Solo `muscle` with its atlas entry cached (run first, as the Atlas tab would): the answer
-    in the message bar and its stored run as the ghost while the live run goes on."""
-    import time
-
-    from PyQt5.QtCore import QEventLoop
-    from PyQt5.QtWidgets import QApplication
-
+    over the timeline and its stored run as the ghost while the live run goes on."""
     from muscle_lab.core.atlas.runs import AtlasRun
-    from muscle_lab.qt.main_window import MainWindow
 
-    app = QApplication([sys.argv[0]])
-    window = MainWindow(mode="faithful")
-    window.panels.recording.ask_unsaved_on_close = lambda frames: "discard"
-    window.resize(*size)
-    window.show()
-
-    def pump_until(condition, seconds: float) -> None:
-        end = time.monotonic() + seconds
-        while not condition() and time.monotonic() < end:
-            app.processEvents(QEventLoop.AllEvents, 50)
-
+    window, pump_until = _open_window(size)
     pump_until(lambda: window.lab.latest_frame is not None, 120)
     settings = window.panels.atlas.settings()
     if settings is not None:
@@ -139,32 +144,12 @@ def solo_main(path: Path, size: tuple[int, int], muscle: int) -> int:
     window.pause()
     window.redraw_now()
     pump_until(lambda: False, 0.3)
-    window.body_view.view3d.wait_for_image()
-    window.grab().save(str(path), "PNG")
-    window.close()
-    return 0 if path.is_file() else 1
+    return _save(window, path)
 
 
 def tune_main(path: Path, size: tuple[int, int], runs: int = 61) -> int:
     """The Tune tab after a short search of the hip thrust (1 s horizon), its best playing."""
-    import time
-
-    from PyQt5.QtCore import QEventLoop
-    from PyQt5.QtWidgets import QApplication
-
-    from muscle_lab.qt.main_window import MainWindow
-
-    app = QApplication([sys.argv[0]])
-    window = MainWindow(mode="faithful")
-    window.panels.recording.ask_unsaved_on_close = lambda frames: "discard"
-    window.resize(*size)
-    window.show()
-
-    def pump_until(condition, seconds: float) -> None:
-        end = time.monotonic() + seconds
-        while not condition() and time.monotonic() < end:
-            app.processEvents(QEventLoop.AllEvents, 50)
-
+    window, pump_until = _open_window(size)
     pump_until(lambda: window.lab.latest_frame is not None, 120)
     tune = window.panels.tune
     window.panels.tune_dock.raise_()
@@ -178,10 +163,7 @@ def tune_main(path: Path, size: tuple[int, int], runs: int = 61) -> int:
     window.history_view.playback.pause()
     window.redraw_now()
     pump_until(lambda: False, 0.3)
-    window.body_view.view3d.wait_for_image()
-    window.grab().save(str(path), "PNG")
-    window.close()
-    return 0 if path.is_file() else 1
+    return _save(window, path)
 
 
 if __name__ == "__main__":

@@ -189,6 +189,15 @@ def test_moment_arms_come_from_the_simulation_process_and_wait_for_a_pause(qtbot
         window.pause()
     assert isinstance(plots.arms, MomentArms) and plots.arms.time > 0.0
 
+    # The standing start, whatever pose the simulation has reached: the curves of t = 0.
+    with qtbot.waitSignal(panel.momentArmsShown, timeout=20_000):
+        panel.standing_box.setChecked(True)
+    standing = plots.arms
+    assert standing.time == 0.0 and "at the standing start" in plots.note.text()
+    at_start = standing.curve("hip_flexion_r")
+    assert at_start.current_moment_arm_m == pytest.approx(flexion.current_moment_arm_m, rel=1e-9)
+    np.testing.assert_allclose(at_start.moment_arms_m, flexion.moment_arms_m, rtol=1e-9)
+
 
 def test_a_model_file_gone_since_it_loaded_is_named_and_the_panel_can_run_again(qtbot, open_window, tmp_path):
     model = tmp_path / "gone.osim"

@@ -100,7 +100,7 @@ def test_the_previous_episode_is_the_ghost_in_the_body_view_and_the_plots(qtbot,
     window.redraw_now()
     assert window.body_view.ghost is first.poses[5]  # the same episode time
     x, y = window.plot_panel.ghost_data("pelvis", "pelvis height")
-    assert np.array_equal(x, first.trace.times) and np.array_equal(y, first.trace.values[:, -3])
+    assert np.array_equal(x, first.trace.times) and np.array_equal(y, first.trace.values[:, -5])
     window.timeline.compareChosen.emit("none")
     window.redraw_now()
     assert window.body_view.ghost is None

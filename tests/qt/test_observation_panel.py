@@ -104,3 +104,24 @@ def test_an_entry_plotted_over_episode_time_has_every_step_since_the_reset(qtbot
     assert np.allclose(times, np.arange(6) * 0.01) and values.tolist() == heights
     panel.tree.itemDoubleClicked.emit(leaf, 0)  # again: off the plot
     assert not panel.plotted and not panel.plot_widget.isVisible()
+
+
+def test_the_panel_shows_the_step_the_timeline_shows(qtbot, window, wait_for_step):
+    panel = show_panel(qtbot, window)
+    window.reset()
+    qtbot.waitUntil(lambda: panel.latest.step == 0 and panel.latest.episode == window.lab.latest_frame.episode)
+    heights = {0: window.lab.latest_frame.pelvis_height}
+    for step in range(1, 5):
+        window.step()
+        wait_for_step(window, step)
+        heights[step] = window.lab.latest_frame.pelvis_height
+    qtbot.waitUntil(lambda: panel.latest.step == 4)
+    browser = window.lab.browser
+    browser.show_step(2)  # back through history: every view shows step 2
+    window.redraw_now()
+    qtbot.waitUntil(lambda: panel.value_text(PELVIS_Y) == format_value(heights[2]))
+    assert "at step 2, t = 0.02 s" in panel.status.text()
+    browser.go_live()
+    window.redraw_now()
+    qtbot.waitUntil(lambda: panel.value_text(PELVIS_Y) == format_value(heights[4]))
+    assert "at step 4" in panel.status.text() and "none kept" not in panel.status.text()

@@ -337,5 +337,5 @@ def test_a_narrow_panel_lays_the_plots_out_in_two_columns_with_times_under_the_l
 
 
 def test_a_trace_of_another_model_is_refused(panel):
-    with pytest.raises(ValueError, match=r"^a trace of 9 channels for plots made for 14$"):
+    with pytest.raises(ValueError, match=r"^a trace of 9 channels for plots made for 16$"):
         panel.set_episode(EpisodeTrace(9))

@@ -59,3 +59,19 @@ def test_soloing_a_muscle_the_atlas_has_not_run_runs_its_entry_in_the_background
     assert answered.args[0].index == VASTI_R
     assert window.lab.browser.reference.label == "atlas: 7 vasti_r alone"
     assert AtlasRun(atlas.settings(), muscles=(VASTI_R,)).cached() is not None  # kept for the next time
+
+
+def test_a_focused_row_gets_the_caches_answer_without_a_simulation(qtbot, window):
+    atlas = window.panels.atlas
+    atlas.seconds_spin.setValue(SHORT_SECONDS)
+    AtlasRun(atlas.settings(), muscles=(ILIOPSOAS_R,)).run()
+    answer = atlas.solo_answer
+    answer.run_missing = True  # even so, a focus never starts one
+    window.activateWindow()
+    with qtbot.waitSignal(answer.answered, timeout=5_000) as answered:
+        window.muscle_panel.rows[ILIOPSOAS_R].slider.setFocus()
+    assert answered.args[0].index == ILIOPSOAS_R and window.solo_answer_label.isVisible()
+    with qtbot.assertNotEmitted(answer.computing):
+        window.muscle_panel.rows[VASTI_R].slider.setFocus()  # not in the cache: no answer, no run
+        qtbot.waitUntil(lambda: not window.solo_answer_label.isVisible())
+    assert window.lab.browser.reference is None

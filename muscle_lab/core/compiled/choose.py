@@ -26,7 +26,7 @@ from muscle_lab.core.engine_choice import (
     settings_declined,
 )
 from muscle_lab.core.frame import Frame
-from muscle_lab.core.simulation.engine import Simulation
+from muscle_lab.core.simulation.engine import AdjustStart, Simulation
 from muscle_lab.core.simulation.integrator import FAITHFUL, IntegratorSettings
 
 if TYPE_CHECKING:
@@ -153,10 +153,10 @@ class ChosenSimulation:
     def time_limit(self, on: bool) -> None:
         self._inner.time_limit = on
 
-    def reset(self, held_controls: Iterable[float] | None = None) -> Frame:
+    def reset(self, held_controls: Iterable[float] | None = None, adjust_start: AdjustStart | None = None) -> Frame:
         if isinstance(self._inner, Simulation):
-            return self._inner.reset(None if held_controls is None else list(held_controls))
-        return self._inner.reset()
+            return self._inner.reset(None if held_controls is None else list(held_controls), adjust_start)
+        return self._inner.reset(adjust_start=adjust_start)
 
     def change_integrator(self, integrator: IntegratorSettings) -> Frame:
         """Switch mode and start a new episode; the engine changes where the mode asks for it

@@ -46,6 +46,7 @@ from muscle_lab.core.errors import SimulationFailed
 from muscle_lab.core.excitations import check_excitations
 from muscle_lab.core.frame import STEP_SECONDS, Frame
 from muscle_lab.core.reward import end_reason, step_reward
+from muscle_lab.core.simulation.engine import AdjustStart
 from muscle_lab.core.simulation.model import LoadedModel, SimulationProperties
 from muscle_lab.core.simulation.state_store import SavedState
 
@@ -231,11 +232,14 @@ class CompiledSimulation(SimulationProperties):
         self._pending_notes.extend(notes)
         return notes
 
-    def reset(self, held_controls: Iterable[float] | None = None) -> Frame:
+    def reset(self, held_controls: Iterable[float] | None = None, adjust_start: AdjustStart | None = None) -> Frame:
         """OpenSim's initial state with its muscles equilibrated. `held_controls` (Simulation's
-        start of OpenSim's integrator) changes nothing here: CVODE starts at the first step."""
+        start of OpenSim's integrator) changes nothing here: CVODE starts at the first step.
+        `adjust_start(model, state)` as Simulation's."""
         model = self.loaded.model
         state = model.initializeState()
+        if adjust_start is not None:
+            adjust_start(model, state)
         model.equilibrateMuscles(state)
         coordinates = model.getCoordinateSet()
         muscles = model.getMuscles()

@@ -8,6 +8,7 @@ import contextlib
 import os
 import signal
 from collections.abc import Callable
+from dataclasses import replace
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,6 +24,7 @@ from muscle_lab.core.simulation.pose import BodyPose, SceneDescription
 from muscle_lab.core.simulation.protocol import Description, Observed
 from muscle_lab.core.simulation.state_store import StateStore
 from muscle_lab.core.simulation.user_controller import ControllerSlot
+from muscle_lab.core.simulation.user_reward import RewardSlot
 
 if TYPE_CHECKING:
     # Simulation's interface on the engine chosen for the mode.
@@ -42,9 +44,11 @@ def serve(
 ) -> None:
     """The child's loop: build the Simulation (on the engine chosen, core.compiled.choose), then
     answer commands until told to close.
-    A step answers (frame, pose, observed), the pose None unless `poses`, the observation None
-    unless observing. Every state reached is kept (bounded) for `restore`. A user's controller is
-    called before each step; when it fails the step is not taken and its error is the answer."""
+    A step answers (frame, pose, observed, reward failure), the pose None unless `poses`, the
+    observation None unless observing. Every state reached is kept (bounded) for `restore`. A
+    user's controller is called before each step; when it fails the step is not taken and its
+    error is the answer. A user's reward is called after each step (its value and total go in the
+    frame); when it fails the step stands, the reward is dropped and its RewardError is sent."""
     from muscle_lab.core.compiled.choose import ChosenSimulation
     from muscle_lab.core.simulation.moment_arms import moment_arm_curves
     from muscle_lab.core.simulation.pose import PoseReader
@@ -67,6 +71,7 @@ def serve(
     states = StateStore()
     states.put(simulation.saved_state())
     observer = _ChildObserver(simulation, watch)
+    rewards = RewardSlot(observer.state_desc)
     connection.send(("ok", description))
     while True:
         try:
@@ -88,19 +93,24 @@ def serve(
         try:
             if command == "step":
                 observer.before_step()  # a user's controller sets the excitations (ControllerError)
+                rewards.before_step(simulation.frame)
                 frame = simulation.step()
                 pose = _pose_or_none(reader, simulation) if poses and not frame.error else None
-                value: object = (frame, pose, observer.observed())
+                value: object = (rewards.after_step(frame), pose, observer.observed(), rewards.take_failure())
             elif command == "reset":
                 observer.slot.resume()
-                value = simulation.reset(held_controls=observer.held_controls())
+                value = rewards.started(simulation.reset(held_controls=observer.held_controls()))
             elif command == "restore":
                 observer.slot.resume()
-                value = simulation.restore(states.get(*args))
+                saved = states.get(*args)
+                value = rewards.started(simulation.restore(saved), saved.user_total_reward)
             elif command == "rewind":
-                value = simulation.rewind(states.get(*args))
+                saved = states.get(*args)
+                value = rewards.started(simulation.rewind(saved), saved.user_total_reward)
             elif command == "controller":
                 value = observer.load_controller(*args)
+            elif command == "reward":
+                value = rewards.load(*args)
             elif command == "engine":
                 value = simulation.engine
             elif command == "observation":
@@ -110,7 +120,7 @@ def serve(
             elif command == "moment_arms":
                 value = moment_arm_curves(simulation.loaded, simulation.state, *args)
             elif command == "change_integrator":
-                value = simulation.change_integrator(*args)
+                value = rewards.started(simulation.change_integrator(*args))
                 reader = PoseReader(simulation.loaded)
                 observer.model_changed()
                 # Another mode's states (other muscles, other integrator) do not apply.
@@ -118,7 +128,8 @@ def serve(
             else:
                 raise ValueError(f"unknown command {command!r}")
             if command in ("step", "reset", "restore", "change_integrator") and not simulation.failed:
-                states.put(simulation.saved_state())
+                saved = simulation.saved_state()  # with your total, for a branch from this step
+                states.put(replace(saved, user_total_reward=rewards.total) if rewards.active else saved)
             answer: tuple[str, object] = ("ok", value)
         except Exception as error:  # noqa: BLE001 - any failure goes back to the caller, the child serves on
             answer = ("error", error)
@@ -206,6 +217,10 @@ class _ChildObserver:
             return None
         frame = simulation.frame
         return Observed(frame.episode, frame.step, frame.time, values)
+
+    def state_desc(self) -> dict[str, Any]:
+        """osim-rl's state description of the current state (for a user's reward)."""
+        return self._observation_reader().state_desc(self.simulation.state)
 
     def vector(self) -> np.ndarray:
         frame = self.simulation.frame

@@ -6,7 +6,7 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import opensim
@@ -24,6 +24,9 @@ from muscle_lab.core.simulation.state_store import SavedState
 if TYPE_CHECKING:
     from muscle_lab.core.observation.reader import ObservationReader
     from muscle_lab.core.simulation.pose import BodyPose, PoseReader
+
+# Changes a reset's start (model, state) before its muscles are equilibrated: muscle_lab.env's start noise.
+AdjustStart = Callable[[Any, Any], None]
 
 __all__ = ["STEP_SECONDS", "Frame", "Simulation", "SimulationFailed"]
 
@@ -91,8 +94,11 @@ class Simulation(SimulationProperties):
             self.reset()
             raise
 
-    def reset(self, held_controls: Sequence[float] | None = None) -> Frame:
+    def reset(self, held_controls: Sequence[float] | None = None, adjust_start: AdjustStart | None = None) -> Frame:
         """Back to the model's initial standing state; the excitations are kept.
+
+        `adjust_start(model, state)` may change the start's coordinates and speeds before the
+        muscles are equilibrated (muscle_lab.env's start noise).
 
         `held_controls`: start the integrator now, with these controls held, as osim-rl's
         reset does (its Manager is initialised at reset with the controls of that moment: all
@@ -101,6 +107,8 @@ class Simulation(SimulationProperties):
         model = self.loaded.model
         try:
             self._state = model.initializeState()
+            if adjust_start is not None:
+                adjust_start(model, self._state)
             model.equilibrateMuscles(self._state)
         except Exception as error:  # noqa: BLE001  any OpenSim error, e.g. a muscle that admits no equilibrium
             raise SimulationFailed(f"cannot reset the model: {describe_error(error)}") from None

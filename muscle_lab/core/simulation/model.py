@@ -156,10 +156,15 @@ class LoadedModel:
     def coordinate_values(self, state: opensim.State) -> list[float]:
         return [c.getValue(state) for c in self.coordinates]
 
-    def full_pose(self, state: opensim.State) -> opensim.State:
-        """A new state of `full_model` at `state`'s coordinate values, realized to positions:
-        what geometry (moment arms, path lengths) is measured on. `state` never moves."""
-        if self.model is self.full_model:
+    def full_pose(self, state: opensim.State, standing: bool = False) -> opensim.State:
+        """A new state of `full_model` at `state`'s coordinate values (`standing`: at every
+        coordinate's default, the standing start), realized to positions: what geometry (moment
+        arms, path lengths) is measured on. `state` never moves."""
+        if standing:
+            pose = opensim.State(state if self.model is self.full_model else self.full_model.getWorkingState())
+            for coordinate in self.full_coordinates:
+                coordinate.setValue(pose, coordinate.getDefaultValue(), False)
+        elif self.model is self.full_model:
             pose = opensim.State(state)  # a copy
         else:
             # A copy of the working state, never initializeState(): that resets the working

@@ -67,9 +67,10 @@ def check_points(points: int) -> None:
 
 
 def moment_arm_curves(
-    loaded: LoadedModel, state: opensim.State, muscle_index: int, points: int = DEFAULT_POINTS
+    loaded: LoadedModel, state: opensim.State, muscle_index: int, points: int = DEFAULT_POINTS, standing: bool = False
 ) -> MomentArms:
-    """The curves of muscle `muscle_index` at the pose of `state` (left untouched: a copy is swept).
+    """The curves of muscle `muscle_index` at the pose of `state` (left untouched: a copy is swept),
+    or at the standing start (`standing`: every coordinate at its default; time 0).
 
     Usable from a `Simulation`: `moment_arm_curves(simulation.loaded, simulation.state, index)`.
     Raises IndexError for a muscle the model lacks, ValueError for a bad number of points.
@@ -79,7 +80,7 @@ def moment_arm_curves(
         raise IndexError(f"no muscle {muscle_index}: the model has {len(loaded.muscle_objects)}")
     # Measured on the model as written, where a welded (locked) coordinate still exists.
     muscle = loaded.full_model.getMuscles().get(muscle_index)
-    pose = loaded.full_pose(state)  # a new state: the caller's never moves
+    pose = loaded.full_pose(state, standing)  # a new state: the caller's never moves
     length = float(muscle.getLength(pose))
     curves = []
     crossable = loaded.crossable_coordinates(muscle_index)  # the others' moment arms are zero
@@ -90,7 +91,8 @@ def moment_arm_curves(
         curve = _sweep(loaded, pose, muscle, coordinate, rotation, points, at_pose)
         if curve is not None:
             curves.append(curve)
-    return MomentArms(muscle_index, muscle.getName(), float(state.getTime()), length, tuple(curves))
+    time = 0.0 if standing else float(state.getTime())
+    return MomentArms(muscle_index, muscle.getName(), time, length, tuple(curves))
 
 
 def _sweep(

@@ -32,6 +32,7 @@ from muscle_lab.core.simulation.child import group_of, kill_group, process_state
 from muscle_lab.core.simulation.integrator import IntegratorSettings
 from muscle_lab.core.simulation.moment_arms import DEFAULT_POINTS, MomentArms, check_points
 from muscle_lab.core.simulation.pose import BodyPose
+from muscle_lab.core.simulation.process_reward import RewardCalls
 from muscle_lab.core.simulation.protocol import (
     Busy,
     DescribedModel,
@@ -60,7 +61,7 @@ POLL_SECONDS = 0.05  # how often a waiting caller looks at timeouts and abandon 
 AbandonCheck = Callable[[float], "str | None"]
 
 
-class SimulationProcess(DescribedModel):
+class SimulationProcess(RewardCalls, DescribedModel):
     """The parts of `Simulation`'s interface a driver needs, served by a child process.
 
     Raises what Simulation raises: ModelLoadError from the constructor, ExcitationError from
@@ -206,6 +207,7 @@ class SimulationProcess(DescribedModel):
                 self._call("controller", *self._controller)
             except ControllerError as error:  # the file changed since: the caller learns it here
                 self._controller, self.controller_dropped = None, error
+        self._send_reward()
 
     def _after_controller_failure(self) -> None:
         """The child took no step and refuses those asked after it: collect the refusals, then let
@@ -247,7 +249,7 @@ class SimulationProcess(DescribedModel):
         """The oldest step asked for, as `step` returns it."""
         self._in_flight -= 1
         try:
-            frame, self.pose, observed = self._receive("step", timeout)
+            frame, self.pose, observed = self._reward_noted(self._receive("step", timeout))
             self.frame = self._received(frame)
             self._note_observation(observed)
         except ControllerError:
@@ -320,11 +322,12 @@ class SimulationProcess(DescribedModel):
         except (SimulationFailed, RuntimeError):  # died, or OpenSim could not read this state
             return None
 
-    def moment_arms(self, muscle_index: int, points: int = DEFAULT_POINTS) -> MomentArms:
+    def moment_arms(self, muscle_index: int, points: int = DEFAULT_POINTS, standing: bool = False) -> MomentArms:
         """A muscle's moment arm and length over each coordinate it crosses, at the current pose
-        (see core.moment_arms). Raises IndexError, ValueError, or SimulationFailed when the child died."""
+        or the standing start (see core.moment_arms). Raises IndexError, ValueError, or
+        SimulationFailed when the child died."""
         check_points(points)
-        return cast("MomentArms", self._call("moment_arms", muscle_index, points))
+        return cast("MomentArms", self._call("moment_arms", muscle_index, points, standing))
 
     def abandon(self, reason: str) -> bool:
         """From any thread: give up on the call in flight by ending the child. False when idle."""

@@ -32,6 +32,7 @@ class SavedState:
     excitations: np.ndarray  # applied during the step that ended here
     reward: float
     total_reward: float
+    user_total_reward: float | None = None  # a user's reward's total at this step (core.simulation.user_reward)
 
     @property
     def nbytes(self) -> int:

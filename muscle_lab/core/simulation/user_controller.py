@@ -43,9 +43,9 @@ TRACEBACK_LINES = 40  # of a long traceback, the innermost lines are kept
 _module_numbers = itertools.count(1)
 
 
-class ControllerError(SimulationFailed):
-    """The controller could not be loaded or called: `message` says what, `details` shows where
-    (the traceback, or the value it returned)."""
+class UserCodeError(SimulationFailed):
+    """A user's file (a controller, a reward) could not be loaded or called: `message` says what,
+    `details` shows where (the traceback, or the value it returned)."""
 
     def __init__(self, message: str, details: str = "") -> None:
         super().__init__(message, details)  # both in args: the error crosses the process pipe
@@ -61,7 +61,11 @@ class ControllerError(SimulationFailed):
         return f"{self.message}\n{self.details}".rstrip()
 
 
-class _TimedOut(BaseException):
+class ControllerError(UserCodeError):
+    """The controller could not be loaded or called."""
+
+
+class CallTimedOut(BaseException):
     """Raised inside the controller by the timer; a BaseException, so `except Exception` in the
     user's code does not swallow it."""
 
@@ -115,9 +119,9 @@ class UserController:
         `call_limit`, or returns no list of one number per muscle, or NaN."""
         started = time.perf_counter()
         try:
-            with _time_limit(self.call_limit), contextlib.redirect_stdout(sys.stderr):
+            with call_time_limit(self.call_limit), contextlib.redirect_stdout(sys.stderr):
                 result = self._call(np.array(observation, dtype=float))
-        except _TimedOut as stopped:
+        except CallTimedOut as stopped:
             raise ControllerError(
                 f"the controller took longer than {self.call_limit:g} s at step {step} and was stopped "
                 "(the traceback shows where it was)",
@@ -125,7 +129,8 @@ class UserController:
             ) from None
         except BaseException as error:  # noqa: BLE001 - whatever the user's code raises (KeyboardInterrupt, SystemExit too)
             raise ControllerError(
-                f"the controller raised {type(error).__name__} at step {step}: {_text(error)}", user_traceback(error)
+                f"the controller raised {type(error).__name__} at step {step}: {str_of(error)}",
+                user_traceback(error),
             ) from None
         self.last_call_seconds = seconds = time.perf_counter() - started
         if seconds > self.call_limit:  # it caught the timer's interruption and went on
@@ -147,7 +152,7 @@ class UserController:
             values = np.asarray(result, dtype=float).reshape(-1)
         except Exception as error:  # noqa: BLE001 - the result's own __array__ may raise anything (a tensor that requires grad)
             raise ControllerError(
-                f"the controller returned {type(result).__name__} at step {step}, not {count} numbers: {_text(error)}",
+                f"the controller returned {type(result).__name__} at step {step}, not {count} numbers: {str_of(error)}",
                 self._returned(result),
             ) from None
         if values.size != count:
@@ -187,7 +192,7 @@ def load_controller(
     """Import the file (as a fresh module: loading it again picks up an edit) and find its
     controller. Raises ControllerError with the traceback when that fails. The file's folder goes
     on `sys.path`, as for a script, so that it can import its neighbours; its prints go to stderr."""
-    module = _import(spec.path, load_limit)
+    module = import_user_file(spec.path, load_limit)
     name, target = _find_target(module, spec)
     if inspect.isclass(target):
         target = _instantiate(target, spec, len(muscle_names), observation_size, load_limit)
@@ -203,7 +208,9 @@ def load_controller(
     )
 
 
-def _import(path: Path, load_limit: float) -> Any:
+def import_user_file(path: Path, load_limit: float, error: type[UserCodeError] = ControllerError) -> Any:
+    """The file as a fresh module (an edit is picked up), its folder on `sys.path`; raises `error`
+    with the traceback when loading fails or takes longer than `load_limit`."""
     module_name = f"muscle_lab_user_controller_{next(_module_numbers)}"
     loader = importlib.machinery.SourceFileLoader(module_name, str(path))
     module_spec = importlib.util.spec_from_loader(module_name, loader)
@@ -214,18 +221,18 @@ def _import(path: Path, load_limit: float) -> Any:
         sys.path.insert(0, folder)
     sys.modules[module_name] = module  # dataclasses and pickle look their module up there
     try:
-        with _time_limit(load_limit), contextlib.redirect_stdout(sys.stderr):
+        with call_time_limit(load_limit), contextlib.redirect_stdout(sys.stderr):
             loader.exec_module(module)
-    except _TimedOut as stopped:
+    except CallTimedOut as stopped:
         del sys.modules[module_name]
-        raise ControllerError(
+        raise error(
             f"{path} did not finish loading within {load_limit:g} s",
             user_traceback(stopped, with_exception_line=False),
         ) from None
-    except BaseException as error:  # noqa: BLE001 - SyntaxError, ImportError, even SystemExit: reported
+    except BaseException as failure:  # noqa: BLE001 - SyntaxError, ImportError, even SystemExit: reported
         del sys.modules[module_name]
-        raise ControllerError(
-            f"{path} could not be loaded: {type(error).__name__}: {error}", user_traceback(error)
+        raise error(
+            f"{path} could not be loaded: {type(failure).__name__}: {failure}", user_traceback(failure)
         ) from None
     return module
 
@@ -282,9 +289,9 @@ def _instantiate(cls: type, spec: ControllerSpec, muscles: int, observation_size
         )
     arguments = spaces(muscles, observation_size) if required else ()
     try:
-        with _time_limit(load_limit), contextlib.redirect_stdout(sys.stderr):
+        with call_time_limit(load_limit), contextlib.redirect_stdout(sys.stderr):
             return cls(*arguments)
-    except _TimedOut as stopped:
+    except CallTimedOut as stopped:
         raise ControllerError(
             f"{cls.__name__}() in {spec.path} did not return within {load_limit:g} s",
             user_traceback(stopped, with_exception_line=False),
@@ -303,7 +310,7 @@ def spaces(muscles: int, observation_size: int) -> tuple[Any, Any]:
     return observation, gym_spaces.Box(0.0, 1.0, (muscles,), np.float32)
 
 
-def _text(error: BaseException) -> str:
+def str_of(error: BaseException) -> str:
     """str(error), even when the user's exception cannot say it."""
     try:
         return str(error)
@@ -313,7 +320,8 @@ def _text(error: BaseException) -> str:
 
 def user_traceback(error: BaseException, with_exception_line: bool = True) -> str:
     """The traceback without this module's own frames: what the user's code did."""
-    frames = [frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename != __file__]
+    own = str(Path(__file__).parent)  # this package calls the user's code: its frames are not theirs
+    frames = [frame for frame in traceback.extract_tb(error.__traceback__) if str(Path(frame.filename).parent) != own]
     lines = ["Traceback (most recent call last):\n", *traceback.StackSummary.from_list(frames).format()]
     if with_exception_line:
         lines += traceback.format_exception_only(type(error), error)
@@ -325,15 +333,15 @@ def user_traceback(error: BaseException, with_exception_line: bool = True) -> st
 
 
 @contextlib.contextmanager
-def _time_limit(seconds: float) -> Iterator[None]:
-    """Raise _TimedOut in the code running in the block after `seconds` of wall time; in the main
+def call_time_limit(seconds: float) -> Iterator[None]:
+    """Raise CallTimedOut in the code running in the block after `seconds` of wall time; in the main
     thread only (where signals are delivered), elsewhere the caller's timing has to do."""
     if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
         yield
         return
 
     def alarm(_number: int, _frame: object) -> None:
-        raise _TimedOut()
+        raise CallTimedOut()
 
     previous = signal.signal(signal.SIGALRM, alarm)
     signal.setitimer(signal.ITIMER_REAL, seconds)

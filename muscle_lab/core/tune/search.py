@@ -11,13 +11,19 @@ from __future__ import annotations
 import math
 import threading
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import cma
 import numpy as np
+
+with warnings.catch_warnings():
+    # cma warns at import without matplotlib, which only its plots (unused here) need; muscle_lab no
+    # longer brings matplotlib in (it came with osim-rl's dependencies).
+    warnings.filterwarnings("ignore", message="Could not import matplotlib", category=UserWarning)
+    import cma
 
 from muscle_lab.core.atlas.effects import RunRecord
 from muscle_lab.core.atlas.pool import Job

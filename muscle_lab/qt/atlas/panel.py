@@ -10,21 +10,18 @@ the moment arms come from the window's own simulation process, at its current po
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Sequence
 from functools import partial
 from typing import TYPE_CHECKING
 
-import numpy as np
 from PyQt5.QtCore import QCoreApplication, Qt, QTimer, pyqtSignal
 from PyQt5.QtWidgets import (
+    QCheckBox,
     QDoubleSpinBox,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QProgressBar,
     QPushButton,
-    QSizePolicy,
-    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -32,12 +29,12 @@ from PyQt5.QtWidgets import (
 from muscle_lab.core.atlas.effects import seconds_text
 from muscle_lab.core.atlas.page import sign_legend
 from muscle_lab.core.atlas.runs import AtlasProgress, AtlasResult, AtlasSettings, Effect
-from muscle_lab.core.frame import STEP_SECONDS, Frame
+from muscle_lab.core.frame import STEP_SECONDS
 from muscle_lab.core.history import Episode
 from muscle_lab.core.muscle_descriptions import describe, load_descriptions
 from muscle_lab.core.reward import MIN_PELVIS_HEIGHT
 from muscle_lab.core.simulation.moment_arms import MomentArms
-from muscle_lab.qt.atlas.plots import MomentArmPlots, TracePlot
+from muscle_lab.qt.atlas.plots import MomentArmPlots, PlotTabs, TracePlot, pelvis_trace, sentence_case
 from muscle_lab.qt.atlas.runner import AtlasRunner, progress_text, stop_runners
 from muscle_lab.qt.atlas.solo_answer import SoloAnswer, stored_run_label
 from muscle_lab.qt.atlas.table import HeatMapTable
@@ -64,17 +61,6 @@ SIGN_TIP = (
     "of plots. Computed with OpenSim's computeMomentArm and getLength, each coordinate swept over its "
     "range while the others hold the pose."
 )
-
-
-class PlotTabs(QTabWidget):
-    """The plots take the room the heat map leaves, whatever their pages' wrapped notes ask for."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Ignored)
-
-    def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt's name)
-        return False
 
 
 class AtlasPanel(QWidget):
@@ -175,6 +161,13 @@ class AtlasPanel(QWidget):
         self.refresh_button = QPushButton("Compute again")
         self.refresh_button.setToolTip("Compute the selected muscle's moment arms at the simulation's pose now")
         self.refresh_button.clicked.connect(self.request_moment_arms)
+        # The simulation's pose is often a fallen one: the standing start answers "what does it do
+        # from where an episode begins".
+        self.standing_box = QCheckBox("standing")
+        self.standing_box.setToolTip(
+            "At the standing start (every coordinate at its default), not the simulation's pose"
+        )
+        self.standing_box.toggled.connect(self.request_moment_arms)
         sign = QLabel(SIGN_NOTE)
         sign.setToolTip(SIGN_TIP)
         sign.setWordWrap(True)
@@ -184,6 +177,7 @@ class AtlasPanel(QWidget):
         why_layout.setContentsMargins(2, 2, 2, 2)
         sign_row = QHBoxLayout()
         sign_row.addWidget(sign, 1)
+        sign_row.addWidget(self.standing_box)
         sign_row.addWidget(self.refresh_button)
         why_layout.addLayout(sign_row)
         why_layout.addWidget(self.arm_plots, 1)
@@ -449,13 +443,15 @@ class AtlasPanel(QWidget):
 
     # -- moment arms ---------------------------------------------------------------------
     def request_moment_arms(self) -> None:
-        """Ask the simulation process for the selected muscle's moment arms at its current pose."""
+        """Ask the simulation process for the selected muscle's moment arms at its current pose
+        (or at the standing start)."""
         row = self.table.currentRow()
         if row < 0 or self._lab.model_info is None:
             return
         self._asked.append(row)
-        self.arm_plots.note.setText(f"Computing the moment arms of muscle {row} at the simulation's pose…")
-        self._controller.moment_arms(row)
+        where = "the standing start" if self.standing_box.isChecked() else "the simulation's pose"
+        self.arm_plots.note.setText(f"Computing the moment arms of muscle {row} at {where}…")
+        self._controller.moment_arms(row, self.standing_box.isChecked())
 
     def show_moment_arms(self, answer: MomentArms | str) -> None:
         """The worker's answer: the curves, or why there are none (e.g. the simulation runs)."""
@@ -464,7 +460,8 @@ class AtlasPanel(QWidget):
             return  # another muscle was chosen since: its answer comes next
         if isinstance(answer, MomentArms):
             self._waiting_for_pause = None
-            self.arm_plots.show_arms(answer, f"at the simulation's pose, t = {answer.time:.2f} s")
+            where = "at the standing start" if self.standing_box.isChecked() else "at the simulation's pose"
+            self.arm_plots.show_arms(answer, f"{where}, t = {answer.time:.2f} s")
             self.momentArmsShown.emit()
             return
         if answer == MOMENT_ARMS_WHILE_RUNNING:
@@ -488,12 +485,3 @@ class AtlasPanel(QWidget):
         if not running and self._waiting_for_pause is not None and self._waiting_for_pause == self.table.currentRow():
             self._waiting_for_pause = None
             self.request_moment_arms()
-
-
-def sentence_case(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def pelvis_trace(frames: Sequence[Frame]) -> tuple[np.ndarray, np.ndarray]:
-    """A run's times and pelvis heights (m)."""
-    return np.array([f.time for f in frames]), np.array([f.pelvis_height for f in frames])

@@ -4,14 +4,17 @@ crosses, with the pose's value marked (as OpenSim Creator's muscle plotter shows
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pyqtgraph as pg
 from PyQt5.QtCore import Qt
 from PyQt5.QtGui import QColor
-from PyQt5.QtWidgets import QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
+from PyQt5.QtWidgets import QLabel, QScrollArea, QSizePolicy, QTabWidget, QVBoxLayout, QWidget
 
 from muscle_lab.core.atlas.effects import CONVENTIONS, coordinate_side
 from muscle_lab.core.atlas.page import short_name
+from muscle_lab.core.frame import Frame
 from muscle_lab.core.simulation.moment_arms import CoordinateCurve, MomentArms
 
 RUN_COLOUR = QColor(200, 40, 40)
@@ -177,3 +180,23 @@ class MomentArmPlots(QWidget):
                 )
             )
             plot.plot([curve.current_value], [value], pen=None, symbol="o", symbolSize=8, symbolBrush=MARK_COLOUR)
+
+
+class PlotTabs(QTabWidget):
+    """The plots take the room the heat map leaves, whatever their pages' wrapped notes ask for."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Ignored)
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt's name)
+        return False
+
+
+def sentence_case(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def pelvis_trace(frames: Sequence[Frame]) -> tuple[np.ndarray, np.ndarray]:
+    """A run's times and pelvis heights (m)."""
+    return np.array([f.time for f in frames]), np.array([f.pelvis_height for f in frames])

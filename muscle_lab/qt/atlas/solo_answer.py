@@ -49,14 +49,27 @@ class SoloAnswer(QObject):
         # every solo there would start simulation processes).
         self.run_missing = True
         lab.soloChanged.connect(self.on_solo)
+        lab.muscleFocused.connect(self.on_focus)
+        self._soloed: tuple[int, ...] = ()
+
+    def on_focus(self, muscle: int) -> None:
+        """A focused row, while nothing is soloed, gets the cache's answer (no simulation: rows
+        take the focus too often to start processes for each)."""
+        if not self._soloed and muscle != self._asked:
+            self._asked = muscle
+            self._answer(run_missing=False)
 
     def on_solo(self, soloed: tuple[int, ...]) -> None:
+        self._soloed = tuple(soloed)
         self._asked = soloed[0] if len(soloed) == 1 else None
         if self._asked is None:
             self._clear()
             return
+        self._answer(self.run_missing)
+
+    def _answer(self, run_missing: bool) -> None:
         settings = self._settings()
-        if settings is None:
+        if settings is None or self._asked is None:
             return
         try:  # two small files: at once, before the simulation's next step reaches the window
             result = AtlasRun(settings, muscles=(self._asked,)).cached()
@@ -65,7 +78,7 @@ class SoloAnswer(QObject):
             return
         if result is not None:
             self._show(result, cached=True)
-        elif self.run_missing:
+        elif run_missing:
             self._compute(settings, self._asked)
         else:
             self._lab.clear_reference_run()

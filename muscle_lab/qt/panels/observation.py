@@ -131,6 +131,15 @@ class EpisodeSeries:
     def series(self, index: int) -> tuple[np.ndarray, np.ndarray]:
         return self.times[: self.count], self.values[: self.count, index]
 
+    def at(self, episode: int, step: int) -> Observed | None:
+        """The kept observation of that step, None when it was not kept."""
+        if episode != self.episode:
+            return None
+        row = int(np.searchsorted(self.steps[: self.count], step))
+        if row == self.count or self.steps[row] != step:
+            return None
+        return Observed(episode, step, float(self.times[row]), self.values[row])
+
 
 class ObservationPanel(QWidget):
     """The observation vector as a tree by part and as a flat list, with a plot of chosen entries."""
@@ -143,6 +152,7 @@ class ObservationPanel(QWidget):
         self.entries: tuple[ObservationEntry, ...] = ()
         self.latest: Observed | None = None
         self.history = EpisodeSeries()
+        self.timeline_step: tuple[int, int] | None = None  # (episode, step) the timeline shows; None: live
         self.plotted: dict[int, pg.PlotDataItem] = {}
         self.refresh_count = 0
         self._dirty = False
@@ -297,17 +307,30 @@ class ObservationPanel(QWidget):
         self._last_refresh = now
         return True
 
+    def follow_timeline(self, shown: tuple[int, int] | None) -> None:
+        """The (episode, step) the timeline shows, None while live: the tab shows that step's
+        observation where it was kept, and says so where it was not."""
+        if shown != self.timeline_step:
+            self.timeline_step = shown
+            self._dirty = True
+
     def refresh(self) -> None:
-        """Show the latest values in the tab that is shown, and the plotted entries' curves."""
+        """Show the values of the step the timeline shows (the latest while live) in the tab that
+        is shown, and the plotted entries' curves."""
         self._dirty = False
-        observed = self.latest
+        kept = self.history.at(*self.timeline_step) if self.timeline_step is not None else None
+        observed = kept or self.latest
         if observed is None:
             return
         self.refresh_count += 1
-        self.status.setText(
-            f"osim-rl's observation ({observed.values.size} values) at step {observed.step}, "
-            f"t = {observed.time:.2f} s (episode {observed.episode})"
-        )
+        where = f"at step {observed.step}, t = {observed.time:.2f} s (episode {observed.episode})"
+        if self.timeline_step is not None and kept is None:
+            episode, step = self.timeline_step
+            where += (
+                f"; the timeline's step {step} of episode {episode} has none kept (only the current "
+                "episode's steps, while this tab is open)"
+            )
+        self.status.setText(f"osim-rl's observation ({observed.values.size} values) {where}")
         values = observed.values
         if self.tabs.currentIndex() == 0:
             for index, item in self._tree_items.items():

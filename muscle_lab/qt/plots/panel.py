@@ -32,9 +32,11 @@ from muscle_lab.qt.plots.plan import (
     Curve,
     auto_x_range,
     columns_for,
+    drawable,
     format_value,
     plan_curves,
     shown_rows,
+    shows_value,
     time_tick_step,
     value_at,
 )
@@ -352,6 +354,8 @@ class PlotPanel(QWidget):
             items.hover.setPos(t)
             lines = [f"<b>t = {t:.2f} s</b>"]
             for curve, _, _ in items.curves:
+                if not shows_value(curve, t, self._trace, self._ghost):
+                    continue
                 # Non-breaking spaces: a narrow plot wraps a line only before the ghost's value.
                 text = f"{curve.label} {format_value(key, value_at(self._trace, curve.channel, t))}".replace(" ", NBSP)
                 if self._ghost is not None:
@@ -415,7 +419,7 @@ class PlotPanel(QWidget):
             return
         times = trace.times
         rows = shown_rows(times, lo, hi)  # views: only what the plot shows goes to pyqtgraph
-        item.setData(times[rows], trace.values[rows, channel], skipFiniteCheck=True)
+        item.setData(*drawable(times[rows], trace.values[rows, channel]), skipFiniteCheck=True)
 
     def _place_end_lines(self, kind: str, trace: EpisodeTrace | None) -> list[float]:
         end = trace.end_time if trace is not None else None

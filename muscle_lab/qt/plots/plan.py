@@ -33,6 +33,7 @@ JOINT_COLOURS = (
 )
 OTHER_COLOURS = ("#17becf", "#8c564b", "#7f7f7f", "#bcbd22", "#e377c2", "#1f77b4")  # no red: red marks the end
 END_COLOUR = "#d62728"
+YOURS_COLOUR = "#17becf"  # your reward beside osim-rl's: no angle's colour (the legend row names those)
 CURSOR_COLOUR = "#303030"
 HOVER_COLOUR = "#a0a0a0"
 GHOST_ALPHA = 80  # of 255: the ghost stays behind the episode it is compared with
@@ -56,6 +57,7 @@ class Curve:
     label: str
     colour: str
     channel: int
+    optional: bool = False  # your reward's: in the hover readout only where it has a value
 
 
 def angle_label(name: str) -> str:
@@ -75,7 +77,8 @@ def plan_curves(joint_angle_names: Sequence[str], locked: Sequence[str] = ()) ->
     """Plot titles by key and one Curve per plotted series. A locked coordinate never moves:
     it gets no curve, and a plot left without curves is not made.
 
-    Channels are `EpisodeTrace`'s: the joint angles in order, then pelvis height, reward, total reward.
+    Channels are `EpisodeTrace`'s: the joint angles in order, then pelvis height, reward, total
+    reward, your reward and your total (NaN, so not drawn, without a reward of your own).
     """
     n = len(joint_angle_names)
     titles = dict(TITLES)
@@ -94,6 +97,8 @@ def plan_curves(joint_angle_names: Sequence[str], locked: Sequence[str] = ()) ->
         Curve("pelvis", "pelvis height", "#1f77b4", n),
         Curve("reward", "reward", "#2ca02c", n + 1),
         Curve("total", "total reward", "#9467bd", n + 2),
+        Curve("reward", "your reward", YOURS_COLOUR, n + 3, optional=True),
+        Curve("total", "your total", YOURS_COLOUR, n + 4, optional=True),
     ]
     used = {c.plot for c in curves}
     return {k: v for k, v in titles.items() if k in used}, curves
@@ -164,8 +169,22 @@ def value_at(trace: EpisodeTrace | None, channel: int, t: float) -> float | None
     return float(trace.values[nearest, channel])
 
 
+def shows_value(curve: Curve, t: float, *traces: EpisodeTrace | None) -> bool:
+    """Whether the hover readout lists the curve: your reward's only where one of the traces has it."""
+    if not curve.optional:
+        return True
+    values = [value_at(trace, curve.channel, t) for trace in traces]
+    return any(value is not None and not math.isnan(value) for value in values)
+
+
+def drawable(times: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The samples a curve draws: your reward's NaN (steps without a reward of yours) left out."""
+    kept = ~np.isnan(values)
+    return (times, values) if kept.all() else (times[kept], values[kept])
+
+
 def format_value(plot: str, value: float | None) -> str:
-    if value is None:
+    if value is None or math.isnan(value):
         return "—"
     suffix, decimals = UNITS.get(plot, ("°", 1))
     return f"{value:.{decimals}f}{suffix}"

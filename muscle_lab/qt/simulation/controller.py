@@ -32,8 +32,9 @@ class SimulationController(QObject):
     _shutdown = pyqtSignal()
     _play = pyqtSignal(object, bool)
     _branch = pyqtSignal(int, int)
-    _moment_arms = pyqtSignal(int)
+    _moment_arms = pyqtSignal(int, bool)
     _controller = pyqtSignal(object)
+    _reward = pyqtSignal(object)
     _locked = pyqtSignal(object)
     _observing = pyqtSignal(bool)
 
@@ -60,6 +61,7 @@ class SimulationController(QObject):
             (self._branch, self.worker.branch),
             (self._moment_arms, self.worker.moment_arms),
             (self._controller, self.worker.set_controller),
+            (self._reward, self.worker.set_reward),
             (self._locked, self.worker.set_locked),
             (self._observing, self.worker.set_observing),
         ):
@@ -114,14 +116,20 @@ class SimulationController(QObject):
         self.mailbox.post(excitations)
         self._branch.emit(episode, step)
 
-    def moment_arms(self, muscle_index: int) -> None:
-        """A muscle's moment arms at the current pose: the worker answers with `momentArms`."""
-        self._moment_arms.emit(muscle_index)
+    def moment_arms(self, muscle_index: int, standing: bool = False) -> None:
+        """A muscle's moment arms at the current pose (or the standing start): the worker
+        answers with `momentArms`."""
+        self._moment_arms.emit(muscle_index, standing)
 
     def set_controller(self, spec: str | None) -> None:
         """A user's controller (FILE.py[:NAME]) drives from a new episode; None stops it. The
         worker answers with `controllerChanged`, or `controllerFailed`."""
         self._controller.emit(spec)
+
+    def set_reward(self, spec: str | None) -> None:
+        """Your reward (FILE.py[:NAME]), computed after every step; None: osim-rl's only. The worker
+        answers with `rewardChanged`, or `rewardFailed`."""
+        self._reward.emit(spec)
 
     def set_locked(self, mask: tuple[bool, ...]) -> None:
         """Muscles (True) kept at the sliders' values while a controller drives the others."""

@@ -10,10 +10,7 @@ process would stall the window; there it runs on the other core while this threa
 from __future__ import annotations
 
 import contextlib
-import functools
 import time
-import traceback
-from collections.abc import Callable
 
 from PyQt5.QtCore import QThread, QTimer, pyqtSlot
 
@@ -27,7 +24,9 @@ from muscle_lab.core.simulation.protocol import SimulationAbandoned
 from muscle_lab.core.simulation.state_store import StateNotKept
 from muscle_lab.core.simulation.user_controller import ControllerError
 from muscle_lab.qt.simulation.news import MOMENT_ARMS_WHILE_RUNNING, ON_END_RESET, Branched
-from muscle_lab.qt.simulation.worker_state import INTERRUPT_CLOSE, WorkerState
+from muscle_lab.qt.simulation.worker_reward import RewardWorker
+from muscle_lab.qt.simulation.worker_state import INTERRUPT_CLOSE
+from muscle_lab.qt.simulation.worker_state import guarded as _guarded
 
 # Frames and their poses go to the GUI at most this often: at real time every other 10 ms step
 # (50 Hz). At 20 ms it was every third step (jitter), which held the 3D view to ~30 poses a second.
@@ -37,22 +36,7 @@ PIPELINE_DEPTH = 2  # steps asked of the child ahead while the simulation is beh
 RESTART_ERRORS = (ModelLoadError, SimulationFailed, OSError)
 
 
-def _guarded(slot: Callable[..., None]) -> Callable[..., None]:
-    """A slot whose unexpected exception pauses the simulation and becomes a message: escaping
-    the simulation thread, it would reach the excepthook from there (and once killed the window)."""
-
-    @functools.wraps(slot)
-    def guarded(self: SimulationWorker, *args: object) -> None:
-        try:
-            slot(self, *args)
-        except Exception as error:  # noqa: BLE001 - reported in the window, traceback on stderr
-            traceback.print_exc()
-            self._on_unexpected(error)
-
-    return guarded
-
-
-class SimulationWorker(WorkerState):
+class SimulationWorker(RewardWorker):
     """Steps the simulation on a timer in its own thread; its slots run in that thread."""
 
     # -- commands (queued from the GUI thread) ---------------------------------------
@@ -91,6 +75,8 @@ class SimulationWorker(WorkerState):
         self._after_reset(sim.frame)
         if self._controller is not None:
             self.set_controller(self._controller)  # it drives the new model too, from a new episode
+        if self._reward is not None:
+            self.set_reward(self._reward)  # your reward for the new model too
 
     @pyqtSlot(str)
     @_guarded
@@ -218,18 +204,19 @@ class SimulationWorker(WorkerState):
         if start_running:
             self.run()
 
-    @pyqtSlot(int)
+    @pyqtSlot(int, bool)
     @_guarded
-    def moment_arms(self, muscle_index: int) -> None:
-        """A muscle's moment arms and lengths at the current pose (core.moment_arms), computed in
-        the simulation process only while paused: a step must not wait on it."""
+    def moment_arms(self, muscle_index: int, standing: bool = False) -> None:
+        """A muscle's moment arms and lengths at the current pose or the standing start
+        (core.moment_arms), computed in the simulation process only while paused: a step must
+        not wait on it."""
         if self._sim is None:
             self._post("momentArms", "no model is loaded yet")
         elif self._running:
             self._post("momentArms", MOMENT_ARMS_WHILE_RUNNING)
         else:
             try:
-                self._post("momentArms", self._sim.moment_arms(muscle_index))
+                self._post("momentArms", self._sim.moment_arms(muscle_index, standing=standing))
             except (IndexError, ValueError, RuntimeError) as error:  # SimulationFailed: a dead process
                 self._post("momentArms", f"the moment arms of muscle {muscle_index} were not computed: {error}")
 
@@ -355,6 +342,7 @@ class SimulationWorker(WorkerState):
             abandoned = None
         if abandoned is not None:
             self._recover_from_abandoned_step(abandoned)
+        self._report_reward_failure()
         return frame
 
     def _recover_from_abandoned_step(self, reason: str) -> None:
@@ -392,6 +380,7 @@ class SimulationWorker(WorkerState):
         self._anchor = None
         self._flush()
         self._report_dropped_controller()
+        self._report_reward_failure()  # a new simulation process could not load it again
 
     # -- a user's controller and the observations ------------------------------------------
     @pyqtSlot(object)

@@ -4,8 +4,12 @@ call it waits on, the simulation's pid). `worker.SimulationWorker` adds the comm
 
 from __future__ import annotations
 
+import functools
 import time
+import traceback
 from collections import deque
+from collections.abc import Callable
+from typing import Any
 
 from PyQt5.QtCore import QObject, QThread, QTimer, pyqtSignal
 
@@ -27,6 +31,21 @@ INTERRUPT_CLOSE = "closing the window"
 OBSERVATIONS_KEPT = 3000  # observations (30 s of steps) waiting for the window to read them
 
 
+def guarded(slot: Callable[..., None]) -> Callable[..., None]:
+    """A slot whose unexpected exception pauses the simulation and becomes a message: escaping
+    the simulation thread, it would reach the excepthook from there (and once killed the window)."""
+
+    @functools.wraps(slot)
+    def guarded_slot(self: Any, *args: object) -> None:
+        try:
+            slot(self, *args)
+        except Exception as error:  # noqa: BLE001 - reported in the window, traceback on stderr
+            traceback.print_exc()
+            self._on_unexpected(error)
+
+    return guarded_slot
+
+
 class WorkerState(QObject):
     """What the worker knows and sends; its slots are `SimulationWorker`'s."""
 
@@ -42,6 +61,8 @@ class WorkerState(QObject):
     branched = pyqtSignal(object)  # Branched: the simulation continues from an earlier step
     controllerChanged = pyqtSignal(object)  # str: the user's controller now driving; None: the sliders drive
     controllerFailed = pyqtSignal(object)  # ControllerError: loading it or a step failed; the simulation paused
+    rewardChanged = pyqtSignal(object)  # str: your reward's name, computed after every step; None: none
+    rewardFailed = pyqtSignal(object)  # (RewardError, in a step): loading it or a step's call failed; it is off
     momentArms = pyqtSignal(object)  # MomentArms of a muscle at the current pose, or a str: why none
 
     def __init__(self, mailbox: ExcitationMailbox) -> None:
@@ -72,6 +93,7 @@ class WorkerState(QObject):
         self._interrupt: str | None = None
         self.step_thread: QThread | None = None  # the thread that drove the last step (for tests)
         self._controller: str | None = None  # FILE.py[:NAME], called by the simulation process every step
+        self._reward: str | None = None  # FILE.py[:NAME], your reward, called after every step
         self._locked: object = None  # the muscles a controller leaves at the sliders' values (bools)
         self._observing = False
         # Each step's observation while the window asks for them (its observation panel is shown).

@@ -19,9 +19,18 @@ LEAVE_BOX_KEYS = (Qt.Key_Return, Qt.Key_Enter, Qt.Key_Escape)
 class FocusKeeper(QObject):
     """Installed on the application for `window`'s lifetime (`release` when it closes)."""
 
-    def __init__(self, window: QMainWindow, muscles: MusclePanel, plots: PlotPanel, body: BodyArea) -> None:
+    def __init__(
+        self,
+        window: QMainWindow,
+        muscles: MusclePanel,
+        plots: PlotPanel,
+        body: BodyArea,
+        muscle_focused: Callable[[int], None] = lambda _index: None,
+    ) -> None:
+        """`muscle_focused(index)` is told when a muscle's row takes the focus."""
         super().__init__(window)
         self._window, self._muscles, self._body = window, muscles, body
+        self._muscle_focused = muscle_focused
         window.centralWidget().setFocusPolicy(Qt.StrongFocus)
         for view in (plots, body.view2d, body.view3d):
             view.setFocusPolicy(Qt.ClickFocus)
@@ -45,6 +54,7 @@ class FocusKeeper(QObject):
         for row in self._muscles.rows:
             if new is row.slider or new is row.spin or (new is not None and row.spin.isAncestorOf(new)):
                 self._body.view3d.set_selected(row.muscle.index)
+                self._muscle_focused(row.muscle.index)
                 return
 
 

@@ -10,6 +10,7 @@ from PyQt5.QtWidgets import QAction, QFileDialog, QInputDialog, QMainWindow
 
 from muscle_lab.core.simulation.pose import BodyPose
 from muscle_lab.core.simulation.user_controller import ControllerError, ControllerSpec
+from muscle_lab.core.simulation.user_reward import RewardError, parse_reward_spec
 from muscle_lab.qt.body.area import BodyArea
 from muscle_lab.qt.body.video_export import VideoExport
 from muscle_lab.qt.lab import LabModel
@@ -38,6 +39,12 @@ class Menus:
         self.stop_controller_action = file_menu.addAction("S&top controller", self.stop_controller)
         self.stop_controller_action.setEnabled(False)
         lab.controllerChanged.connect(lambda driving: self.stop_controller_action.setEnabled(driving is not None))
+        file_menu.addAction("Load &reward…", self._choose_reward).setToolTip(
+            "A Python file with reward(state_desc, prev_state_desc) -> float, plotted beside osim-rl's reward"
+        )
+        self.stop_reward_action = file_menu.addAction("Stop re&ward", self.stop_reward)
+        self.stop_reward_action.setEnabled(False)
+        lab.rewardChanged.connect(lambda name: self.stop_reward_action.setEnabled(name is not None))
         file_menu.addSeparator()
         quit_action = QAction("&Quit", window)
         quit_action.setShortcut(QKeySequence.Quit)
@@ -98,6 +105,29 @@ class Menus:
         )
         if path:
             self.load_controller(path)
+
+    # -- your reward -----------------------------------------------------------------------
+    def load_reward(self, spec: str) -> bool:
+        """Your reward (FILE.py[:NAME]), computed in the simulation process after every step and
+        plotted beside osim-rl's. False (and a message) when the file is missing."""
+        try:
+            parsed = parse_reward_spec(spec)
+        except RewardError as error:
+            self._lab.say(f"No reward loaded: {error}", topic="reward")
+            return False
+        self._controller_folder = str(parsed.path.parent)
+        self._controller.set_reward(str(parsed))
+        return True
+
+    def stop_reward(self) -> None:
+        self._controller.set_reward(None)
+
+    def _choose_reward(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self._window, "Load a reward", self._controller_folder, "Python files (*.py)"
+        )
+        if path:
+            self.load_reward(path)
 
     # -- videos --------------------------------------------------------------------------
     def _shown_poses(self) -> list[BodyPose]:

@@ -74,6 +74,10 @@ class Redrawer(QObject):
         try:
             self._take_news()
             drew = self._redraw_plots()
+            browser = self._lab.browser
+            episode, step = browser.episode, browser.step
+            shown = None if browser.live or episode is None or step is None else (episode.number, step)
+            self._observation.follow_timeline(shown)  # the step the timeline shows, as every view
             self._observation.redraw()  # at most ten times a second, and only while shown
             self._watch_slow_call()
             if self._lab.status_dirty:
