@@ -80,3 +80,30 @@ def test_env_benchmark_compares_faithful_with_reference_and_its_previous_setting
         out,
         re.MULTILINE,
     )
+
+
+def test_pose_cost_benchmark_times_both_poses_and_the_process(capsys, monkeypatch, compiled_home):
+    from muscle_lab.bench.pose_cost import main_pose_cost
+    from muscle_lab.core.paths import HOME_ENV
+
+    monkeypatch.setenv(HOME_ENV, str(compiled_home))  # the compiled engine's C, built once a session
+    assert main_pose_cost(["--seconds", "0.2", "--rounds", "1"]) == 0
+    out = capsys.readouterr().out
+    for name in ("step", "compiled pose", "OpenSim pose"):
+        assert re.search(rf"^  {name} +\d+\.\d{{3}} ms$", out, re.MULTILINE), name
+    largest = float(re.search(r"largest difference between the two poses' points: (\S+) m", out).group(1))
+    assert largest < 1e-9
+    assert re.search(r"without poses \d+\.\d\dx real time, with a pose every step \d+\.\d\dx", out)
+    assert re.search(r"with poses: simulation process \d+\.\d{3} ms, caller \d+\.\d{3} ms", out)
+
+
+def test_process_cpu_seconds_reads_proc():
+    import os
+
+    from muscle_lab.bench.headless_rate import process_cpu_seconds
+
+    before = process_cpu_seconds(os.getpid())
+    total = sum(i * i for i in range(3_000_000))  # ~0.1-0.3 s of CPU: more than a 10 ms tick
+    assert total > 0
+    assert process_cpu_seconds(os.getpid()) > before
+    assert np.isnan(process_cpu_seconds(2**30))  # no such process

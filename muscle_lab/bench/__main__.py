@@ -1,7 +1,7 @@
 """`python -m muscle_lab.bench` times the simulation; `--gui` times the window instead;
 `--history` measures the memory the history keeps; `--env` times the gymnasium environment;
 `--soak` watches memory over a long session of the window and of the environment; `--compiled`
-checks and times the compiled engine."""
+checks and times the compiled engine; `--pose-cost` times drawing a pose every step on it."""
 
 import atexit
 import os
@@ -37,6 +37,10 @@ if "--compiled" in sys.argv[1:]:
     from muscle_lab.bench.compiled import main_compiled
 
     sys.exit(main_compiled([a for a in sys.argv[1:] if a != "--compiled"]))
+if "--pose-cost" in sys.argv[1:]:
+    from muscle_lab.bench.pose_cost import main_pose_cost
+
+    sys.exit(main_pose_cost([a for a in sys.argv[1:] if a != "--pose-cost"]))
 if "--env" in sys.argv[1:]:
     from muscle_lab.bench.env import main_env
 

@@ -88,8 +88,9 @@ def main_gui(argv: list[str]) -> int:
     if options.atlas:
         return _time_atlas_tab(app, MainWindow(mode=options.mode))
     headless: list[float] = []
+    headless_cpu: list[float] = []  # the simulation process's CPU ms a step in each headless run
     if options.as_fast_as_possible:  # the yardstick, before the window and again after it
-        headless.append(_headless(options))
+        headless.append(_headless(options, headless_cpu))
     window = MainWindow(mode=options.mode)
     view_width, view_height = (int(n) for n in options.view_size.lower().split("x"))
     window.body_view.setFixedSize(view_width, view_height)  # the window grows around it
@@ -98,6 +99,8 @@ def main_gui(argv: list[str]) -> int:
         view3d.release()
         view3d.renderingFailed.emit("switched off by --no-3d")  # the body area shows the 2D drawing
     renderer_name = view3d.renderer.renderer_name if view3d.renderer is not None else ""
+    from muscle_lab.bench.headless_rate import process_cpu_seconds
+
     worker = window.controller.worker
     target_steps = round(options.seconds / STEP_SECONDS)
     stats: dict = {"lateness": [], "latency": [], "steps": 0, "episodes": 0, "probe": None, "playback_lateness": []}
@@ -116,12 +119,15 @@ def main_gui(argv: list[str]) -> int:
         if "start" not in stats and stats["steps"] >= WARM_UP_STEPS:
             stats["rss_start"] = resident_mb()
             stats["child_rss_start"] = resident_mb(worker.simulation_pid)
+            stats["child_cpu_start"] = process_cpu_seconds(worker.simulation_pid)
             stats["redraws_start"] = window.redrawer.redraw_count
             stats["renders_start"] = view3d.render_count
             stats["start"] = time.perf_counter()
             QTimer.singleShot(0, move_slider)  # a first probe at once: short runs get a sample too
         if stats["steps"] >= target_steps + WARM_UP_STEPS and "end" not in stats:
             stats["end"] = time.perf_counter()
+            stats["child_cpu"] = process_cpu_seconds(worker.simulation_pid) - stats["child_cpu_start"]
+            stats["measured_steps"] = stats["steps"] - WARM_UP_STEPS
             window.pause()
             QTimer.singleShot(200, start_playback)
 
@@ -209,12 +215,12 @@ def main_gui(argv: list[str]) -> int:
         print("GUI benchmark did not finish", file=sys.stderr)
         return 1
     if headless:
-        headless.append(_headless(options))
-    report(options, stats, headless)
+        headless.append(_headless(options, headless_cpu))
+    report(options, stats, headless, headless_cpu)
     return 0
 
 
-def _headless(options: argparse.Namespace) -> float:
+def _headless(options: argparse.Namespace, cpu: list[float]) -> float:
     """Simulated seconds per wall second of the benchmark's pattern run as `run` runs it."""
     from muscle_lab.bench.headless_rate import headless_rate
     from muscle_lab.core.paths import default_model_path
@@ -225,7 +231,7 @@ def _headless(options: argparse.Namespace) -> float:
         values, _ = excitations_from_preset(options.preset, names)
     else:
         values = np.full(len(names), float(np.clip(options.level, 0.0, 1.0)))
-    rate, _engine = headless_rate(options.mode, values, options.seconds)
+    rate, _engine = headless_rate(options.mode, values, options.seconds, cpu=cpu)
     return rate
 
 
@@ -273,7 +279,9 @@ def steps_advanced(shown: list[int], first: int, last: int) -> int:
     return total
 
 
-def report(options: argparse.Namespace, stats: dict, headless: list[float]) -> None:
+def report(
+    options: argparse.Namespace, stats: dict, headless: list[float], headless_cpu: list[float] | None = None
+) -> None:
     wall = stats["end"] - stats["start"]
     lateness = np.array(stats["lateness"]) * 1000
     latency = np.array(stats["latency"])
@@ -299,6 +307,12 @@ def report(options: argparse.Namespace, stats: dict, headless: list[float]) -> N
             f"  simulation speed      window {window_rate:.2f}x real time, headless as `run` "
             f"{headless_mean:.2f}x (before {headless[0]:.2f}x, after {headless[1]:.2f}x): window/run {ratio:.2f}  "
             f"target >= 0.85   {_verdict(ratio >= 0.85)}"
+        )
+        window_cpu = 1000 * stats["child_cpu"] / max(1, stats["measured_steps"])
+        headless_cpu = headless_cpu or [float("nan")]
+        print(
+            f"  simulation CPU        window {window_cpu:.2f} ms a step, headless {np.mean(headless_cpu):.2f} ms "
+            "(the simulation process's own: what it does, whatever share of the cores it gets)"
         )
     print(f"  redraws per second    {redraw_rate:6.1f}    target >= 30   {_verdict(redraw_rate >= 30)}")
     width, height, uses_3d, renderer_name = stats["view"]

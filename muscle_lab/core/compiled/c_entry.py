@@ -10,7 +10,7 @@ loop it replaces cost ~0.5 ms a Jacobian.
 
 from __future__ import annotations
 
-DIRECT_FUNCTIONS = {"rhs": 2, "pose": 1, "bodies": 2}  # the staged level's functions, by number of inputs
+DIRECT_FUNCTIONS = {"rhs": 2, "pose": 1, "bodies": 2, "drawing": 1}  # the staged level's functions, by number of inputs
 
 _DIRECT = """
 int {name}_into({parameters}, casadi_real* out) {{

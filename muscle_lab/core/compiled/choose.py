@@ -31,6 +31,7 @@ from muscle_lab.core.simulation.integrator import FAITHFUL, IntegratorSettings
 
 if TYPE_CHECKING:
     from muscle_lab.core.compiled.engine import CompiledSimulation
+    from muscle_lab.core.simulation.pose import BodyPose, PoseReader
 
 Say = Callable[[str], None]
 
@@ -138,6 +139,11 @@ class ChosenSimulation:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)  # only for what this class does not define itself
+
+    def read_pose(self, reader: PoseReader) -> BodyPose:
+        """The drawn pose of the current state, read by the running engine (the compiled one
+        computes it from its own state)."""
+        return self._inner.read_pose(reader)
 
     @property
     def time_limit(self) -> bool:

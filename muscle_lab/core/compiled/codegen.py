@@ -24,7 +24,7 @@ from muscle_lab.core.compiled.worker import CasadiWorker
 from muscle_lab.core.engine_choice import c_compiler
 from muscle_lab.core.paths import HOME_ENV
 
-EQUATIONS_VERSION = 8  # bump when the generated equations change: old libraries are then unused
+EQUATIONS_VERSION = 9  # bump when the generated equations change: old libraries are then unused
 _REAL_P = ctypes.POINTER(ctypes.c_double)
 _INT_P = ctypes.POINTER(ctypes.c_longlong)  # casadi_int
 

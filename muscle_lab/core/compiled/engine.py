@@ -40,6 +40,7 @@ import opensim
 from muscle_lab.core.compiled.codegen import CompiledFunction, compiled_library, jacobian_function
 from muscle_lab.core.compiled.driver import CvodeDriver, driver_library
 from muscle_lab.core.compiled.observation import CompiledObservation
+from muscle_lab.core.compiled.pose import CompiledPose
 from muscle_lab.core.compiled.reader import read_model
 from muscle_lab.core.errors import SimulationFailed
 from muscle_lab.core.excitations import check_excitations
@@ -51,6 +52,7 @@ from muscle_lab.core.simulation.state_store import SavedState
 
 if TYPE_CHECKING:
     from muscle_lab.core.observation.reader import ObservationReader
+    from muscle_lab.core.simulation.pose import BodyPose, PoseReader
 
 # Measured against osim-rl's reference (python -m muscle_lab.bench --compiled): BDF order at most 3
 # (as faithful mode caps CPodes) follows it where order 5 at 1e-4 left 2.3 degrees (all zero); at
@@ -81,7 +83,9 @@ class CompiledSimulation(SimulationProperties):
         library = library if library is not None else compiled_library(self.data, "rhs")
         self._rhs, self._pose = CompiledFunction(library, "rhs"), CompiledFunction(library, "pose")
         self._bodies = CompiledFunction(library, "bodies")
+        self._drawing = CompiledFunction(library, "drawing")
         self._observer: CompiledObservation | None = None
+        self._drawer: CompiledPose | None = None
         self.rtol, self.atol, self.max_order, self.time_limit = rtol, atol, max_order, time_limit
         self._evaluations = 0  # through scikit-sundae's loop, and the tools' calls
         n, m = len(self.data.coordinates), len(self.data.muscles)
@@ -172,6 +176,13 @@ class CompiledSimulation(SimulationProperties):
             self._xdot = np.empty(self._x.size)
             self._rhs.into(self._xdot, self._x, self._applied)
         return self._observer.vector(self._x, self._xdot)
+
+    def read_pose(self, reader: PoseReader) -> BodyPose:
+        """`reader.read(self.state)`'s pose, computed from the engine's own state by the
+        generated C (core.compiled.pose): no OpenSim state is made."""
+        if self._drawer is None or self._drawer.reader is not reader:
+            self._drawer = CompiledPose(self.data, reader, self._drawing)
+        return self._drawer.read(self._x, self._step * STEP_SECONDS, self._applied)
 
     def pelvis_velocity(self) -> tuple[float, float, float]:
         """The pelvis's (reward body's) origin velocity in ground now: the frame's pose, no

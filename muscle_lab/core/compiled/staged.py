@@ -18,7 +18,8 @@ import casadi as ca
 from muscle_lab.core.compiled.dynamics import equations
 from muscle_lab.core.compiled.kinematics import body_states
 from muscle_lab.core.compiled.model_data import ModelData
-from muscle_lab.core.compiled.thelen import minimum_fiber_length
+from muscle_lab.core.compiled.muscle_paths import path_state
+from muscle_lab.core.compiled.thelen import fiber_force_multiplier, minimum_fiber_length
 
 _OPTIONS = {"cse": True}
 
@@ -94,3 +95,27 @@ def bodies_function(data: ModelData) -> ca.Function:
         values += [ca.fmin(ca.fmax(muscle.minimum_activation, parts[2][i]), 1.0)]
         values += [ca.fmax(minimum_fiber_length(muscle), parts[3][i])]
     return ca.Function("bodies", [x, udot], [ca.vertcat(*values)], _OPTIONS)
+
+
+def drawing_function(data: ModelData) -> ca.Function:
+    """drawing(x) -> what a drawn pose reads (core.compiled.pose): per body of `data.bodies`
+    its rotation in ground (row by row) and origin (12 values); per muscle, per path point of
+    its path set, the point's location in ground and 1 where it is on the current path, else 0
+    (4); per muscle its activation as OpenSim reports it and its fiber force over its maximum
+    isometric force (2)."""
+    x, _, parts = state_symbols(data)
+    states = body_states(data, parts[0], parts[1])
+    values = []
+    for body in data.bodies:
+        state = states[body.name]
+        values += [ca.reshape(state.rotation.T, 9, 1), state.origin]
+    lengths = []
+    for muscle in data.muscles:
+        path = path_state(data, muscle.path, states, parts[0], parts[1])
+        lengths.append(path.length)
+        for point, active in zip(path.points, path.active, strict=True):
+            values += [point.location, ca.if_else(active, 1.0, 0.0)]
+    for i, muscle in enumerate(data.muscles):
+        values += [ca.fmin(ca.fmax(muscle.minimum_activation, parts[2][i]), 1.0)]
+        values += [fiber_force_multiplier(muscle, lengths[i], parts[2][i], parts[3][i])]
+    return ca.Function("drawing", [x], [ca.vertcat(*values)], _OPTIONS)

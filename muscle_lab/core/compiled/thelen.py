@@ -84,11 +84,20 @@ def _dlce_n(m: Thelen2003Muscle, a: ca.SX, fal: ca.SX, fm: ca.SX) -> ca.SX:
     return ca.if_else(ca.logic_and(fm > asy_c, fm < asy_e * thresh), curve, line)
 
 
-def thelen(
-    m: Thelen2003Muscle, length: ca.SX, activation: ca.SX, fiber_length: ca.SX, excitation: ca.SX
-) -> MuscleOutputs:
-    """The outputs at this path length (the fiber velocity needs no path speed: the tendon's,
-    not computed here, would)."""
+@dataclass(frozen=True)
+class _Fiber:
+    """What calcMuscleLengthInfo and calcFiberVelocityInfo compute before the fiber velocity."""
+
+    activation: ca.SX  # clamped
+    min_length: float
+    cos_phi: ca.SX
+    fse: ca.SX
+    fal: ca.SX
+    fpe: ca.SX
+    afalfv: ca.SX  # a fal fv: fse / cos(phi) - fpe
+
+
+def _fiber(m: Thelen2003Muscle, length: ca.SX, activation: ca.SX, fiber_length: ca.SX) -> _Fiber:
     height, max_sin, min_length = _pennation(m)
     a = ca.fmin(ca.fmax(m.minimum_activation, activation), 1.0)  # clampActivation
     lce = ca.fmax(min_length, fiber_length)  # clampFiberLength
@@ -106,8 +115,27 @@ def thelen(
     fse = _fse(m, tendon_length / m.tendon_slack_length)
     lce_n = lce / m.optimal_fiber_length
     fal, fpe = _fal(m, lce_n), _fpe(m, lce_n)
-    afalfv = (fse / cos_phi) - fpe
-    dlce_n = _dlce_n(m, a, fal, afalfv)
+    return _Fiber(a, min_length, cos_phi, fse, fal, fpe, (fse / cos_phi) - fpe)
+
+
+def fiber_force_multiplier(m: Thelen2003Muscle, length: ca.SX, activation: ca.SX, fiber_length: ca.SX) -> ca.SX:
+    """Muscle::getFiberForce over the maximum isometric force: calcFm's a fal fv + fpe, with
+    fv = afalfv / (a fal) as calcFiberVelocityInfo computes it; 0 while the fiber state is
+    clamped (calcMuscleDynamicsInfo leaves the force at 0 then)."""
+    f = _fiber(m, length, activation, fiber_length)
+    afl = f.activation * f.fal
+    clamped = ca.logic_and(fiber_length <= f.min_length, _dlce_n(m, f.activation, f.fal, f.afalfv) <= 0)
+    return ca.if_else(clamped, 0.0, afl * (f.afalfv / afl) + f.fpe)
+
+
+def thelen(
+    m: Thelen2003Muscle, length: ca.SX, activation: ca.SX, fiber_length: ca.SX, excitation: ca.SX
+) -> MuscleOutputs:
+    """The outputs at this path length (the fiber velocity needs no path speed: the tendon's,
+    not computed here, would)."""
+    f = _fiber(m, length, activation, fiber_length)
+    a, min_length = f.activation, f.min_length
+    dlce_n = _dlce_n(m, a, f.fal, f.afalfv)
     dlce = dlce_n * m.max_contraction_velocity * m.optimal_fiber_length
     clamped = ca.logic_and(fiber_length <= min_length, dlce_n <= 0)  # isFiberStateClamped
     fiber_velocity = ca.if_else(clamped, 0.0, dlce)
@@ -116,4 +144,4 @@ def thelen(
         m.activation_time_constant * (0.5 + 1.5 * a),
         m.deactivation_time_constant / (0.5 + 1.5 * a),
     )
-    return MuscleOutputs(fse * m.max_isometric_force, fiber_velocity, (excitation - a) / tau)
+    return MuscleOutputs(f.fse * m.max_isometric_force, fiber_velocity, (excitation - a) / tau)

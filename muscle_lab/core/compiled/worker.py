@@ -41,7 +41,8 @@ class CasadiWorker:
     def generate(self, level: str, jacobian: bool, path: Path) -> None:
         """Write C for `level` as `rhs(x, excitation)`, x = [q, u, activation, fiber_length]
         (and its Jacobian with respect to x as a second output). Level "rhs" is the staged
-        state derivative (muscle_lab.core.compiled.staged), with `pose(x)` and `bodies(x, udot)` beside it."""
+        state derivative (muscle_lab.core.compiled.staged), with `pose(x)`, `bodies(x, udot)` and
+        `drawing(x)` beside it."""
         self._call("generate", (level, jacobian, str(path)))
 
     def _call(self, command: str, argument: Any) -> Any:
@@ -122,14 +123,21 @@ def _serve() -> None:
 def _generate(functions: dict[str, Any], level: str, jacobian: bool, path: str) -> None:
     import casadi as ca
 
-    from muscle_lab.core.compiled.staged import bodies_function, pose_function, rhs_function, state_symbols
+    from muscle_lab.core.compiled.staged import (
+        bodies_function,
+        drawing_function,
+        pose_function,
+        rhs_function,
+        state_symbols,
+    )
 
     generator = ca.CodeGenerator(os.path.basename(path))
-    if level == "rhs":  # the staged derivative; the free body's pose (frames) and the bodies (observations)
-        data = functions["data"]
+    if level == "rhs":  # the staged derivative; the free body's pose (frames), the bodies
+        data = functions["data"]  # (observations) and what a drawn pose reads
         generator.add(rhs_function(data, jacobian))
         generator.add(pose_function(data))
         generator.add(bodies_function(data))
+        generator.add(drawing_function(data))
     else:
         function = functions[level]
         x, excitation, parts = state_symbols(functions["data"])

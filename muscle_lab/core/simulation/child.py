@@ -116,7 +116,7 @@ def serve(
             elif command == "observation":
                 value = observer.observed(always=True)
             elif command == "pose":
-                value = reader.read(simulation.state)
+                value = simulation.read_pose(reader)
             elif command == "moment_arms":
                 value = moment_arm_curves(simulation.loaded, simulation.state, *args)
             elif command == "change_integrator":
@@ -237,9 +237,11 @@ class _ChildObserver:
 
 
 def _pose_or_none(reader: PoseReader, simulation: Simulation) -> BodyPose | None:
-    """The pose after a step; a state OpenSim cannot read a pose from costs the drawing only."""
+    """The pose after a step, read by the engine (the compiled engine computes it from its own
+    state; OpenSim's PoseReader still describes the scene); a state OpenSim cannot read a pose
+    from costs the drawing only."""
     try:
-        return reader.read(simulation.state)
+        return simulation.read_pose(reader)
     except RuntimeError:
         return None
 

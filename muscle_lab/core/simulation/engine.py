@@ -23,6 +23,7 @@ from muscle_lab.core.simulation.state_store import SavedState
 
 if TYPE_CHECKING:
     from muscle_lab.core.observation.reader import ObservationReader
+    from muscle_lab.core.simulation.pose import BodyPose, PoseReader
 
 # Changes a reset's start (model, state) before its muscles are equilibrated: muscle_lab.env's start noise.
 AdjustStart = Callable[[Any, Any], None]
@@ -255,6 +256,10 @@ class Simulation(SimulationProperties):
     def state(self) -> opensim.State:
         """The current OpenSim state (for readers in this thread, such as the pose)."""
         return self._state
+
+    def read_pose(self, reader: PoseReader) -> BodyPose:
+        """The drawn pose of the current state (as the compiled engine's, which reads its own)."""
+        return reader.read(self._state)
 
     def observation(self, reader: ObservationReader) -> np.ndarray:
         """osim-rl's observation vector of the current state (as the compiled engine's)."""

@@ -165,6 +165,20 @@ class PoseReader:
         return self._segments
 
     @property
+    def loaded(self) -> LoadedModel:
+        return self._loaded
+
+    @property
+    def frames(self) -> tuple[opensim.Frame, ...]:
+        """The OpenSim frames that carry meshes, in BodyPose row order."""
+        return tuple(self._frames)
+
+    @property
+    def fiber_forces(self) -> bool:
+        """Whether poses carry fiber forces."""
+        return self._fiber_forces
+
+    @property
     def scene(self) -> SceneDescription:
         """The model's meshes and muscles as plain data, to send to the window once per model."""
         return self._scene
