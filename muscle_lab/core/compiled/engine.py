@@ -45,7 +45,6 @@ from muscle_lab.core.compiled.reader import read_model
 from muscle_lab.core.errors import SimulationFailed
 from muscle_lab.core.excitations import check_excitations
 from muscle_lab.core.frame import STEP_SECONDS, Frame
-from muscle_lab.core.reward import end_reason, step_reward
 from muscle_lab.core.simulation.engine import AdjustStart
 from muscle_lab.core.simulation.model import LoadedModel, SimulationProperties
 from muscle_lab.core.simulation.state_store import SavedState
@@ -376,28 +375,10 @@ class CompiledSimulation(SimulationProperties):
         pose = self._pose_out
         self._pose.into(pose, self._x)
         height, vx = float(pose[1]), float(pose[3])
-        reward = step_reward(vx) if reward is None else reward
-        self._total_reward += reward
         coordinates = self._fixed.copy()
         coordinates[self._live] = self._x[: self._n]
-        reason = end_reason(self._step, height, self.time_limit)
-        notes, self._pending_notes = tuple(self._pending_notes), []
-        return Frame(
-            step=self._step,
-            time=self._step * STEP_SECONDS,
-            excitations=_frozen(self._excitations),
-            activations=_frozen(self._x[2 * self._n : 2 * self._n + self._m]),
-            coordinates=_frozen(coordinates),
-            joint_angles=_frozen(self.loaded.joint_angles_deg(coordinates.tolist())),
-            pelvis_height=height,
-            pelvis_vx=vx,
-            reward=reward,
-            total_reward=self._total_reward,
-            done=reason is not None,
-            notes=notes,
-            episode=self.episode,
-            end_reason=reason,
-        )
+        activations = self._x[2 * self._n : 2 * self._n + self._m]
+        return self._new_frame(self._step * STEP_SECONDS, activations, coordinates.tolist(), height, vx, reward)
 
 
 def _colouring(n: int, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -413,9 +394,3 @@ def _colouring(n: int, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     rows = [np.array([k, k + m]) if k in activations else np.arange(size) for k in range(size)]
     starts = np.concatenate([[0], np.cumsum([len(r) for r in rows])]).astype(np.int64)
     return colour, starts, np.concatenate(rows).astype(np.int64)
-
-
-def _frozen(values: Iterable[float]) -> np.ndarray:
-    array = np.array(values, dtype=float)
-    array.flags.writeable = False
-    return array

@@ -14,7 +14,6 @@ import opensim
 from muscle_lab.core.errors import SimulationFailed
 from muscle_lab.core.excitations import check_excitations
 from muscle_lab.core.frame import STEP_SECONDS, Frame
-from muscle_lab.core.reward import end_reason, step_reward
 from muscle_lab.core.simulation.integrator import FAITHFUL, IntegratorSettings, without_cpodes_tweaks
 from muscle_lab.core.simulation.model import LoadedModel, ModelLoadError, SimulationProperties, describe_error
 from muscle_lab.core.simulation.simtk_integrator import tweak_cpodes, tweaks_unavailable
@@ -226,27 +225,7 @@ class Simulation(SimulationProperties):
         pelvis = loaded.pelvis
         height = pelvis.getTransformInGround(state).p()[1]
         vx = pelvis.getVelocityInGround(state).get(1)[0]
-        if reward is None:
-            reward = step_reward(vx)
-        self._total_reward += reward
-        notes, self._pending_notes = tuple(self._pending_notes), []
-        reason = end_reason(self._step, height, self.time_limit)
-        return Frame(
-            step=self._step,
-            time=state.getTime(),
-            excitations=_frozen(self._excitations),
-            activations=_frozen(loaded.activations(state)),
-            coordinates=_frozen(coordinates),
-            joint_angles=_frozen(loaded.joint_angles_deg(coordinates)),
-            pelvis_height=height,
-            pelvis_vx=vx,
-            reward=reward,
-            total_reward=self._total_reward,
-            done=reason is not None,
-            notes=notes,
-            episode=self.episode,
-            end_reason=reason,
-        )
+        return self._new_frame(state.getTime(), loaded.activations(state), coordinates, height, vx, reward)
 
     def _fail(self, message: str) -> Frame:
         self.frame = Frame(**{**self.frame.__dict__, "error": message, "done": True})
@@ -300,12 +279,6 @@ def reachable_settings(settings: IntegratorSettings) -> tuple[IntegratorSettings
         f"{settings.name} mode runs CPodes at {fallback.accuracy:g} with interpolation, slower and less "
         f"faithful to time-varying actions: {reason}"
     )
-
-
-def _frozen(values: Iterable[float]) -> np.ndarray:
-    array = np.array(values, dtype=float)
-    array.flags.writeable = False
-    return array
 
 
 def _is_finite(frame: Frame) -> bool:

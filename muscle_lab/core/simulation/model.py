@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ from muscle_lab.core.errors import ModelLoadError
 from muscle_lab.core.frame import Frame
 from muscle_lab.core.muscles import MuscleInfo, side_of
 from muscle_lab.core.paths import default_model_path
+from muscle_lab.core.reward import end_reason, step_reward
 from muscle_lab.core.simulation.locked_joints import CoordinateLike, weld_locked_coordinates
 from muscle_lab.core.simulation.model_file import model_file_problem
 
@@ -276,7 +278,39 @@ class SimulationProperties:
 
     loaded: LoadedModel
     frame: Frame
+    episode: int
+    time_limit: bool
     _excitations: np.ndarray
+    _step: int
+    _total_reward: float
+    _pending_notes: list[str]
+
+    def _new_frame(
+        self, time: float, activations: Iterable[float], coordinates: Sequence[float], height: float, vx: float,
+        reward: float | None,
+    ) -> Frame:  # fmt: skip
+        """The step's frame from what the engine read of its state: osim-rl's reward (unless one
+        is given), the running total, the notes gathered since the last frame, the episode's end."""
+        reward = step_reward(vx) if reward is None else reward
+        self._total_reward += reward
+        notes, self._pending_notes = tuple(self._pending_notes), []
+        reason = end_reason(self._step, height, self.time_limit)
+        return Frame(
+            step=self._step,
+            time=time,
+            excitations=frozen_array(self._excitations),
+            activations=frozen_array(activations),
+            coordinates=frozen_array(coordinates),
+            joint_angles=frozen_array(self.loaded.joint_angles_deg(list(coordinates))),
+            pelvis_height=height,
+            pelvis_vx=vx,
+            reward=reward,
+            total_reward=self._total_reward,
+            done=reason is not None,
+            notes=notes,
+            episode=self.episode,
+            end_reason=reason,
+        )
 
     @property
     def excitations(self) -> np.ndarray:
@@ -322,3 +356,10 @@ class SimulationProperties:
     @property
     def body_names(self) -> tuple[str, ...]:
         return self.loaded.body_names
+
+
+def frozen_array(values: Iterable[float]) -> np.ndarray:
+    """A read-only float array: a frame's arrays are shared, never changed."""
+    array = np.array(values, dtype=float)
+    array.flags.writeable = False
+    return array
