@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from PyQt5.QtWidgets import QApplication
 
     from muscle_lab.qt.main_window import MainWindow
+    from muscle_lab.qt.simulation.worker import SimulationWorker
 
 TIMER_MS = 10
 WARM_UP_STEPS = 50  # the first paints of a new window are slow (fonts, caches): not measured
@@ -100,6 +101,7 @@ def main_gui(argv: list[str]) -> int:
         view3d.renderingFailed.emit("switched off by --no-3d")  # the body area shows the 2D drawing
     renderer_name = view3d.renderer.renderer_name if view3d.renderer is not None else ""
     from muscle_lab.bench.headless_rate import process_cpu_seconds
+    from muscle_lab.bench.thread_cpu import cpu_spent, threads_cpu_seconds
 
     worker = window.controller.worker
     target_steps = round(options.seconds / STEP_SECONDS)
@@ -120,6 +122,7 @@ def main_gui(argv: list[str]) -> int:
             stats["rss_start"] = resident_mb()
             stats["child_rss_start"] = resident_mb(worker.simulation_pid)
             stats["child_cpu_start"] = process_cpu_seconds(worker.simulation_pid)
+            stats["threads_cpu_start"] = threads_cpu_seconds(_thread_names(worker))
             stats["redraws_start"] = window.redrawer.redraw_count
             stats["renders_start"] = view3d.render_count
             stats["start"] = time.perf_counter()
@@ -127,6 +130,7 @@ def main_gui(argv: list[str]) -> int:
         if stats["steps"] >= target_steps + WARM_UP_STEPS and "end" not in stats:
             stats["end"] = time.perf_counter()
             stats["child_cpu"] = process_cpu_seconds(worker.simulation_pid) - stats["child_cpu_start"]
+            stats["threads_cpu"] = cpu_spent(stats["threads_cpu_start"], threads_cpu_seconds(_thread_names(worker)))
             stats["measured_steps"] = stats["steps"] - WARM_UP_STEPS
             window.pause()
             QTimer.singleShot(200, start_playback)
@@ -153,6 +157,17 @@ def main_gui(argv: list[str]) -> int:
                 seen_renders[0] = view3d.render_count
                 stats.setdefault("render_ms", []).append(view3d.last_render_ms)
         last_tick[0] = now
+
+    ready: dict = {}
+
+    def when_ready(what: str, info=None) -> None:
+        """Run once the model is in and the 3D view has read its meshes: reading them holds the
+        GIL for seconds, which would be counted against the window's simulation otherwise."""
+        ready[what] = info
+        scene_in = "scene" in ready or options.no_3d or not window.body_view.uses_3d
+        if "model" in ready and scene_in and "started" not in ready:
+            ready["started"] = True
+            start(ready["model"])
 
     def start(info) -> None:
         window.toolbars.end_box.setCurrentIndex(1)  # an episode end resets and runs on
@@ -201,7 +216,9 @@ def main_gui(argv: list[str]) -> int:
 
     worker.episodeEnded.connect(lambda _frame: stats.__setitem__("episodes", stats["episodes"] + 1))
     worker.framesReady.connect(on_frames)
-    window.lab.modelReady.connect(start)
+    window.lab.modelReady.connect(lambda info: when_ready("model", info))
+    view3d.sceneLoaded.connect(lambda: when_ready("scene"))
+    view3d.renderingFailed.connect(lambda _why: when_ready("scene"))  # the 2D drawing is measured
     loop_timer = QTimer()
     loop_timer.setTimerType(Qt.PreciseTimer)
     loop_timer.timeout.connect(tick)
@@ -314,6 +331,7 @@ def report(
             f"  simulation CPU        window {window_cpu:.2f} ms a step, headless {np.mean(headless_cpu):.2f} ms "
             "(the simulation process's own: what it does, whatever share of the cores it gets)"
         )
+    report_cpu(stats, wall)
     print(f"  redraws per second    {redraw_rate:6.1f}    target >= 30   {_verdict(redraw_rate >= 30)}")
     width, height, uses_3d, renderer_name = stats["view"]
     if uses_3d:
@@ -353,6 +371,17 @@ def report(
         f"  simulation process    start {stats['child_rss_start']:.1f} MB, end {stats['child_rss_end']:.1f} MB, "
         f"growth {child_growth:+.1f} MB  target < 20 MB   {_verdict(child_growth < 20)}"
     )
+
+
+def _thread_names(worker: SimulationWorker) -> dict[int, str]:
+    return {worker.native_thread_id: "simulation thread"} if worker.native_thread_id else {}
+
+
+def report_cpu(stats: dict, wall: float) -> None:
+    """The cores' time while the window ran: the simulation process and each of the window's threads."""
+    spent = {"simulation process": stats["child_cpu"], **stats["threads_cpu"]}
+    parts = ", ".join(f"{name} {seconds / wall:.2f}" for name, seconds in sorted(spent.items(), key=lambda kv: -kv[1]))
+    print(f"  cores used            {sum(spent.values()) / wall:.2f} of {os.cpu_count()}: {parts}")
 
 
 def report_playback(stats: dict) -> None:

@@ -52,3 +52,32 @@ def test_pose_follows_the_simulation(simulation):
     assert after.time == pytest.approx(0.1)
     assert after.activations.mean() > before.activations.mean() + 0.5
     assert not np.allclose(after.body_positions, before.body_positions)
+
+
+@pytest.mark.parametrize("with_optional", [True, False])
+def test_a_pose_crosses_a_pipe_whole_as_one_buffer(simulation, with_optional):
+    import dataclasses
+    import pickle
+
+    pose = PoseReader(simulation.loaded).read(simulation.state)
+    if not with_optional:
+        pose = dataclasses.replace(pose, excitations=None, fiber_forces=None)
+    back = pickle.loads(pickle.dumps(pose, protocol=pickle.HIGHEST_PROTOCOL))
+
+    assert (back.time, back.body_names, back.segments) == (pose.time, pose.body_names, pose.segments)
+    for field in (
+        "body_positions",
+        "activations",
+        "frame_rotations",
+        "frame_translations",
+        "excitations",
+        "fiber_forces",
+    ):
+        mine, theirs = getattr(back, field), getattr(pose, field)
+        if theirs is None:
+            assert mine is None
+        else:
+            assert mine.shape == theirs.shape and np.array_equal(mine, theirs) and not mine.flags.writeable
+    assert len(back.muscle_paths) == len(pose.muscle_paths)
+    for mine, theirs in zip(back.muscle_paths, pose.muscle_paths, strict=True):
+        assert mine.shape == theirs.shape and np.array_equal(mine, theirs)

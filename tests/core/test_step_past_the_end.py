@@ -43,6 +43,42 @@ def test_the_hip_thrusts_end_is_what_every_reader_sees_after_the_step_past_it_is
     assert process.read_pose().time == pytest.approx(frame.time)
 
 
+def _step_to_the_hip_thrusts_end(process: SimulationProcess):
+    process.set_excitations(HIP_THRUST)
+    while not (frame := process.step()).done:
+        pass
+    return frame
+
+
+def test_with_stop_at_end_the_steps_asked_past_the_end_are_answered_with_the_end_and_not_taken(process):
+    process.set_stop_at_end(True)
+    end = _step_to_the_hip_thrusts_end(process)
+    for _ in range(5):
+        process.send_step()
+    answers = [process.receive_step() for _ in range(5)]
+
+    assert [(f.episode, f.step, f.time) for f in answers] == [(end.episode, end.step, end.time)] * 5
+    assert process.read_pose().time == pytest.approx(end.time)  # nothing was stepped
+    process.send_step()
+    process.discard_steps()  # nothing to rewind: the child is still at the end
+    assert process.frame.step == end.step
+    after = process.reset()
+    assert after.step == 0 and process.step().step == 1  # a new episode steps as always
+
+
+def test_without_stop_at_end_a_step_past_the_end_is_taken(process):
+    end = _step_to_the_hip_thrusts_end(process)
+    assert process.step().step == end.step + 1  # the env and `run` never ask one; a free play may
+
+
+def test_a_restarted_child_keeps_stop_at_end(process):
+    process.set_stop_at_end(True)
+    process.kill()
+    process.reset()  # a new child
+    end = _step_to_the_hip_thrusts_end(process)
+    assert process.step().step == end.step
+
+
 def test_rewind_refuses_a_state_of_another_episode():
     simulation = Simulation()
     simulation.step()

@@ -112,9 +112,10 @@ def test_a_controller_that_breaks_its_step_pauses_with_a_message(qtbot, window, 
     goes_on(qtbot, window, wait_for_step)
 
 
-def test_pause_abandons_a_step_past_the_end_that_never_returns(qtbot, window, wait_for_step, tmp_path):
-    """Running as fast as possible, the worker asks for steps ahead; the one after the episode's
-    last step hangs (its controller ignores SIGALRM). Pause abandons it while it is dropped."""
+def test_a_step_asked_past_the_end_is_not_taken(qtbot, window, wait_for_step, tmp_path):
+    """Running as fast as possible, the worker asks for steps ahead; those past the episode's last
+    step are answered with that step and not taken, so a controller that would hang there (it
+    ignores SIGALRM) is never called: the episode ends, nothing is abandoned, the process stays."""
     drive(
         qtbot,
         window,
@@ -132,18 +133,13 @@ def test_pause_abandons_a_step_past_the_end_that_never_returns(qtbot, window, wa
     worker = window.controller.worker
     first_pid = worker.simulation_pid
     window.toolbars.speed_box.setCurrentIndex(1)  # as fast as possible: steps are asked ahead
-    window.run()
-    qtbot.waitUntil(lambda: worker.busy is not None and worker.busy.seconds() > 0.2, timeout=LOAD_TIMEOUT_MS)
-    window.pause()
-    qtbot.waitUntil(lambda: "Abandoned the step" in window.message_bar.text, timeout=LOAD_TIMEOUT_MS)
-    assert "Pause was pressed" in window.message_bar.text
-    qtbot.waitUntil(lambda: worker.simulation_pid not in (None, first_pid), timeout=60_000)
-    qtbot.waitUntil(lambda: worker.busy is None and window.lab.latest_frame.step == 0, timeout=60_000)
-    assert not window.lab.running
-    window.stop_controller()
-    qtbot.waitUntil(lambda: window.lab.controller_driving is None)
-    window.step()
-    wait_for_step(window, 1)
+    with qtbot.waitSignal(worker.episodeEnded, timeout=LOAD_TIMEOUT_MS) as ended:
+        window.run()
+    assert ended.args[0].end_reason == "fell"
+    qtbot.waitUntil(lambda: not window.lab.running and worker.busy is None)
+    assert worker.simulation_pid == first_pid
+    assert "Abandoned" not in window.message_bar.text and window.lab.latest_frame.step == ended.args[0].step
+    goes_on(qtbot, window, wait_for_step)
 
 
 @pytest.fixture(scope="module")

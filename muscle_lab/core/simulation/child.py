@@ -73,6 +73,8 @@ def serve(
     observer = _ChildObserver(simulation, watch)
     rewards = RewardSlot(observer.state_desc)
     connection.send(("ok", description))
+    stop_at_end = False  # steps asked past an episode's end are answered, not taken (set_stop_at_end)
+    last_step: object = None  # the last step's answer, sent again for those
     while True:
         try:
             command, args = connection.recv()
@@ -87,6 +89,13 @@ def serve(
         if command == "time_limit":  # one way too
             simulation.time_limit = bool(args[0])
             continue
+        if command == "stop_at_end":  # one way too
+            stop_at_end = bool(args[0])
+            continue
+        if command == "step" and stop_at_end and simulation.frame.done and last_step is not None:
+            if not _answered(connection, command, ("ok", last_step)):
+                return
+            continue
         if command in _ONE_WAY_OBSERVER_COMMANDS:
             observer.command(command, args)
             continue
@@ -96,7 +105,9 @@ def serve(
                 rewards.before_step(simulation.frame)
                 frame = simulation.step()
                 pose = _pose_or_none(reader, simulation) if poses and not frame.error else None
-                value: object = (rewards.after_step(frame), pose, observer.observed(), rewards.take_failure())
+                stepped = rewards.after_step(frame)
+                value: object = (stepped, pose, observer.observed(), rewards.take_failure())
+                last_step = (stepped, pose, None, None)  # said once: no observation, no failure
             elif command == "reset":
                 observer.slot.resume()
                 value = rewards.started(simulation.reset(held_controls=observer.held_controls()))
@@ -127,6 +138,8 @@ def serve(
                 states.clear("it keeps none from before the mode changed")
             else:
                 raise ValueError(f"unknown command {command!r}")
+            if command in ("reset", "restore", "rewind", "change_integrator"):
+                last_step = None  # a step from where it now is is taken, done or not
             if command in ("step", "reset", "restore", "change_integrator") and not simulation.failed:
                 saved = simulation.saved_state()  # with your total, for a branch from this step
                 states.put(replace(saved, user_total_reward=rewards.total) if rewards.active else saved)

@@ -7,6 +7,7 @@ arrays only, so they pickle to the window's process, which never imports OpenSim
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -69,6 +70,52 @@ class BodyPose:
     frame_translations: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
     excitations: np.ndarray | None = None  # per muscle, the controls applied in the last step
     fiber_forces: np.ndarray | None = None  # per muscle, fiber force / max isometric force
+
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        """Pickled as one buffer of numbers and its layout: a pose crosses the pipe after every
+        step, and two dozen arrays pickled one by one cost the simulation process and the
+        window's simulation thread twice the time (unpickled, the arrays are read-only views)."""
+        optional = (self.excitations, self.fiber_forces)
+        arrays = [self.body_positions, self.activations, self.frame_rotations, self.frame_translations]
+        arrays += [*self.muscle_paths, *(a for a in optional if a is not None)]
+        numbers = np.concatenate([np.ravel(np.asarray(a, dtype=float)) for a in arrays]).tobytes()
+        layout = (
+            len(self.body_positions),
+            len(self.activations),
+            len(self.frame_rotations),
+            tuple(len(path) for path in self.muscle_paths),
+            tuple(a is not None for a in optional),
+        )
+        return _unpack_pose, (self.time, self.body_names, self.segments, layout, numbers)
+
+
+def _unpack_pose(
+    time: float,
+    body_names: tuple[str, ...],
+    segments: tuple[tuple[int, int], ...],
+    layout: tuple[int, int, int, tuple[int, ...], tuple[bool, bool]],
+    numbers: bytes,
+) -> BodyPose:
+    bodies, muscles, frames, path_lengths, present = layout
+    values = np.frombuffer(numbers)
+    at = 3 * bodies + muscles + 12 * frames
+    positions = values[: 3 * bodies].reshape(bodies, 3)
+    activations = values[3 * bodies : 3 * bodies + muscles]
+    rotations = values[at - 12 * frames : at - 3 * frames].reshape(frames, 3, 3)
+    translations = values[at - 3 * frames : at].reshape(frames, 3)
+    points = sum(path_lengths)
+    rows = values[at : at + 3 * points].reshape(points, 3)
+    ends = list(itertools.accumulate(path_lengths, initial=0))
+    paths = tuple(rows[a:b] for a, b in itertools.pairwise(ends))
+    at += 3 * points
+    excitations = fiber_forces = None
+    if present[0]:
+        excitations, at = values[at : at + muscles], at + muscles
+    if present[1]:
+        fiber_forces = values[at : at + muscles]
+    return BodyPose(
+        time, body_names, positions, segments, paths, activations, rotations, translations, excitations, fiber_forces
+    )
 
 
 def joint_segments(loaded: LoadedModel) -> tuple[tuple[int, int], ...]:

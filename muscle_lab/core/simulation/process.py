@@ -32,6 +32,7 @@ from muscle_lab.core.simulation.child import group_of, kill_group, process_state
 from muscle_lab.core.simulation.integrator import IntegratorSettings
 from muscle_lab.core.simulation.moment_arms import DEFAULT_POINTS, MomentArms, check_points
 from muscle_lab.core.simulation.pose import BodyPose
+from muscle_lab.core.simulation.process_controls import ControllerCalls
 from muscle_lab.core.simulation.process_reward import RewardCalls
 from muscle_lab.core.simulation.protocol import (
     Busy,
@@ -45,8 +46,6 @@ from muscle_lab.core.simulation.protocol import (
     say_on_stderr,
 )
 from muscle_lab.core.simulation.user_controller import (
-    CALL_LIMIT_SECONDS,
-    LOAD_LIMIT_SECONDS,
     ControllerError,
     overrun_error,
 )
@@ -61,7 +60,7 @@ POLL_SECONDS = 0.05  # how often a waiting caller looks at timeouts and abandon 
 AbandonCheck = Callable[[float], "str | None"]
 
 
-class SimulationProcess(RewardCalls, DescribedModel):
+class SimulationProcess(ControllerCalls, RewardCalls, DescribedModel):
     """The parts of `Simulation`'s interface a driver needs, served by a child process.
 
     Raises what Simulation raises: ModelLoadError from the constructor, ExcitationError from
@@ -147,83 +146,6 @@ class SimulationProcess(RewardCalls, DescribedModel):
         with contextlib.suppress(OSError):  # the next step reports a dead child
             self._connection.send(("time_limit", (on,)))
 
-    # -- observations and a user's controller ---------------------------------------------
-    def set_observing(self, on: bool) -> None:
-        """Send osim-rl's observation with every step (and after a reset or restore) to
-        `on_observation`; off, the child does not compute it (unless a controller needs it)."""
-        self._observing = on
-        if self._process is not None:
-            with contextlib.suppress(OSError):  # the next step reports a dead child
-                self._connection.send(("observe", (on,)))
-            if on and not self._in_flight:
-                self._observe_now()
-
-    def set_locked(self, mask: Iterable[bool] | None) -> None:
-        """Muscles (True) that keep the excitations set here while a controller drives the rest."""
-        self._locked = None if mask is None else np.array(list(mask), dtype=bool)
-        if self._process is not None:
-            with contextlib.suppress(OSError):
-                self._connection.send(("lock", (self._locked,)))
-
-    def set_controller(
-        self, spec: str | None, call_limit: float = CALL_LIMIT_SECONDS, load_limit: float = LOAD_LIMIT_SECONDS
-    ) -> str | None:
-        """Load a controller (FILE.py[:NAME], see core.user_controller) in the child, which then
-        calls it before every step with the step's observation; None drives by the excitations
-        again. Returns its description. Raises ControllerError (the child then has none).
-        While a controller is set, a reset starts the integrator with every control at 1.0, as
-        muscle_lab.env's reset does, so that an episode from a reset is the environment's."""
-        self.controller_dropped = None
-        try:
-            description = cast("str | None", self._call("controller", spec, call_limit, load_limit))
-        except ControllerError:
-            self._controller = None
-            raise
-        self._controller = (spec, call_limit, load_limit) if spec is not None else None
-        return description
-
-    def _note_observation(self, observed: Observed | None) -> None:
-        if self._discarding:
-            return  # a step past the episode's end: no view is to see it
-        if observed is not None:
-            observed.values.flags.writeable = False
-            self.observation = observed
-            if self.on_observation is not None:
-                self.on_observation(observed)
-
-    def _observe_now(self) -> None:
-        """The current state's observation, after a reset, restore or mode change (when observing)."""
-        if self._observing:
-            with contextlib.suppress(SimulationFailed, RuntimeError):  # a dead child: the next call says so
-                self._note_observation(cast("Observed | None", self._call("observation")))
-
-    def _send_settings(self) -> None:
-        """A new child gets the observing flag, the locks and the controller of the one before."""
-        with contextlib.suppress(OSError):
-            self._connection.send(("observe", (self._observing,)))
-            self._connection.send(("lock", (self._locked,)))
-        if self._controller is not None:
-            try:
-                self._call("controller", *self._controller)
-            except ControllerError as error:  # the file changed since: the caller learns it here
-                self._controller, self.controller_dropped = None, error
-        self._send_reward()
-
-    def _after_controller_failure(self) -> None:
-        """The child took no step and refuses those asked after it: collect the refusals, then let
-        it step again (the next step calls the controller afresh)."""
-        while self._in_flight:
-            self._in_flight -= 1
-            try:
-                self._receive("step")
-            except ControllerError:
-                continue
-            except SimulationFailed:  # died or abandoned: the next call reports it
-                self._in_flight = 0
-                return
-        with contextlib.suppress(OSError):
-            self._connection.send(("resume", ()))
-
     def step(self, timeout: float | None = None) -> Frame:
         """As Simulation.step; a dead child gives a frame with the error, like a failure.
 
@@ -244,6 +166,14 @@ class SimulationProcess(RewardCalls, DescribedModel):
         with contextlib.suppress(OSError):  # receive_step reports a dead child
             self._connection.send(("step", ()))
         self._in_flight += 1
+
+    def step_ready(self) -> bool:
+        """True when the oldest step asked for has its answer waiting: `receive_step` will not wait
+        (a dead child counts as ready: receiving says so)."""
+        try:
+            return self._in_flight > 0 and self._connection.poll(0)
+        except OSError:
+            return True
 
     def receive_step(self, timeout: float | None = None) -> Frame:
         """The oldest step asked for, as `step` returns it."""
@@ -280,8 +210,9 @@ class SimulationProcess(RewardCalls, DescribedModel):
                     continue  # the child had failed and refused the step
         finally:
             self._discarding = False
+        taken = (self.frame.episode, self.frame.step) != (frame.episode, frame.step)  # not all refused
         self.frame, self.pose, self.observation = frame, pose, observation
-        if dropped and not frame.error:
+        if dropped and taken and not frame.error:
             with contextlib.suppress(SimulationFailed):  # a dead child: the next call restarts it
                 self._call("rewind", frame.episode, frame.step)
 

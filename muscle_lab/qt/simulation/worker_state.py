@@ -92,6 +92,7 @@ class WorkerState(QObject):
         # a wait on the simulation process that has run too long is then given up.
         self._interrupt: str | None = None
         self.step_thread: QThread | None = None  # the thread that drove the last step (for tests)
+        self.native_thread_id: int | None = None  # the OS's id of that thread (the GUI benchmark's CPU account)
         self._controller: str | None = None  # FILE.py[:NAME], called by the simulation process every step
         self._reward: str | None = None  # FILE.py[:NAME], your reward, called after every step
         self._locked: object = None  # the muscles a controller leaves at the sliders' values (bools)

@@ -23,6 +23,9 @@ REDRAW_INTERVAL_MS = 25  # one timer redraws everything, at most 40 times a seco
 # repaint costs ~10 ms of the GUI thread, and on two busy cores that CPU is what lets the body
 # view, the thing a user watches, render 30 times a second. At rest they repaint every tick.
 STREAMING_PLOT_INTERVAL_S = 1 / 15
+# As fast as possible, the curves run several times faster than real time and every core counts:
+# the simulation process needs one, the body view's 30 renders and the plots share the other.
+FAST_PLOT_INTERVAL_S = 1 / 8
 SLOW_CALL_SECONDS = 0.5  # a step or load waited on longer than this is shown in the status bar
 
 
@@ -115,7 +118,7 @@ class Redrawer(QObject):
             return False
         drew = self._plots.redraw()
         if drew:
-            self._plots_due = now + STREAMING_PLOT_INTERVAL_S
+            self._plots_due = now + (STREAMING_PLOT_INTERVAL_S if self._lab.real_time else FAST_PLOT_INTERVAL_S)
         return drew
 
     def _feed_3d_view(self, *_ignored: object) -> None:
