@@ -1,0 +1,271 @@
+"""The excitation editor page: the lab's sequence as a track per muscle (`TracksView`), its
+playhead tied to the timeline, edits undoable, "Record the sliders", and Save as preset.
+
+An edit changes the lab's sequence; the next Run or Reset plays it from the standing start (or
+▶ Play at once). While the timeline shows a step from history, the sliders show the sequence's
+values of the step that ends at the playhead (what the plots show there), and get their own
+values back when the timeline is live again.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from PyQt5.QtCore import Qt, pyqtSignal
+from PyQt5.QtWidgets import QAction, QInputDialog, QScrollArea, QToolBar, QUndoCommand, QUndoStack, QVBoxLayout, QWidget
+
+from muscle_lab.core.frame import STEP_SECONDS, Frame
+from muscle_lab.core.presets.edit import phases_to_keyframes
+from muscle_lab.core.presets.playback import sequence_schedule
+from muscle_lab.core.presets.record import SliderRecording
+from muscle_lab.core.presets.sequence import ExcitationSequence
+from muscle_lab.core.presets.store import PresetError, PresetStore
+from muscle_lab.qt.editor.tracks import TracksView
+from muscle_lab.qt.panels.elided_label import ElidedLabel
+
+if TYPE_CHECKING:
+    from muscle_lab.qt.lab import LabModel
+    from muscle_lab.qt.simulation.controller import SimulationController
+    from muscle_lab.qt.simulation.news import ModelInfo
+
+HINT = (
+    "Drag a phase's edge to change its length, a phase up or down to set a muscle's value; double-click "
+    "splits a phase (adds a keyframe), right-click removes a boundary (a keyframe). Run or Reset plays it."
+)
+NO_SEQUENCE = "No sequence yet: apply a sequence preset, start from the sliders, or Record the sliders and run."
+
+
+class SetSequence(QUndoCommand):
+    """One edit: the lab's sequence before and after (immutable, so kept whole)."""
+
+    def __init__(self, editor: ExcitationEditor, before: ExcitationSequence | None, after: ExcitationSequence, what: str):
+        super().__init__(what)
+        self._editor, self._before, self._after = editor, before, after
+
+    def redo(self) -> None:
+        self._editor.take_edit(self._after)
+
+    def undo(self) -> None:
+        self._editor.take_edit(self._before)
+
+
+class ExcitationEditor(QWidget):
+    """Takes the lab model and the simulation controller; `presetSaved(name)` after a save."""
+
+    presetSaved = pyqtSignal(str)
+
+    def __init__(self, lab: LabModel, controller: SimulationController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._lab, self._controller = lab, controller
+        self._editing = False  # the lab's sequence changes by an edit here (else: a new document)
+        self.pending = False  # edited since the simulation last took it: the next Run or Reset plays it
+        self.recording: SliderRecording | None = None
+        self._before_recording: ExcitationSequence | None = None  # undoing a take brings it back
+        self._own_slider_values: np.ndarray | None = None  # kept while the sliders show the playhead's
+        self.undo_stack = QUndoStack(self)
+        self.tracks = TracksView()
+        self.hint = ElidedLabel(NO_SEQUENCE)
+        self._build()
+        self.tracks.edited.connect(self.edit)
+        self.tracks.seekRequested.connect(self.seek)
+        self.tracks.hinted.connect(self.hint.setText)
+        lab.sequenceChanged.connect(self._on_sequence_changed)
+        lab.modelReady.connect(self._on_model_ready)
+        lab.batchArrived.connect(lambda batch: self._on_frames(batch.frames))
+        lab.browser.changed.connect(self.follow_timeline)
+
+    def _build(self) -> None:
+        """A tool bar (what does not fit goes in its » menu), the hint line, the tracks (scrolled
+        when the page is lower than a readable row per muscle)."""
+        bar = QToolBar()
+        bar.setToolButtonStyle(Qt.ToolButtonTextOnly)
+        self.play_action = self._action(bar, "▶ Play", "Play the sequence now from the standing start", self.play)
+        self.record_action = self._action(
+            bar, "● Record the sliders", "While on, the excitations the run applies (your slider moves, over a "
+            "replay or not) become step keyframes at their simulated times; a new episode starts a new take.",
+        )  # fmt: skip
+        self.record_action.setCheckable(True)
+        self.record_action.toggled.connect(self.set_recording)
+        self.save_action = self._action(bar, "Save as preset…", "Save the sequence as a user preset", self.ask_and_save)
+        self.undo_action = self.undo_stack.createUndoAction(self, "Undo")
+        self.redo_action = self.undo_stack.createRedoAction(self, "Redo")
+        for action, keys in ((self.undo_action, "Ctrl+Z"), (self.redo_action, "Ctrl+Shift+Z")):
+            action.setShortcut(keys)
+            action.setShortcutContext(Qt.WidgetWithChildrenShortcut)
+            self.addAction(action)
+            bar.addAction(action)
+        self.from_sliders_action = self._action(
+            bar, "From sliders", "Start anew: one phase at the sliders' values", self.from_sliders
+        )
+        self.keyframes_action = self._action(bar, "To keyframes", "The same pattern as per-muscle keyframes", self.to_keyframes)
+        self.toolbar = bar
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        scroll.setFrameShape(QScrollArea.NoFrame)
+        scroll.setWidget(self.tracks)
+        self.scroll = scroll
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 0, 2, 0)
+        layout.setSpacing(0)
+        layout.addWidget(bar)
+        layout.addWidget(self.hint)
+        layout.addWidget(scroll, 1)
+        self._enable()
+
+    def _action(self, bar: QToolBar, text: str, tip: str, slot=None) -> QAction:
+        action = bar.addAction(text)
+        action.setToolTip(tip)
+        if slot is not None:
+            action.triggered.connect(lambda _checked=False: slot())
+        return action
+
+    def height_for_rows(self, row_height: int) -> int:
+        """The page's height at which every track is `row_height` pixels tall."""
+        chrome = self.height() - self.scroll.viewport().height() if self.height() > 0 else 60
+        return chrome + self.tracks.height_for_rows(row_height)
+
+    # -- editing -------------------------------------------------------------------------
+    def edit(self, sequence: ExcitationSequence, what: str) -> None:
+        """An edit from the tracks (undoable): the lab's sequence, played by the next Run or Reset."""
+        before = self._lab.sequence if self.recording is None else self._before_recording
+        self.undo_stack.push(SetSequence(self, before, sequence, what))
+        self.hint.setText(f"{what[:1].upper()}{what[1:]}: Run or Reset plays it from the standing start.")
+
+    def take_edit(self, sequence: ExcitationSequence | None) -> None:
+        self._editing = True
+        try:
+            self._lab.set_sequence(sequence, self._lab.sequence_name or "edited")
+        finally:
+            self._editing = False
+        self.pending = sequence is not None
+
+    def from_sliders(self) -> None:
+        names = self._lab.muscle_names
+        if names:
+            self.edit(ExcitationSequence.constant(names, self._lab.slider_values), "start from the sliders")
+
+    def to_keyframes(self) -> None:
+        sequence = self._lab.sequence
+        if sequence is not None and sequence.phases:
+            self.edit(phases_to_keyframes(sequence), "turn the phases into keyframes")
+
+    def play_if_pending(self, start_running: bool) -> bool:
+        """Run or Reset: an edited sequence plays from the standing start (True), else nothing."""
+        if not self.pending or self._lab.sequence is None:
+            return False
+        self.play(start_running)
+        return True
+
+    def play(self, start_running: bool = True) -> None:
+        sequence = self._lab.sequence
+        if sequence is None or tuple(sequence.muscles) != tuple(self._lab.muscle_names):
+            return
+        self.pending = False
+        self._controller.play_controls(sequence_schedule(self._lab.sequence_name or "edited", sequence), start_running)
+
+    # -- record the sliders --------------------------------------------------------------
+    def set_recording(self, on: bool) -> None:
+        if on and self._lab.muscle_names:
+            self.recording = SliderRecording(self._lab.muscle_names)
+            self._before_recording = self._lab.sequence
+            self.hint.setText("Recording: run and move the sliders; click Record again to keep the take.")
+            return
+        recording = self.recording
+        taken = recording.sequence() if recording is not None else None
+        if taken is not None:
+            self._lab.sequence_name = "recorded"
+            self.edit(taken, f"record {taken.duration:.2f} s of the sliders")
+        self.recording = None
+
+    def _on_frames(self, frames: list[Frame]) -> None:
+        recording = self.recording
+        if recording is not None:
+            changed = [recording.add(frame) for frame in frames]
+            if any(changed) or self.isVisible():  # the take grows: shown as it comes
+                self._lab.set_sequence(recording.sequence(), "recording")
+        if self._lab.browser.live and frames:
+            self.tracks.set_playhead(frames[-1].time)
+
+    # -- save ----------------------------------------------------------------------------
+    def ask_and_save(self) -> None:
+        name, ok = QInputDialog.getText(self, "Save as preset", "Name of the new preset:")
+        if ok and name.strip():
+            self.save_as_preset(name.strip())
+
+    def save_as_preset(self, name: str, store: PresetStore | None = None) -> bool:
+        sequence, info = self._lab.sequence, self._lab.model_info
+        if sequence is None or info is None:
+            return False
+        try:
+            (store or PresetStore()).save(
+                name, sequence.muscles, sequence.excitations_at(0.0).tolist(), model=info.name,
+                description=f"Made in the excitation editor ({sequence.duration:.2f} s)", sequence=sequence,
+            )  # fmt: skip
+        except PresetError as error:
+            self.hint.setText(f"Not saved: {error}")
+            return False
+        self._lab.sequence_name = name
+        self.hint.setText(f"Saved as preset {name}.")
+        self.presetSaved.emit(name)
+        return True
+
+    # -- the playhead and the sliders ----------------------------------------------------
+    def seek(self, time: float) -> None:
+        """The time axis clicked: the timeline shows that step of the shown episode when it has
+        it; the playhead goes there in any case."""
+        browser = self._lab.browser
+        episode = browser.episode
+        step = round(time / STEP_SECONDS)
+        if episode is not None and episode.frames and episode.first_step <= step <= episode.last_step:
+            browser.show_step(step)
+        else:
+            self.tracks.set_playhead(time)
+            self._show_sequence_on_sliders(time)
+
+    def follow_timeline(self) -> None:
+        browser = self._lab.browser
+        frame = browser.frame
+        if frame is not None:
+            self.tracks.set_playhead(frame.time)
+        if browser.live:
+            if self._own_slider_values is not None:
+                values, self._own_slider_values = self._own_slider_values, None
+                if not self._lab.replaying and len(values) == len(self._lab.muscle_names):
+                    self._lab.show_on_sliders(values)
+        elif frame is not None:
+            self._show_sequence_on_sliders(frame.time)
+
+    def _show_sequence_on_sliders(self, time: float) -> None:
+        sequence = self._lab.sequence
+        if sequence is None or tuple(sequence.muscles) != tuple(self._lab.muscle_names) or self.recording is not None:
+            return
+        if self._own_slider_values is None:
+            self._own_slider_values = np.array(self._lab.slider_values)
+        self._lab.show_on_sliders(sequence.excitations_at(max(0.0, time - STEP_SECONDS)))
+
+    # -- the lab -------------------------------------------------------------------------
+    def _on_sequence_changed(self, sequence: ExcitationSequence | None) -> None:
+        """An edit, a take growing, or a sequence from elsewhere (a preset applied, which plays at
+        once): the latter starts a new document (no undo back into the old one)."""
+        self.tracks.set_sequence(sequence)
+        self._enable()
+        if not self._editing and self.recording is None:
+            self.undo_stack.clear()
+            self.pending = False
+            self.hint.setText(HINT if sequence is not None else NO_SEQUENCE)
+
+    def _on_model_ready(self, info: ModelInfo) -> None:
+        self.tracks.set_labels([f"{i} {m.name}" for i, m in enumerate(info.muscles)])
+        self.record_action.setChecked(False)
+        self.undo_stack.clear()
+        self.pending = False
+        self._own_slider_values = None
+        self.tracks.set_sequence(self._lab.sequence)
+
+    def _enable(self) -> None:
+        sequence = self._lab.sequence
+        for action in (self.play_action, self.save_action):
+            action.setEnabled(sequence is not None)
+        self.keyframes_action.setEnabled(sequence is not None and bool(sequence.phases))
