@@ -30,7 +30,7 @@ from muscle_lab.qt.simulation.controller import SimulationController
 from muscle_lab.qt.simulation.news import ModelInfo
 from muscle_lab.qt.window.focus import FocusKeeper
 from muscle_lab.qt.window.menus import Menus
-from muscle_lab.qt.window.plots_tabs import PlotsTabs
+from muscle_lab.qt.window.plots_area import PlotsArea
 from muscle_lab.qt.window.redraw import Redrawer
 from muscle_lab.qt.window.settings import apply_settings, store_settings
 from muscle_lab.qt.window.status_bar import StatusBar
@@ -67,7 +67,7 @@ class MainWindow(QMainWindow):
         self.muscle_panel = MusclePanel()
         self.plot_panel = PlotPanel()
         self.editor = ExcitationEditor(lab, self.controller)
-        self.plots_tabs = PlotsTabs(self.plot_panel, self.editor)
+        self.plots_area = PlotsArea(self.plot_panel, self.editor)
         self.body_view = BodyArea()
         self.history_view = HistoryView(lab, self.plot_panel, self)
         self.timeline = self.history_view.timeline
@@ -80,12 +80,14 @@ class MainWindow(QMainWindow):
         lab.plotWindowChanged.connect(self.plot_panel.set_window_seconds)  # before the toolbar's box follows
         # A legend line more or less changes what the plots need: fitted again, once per turn.
         self.plot_panel.plotsResized.connect(self._refit_plots_height_soon)
-        self.plots_tabs.currentChanged.connect(self._refit_plots_height_soon)  # the editor wants more height
+        self.plots_area.currentChanged.connect(self._refit_plots_height_soon)  # the editor wants more height
         commands = {"toggle_run": self.toggle_run, "step": self.step, "reset": self.reset, "zero_all": self.zero_all}
         self.toolbars = Toolbars(
             self, lab, self.muscle_panel, self.body_view, {**commands, "go_to_muscle": self.go_to_muscle}
         )
         self.menus = Menus(self, lab, self.controller, self.body_view)
+        for place in (self.toolbars.options_bar, self.menus.view_menu):
+            place.addAction(self.plots_area.editor_action)
         self.status = StatusBar(self.statusBar(), lab)
         self._build_shortcuts()
         self.focus = FocusKeeper(self, self.muscle_panel, self.plot_panel, self.body_view, lab.muscleFocused.emit)
@@ -137,7 +139,7 @@ class MainWindow(QMainWindow):
         body_layout.addWidget(self.solo_answer_label)
         body_layout.addWidget(self.timeline)
         right.addWidget(body)
-        right.addWidget(self.plots_tabs)
+        right.addWidget(self.plots_area)
         right.setStretchFactor(0, 1)
         right.setStretchFactor(1, 1)
         right.setSizes([470, 420])  # the body (with its timeline) and the plots share the height
@@ -245,7 +247,7 @@ class MainWindow(QMainWindow):
         least = TALL_DATA_HEIGHT if self.height() >= TALL_WINDOW_HEIGHT else LEAST_DATA_HEIGHT
         height = sum(self._right.sizes())
         tall = self.height() >= TALL_WINDOW_HEIGHT
-        plots = max(self.plots_tabs.height_for(least, tall), round(height * PLOTS_SHARE))
+        plots = max(self.plots_area.height_for(least, tall), round(height * PLOTS_SHARE))
         plots = min(plots, height - BODY_LEAST_HEIGHT - self.timeline.sizeHint().height())
         self._right.setSizes([max(0, height - plots), plots])
 

@@ -172,7 +172,7 @@ def editor_main(path: Path, size: tuple[int, int], shown_step: int = 12) -> int:
     (and the editor's playhead) back in the thrust phase: the sliders show its values."""
     window, pump_until = _open_window(size)
     pump_until(lambda: window.lab.latest_frame is not None, 120)
-    window.plots_tabs.setCurrentWidget(window.editor)
+    window.plots_area.show_editor(True)
     presets = window.panels.presets
     presets.select("thrust-then-catch")
     presets.apply_selected()

@@ -9,6 +9,7 @@ values back when the timeline is live again.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -19,7 +20,7 @@ from muscle_lab.core.frame import STEP_SECONDS, Frame
 from muscle_lab.core.presets.edit import phases_to_keyframes
 from muscle_lab.core.presets.playback import sequence_schedule
 from muscle_lab.core.presets.record import SliderRecording
-from muscle_lab.core.presets.sequence import ExcitationSequence
+from muscle_lab.core.presets.sequence import LINEAR, STEP, ExcitationSequence
 from muscle_lab.core.presets.store import PresetError, PresetStore
 from muscle_lab.qt.editor.tracks import TracksView
 from muscle_lab.qt.panels.elided_label import ElidedLabel
@@ -99,6 +100,11 @@ class ExcitationEditor(QWidget):
             bar, "From sliders", "Start anew: one phase at the sliders' values", self.from_sliders
         )
         self.keyframes_action = self._action(bar, "To keyframes", "The same pattern as per-muscle keyframes", self.to_keyframes)
+        self.loop_action = self._action(bar, "Loop", "The sequence repeats (a gait cycle) for 10 s")
+        self.linear_action = self._action(bar, "Linear", "Keyframes: values ramp from one to the next (else they step)")
+        for action, change in ((self.loop_action, self.set_loop), (self.linear_action, self.set_linear)):
+            action.setCheckable(True)
+            action.triggered.connect(change)
         self.toolbar = bar
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -150,6 +156,22 @@ class ExcitationEditor(QWidget):
         sequence = self._lab.sequence
         if sequence is not None and sequence.phases:
             self.edit(phases_to_keyframes(sequence), "turn the phases into keyframes")
+
+    def set_loop(self, on: bool) -> None:
+        sequence = self._lab.sequence
+        if sequence is None or sequence.loop == on:
+            return
+        if on and sequence.duration <= 0:
+            self.hint.setText("Not done: a looping sequence needs a duration above 0 (a keyframe after 0 s)")
+            self._enable()
+            return
+        self.edit(dataclasses.replace(sequence, loop=on), "loop" if on else "play once")
+
+    def set_linear(self, on: bool) -> None:
+        sequence = self._lab.sequence
+        wanted = LINEAR if on else STEP
+        if sequence is not None and not sequence.phases and sequence.interpolation != wanted:
+            self.edit(dataclasses.replace(sequence, interpolation=wanted), f"{wanted} interpolation")
 
     def play_if_pending(self, start_running: bool) -> bool:
         """Run or Reset: an edited sequence plays from the standing start (True), else nothing."""
@@ -269,3 +291,7 @@ class ExcitationEditor(QWidget):
         for action in (self.play_action, self.save_action):
             action.setEnabled(sequence is not None)
         self.keyframes_action.setEnabled(sequence is not None and bool(sequence.phases))
+        self.loop_action.setEnabled(sequence is not None)
+        self.loop_action.setChecked(sequence is not None and sequence.loop)
+        self.linear_action.setEnabled(sequence is not None and not sequence.phases)
+        self.linear_action.setChecked(sequence is not None and sequence.interpolation == LINEAR)

@@ -171,7 +171,10 @@ class TracksView(QWidget):
             time = n * step
             x = self.x_of(time)
             painter.drawLine(QPointF(x, axis - 4), QPointF(x, axis))
-            painter.drawText(QRectF(x + 2, 0, label_width, axis - 2), int(Qt.AlignVCenter | Qt.AlignLeft), f"{time:g}")
+            text = f"{time:g}"
+            text_width = self.fontMetrics().horizontalAdvance(text)
+            left_edge = min(x + 2, self.width() - text_width - 2)  # the last one stays whole at the edge
+            painter.drawText(QRectF(left_edge, 0, text_width + 2, axis - 2), int(Qt.AlignVCenter | Qt.AlignLeft), text)
         painter.drawLine(QPointF(left, axis - 0.5), QPointF(self.width(), axis - 0.5))
 
     def _paint_phases(self, painter: QPainter, sequence: ExcitationSequence) -> None:
@@ -265,6 +268,7 @@ class TracksView(QWidget):
         self._seeking = False
         if self._drag is None:
             return
+        self._follow_drag(event.x(), event.y())  # where the button came up (a move may not have said)
         preview, what = self._preview, self._drag_what
         self._drag, self._preview = None, None
         if preview is not None and preview != self.sequence:
