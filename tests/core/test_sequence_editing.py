@@ -25,7 +25,9 @@ def frame_with(step: int, excitations: tuple[float, ...], episode: int = 0) -> F
     """A step's frame with only what a recording reads filled in."""
     nothing = np.zeros(0)
     values = np.array(excitations)
-    return Frame(step, step * STEP_SECONDS, values, values, nothing, nothing, 0.9, 0.0, 0.0, 0.0, False, episode=episode)
+    return Frame(
+        step, step * STEP_SECONDS, values, values, nothing, nothing, 0.9, 0.0, 0.0, 0.0, False, episode=episode
+    )
 
 
 def durations(sequence: ExcitationSequence) -> list[float]:
@@ -64,7 +66,7 @@ def test_split_and_merge_phases():
     assert durations(split) == [0.15, 0.25, 0.25]
     assert split.phases[1].excitations == split.phases[2].excitations
     assert edit.merge_at_boundary(split, 1) == dataclasses.replace(TWO_PHASES)
-    with pytest.raises(EditError, match="no room to split a phase at 0.15 s"):
+    with pytest.raises(EditError, match=r"no room to split a phase at 0\.15 s"):
         edit.split_phase(TWO_PHASES, 0.151)
     with pytest.raises(EditError, match="the last phase's end is the sequence's end"):
         edit.merge_at_boundary(TWO_PHASES, 1)

@@ -99,7 +99,7 @@ def merge_at_boundary(sequence: ExcitationSequence, index: int) -> ExcitationSeq
         raise EditError("the last phase's end is the sequence's end: drag it to change the length")
     first, second = sequence.phases[index], sequence.phases[index + 1]
     merged = Phase(round(first.duration + second.duration, 6), first.excitations)
-    phases = sequence.phases[:index] + (merged,) + sequence.phases[index + 2 :]
+    phases = (*sequence.phases[:index], merged, *sequence.phases[index + 2 :])
     return dataclasses.replace(sequence, phases=phases)
 
 
@@ -164,7 +164,9 @@ def _track(sequence: ExcitationSequence, muscle: int) -> tuple[Keyframe, ...]:
 
 
 def _with_track(sequence: ExcitationSequence, muscle: int, track: tuple[Keyframe, ...]) -> ExcitationSequence:
-    tracks = list(sequence.keyframes) if sequence.keyframes else [() for _ in sequence.muscles]
+    tracks: list[tuple[Keyframe, ...]] = (
+        list(sequence.keyframes) if sequence.keyframes else [() for _ in sequence.muscles]
+    )
     tracks[muscle] = track
     return dataclasses.replace(sequence, keyframes=tuple(tracks))
 

@@ -40,7 +40,9 @@ NO_SEQUENCE = "No sequence yet: apply a sequence preset, start from the sliders,
 class SetSequence(QUndoCommand):
     """One edit: the lab's sequence before and after (immutable, so kept whole)."""
 
-    def __init__(self, editor: ExcitationEditor, before: ExcitationSequence | None, after: ExcitationSequence, what: str):
+    def __init__(
+        self, editor: ExcitationEditor, before: ExcitationSequence | None, after: ExcitationSequence, what: str
+    ):
         super().__init__(what)
         self._editor, self._before, self._after = editor, before, after
 
@@ -99,7 +101,9 @@ class ExcitationEditor(QWidget):
         self.from_sliders_action = self._action(
             bar, "From sliders", "Start anew: one phase at the sliders' values", self.from_sliders
         )
-        self.keyframes_action = self._action(bar, "To keyframes", "The same pattern as per-muscle keyframes", self.to_keyframes)
+        self.keyframes_action = self._action(
+            bar, "To keyframes", "The same pattern as per-muscle keyframes", self.to_keyframes
+        )
         self.loop_action = self._action(bar, "Loop", "The sequence repeats (a gait cycle) for 10 s")
         self.linear_action = self._action(bar, "Linear", "Keyframes: values ramp from one to the next (else they step)")
         for action, change in ((self.loop_action, self.set_loop), (self.linear_action, self.set_linear)):

@@ -295,7 +295,9 @@ class TracksView(QWidget):
         if event.key() in (Qt.Key_Delete, Qt.Key_Backspace) and self.selected and self.sequence is not None:
             muscle, index = self.selected
             sequence = self.sequence
-            self._apply(lambda: edit.remove_keyframe(sequence, muscle, index), f"remove a keyframe of {self.labels[muscle]}")
+            self._apply(
+                lambda: edit.remove_keyframe(sequence, muscle, index), f"remove a keyframe of {self.labels[muscle]}"
+            )
             return
         super().keyPressEvent(event)
 
@@ -343,7 +345,9 @@ class TracksView(QWidget):
         if sequence.phases:
             boundary = self._boundary_near(sequence, x)
             if boundary is not None:
-                self._apply(lambda: edit.merge_at_boundary(sequence, boundary), f"join phases {boundary + 1} and {boundary + 2}")
+                self._apply(
+                    lambda: edit.merge_at_boundary(sequence, boundary), f"join phases {boundary + 1} and {boundary + 2}"
+                )
             return
         index = self._keyframe_near(sequence, row, x, y)
         if index is not None:
