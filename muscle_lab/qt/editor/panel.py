@@ -2,9 +2,9 @@
 playhead tied to the timeline, edits undoable, "Record the sliders", and Save as preset.
 
 An edit changes the lab's sequence; the next Run or Reset plays it from the standing start (or
-▶ Play at once). While the timeline shows a step from history, the sliders show the sequence's
-values of the step that ends at the playhead (what the plots show there), and get their own
-values back when the timeline is live again.
+▶ Play at once). While the editor is shown and the timeline shows a step from history, the
+sliders show the sequence's values of the step that ends at the playhead (what the plots show
+there), and get their own values back when the timeline is live again or the plots come back.
 """
 
 from __future__ import annotations
@@ -35,6 +35,13 @@ HINT = (
     "splits a phase (adds a keyframe), right-click removes a boundary (a keyframe). Run or Reset plays it."
 )
 NO_SEQUENCE = "No sequence yet: apply a sequence preset, start from the sliders, or Record the sliders and run."
+
+
+def edited_name(name: str) -> str:
+    """What a replay of the edited sequence is called ("replaying preset thrust-then-catch, edited")."""
+    if not name:
+        return "edited"
+    return name if name.endswith((", edited", "recorded take")) else f"{name}, edited"
 
 
 class SetSequence(QUndoCommand):
@@ -146,7 +153,7 @@ class ExcitationEditor(QWidget):
     def take_edit(self, sequence: ExcitationSequence | None) -> None:
         self._editing = True
         try:
-            self._lab.set_sequence(sequence, self._lab.sequence_name or "edited")
+            self._lab.set_sequence(sequence, edited_name(self._lab.sequence_name))
         finally:
             self._editing = False
         self.pending = sequence is not None
@@ -201,7 +208,7 @@ class ExcitationEditor(QWidget):
         recording = self.recording
         taken = recording.sequence() if recording is not None else None
         if taken is not None:
-            self._lab.sequence_name = "recorded"
+            self._lab.sequence_name = "recorded take"
             self.edit(taken, f"record {taken.duration:.2f} s of the sliders")
         self.recording = None
 
@@ -256,16 +263,30 @@ class ExcitationEditor(QWidget):
         if frame is not None:
             self.tracks.set_playhead(frame.time)
         if browser.live:
-            if self._own_slider_values is not None:
-                values, self._own_slider_values = self._own_slider_values, None
-                if not self._lab.replaying and len(values) == len(self._lab.muscle_names):
-                    self._lab.show_on_sliders(values)
+            self._give_sliders_back()
         elif frame is not None:
             self._show_sequence_on_sliders(frame.time)
 
+    def hideEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        """The plots are back: the sliders get their own values back too."""
+        super().hideEvent(event)
+        self._give_sliders_back()
+
+    def _give_sliders_back(self) -> None:
+        if self._own_slider_values is not None:
+            values, self._own_slider_values = self._own_slider_values, None
+            if not self._lab.replaying and len(values) == len(self._lab.muscle_names):
+                self._lab.show_on_sliders(values)
+
     def _show_sequence_on_sliders(self, time: float) -> None:
+        """Only while the editor is shown: elsewhere the sliders are the user's (or a replay's)."""
         sequence = self._lab.sequence
-        if sequence is None or tuple(sequence.muscles) != tuple(self._lab.muscle_names) or self.recording is not None:
+        if (
+            not self.isVisible()
+            or sequence is None
+            or tuple(sequence.muscles) != tuple(self._lab.muscle_names)
+            or self.recording is not None
+        ):
             return
         if self._own_slider_values is None:
             self._own_slider_values = np.array(self._lab.slider_values)
