@@ -34,6 +34,7 @@ HINT = (
     "Drag a phase's edge to change its length, a phase up or down to set a muscle's value; double-click "
     "splits a phase (adds a keyframe), right-click removes a boundary (a keyframe). Run or Reset plays it."
 )
+TAKE_SHOWN_EVERY = 0.25  # simulated seconds: how often a take's growing end is shown again
 NO_SEQUENCE = "No sequence yet: apply a sequence preset, start from the sliders, or Record the sliders and run."
 
 
@@ -72,6 +73,8 @@ class ExcitationEditor(QWidget):
         self.pending = False  # edited since the simulation last took it: the next Run or Reset plays it
         self.recording: SliderRecording | None = None
         self._before_recording: ExcitationSequence | None = None  # undoing a take brings it back
+        self._take_shown_until = 0.0  # the recorded time the editor shows of the take
+        self._shown_on_sliders: np.ndarray | None = None  # the playhead's values last put on the sliders
         self._own_slider_values: np.ndarray | None = None  # kept while the sliders show the playhead's
         self.undo_stack = QUndoStack(self)
         self.tracks = TracksView()
@@ -202,6 +205,7 @@ class ExcitationEditor(QWidget):
     def set_recording(self, on: bool) -> None:
         if on and self._lab.muscle_names:
             self.recording = SliderRecording(self._lab.muscle_names)
+            self._take_shown_until = 0.0
             self._before_recording = self._lab.sequence
             self.hint.setText("Recording: run and move the sliders; click Record again to keep the take.")
             return
@@ -216,7 +220,9 @@ class ExcitationEditor(QWidget):
         recording = self.recording
         if recording is not None:
             changed = [recording.add(frame) for frame in frames]
-            if any(changed) or self.isVisible():  # the take grows: shown as it comes
+            # The take shows as it grows: at each new keyframe, and its end every TAKE_SHOWN_EVERY.
+            if any(changed) or recording.end_time - self._take_shown_until >= TAKE_SHOWN_EVERY:
+                self._take_shown_until = recording.end_time
                 self._lab.set_sequence(recording.sequence(), "recording")
         if self._lab.browser.live and frames:
             self.tracks.set_playhead(frames[-1].time)
@@ -290,7 +296,11 @@ class ExcitationEditor(QWidget):
             return
         if self._own_slider_values is None:
             self._own_slider_values = np.array(self._lab.slider_values)
-        self._lab.show_on_sliders(sequence.excitations_at(max(0.0, time - STEP_SECONDS)))
+            self._shown_on_sliders = None
+        values = sequence.excitations_at(max(0.0, time - STEP_SECONDS))
+        if self._shown_on_sliders is None or not np.array_equal(values, self._shown_on_sliders):
+            self._shown_on_sliders = values  # a step that changes nothing moves no slider (playback at 40/s)
+            self._lab.show_on_sliders(values)
 
     # -- the lab -------------------------------------------------------------------------
     def _on_sequence_changed(self, sequence: ExcitationSequence | None) -> None:

@@ -14,8 +14,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 
-from PyQt5.QtCore import QPointF, QRectF, Qt, pyqtSignal
-from PyQt5.QtGui import QColor, QMouseEvent, QPainter, QPainterPath, QPen
+from PyQt5.QtCore import QPointF, QRect, QRectF, Qt, pyqtSignal
+from PyQt5.QtGui import QColor, QMouseEvent, QPainter, QPainterPath, QPen, QPixmap
 from PyQt5.QtWidgets import QSizePolicy, QWidget
 
 from muscle_lab.core.presets import edit
@@ -53,6 +53,7 @@ class TracksView(QWidget):
         self.labels: list[str] = []
         self.playhead: float | None = None
         self.span = LEAST_SPAN
+        self._picture: QPixmap | None = None  # the tracks as last painted; None: to paint anew
         self._preview: ExcitationSequence | None = None  # while a drag lasts
         self._drag: Callable[[float, float], tuple[ExcitationSequence, str]] | None = None
         self._drag_what = ""
@@ -66,22 +67,36 @@ class TracksView(QWidget):
     def set_labels(self, labels: Sequence[str]) -> None:
         self.labels = list(labels)
         self.updateGeometry()
-        self.update()
+        self._changed()
 
     def set_sequence(self, sequence: ExcitationSequence | None) -> None:
         self.sequence = sequence
         if self._drag is None:
             self._fit_span()
         self.selected = None
-        self.update()
+        self._changed()
 
     def set_playhead(self, time: float | None) -> None:
+        """Only the playhead's old and new strips are painted again (over the kept picture)."""
         if time == self.playhead:
             return
-        self.playhead = time
+        old, self.playhead = self.playhead, time
         if time is not None and time > self.span and self._drag is None:
             self._fit_span()
+            self._changed()
+            return
+        for moment in (old, time):
+            if moment is not None:
+                self.update(QRect(round(self.x_of(moment)) - 3, 0, 6, self.height()))
+
+    def _changed(self) -> None:
+        """What the tracks show changed: painted anew at the next paint."""
+        self._picture = None
         self.update()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        self._picture = None
+        super().resizeEvent(event)
 
     def _fit_span(self) -> None:
         duration = self.sequence.duration if self.sequence is not None else 0.0
@@ -137,7 +152,23 @@ class TracksView(QWidget):
 
     # -- painting ------------------------------------------------------------------------
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        """The tracks from a picture kept until they change (a playhead's move paints a strip of
+        it again), the playhead over them."""
+        ratio = self.devicePixelRatioF()
+        if self._picture is None or self._picture.size() != self.size() * ratio:
+            self._picture = QPixmap(self.size() * ratio)
+            self._picture.setDevicePixelRatio(ratio)
+            picture_painter = QPainter(self._picture)
+            self._paint_tracks(picture_painter)
+            picture_painter.end()
         painter = QPainter(self)
+        painter.drawPixmap(0, 0, self._picture)
+        if self.playhead is not None:
+            painter.setPen(QPen(PLAYHEAD, 2))
+            x = self.x_of(self.playhead)
+            painter.drawLine(QPointF(x, 0), QPointF(x, self.height()))
+
+    def _paint_tracks(self, painter: QPainter) -> None:
         metrics = self.fontMetrics()
         width, axis, rows = self.width(), self.axis_height(), self.row_height()
         left = self.name_width()
@@ -155,11 +186,6 @@ class TracksView(QWidget):
                 self._paint_phases(painter, sequence)
             else:
                 self._paint_keyframes(painter, sequence)
-            painter.setClipping(False)
-        if self.playhead is not None:
-            painter.setPen(QPen(PLAYHEAD, 2))
-            x = self.x_of(self.playhead)
-            painter.drawLine(QPointF(x, 0), QPointF(x, self.height()))
 
     def _paint_axis(self, painter: QPainter, text_height: int) -> None:
         left, axis = self.name_width(), self.axis_height()
@@ -274,7 +300,7 @@ class TracksView(QWidget):
         if preview is not None and preview != self.sequence:
             self.edited.emit(preview, what)
         self._fit_span()
-        self.update()
+        self._changed()
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt's name)
         sequence, row = self.sequence, self.row_at(event.y())
@@ -318,7 +344,7 @@ class TracksView(QWidget):
             return value_drag
         index = self._keyframe_near(sequence, row, x, y)
         self.selected = None if index is None else (row, index)
-        self.update()
+        self._changed()
         if index is None:
             return None
         self._drag_what = f"a keyframe of {self.labels[row]}"
@@ -339,7 +365,7 @@ class TracksView(QWidget):
         assert self._drag is not None
         self._preview, hint = self._drag(x, y)
         self.hinted.emit(hint)
-        self.update()
+        self._changed()
 
     def _remove_at(self, sequence: ExcitationSequence, row: int, x: float, y: float) -> None:
         if sequence.phases:
