@@ -275,8 +275,10 @@ class LabModel(QObject):
 
     def _on_model_loaded(self, info: ModelInfo) -> None:
         self.model_info = info
-        if self.sequence is not None:  # the editor follows the new model's muscles
-            self.sequence = self.sequence.reordered([m.name for m in info.muscles])
+        names = [m.name for m in info.muscles]
+        if self.sequence is not None:  # the editor follows the new model's muscles (none shared: no sequence)
+            shared = set(self.sequence.muscles) & set(names)
+            self.sequence = self.sequence.reordered(names) if shared else None
         self.latest_frame = None
         self.clear_topic("model")  # an earlier "cannot load" no longer holds
         self.modelLoaded.emit(info)

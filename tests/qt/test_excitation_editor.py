@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import MODEL_LOAD_TIMEOUT_MS
 from PyQt5.QtCore import QPoint, Qt
 from PyQt5.QtTest import QTest
 
 from muscle_lab.core.frame import STEP_SECONDS
+from muscle_lab.core.paths import osim_rl_models_dir
 from muscle_lab.core.presets.store import PresetStore
 
 GLUT_MAX_R, VASTI_R, ILIOPSOAS_L = 4, 7, 13
@@ -186,3 +188,18 @@ def test_start_from_the_sliders_then_loop_and_ramp(qtbot, window):
     for _ in range(3):
         editor.undo_action.trigger()
     assert window.lab.sequence == sequence
+
+
+def test_another_model_gets_its_own_tracks_and_the_sequence_follows_its_muscles(qtbot, window):
+    sequence = PresetStore().get("thrust-then-catch").sequence.reordered(window.lab.muscle_names)
+    window.lab.set_sequence(sequence, "thrust-then-catch")
+    with qtbot.waitSignal(window.lab.modelReady, timeout=MODEL_LOAD_TIMEOUT_MS):
+        window.open_model(osim_rl_models_dir() / "gait9dof18musc_pros_20180507.osim")
+    tracks = window.editor.tracks
+    assert len(tracks.labels) == 15 and tracks.labels[0] == "0 hamstrings_r"
+    assert window.lab.sequence.muscles == tuple(window.lab.muscle_names)
+    assert window.lab.sequence.phases[0].excitations[0] == 1.0  # hamstrings_r's thrust, at its new index
+    with qtbot.waitSignal(window.lab.modelReady, timeout=MODEL_LOAD_TIMEOUT_MS):
+        window.open_model(osim_rl_models_dir() / "arm26.osim")
+    assert len(tracks.labels) == 6 and window.lab.sequence is None  # no muscle in common
+    assert window.editor.hint.full_text.startswith("No sequence yet")

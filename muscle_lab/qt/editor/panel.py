@@ -316,10 +316,8 @@ class ExcitationEditor(QWidget):
     def _on_model_ready(self, info: ModelInfo) -> None:
         self.tracks.set_labels([f"{i} {m.name}" for i, m in enumerate(info.muscles)])
         self.record_action.setChecked(False)
-        self.undo_stack.clear()
-        self.pending = False
         self._own_slider_values = None
-        self.tracks.set_sequence(self._lab.sequence)
+        self._on_sequence_changed(self._lab.sequence)  # a new document for the new muscles
 
     def _enable(self) -> None:
         sequence = self._lab.sequence
