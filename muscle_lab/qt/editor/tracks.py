@@ -318,7 +318,7 @@ class TracksView(QWidget):
             )
 
     def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt's name)
-        if event.key() in (Qt.Key_Delete, Qt.Key_Backspace) and self.selected and self.sequence is not None:
+        if event.key() == Qt.Key_Delete and self.selected and self.sequence is not None:
             muscle, index = self.selected
             sequence = self.sequence
             self._apply(
