@@ -203,3 +203,23 @@ def test_another_model_gets_its_own_tracks_and_the_sequence_follows_its_muscles(
         window.open_model(osim_rl_models_dir() / "arm26.osim")
     assert len(tracks.labels) == 6 and window.lab.sequence is None  # no muscle in common
     assert window.editor.hint.full_text.startswith("No sequence yet")
+
+
+def test_play_while_recording_plays_the_sequence_recorded_over(qtbot, window, editor):
+    """Overdub: Play replays the sequence from the start while the take records it (and any
+    slider moved over it)."""
+    frames = []
+    window.lab.framesArrived.connect(frames.extend)
+    before = window.lab.sequence
+    editor.record_action.setChecked(True)
+    editor.play_action.trigger()
+    qtbot.waitUntil(lambda: bool(frames) and frames[-1].step >= 20, timeout=20_000)
+    window.pause()
+    qtbot.waitUntil(lambda: not window.lab.running)
+    editor.record_action.setChecked(False)
+    take = window.lab.sequence
+    assert take.keyframes and take.duration >= 0.2
+    for step in range(1, 20):
+        assert np.array_equal(take.for_step(step), before.for_step(step)), step
+    editor.undo_action.trigger()
+    assert window.lab.sequence == before

@@ -189,17 +189,24 @@ class ExcitationEditor(QWidget):
 
     def play_if_pending(self, start_running: bool) -> bool:
         """Run or Reset: an edited sequence plays from the standing start (True), else nothing."""
-        if not self.pending or self._lab.sequence is None:
+        if not self.pending or self._playable() is None:
             return False
         self.play(start_running)
         return True
 
     def play(self, start_running: bool = True) -> None:
-        sequence = self._lab.sequence
-        if sequence is None or tuple(sequence.muscles) != tuple(self._lab.muscle_names):
+        sequence = self._playable()
+        if sequence is None:
+            return
+        if tuple(sequence.muscles) != tuple(self._lab.muscle_names):
+            self.hint.setText("Not played: the sequence is for another model's muscles")
             return
         self.pending = False
         self._controller.play_controls(sequence_schedule(self._lab.sequence_name or "edited", sequence), start_running)
+
+    def _playable(self) -> ExcitationSequence | None:
+        """What Play plays: the sequence, or while recording the one the take is recorded over."""
+        return self._lab.sequence if self.recording is None else self._before_recording
 
     # -- record the sliders --------------------------------------------------------------
     def set_recording(self, on: bool) -> None:
@@ -208,6 +215,7 @@ class ExcitationEditor(QWidget):
             self._take_shown_until = 0.0
             self._before_recording = self._lab.sequence
             self.hint.setText("Recording: run and move the sliders; click Record again to keep the take.")
+            self._enable()
             return
         recording = self.recording
         taken = recording.sequence() if recording is not None else None
@@ -215,6 +223,7 @@ class ExcitationEditor(QWidget):
             self._lab.sequence_name = "recorded take"
             self.edit(taken, f"record {taken.duration:.2f} s of the sliders")
         self.recording = None
+        self._enable()
 
     def _on_frames(self, frames: list[Frame]) -> None:
         recording = self.recording
@@ -315,14 +324,15 @@ class ExcitationEditor(QWidget):
 
     def _on_model_ready(self, info: ModelInfo) -> None:
         self.tracks.set_labels([f"{i} {m.name}" for i, m in enumerate(info.muscles)])
+        self.recording = None  # a take of the old model's muscles is dropped, not kept
         self.record_action.setChecked(False)
         self._own_slider_values = None
         self._on_sequence_changed(self._lab.sequence)  # a new document for the new muscles
 
     def _enable(self) -> None:
         sequence = self._lab.sequence
-        for action in (self.play_action, self.save_action):
-            action.setEnabled(sequence is not None)
+        self.play_action.setEnabled(self._playable() is not None)
+        self.save_action.setEnabled(sequence is not None)
         self.keyframes_action.setEnabled(sequence is not None and bool(sequence.phases))
         self.loop_action.setEnabled(sequence is not None)
         self.loop_action.setChecked(sequence is not None and sequence.loop)
