@@ -166,8 +166,9 @@ def test_the_sliders_show_the_sequence_at_the_playhead(qtbot, window, wait_for_s
     assert (sliders.slider_values()[GLUT_MAX_R], sliders.slider_values()[VASTI_R]) == (1.0, 0.0)
     window.lab.browser.show_step(20)
     assert (sliders.slider_values()[GLUT_MAX_R], sliders.slider_values()[VASTI_R]) == (0.0, 1.0)
-    qtbot.waitUntil(lambda: tracks.isVisible() and tracks.width() > 300)
-    QTest.mouseClick(tracks, Qt.LeftButton, Qt.NoModifier, QPoint(round(tracks.x_of(0.05)), 4))  # the time axis
+    axis = window.editor.axis
+    qtbot.waitUntil(lambda: axis.isVisible() and tracks.width() > 300)
+    QTest.mouseClick(axis, Qt.LeftButton, Qt.NoModifier, QPoint(round(tracks.x_of(0.05)), 4))
     assert window.lab.browser.step == 5 and not window.lab.browser.live
     assert sliders.slider_values()[GLUT_MAX_R] == 1.0
 

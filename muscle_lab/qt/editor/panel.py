@@ -22,6 +22,7 @@ from muscle_lab.core.presets.playback import sequence_schedule
 from muscle_lab.core.presets.record import SliderRecording
 from muscle_lab.core.presets.sequence import LINEAR, STEP, ExcitationSequence
 from muscle_lab.core.presets.store import PresetError, PresetStore
+from muscle_lab.qt.editor.axis import TimeAxis
 from muscle_lab.qt.editor.tracks import TracksView
 from muscle_lab.qt.panels.elided_label import ElidedLabel
 
@@ -78,10 +79,11 @@ class ExcitationEditor(QWidget):
         self._own_slider_values: np.ndarray | None = None  # kept while the sliders show the playhead's
         self.undo_stack = QUndoStack(self)
         self.tracks = TracksView()
+        self.axis = TimeAxis(self.tracks)
         self.hint = ElidedLabel(NO_SEQUENCE)
         self._build()
         self.tracks.edited.connect(self.edit)
-        self.tracks.seekRequested.connect(self.seek)
+        self.axis.seekRequested.connect(self.seek)
         self.tracks.hinted.connect(self.hint.setText)
         lab.sequenceChanged.connect(self._on_sequence_changed)
         lab.modelReady.connect(self._on_model_ready)
@@ -89,8 +91,8 @@ class ExcitationEditor(QWidget):
         lab.browser.changed.connect(self.follow_timeline)
 
     def _build(self) -> None:
-        """A tool bar (what does not fit goes in its » menu), the hint line, the tracks (scrolled
-        when the page is lower than a readable row per muscle)."""
+        """A tool bar (what does not fit goes in its » menu), the hint line, the time axis, the
+        tracks (scrolled when the page is lower than a readable row per muscle)."""
         bar = QToolBar()
         bar.setToolButtonStyle(Qt.ToolButtonTextOnly)
         self.play_action = self._action(bar, "▶ Play", "Play the sequence now from the standing start", self.play)
@@ -131,6 +133,7 @@ class ExcitationEditor(QWidget):
         layout.setSpacing(0)
         layout.addWidget(bar)
         layout.addWidget(self.hint)
+        layout.addWidget(self.axis)
         layout.addWidget(scroll, 1)
         self._enable()
 

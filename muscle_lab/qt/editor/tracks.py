@@ -6,7 +6,7 @@ a drag lasts the row shows the preview and the hint says the value or the time.
 Phases: drag a boundary sideways (a phase's length), a phase up or down in a row (that muscle's
 value); double-click splits the phase there, right-click on a boundary removes it.
 Keyframes: drag a point (time and value), double-click adds one, right-click or Delete removes.
-Clicking or dragging in the time axis moves the playhead (and the timeline).
+The time axis above (`axis.TimeAxis`) stays in view while the tracks scroll.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from muscle_lab.core.presets.sequence import LINEAR, ExcitationSequence
 LEAST_SPAN = 1.0  # seconds shown at least
 GRAB_PIXELS = 5  # how near a boundary or a keyframe the mouse grabs it
 RIGHT_MARGIN = 12
-TICK_STEPS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
 FILL = QColor(70, 130, 200)
 HOLD = QColor(70, 130, 200, 70)  # past the end: the last values hold (or the loop repeats)
 BOUNDARY = QColor(40, 40, 40)
@@ -34,17 +33,11 @@ ROW_SHADES = (QColor(250, 250, 250), QColor(238, 240, 244))
 GRABBED = QColor(255, 160, 0)
 
 
-def tick_step(span: float, pixels: float, least_pixels: float) -> float:
-    """The smallest round time step whose ticks stand `least_pixels` apart."""
-    return next((s for s in TICK_STEPS if s / span * pixels >= least_pixels), TICK_STEPS[-1])
-
-
 class TracksView(QWidget):
     """Paints `sequence` for muscles labelled `labels`; `edited(sequence, what)` on each finished
-    edit, `seekRequested(time)` from the time axis, `hinted(text)` while dragging or on a refusal."""
+    edit, `hinted(text)` while dragging or on a refusal."""
 
     edited = pyqtSignal(object, str)
-    seekRequested = pyqtSignal(float)
     hinted = pyqtSignal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -57,7 +50,7 @@ class TracksView(QWidget):
         self._preview: ExcitationSequence | None = None  # while a drag lasts
         self._drag: Callable[[float, float], tuple[ExcitationSequence, str]] | None = None
         self._drag_what = ""
-        self._seeking = False
+        self.header: QWidget | None = None  # the time axis above: painted again with the tracks
         self.selected: tuple[int, int] | None = None  # (muscle, keyframe index) for Delete
         self.setMouseTracking(True)
         self.setFocusPolicy(Qt.ClickFocus)
@@ -87,12 +80,17 @@ class TracksView(QWidget):
             return
         for moment in (old, time):
             if moment is not None:
-                self.update(QRect(round(self.x_of(moment)) - 3, 0, 6, self.height()))
+                strip = QRect(round(self.x_of(moment)) - 3, 0, 6, self.height())
+                self.update(strip)
+                if self.header is not None:
+                    self.header.update(strip.adjusted(0, 0, 0, self.header.height() - self.height()))
 
     def _changed(self) -> None:
         """What the tracks show changed: painted anew at the next paint."""
         self._picture = None
         self.update()
+        if self.header is not None:
+            self.header.update()
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         self._picture = None
@@ -107,11 +105,8 @@ class TracksView(QWidget):
     def row_height_least(self) -> int:
         return self.fontMetrics().height() + 2
 
-    def axis_height(self) -> int:
-        return self.fontMetrics().height() + 6
-
     def height_for_rows(self, row_height: int) -> int:
-        return self.axis_height() + max(1, len(self.labels)) * row_height
+        return max(1, len(self.labels)) * row_height
 
     def minimumSizeHint(self):  # noqa: N802 (Qt's name)
         hint = super().minimumSizeHint()
@@ -127,7 +122,7 @@ class TracksView(QWidget):
         return max((metrics.horizontalAdvance(label) for label in self.labels), default=60) + 10
 
     def row_height(self) -> float:
-        return (self.height() - self.axis_height()) / max(1, len(self.labels))
+        return self.height() / max(1, len(self.labels))
 
     def x_of(self, time: float) -> float:
         left = self.name_width()
@@ -138,16 +133,16 @@ class TracksView(QWidget):
         return max(0.0, (x - left) / max(1.0, self.width() - left - RIGHT_MARGIN) * self.span)
 
     def row_at(self, y: float) -> int | None:
-        if y < self.axis_height() or not self.labels:
+        if y < 0 or not self.labels:
             return None
-        return min(len(self.labels) - 1, int((y - self.axis_height()) / self.row_height()))
+        return min(len(self.labels) - 1, int(y / self.row_height()))
 
     def y_of(self, row: int, value: float) -> float:
-        top, height = self.axis_height() + row * self.row_height(), self.row_height()
+        top, height = row * self.row_height(), self.row_height()
         return top + 2 + (height - 4) * (1.0 - value)
 
     def value_of(self, row: int, y: float) -> float:
-        top, height = self.axis_height() + row * self.row_height(), self.row_height()
+        top, height = row * self.row_height(), self.row_height()
         return edit.clamp_value(1.0 - (y - top - 2) / max(1.0, height - 4))
 
     # -- painting ------------------------------------------------------------------------
@@ -169,39 +164,21 @@ class TracksView(QWidget):
             painter.drawLine(QPointF(x, 0), QPointF(x, self.height()))
 
     def _paint_tracks(self, painter: QPainter) -> None:
-        metrics = self.fontMetrics()
-        width, axis, rows = self.width(), self.axis_height(), self.row_height()
+        width, rows = self.width(), self.row_height()
         left = self.name_width()
         painter.fillRect(self.rect(), QColor(255, 255, 255))
         for row, label in enumerate(self.labels):
-            top = axis + row * rows
+            top = row * rows
             painter.fillRect(QRectF(0, top, width, rows), ROW_SHADES[row % 2])
             painter.setPen(QColor(30, 30, 30))
             painter.drawText(QRectF(4, top, left - 8, rows), int(Qt.AlignVCenter | Qt.AlignLeft), label)
-        self._paint_axis(painter, metrics.height())
         sequence = self._preview or self.sequence
         if sequence is not None and len(sequence.muscles) == len(self.labels):
-            painter.setClipRect(QRectF(left, axis, width - left, self.height() - axis))
+            painter.setClipRect(QRectF(left, 0, width - left, self.height()))
             if sequence.phases:
                 self._paint_phases(painter, sequence)
             else:
                 self._paint_keyframes(painter, sequence)
-
-    def _paint_axis(self, painter: QPainter, text_height: int) -> None:
-        left, axis = self.name_width(), self.axis_height()
-        painter.setPen(QColor(90, 90, 90))
-        painter.drawText(QRectF(4, 0, left - 8, axis), int(Qt.AlignVCenter | Qt.AlignLeft), "time (s)")
-        label_width = self.fontMetrics().horizontalAdvance("00.00") + 8
-        step = tick_step(self.span, self.width() - left - RIGHT_MARGIN, label_width)
-        for n in range(int(self.span / step + 1e-6) + 1):
-            time = n * step
-            x = self.x_of(time)
-            painter.drawLine(QPointF(x, axis - 4), QPointF(x, axis))
-            text = f"{time:g}"
-            text_width = self.fontMetrics().horizontalAdvance(text)
-            left_edge = min(x + 2, self.width() - text_width - 2)  # the last one stays whole at the edge
-            painter.drawText(QRectF(left_edge, 0, text_width + 2, axis - 2), int(Qt.AlignVCenter | Qt.AlignLeft), text)
-        painter.drawLine(QPointF(left, axis - 0.5), QPointF(self.width(), axis - 0.5))
 
     def _paint_phases(self, painter: QPainter, sequence: ExcitationSequence) -> None:
         ends = edit.boundary_times(sequence)
@@ -219,7 +196,7 @@ class TracksView(QWidget):
         painter.setPen(QPen(BOUNDARY, 1))
         for end in ends:
             x = self.x_of(end)
-            painter.drawLine(QPointF(x, self.axis_height()), QPointF(x, self.height()))
+            painter.drawLine(QPointF(x, 0), QPointF(x, self.height()))
         if sequence.loop:
             self._paint_loop_repeats(painter, sequence)
 
@@ -258,20 +235,16 @@ class TracksView(QWidget):
         period = sequence.duration
         if period <= 0:
             return
-        painter.fillRect(QRectF(self.x_of(period), self.axis_height(), self.width(), self.height()), HOLD)
+        painter.fillRect(QRectF(self.x_of(period), 0, self.width(), self.height()), HOLD)
         painter.setPen(QPen(BOUNDARY, 1, Qt.DashLine))
         time = period
         while time <= self.span:
-            painter.drawLine(QPointF(self.x_of(time), self.axis_height()), QPointF(self.x_of(time), self.height()))
+            painter.drawLine(QPointF(self.x_of(time), 0), QPointF(self.x_of(time), self.height()))
             time += period
 
     # -- the mouse -----------------------------------------------------------------------
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt's name)
         x, y = event.x(), event.y()
-        if y < self.axis_height() and event.button() == Qt.LeftButton:
-            self._seeking = True
-            self.seekRequested.emit(self.time_of(x))
-            return
         sequence, row = self.sequence, self.row_at(y)
         if sequence is None or row is None or x < self.name_width():
             return
@@ -283,15 +256,12 @@ class TracksView(QWidget):
                 self._follow_drag(x, y)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt's name)
-        if self._seeking:
-            self.seekRequested.emit(self.time_of(event.x()))
-        elif self._drag is not None:
+        if self._drag is not None:
             self._follow_drag(event.x(), event.y())
         else:
             self.setCursor(self._cursor_at(event.x(), event.y()))
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt's name)
-        self._seeking = False
         if self._drag is None:
             return
         self._follow_drag(event.x(), event.y())  # where the button came up (a move may not have said)
@@ -405,8 +375,6 @@ class TracksView(QWidget):
 
     def _cursor_at(self, x: float, y: float) -> Qt.CursorShape:
         sequence, row = self.sequence, self.row_at(y)
-        if y < self.axis_height():
-            return Qt.PointingHandCursor
         if sequence is None or row is None or x < self.name_width():
             return Qt.ArrowCursor
         if sequence.phases:
