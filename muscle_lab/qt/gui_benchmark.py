@@ -66,6 +66,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-3d", action="store_true", help="draw the 2D body instead of the 3D view, as where GL is unavailable"
     )
     parser.add_argument(
+        "--editor",
+        action="store_true",
+        help="the excitation editor in the plots' place, recording the sliders (its take redrawn as it grows)",
+    )
+    parser.add_argument(
         "--atlas",
         action="store_true",
         help="time the Atlas tab's run instead (every muscle at its settings, the cache empty), beside "
@@ -174,6 +179,9 @@ def main_gui(argv: list[str]) -> int:
         if options.no_ghost:
             window.history_view.browser.set_compare("none")
         window.toolbars.speed_box.setCurrentIndex(1 if options.as_fast_as_possible else 0)
+        if options.editor:
+            window.plots_area.show_editor(True)
+            window.editor.record_action.setChecked(True)
         if options.preset:
             values, _notes = excitations_from_preset(options.preset, [m.name for m in info.muscles])
             window.apply_preset(options.preset, values)

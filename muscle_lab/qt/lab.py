@@ -20,6 +20,7 @@ from PyQt5.QtCore import QObject, pyqtBoundSignal, pyqtSignal
 from muscle_lab.core.excitations import check_excitations
 from muscle_lab.core.frame import Frame
 from muscle_lab.core.history import Episode, EpisodeTrace, History
+from muscle_lab.core.presets.sequence import ExcitationSequence
 from muscle_lab.core.reward import describe_end
 from muscle_lab.core.simulation.pose import BodyPose
 from muscle_lab.core.simulation.user_controller import ControllerError, UserCodeError
@@ -66,6 +67,7 @@ class LabModel(QObject):
     messagesHidden = pyqtSignal()
     soloChanged = pyqtSignal(object)  # the soloed muscles' indices, sorted; () when solo ends
     muscleFocused = pyqtSignal(int)  # a muscle's row took the keyboard focus
+    sequenceChanged = pyqtSignal(object)  # the excitation editor's sequence (ExcitationSequence), or None
 
     def __init__(self, mode: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -83,6 +85,10 @@ class LabModel(QObject):
         self.user_reward: str | None = None  # your reward's name, plotted beside osim-rl's
         self.applied_preset: str | None = None  # named in videos; None once a slider moves
         self.slider_values = np.zeros(0)  # what the sliders say (before mute and solo)
+        # The pattern over time the excitation editor shows and edits (the applied sequence
+        # preset, an edit of it, or the sliders recorded), in the model's muscle order; its name.
+        self.sequence: ExcitationSequence | None = None
+        self.sequence_name = ""
         self.mode = mode
         self.real_time = True
         self.episode_end = ON_END_PAUSE
@@ -169,6 +175,15 @@ class LabModel(QObject):
         """Move the sliders to a preset's values; videos are captioned with its name."""
         self.apply_excitations(values)
         self.applied_preset = name
+
+    def set_sequence(self, sequence: ExcitationSequence | None, name: str = "") -> None:
+        """The editor's sequence (None: none); the next Run or Reset plays it once it is edited."""
+        self.sequence, self.sequence_name = sequence, name
+        self.sequenceChanged.emit(sequence)
+
+    def show_on_sliders(self, values: np.ndarray) -> None:
+        """The sliders show `values` (the sequence at the editor's playhead) without sending them."""
+        self.excitationsDriven.emit(values, SOURCE_REPLAY)
 
     def episode_label(self, episode: Episode) -> str:
         """What an episode ran, for the timeline, the ghost and videos: the preset's name while
@@ -260,6 +275,10 @@ class LabModel(QObject):
 
     def _on_model_loaded(self, info: ModelInfo) -> None:
         self.model_info = info
+        names = [m.name for m in info.muscles]
+        if self.sequence is not None:  # the editor follows the new model's muscles (none shared: no sequence)
+            shared = set(self.sequence.muscles) & set(names)
+            self.sequence = self.sequence.reordered(names) if shared else None
         self.latest_frame = None
         self.clear_topic("model")  # an earlier "cannot load" no longer holds
         self.modelLoaded.emit(info)

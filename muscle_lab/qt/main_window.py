@@ -17,6 +17,7 @@ from muscle_lab.core.muscle_descriptions import load_descriptions
 from muscle_lab.core.settings import load_settings
 from muscle_lab.qt.body.area import BodyArea
 from muscle_lab.qt.body.video_export import VideoExport
+from muscle_lab.qt.editor.panel import ExcitationEditor
 from muscle_lab.qt.history.view import HistoryView
 from muscle_lab.qt.lab import LabModel
 from muscle_lab.qt.panels.docks import NARROW_WINDOW_WIDTH, DockPanels, dock_width
@@ -29,6 +30,7 @@ from muscle_lab.qt.simulation.controller import SimulationController
 from muscle_lab.qt.simulation.news import ModelInfo
 from muscle_lab.qt.window.focus import FocusKeeper
 from muscle_lab.qt.window.menus import Menus
+from muscle_lab.qt.window.plots_area import PlotsArea
 from muscle_lab.qt.window.redraw import Redrawer
 from muscle_lab.qt.window.settings import apply_settings, store_settings
 from muscle_lab.qt.window.status_bar import StatusBar
@@ -64,6 +66,8 @@ class MainWindow(QMainWindow):
         self.controller = SimulationController(self)
         self.muscle_panel = MusclePanel()
         self.plot_panel = PlotPanel()
+        self.editor = ExcitationEditor(lab, self.controller)
+        self.plots_area = PlotsArea(self.plot_panel, self.editor)
         self.body_view = BodyArea()
         self.history_view = HistoryView(lab, self.plot_panel, self)
         self.timeline = self.history_view.timeline
@@ -76,11 +80,14 @@ class MainWindow(QMainWindow):
         lab.plotWindowChanged.connect(self.plot_panel.set_window_seconds)  # before the toolbar's box follows
         # A legend line more or less changes what the plots need: fitted again, once per turn.
         self.plot_panel.plotsResized.connect(self._refit_plots_height_soon)
+        self.plots_area.currentChanged.connect(self._refit_plots_height_soon)  # the editor wants more height
         commands = {"toggle_run": self.toggle_run, "step": self.step, "reset": self.reset, "zero_all": self.zero_all}
         self.toolbars = Toolbars(
             self, lab, self.muscle_panel, self.body_view, {**commands, "go_to_muscle": self.go_to_muscle}
         )
         self.menus = Menus(self, lab, self.controller, self.body_view)
+        for place in (self.toolbars.options_bar, self.menus.view_menu):
+            place.addAction(self.plots_area.editor_action)
         self.status = StatusBar(self.statusBar(), lab)
         self._build_shortcuts()
         self.focus = FocusKeeper(self, self.muscle_panel, self.plot_panel, self.body_view, lab.muscleFocused.emit)
@@ -89,6 +96,7 @@ class MainWindow(QMainWindow):
         self.panels = DockPanels(self, self.menus.view_menu, lab, self.controller, self._spare_width)
         self.observation_panel = self.panels.observation
         self.panels.atlas.solo_answer.textChanged.connect(self._show_solo_answer)
+        self.editor.presetSaved.connect(self.panels.show_saved_preset)
         apply_settings(self, lab, settings)
         if settings_problem:
             lab.say(settings_problem, topic="settings")
@@ -131,7 +139,7 @@ class MainWindow(QMainWindow):
         body_layout.addWidget(self.solo_answer_label)
         body_layout.addWidget(self.timeline)
         right.addWidget(body)
-        right.addWidget(self.plot_panel)
+        right.addWidget(self.plots_area)
         right.setStretchFactor(0, 1)
         right.setStretchFactor(1, 1)
         right.setSizes([470, 420])  # the body (with its timeline) and the plots share the height
@@ -238,7 +246,8 @@ class MainWindow(QMainWindow):
         self._plots_fit_pending = False
         least = TALL_DATA_HEIGHT if self.height() >= TALL_WINDOW_HEIGHT else LEAST_DATA_HEIGHT
         height = sum(self._right.sizes())
-        plots = max(self.plot_panel.height_for_data(least), round(height * PLOTS_SHARE))
+        tall = self.height() >= TALL_WINDOW_HEIGHT
+        plots = max(self.plots_area.height_for(least, tall), round(height * PLOTS_SHARE))
         plots = min(plots, height - BODY_LEAST_HEIGHT - self.timeline.sizeHint().height())
         self._right.setSizes([max(0, height - plots), plots])
 
@@ -269,9 +278,11 @@ class MainWindow(QMainWindow):
         self.pause() if self.lab.running else self.run()
 
     def run(self) -> None:
+        """Run on; an edited sequence plays from the standing start."""
         self.lab.hide_message()
         self.lab.browser.go_live()
-        self.controller.run()
+        if not self.editor.play_if_pending(start_running=True):
+            self.controller.run()
 
     def pause(self) -> None:
         self.controller.pause()
@@ -287,9 +298,11 @@ class MainWindow(QMainWindow):
         self.controller.branch(episode, step, self.muscle_panel.effective_excitations())
 
     def reset(self) -> None:
+        """Back to the standing start; an edited sequence waits there to play on Run."""
         self.lab.hide_message()
         self.lab.browser.go_live()
-        self.controller.reset()
+        if not self.editor.play_if_pending(start_running=False):
+            self.controller.reset()
 
     def zero_all(self) -> None:
         """Every slider to 0; a solo ends with them (its saved values are dropped)."""

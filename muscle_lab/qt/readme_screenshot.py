@@ -1,11 +1,12 @@
 """Make the README's screenshots. The window: the hip thrust, branched at step 12 into the hip
 flexors, shown at step 32 with the first run as the ghost. With --atlas: the Atlas tab after
 the default atlas, iliopsoas_r's row chosen and its stored run playing. With --tune: the Tune
-tab after a short search of the hip thrust. From the repository's root:
+tab after a short search of the hip thrust. With --editor: the Excitations page with the
+thrust-then-catch sequence played to 0.4 s and the timeline back at 0.12 s. From the repository's root:
 
     MUSCLE_LAB_HOME=$(mktemp -d) xvfb-run -a -s "-screen 0 1600x1000x24" \\
         python -m muscle_lab.qt.readme_screenshot assets/screenshot.png [WxH] \\
-        [--atlas | --tune | --tab=observation | --solo=5]
+        [--atlas | --tune | --editor | --tab=observation | --solo=5]
 """
 
 from __future__ import annotations
@@ -166,6 +167,24 @@ def tune_main(path: Path, size: tuple[int, int], runs: int = 61) -> int:
     return _save(window, path)
 
 
+def editor_main(path: Path, size: tuple[int, int], shown_step: int = 12) -> int:
+    """The excitation editor with the thrust-then-catch sequence played to 0.4 s, the timeline
+    (and the editor's playhead) back in the thrust phase: the sliders show its values."""
+    window, pump_until = _open_window(size)
+    pump_until(lambda: window.lab.latest_frame is not None, 120)
+    window.plots_area.show_editor(True)
+    presets = window.panels.presets
+    presets.select("thrust-then-catch")
+    presets.apply_selected()
+    pump_until(lambda: window.lab.latest_frame is not None and window.lab.latest_frame.time >= 0.4, 60)
+    window.pause()
+    pump_until(lambda: not window.lab.running, 10)
+    window.lab.browser.show_step(shown_step)
+    window.redraw_now()
+    pump_until(lambda: False, 0.5)
+    return _save(window, path)
+
+
 if __name__ == "__main__":
     arguments = [a for a in sys.argv[1:] if not a.startswith("--")]
     size = tuple(int(n) for n in arguments[1].split("x")) if len(arguments) > 1 else (1500, 950)
@@ -173,6 +192,8 @@ if __name__ == "__main__":
         sys.exit(atlas_main(Path(arguments[0]), size))
     if "--tune" in sys.argv:
         sys.exit(tune_main(Path(arguments[0]), size))
+    if "--editor" in sys.argv:
+        sys.exit(editor_main(Path(arguments[0]), size))
     solo = next((int(a[len("--solo=") :]) for a in sys.argv if a.startswith("--solo=")), None)
     if solo is not None:
         sys.exit(solo_main(Path(arguments[0]), size, solo))

@@ -107,3 +107,26 @@ def test_a_size_left_by_a_session_or_a_drag_does_not_stick(qtbot, window):
     window.showNormal()
     window.resize(1024, 700)
     qtbot.waitUntil(lambda: least_data_height(window) >= 100 and window.plot_panel.rows == 2)
+
+
+@pytest.mark.parametrize(("size", "least"), SIZES, ids=["1024x700", "1500x950"])
+def test_the_excitation_editor_shares_the_plots_area_readably(qtbot, window, size, least):
+    """The Excitations page in front: a line of text per muscle's track (all 19 in view at
+    1500x950; scrolled at 1024x700), the names whole, Play and Record the sliders on its tool
+    bar; the body keeps its least; back on Plots every plot is as readable as before."""
+    window.resize(*size)
+    window.panels.presets.select("thrust-then-catch")
+    window.lab.set_sequence(window.panels.presets.selected_preset().sequence, "thrust-then-catch")
+    window.plots_area.show_editor(True)
+    editor, tracks = window.editor, window.editor.tracks
+    line = tracks.row_height_least()
+    qtbot.waitUntil(lambda: tracks.isVisible() and tracks.row_height() >= line - 0.5 and not window._layout_pending)  # noqa: SLF001
+    qtbot.waitUntil(lambda: window.body_view.height() >= 150)
+    if size == (1500, 950):  # every track in view
+        qtbot.waitUntil(lambda: editor.scroll.viewport().height() >= tracks.height() - 1)
+    assert tracks.name_width() >= max(tracks.fontMetrics().horizontalAdvance(label) for label in tracks.labels)
+    assert tracks.labels[2] == "2 hamstrings_r"
+    for action in (editor.play_action, editor.record_action):
+        assert editor.toolbar.widgetForAction(action).isVisible(), action.text()
+    window.plots_area.show_editor(False)
+    qtbot.waitUntil(lambda: least_data_height(window) >= least and not window._layout_pending)  # noqa: SLF001

@@ -76,7 +76,7 @@ class DockPanels(QObject):
         self.tune = TunePanel(lab)
         self.tune_dock = self.add_dock_panel("Tune", self.tune)
         window.tabifyDockWidget(self.atlas_dock, self.tune_dock)
-        self.tune.presetSaved.connect(self._on_tune_saved)
+        self.tune.presetSaved.connect(self.show_saved_preset)
         self.tune_dock.visibilityChanged.connect(self.tune.set_shown)  # a bound slot: gone with the panel
         presets_dock.raise_()
         self.docks = (presets_dock, recording_dock)
@@ -139,7 +139,8 @@ class DockPanels(QObject):
             self._wide_tabs_shown.pop(dock.objectName(), None)
         QTimer.singleShot(0, self.fit_width)  # once the tab coming to the front has said so too
 
-    def _on_tune_saved(self, name: str) -> None:
+    def show_saved_preset(self, name: str) -> None:
+        """A preset saved elsewhere (the Tune tab, the excitation editor): listed and selected."""
         self.presets.refresh(select=name)
 
     def _apply_preset(self, values: np.ndarray) -> None:
@@ -149,9 +150,11 @@ class DockPanels(QObject):
         except ExcitationError as error:  # the panel matched names; a bad length is a bug upstream
             self._lab.say(f"preset not applied: {error}")
             return
-        if preset is not None and preset.sequence is not None and not preset.sequence.is_constant:
+        # The excitation editor shows it (a constant preset as one phase, to split and edit).
+        sequence = preset.schedule().reordered(self._lab.muscle_names) if preset is not None else None
+        self._lab.set_sequence(sequence, preset.name if preset is not None else "")
+        if preset is not None and sequence is not None and not sequence.is_constant:
             # A sequence plays from the standing start as a replay does (a slider move takes over).
-            sequence = preset.sequence.reordered(self._lab.muscle_names)
             self._controller.play_controls(sequence_schedule(preset.name, sequence))
 
     def _on_model_ready(self, info: ModelInfo) -> None:

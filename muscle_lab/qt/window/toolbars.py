@@ -63,6 +63,7 @@ class Toolbars:
         bar.setObjectName("options_toolbar")
         bar.setMovable(False)
         window.addToolBar(bar)
+        self.options_bar = bar  # the window adds the excitation editor's toggle at its end
         self._build_options(bar)
         lab.runningChanged.connect(lambda running: self.run_action.setText("Pause" if running else "Run"))
 
