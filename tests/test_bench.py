@@ -60,7 +60,8 @@ def test_atlas_benchmark_runs_end_to_end(capsys):
     from muscle_lab.bench.atlas import main_atlas
 
     assert main_atlas(["--seconds", "0.02", "--mode", "fast", "--workers", "1"]) == 0
-    assert "atlas" in capsys.readouterr().out.lower()
+    out = capsys.readouterr().out
+    assert "fast mode on the opensim engine" in out and "target" not in out  # the target is faithful's at 0.5 s
 
 
 def test_env_benchmark_compares_faithful_with_reference_and_its_previous_settings(capsys, monkeypatch, compiled_home):
@@ -80,6 +81,19 @@ def test_env_benchmark_compares_faithful_with_reference_and_its_previous_setting
         out,
         re.MULTILINE,
     )
+
+
+def test_env_benchmark_times_sync_and_async_vector_envs_of_one_and_two(capsys, monkeypatch, compiled_home):
+    from muscle_lab.bench.env import main_env
+    from muscle_lab.core.paths import HOME_ENV
+
+    monkeypatch.setenv(HOME_ENV, str(compiled_home))  # the compiled engine's C, built once a session
+    assert main_env(["--scenarios", "", "--vector-steps", "2"]) == 0
+    out = capsys.readouterr().out
+    rows = re.findall(r"^\| random actions \| (\w+)VectorEnv, (\d) envs? \(compiled\) \| (\d+) \|", out, re.MULTILINE)
+    assert rows == [("Sync", "1", "2"), ("Sync", "2", "4"), ("Async", "1", "2"), ("Async", "2", "4")]
+    for kind in ("sync", "async"):
+        assert re.search(rf"^{kind} vector env: 2 envs \d+\.\d\dx the steps/s of 1$", out, re.MULTILINE)
 
 
 def test_pose_cost_benchmark_times_both_poses_and_the_process(capsys, monkeypatch, compiled_home):
