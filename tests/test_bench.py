@@ -121,3 +121,18 @@ def test_process_cpu_seconds_reads_proc():
     assert total > 0
     assert process_cpu_seconds(os.getpid()) > before
     assert np.isnan(process_cpu_seconds(2**30))  # no such process
+
+
+def test_beside_myosuite_times_our_env_and_says_when_myosuite_is_missing(capsys, monkeypatch, compiled_home):
+    from muscle_lab.bench.beside_myosuite import main_beside_myosuite
+    from muscle_lab.core.paths import HOME_ENV
+
+    monkeypatch.setenv(HOME_ENV, str(compiled_home))  # the compiled engine's C, built once a session
+    monkeypatch.delenv("MUSCLE_LAB_MYOSUITE_PYTHON", raising=False)
+    assert main_beside_myosuite(["--seconds", "0.2", "--rounds", "1", "--engines", "compiled"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("MyoSuite not timed: no --myosuite-python given")
+    assert re.search(
+        r"^\| 1 \| muscle_lab ProstheticsEnv, compiled engine \(19 muscles\) \| \d+ \| \d+ \| \d+ \|", out, re.MULTILINE
+    )
+    assert re.search(r"^compiled: best \d+ steps per CPU second$", out, re.MULTILINE)

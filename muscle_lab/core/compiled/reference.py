@@ -201,12 +201,12 @@ def sweep(model: str | None, count: int, seed: int = 2026) -> list[str]:
     rng = np.random.default_rng(seed)
     states = random_states(data, rng, count)
     reference.touch_down(states, rng)
-    lines, worst_of_all, contact_forces = [], (0.0, 0.0, 0.0), np.zeros((count, 0))
+    lines, worst_of_all, contact_forces = [], np.zeros(3), np.zeros((count, 0))
     with CasadiWorker(data) as worker:
         for level in LEVELS:
             theirs = reference.evaluate(level, states)
             largest, relative, ratio = worst(worker.evaluate(level, states), theirs)
-            worst_of_all = tuple(max(a, b) for a, b in zip(worst_of_all, (largest, relative, ratio), strict=True))
+            worst_of_all = np.maximum(worst_of_all, (largest, relative, ratio))
             contact_forces = theirs if level == "contacts" else contact_forces
             lines.append(
                 f"{name} {level}: {count} states, worst {largest:.2e} absolute, {relative:.2e} relative, "

@@ -44,3 +44,13 @@ def test_every_level_equals_opensim(name: str) -> None:
                 held = coverage(data, states, theirs)
     assert 0.0 < held["in contact"] < 1.0
     assert held["conditional on"] > 0 and held["conditional off"] > 0
+
+
+def test_the_sweep_prints_each_level_what_it_covered_and_a_table_row() -> None:
+    from muscle_lab.core.compiled.reference import sweep
+
+    lines = sweep(str(osim_rl_models_dir() / "gait9dof18musc.osim"), 40)
+    assert [line.split(":")[0] for line in lines[: len(LEVELS)]] == [f"gait9dof18musc {level}" for level in LEVELS]
+    assert lines[-2].startswith("gait9dof18musc covered: in contact ") and "conditional off" in lines[-2]
+    cells = lines[-1].strip("|").split("|")
+    assert cells[0].strip() == "gait9dof18musc" and cells[1].strip() == "40" and cells[-1].strip().startswith("1/")
