@@ -46,12 +46,16 @@ def test_a_random_policy_draws_osim_rl_helpers_stream_and_replays_it():
     assert again(2).tolist() == expected[2].tolist()  # each policy made afresh starts the stream again
 
 
-def test_history_benchmark_prints_what_each_side_keeps(capsys):
+def test_history_benchmark_prints_what_each_side_keeps(capsys, monkeypatch, compiled_home):
     from muscle_lab.bench.history import main_history
+    from muscle_lab.core.engine_choice import ENGINE_VARIABLE
+    from muscle_lab.core.paths import HOME_ENV
 
+    monkeypatch.setenv(HOME_ENV, str(compiled_home))  # the compiled engine's C, built once a session
+    monkeypatch.setenv(ENGINE_VARIABLE, "auto")  # as the window runs
     assert main_history(["--minutes", "0.05"]) == 0  # 300 steps: quick, and every figure printed
     out = capsys.readouterr().out
-    assert "0.05 min of simulated time (300 steps" in out
+    assert "0.05 min of simulated time (300 steps, episodes of 200; faithful mode on the compiled engine)" in out
     assert re.search(r"window history\s+300 steps kept .* estimate \d+\.\d MB, measured \d+\.\d MB", out)
     assert re.search(r"simulation states\s+300 steps kept .* estimate \d+\.\d MB, measured \d+\.\d MB", out)
 
