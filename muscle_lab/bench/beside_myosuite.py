@@ -62,7 +62,7 @@ def time_ours(engine: str, seconds: float, seed: int = 0) -> Timed:
     return Timed(f"muscle_lab ProstheticsEnv, {engine} engine (19 muscles)", engine, steps, wall, cpu)
 
 
-def time_myosuite(python: str, seconds: float, env_id: str) -> tuple[Timed, dict]:
+def time_myosuite(python: str, seconds: float, env_id: str) -> Timed:
     """MyoSuite's environment in `python` (a child process; its import and start not timed)."""
     done = subprocess.run(
         [python, str(MYOSUITE_SCRIPT), "--seconds", str(seconds), "--env-id", env_id],
@@ -72,7 +72,7 @@ def time_myosuite(python: str, seconds: float, env_id: str) -> tuple[Timed, dict
     )
     result = json.loads(done.stdout.strip().splitlines()[-1])
     name = f"MyoSuite {result['myosuite']} {env_id} (MuJoCo {result['mujoco']}, {result['muscles']} muscles)"
-    return Timed(name, "MyoSuite", result["steps"], result["wall_seconds"], result["cpu_seconds"]), result
+    return Timed(name, "MyoSuite", result["steps"], result["wall_seconds"], result["cpu_seconds"])
 
 
 def myosuite_missing(python: str | None) -> str | None:
@@ -103,7 +103,7 @@ def main_beside_myosuite(argv: list[str]) -> int:
     for round_number in range(1, args.rounds + 1):
         runs = []
         if not missing:
-            runs.append(lambda: time_myosuite(args.myosuite_python, args.seconds, args.env_id)[0])
+            runs.append(lambda: time_myosuite(args.myosuite_python, args.seconds, args.env_id))
         runs += [lambda engine=engine: time_ours(engine, args.seconds) for engine in args.engines.split(",")]
         for run in runs:
             timed = run()

@@ -2,11 +2,11 @@
 
 Real frames, poses and saved states of the default model (one standing episode, simulated in
 faithful mode on the engine the window would run: the compiled one where the model qualifies,
-which draws its poses from its own state) are copied the way they arrive from the simulation process (pickled), numbered
-as successive episodes, until `--minutes` of simulated time have been filed: into the window's
-`History` and into the simulation process's `StateStore`, each with its default budget. Memory
-is measured with tracemalloc (what Python allocated and still holds), next to the estimates the
-budgets use.
+which draws its poses from its own state) are copied the way they arrive from the simulation
+process (pickled), numbered as successive episodes, until `--minutes` of simulated time have
+been filed: into the window's `History` and into the simulation process's `StateStore`, each
+with its default budget. Memory is measured with tracemalloc (what Python allocated and still
+holds), next to the estimates the budgets use.
 """
 
 from __future__ import annotations
