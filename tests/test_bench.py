@@ -94,7 +94,8 @@ def test_env_benchmark_times_sync_and_async_vector_envs_of_one_and_two(capsys, m
     monkeypatch.setenv(HOME_ENV, str(compiled_home))  # the compiled engine's C, built once a session
     assert main_env(["--scenarios", "", "--vector-steps", "2"]) == 0
     out = capsys.readouterr().out
-    rows = re.findall(r"^\| random actions \| (\w+)VectorEnv, (\d) envs? \(compiled\) \| (\d+) \|", out, re.MULTILINE)
+    assert "Vector envs, faithful mode on the compiled engine, random actions, 2 steps each" in out
+    rows = re.findall(r"^\| (\w+)VectorEnv \| (\d) \| (\d+) \| \d+ \| \d+ \| \d+\.\d\d \|", out, re.MULTILINE)
     assert rows == [("Sync", "1", "2"), ("Sync", "2", "4"), ("Async", "1", "2"), ("Async", "2", "4")]
     for kind in ("sync", "async"):
         assert re.search(rf"^{kind} vector env: 2 envs \d+\.\d\dx the steps/s of 1$", out, re.MULTILINE)

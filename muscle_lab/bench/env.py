@@ -92,7 +92,7 @@ class Timing:
     configuration: str
     steps: int
     seconds: float
-    observation_seconds: float | None  # None when not measured (vector envs)
+    observation_seconds: float | None  # None when not measured
 
     @property
     def steps_per_second(self) -> float:
@@ -168,26 +168,49 @@ def time_original(module: types.ModuleType, scenario: str, steps: int) -> Timing
     return Timing(f"original osim-rl {OSIM_RL_COMMIT}", steps, elapsed, stopwatch.seconds)
 
 
-def time_vector_env(kind: str, count: int, steps: int, engine: str = "compiled", seed: int = 0) -> Timing:
+@dataclass
+class VectorTiming:
+    kind: str  # "sync" or "async"
+    count: int
+    steps: int  # environment steps, all environments
+    seconds: float
+    cpu_seconds: float  # this process's and, for async, its environments' processes'
+
+    @property
+    def steps_per_second(self) -> float:
+        return self.steps / self.seconds
+
+    @property
+    def steps_per_cpu_second(self) -> float:
+        return self.steps / self.cpu_seconds
+
+
+def time_vector_env(kind: str, count: int, steps: int, engine: str = "compiled", seed: int = 0) -> VectorTiming:
     """`count` environments (faithful mode on `engine`) in a gymnasium SyncVectorEnv (one process)
-    or AsyncVectorEnv (a process each), random actions, `steps` each; the first reset not timed."""
+    or AsyncVectorEnv (a process each), random actions, `steps` each; the first reset not timed.
+    CPU time too: on a shared machine the wall clock says more about the others' work."""
     from gymnasium.vector import AsyncVectorEnv, SyncVectorEnv
 
+    from muscle_lab.bench.headless_rate import process_cpu_seconds
     from muscle_lab.env import ProstheticsEnv
 
     make = [functools.partial(ProstheticsEnv, engine=engine) for _ in range(count)]
     vector = AsyncVectorEnv(make, context="spawn") if kind == "async" else SyncVectorEnv(make)
+    pids = [process.pid for process in getattr(vector, "processes", [])]
+
+    def cpu() -> float:
+        return time.process_time() + sum(process_cpu_seconds(pid) for pid in pids)
+
     try:
         vector.action_space.seed(seed)
         vector.reset(seed=seed)
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), cpu()
         for _ in range(steps):
             vector.step(vector.action_space.sample())  # ended episodes reset on the next step, by themselves
-        elapsed = time.perf_counter() - started
+        elapsed, cpu_seconds = time.perf_counter() - started, cpu() - cpu_started
     finally:
         vector.close()
-    name = f"{'Async' if kind == 'async' else 'Sync'}VectorEnv, {count} env{'s' if count > 1 else ''} ({engine})"
-    return Timing(name, steps * count, elapsed, None)
+    return VectorTiming(kind, count, steps * count, elapsed, cpu_seconds)
 
 
 def time_vector_envs(steps: int, engine: str) -> None:
@@ -195,11 +218,18 @@ def time_vector_envs(steps: int, engine: str) -> None:
     from muscle_lab.env import ProstheticsEnv
 
     ProstheticsEnv(engine=engine).close()  # builds the compiled engine's C once, before anything is timed
+    print(f"\nVector envs, faithful mode on the {engine} engine, random actions, {steps} steps each")
+    print("| vector env | environments | steps | steps/s (wall) | steps per CPU second | cores used | load average |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     timings = {}
     for kind in ("sync", "async"):
         for count in (1, 2):
-            timings[kind, count] = timing = time_vector_env(kind, count, steps, engine)
-            print(_row("random actions", timing, None), flush=True)
+            timings[kind, count] = t = time_vector_env(kind, count, steps, engine)
+            print(
+                f"| {kind.capitalize()}VectorEnv | {count} | {t.steps} | {t.steps_per_second:.0f} | "
+                f"{t.steps_per_cpu_second:.0f} | {t.cpu_seconds / t.seconds:.2f} | {os.getloadavg()[0]:.1f} |",
+                flush=True,
+            )
     for kind in ("sync", "async"):
         ratio = timings[kind, 2].steps_per_second / timings[kind, 1].steps_per_second
         print(f"\n{kind} vector env: 2 envs {ratio:.2f}x the steps/s of 1", end="")
