@@ -46,12 +46,16 @@ def test_a_random_policy_draws_osim_rl_helpers_stream_and_replays_it():
     assert again(2).tolist() == expected[2].tolist()  # each policy made afresh starts the stream again
 
 
-def test_history_benchmark_prints_what_each_side_keeps(capsys):
+def test_history_benchmark_prints_what_each_side_keeps(capsys, monkeypatch, compiled_home):
     from muscle_lab.bench.history import main_history
+    from muscle_lab.core.engine_choice import ENGINE_VARIABLE
+    from muscle_lab.core.paths import HOME_ENV
 
+    monkeypatch.setenv(HOME_ENV, str(compiled_home))  # the compiled engine's C, built once a session
+    monkeypatch.setenv(ENGINE_VARIABLE, "auto")  # as the window runs
     assert main_history(["--minutes", "0.05"]) == 0  # 300 steps: quick, and every figure printed
     out = capsys.readouterr().out
-    assert "0.05 min of simulated time (300 steps" in out
+    assert "0.05 min of simulated time (300 steps, episodes of 200; faithful mode on the compiled engine)" in out
     assert re.search(r"window history\s+300 steps kept .* estimate \d+\.\d MB, measured \d+\.\d MB", out)
     assert re.search(r"simulation states\s+300 steps kept .* estimate \d+\.\d MB, measured \d+\.\d MB", out)
 
@@ -60,7 +64,8 @@ def test_atlas_benchmark_runs_end_to_end(capsys):
     from muscle_lab.bench.atlas import main_atlas
 
     assert main_atlas(["--seconds", "0.02", "--mode", "fast", "--workers", "1"]) == 0
-    assert "atlas" in capsys.readouterr().out.lower()
+    out = capsys.readouterr().out
+    assert "fast mode on the opensim engine" in out and "target" not in out  # the target is faithful's at 0.5 s
 
 
 def test_env_benchmark_compares_faithful_with_reference_and_its_previous_settings(capsys, monkeypatch, compiled_home):
@@ -80,6 +85,20 @@ def test_env_benchmark_compares_faithful_with_reference_and_its_previous_setting
         out,
         re.MULTILINE,
     )
+
+
+def test_env_benchmark_times_sync_and_async_vector_envs_of_one_and_two(capsys, monkeypatch, compiled_home):
+    from muscle_lab.bench.env import main_env
+    from muscle_lab.core.paths import HOME_ENV
+
+    monkeypatch.setenv(HOME_ENV, str(compiled_home))  # the compiled engine's C, built once a session
+    assert main_env(["--scenarios", "", "--vector-steps", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "Vector envs, faithful mode on the compiled engine, random actions, 2 steps each" in out
+    rows = re.findall(r"^\| (\w+)VectorEnv \| (\d) \| (\d+) \| \d+ \| \d+ \| \d+\.\d\d \|", out, re.MULTILINE)
+    assert rows == [("Sync", "1", "2"), ("Sync", "2", "4"), ("Async", "1", "2"), ("Async", "2", "4")]
+    for kind in ("sync", "async"):
+        assert re.search(rf"^{kind} vector env: 2 envs \d+\.\d\dx the steps/s of 1$", out, re.MULTILINE)
 
 
 def test_pose_cost_benchmark_times_both_poses_and_the_process(capsys, monkeypatch, compiled_home):
@@ -107,3 +126,18 @@ def test_process_cpu_seconds_reads_proc():
     assert total > 0
     assert process_cpu_seconds(os.getpid()) > before
     assert np.isnan(process_cpu_seconds(2**30))  # no such process
+
+
+def test_beside_myosuite_times_our_env_and_says_when_myosuite_is_missing(capsys, monkeypatch, compiled_home):
+    from muscle_lab.bench.beside_myosuite import main_beside_myosuite
+    from muscle_lab.core.paths import HOME_ENV
+
+    monkeypatch.setenv(HOME_ENV, str(compiled_home))  # the compiled engine's C, built once a session
+    monkeypatch.delenv("MUSCLE_LAB_MYOSUITE_PYTHON", raising=False)
+    assert main_beside_myosuite(["--seconds", "0.2", "--rounds", "1", "--engines", "compiled"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("MyoSuite not timed: no --myosuite-python given")
+    assert re.search(
+        r"^\| 1 \| muscle_lab ProstheticsEnv, compiled engine \(19 muscles\) \| \d+ \| \d+ \| \d+ \|", out, re.MULTILINE
+    )
+    assert re.search(r"^compiled: best \d+ steps per CPU second$", out, re.MULTILINE)

@@ -128,3 +128,26 @@ def simulation_data():  # the prosthetic model as the reader reads it
     from muscle_lab.core.simulation.model import LoadedModel
 
     return read_model(LoadedModel(weld_locked=True).model)
+
+
+def test_frames_on_the_compiled_engine_are_drawn_from_its_own_pose(compiled_home: Path, monkeypatch) -> None:
+    """rgb_array frames read the compiled engine's pose (no OpenSim pose read per frame), and draw
+    the same image as OpenSim's PoseReader does on the engine's OpenSim state."""
+    from muscle_lab.core.simulation.pose import PoseReader
+
+    monkeypatch.setenv(HOME_ENV, str(compiled_home))
+    env = ProstheticsEnv(engine="compiled", render_mode="rgb_array", render_size=(160, 120))
+    try:
+        env.reset(seed=0)
+        for _ in range(15):
+            env.step(np.full(19, 0.3))
+        opensim_read = PoseReader.read
+        with monkeypatch.context() as patch:
+            patch.setattr(PoseReader, "read", lambda *_: pytest.fail("OpenSim's pose read for a frame"))
+            ours = env.render()
+        with monkeypatch.context() as patch:  # the same state drawn from OpenSim's reading of it
+            patch.setattr(ChosenSimulation, "read_pose", lambda self, reader: opensim_read(reader, self.state))
+            theirs = env.render()
+        assert ours.std() > 0 and np.array_equal(ours, theirs)
+    finally:
+        env.close()

@@ -1,7 +1,8 @@
 """`python -m muscle_lab.bench` times the simulation; `--gui` times the window instead;
 `--history` measures the memory the history keeps; `--env` times the gymnasium environment;
 `--soak` watches memory over a long session of the window and of the environment; `--compiled`
-checks and times the compiled engine; `--pose-cost` times drawing a pose every step on it."""
+checks and times the compiled engine; `--pose-cost` times drawing a pose every step on it;
+`--beside-myosuite` times the environment beside MyoSuite's leg."""
 
 import atexit
 import os
@@ -41,6 +42,10 @@ if "--pose-cost" in sys.argv[1:]:
     from muscle_lab.bench.pose_cost import main_pose_cost
 
     sys.exit(main_pose_cost([a for a in sys.argv[1:] if a != "--pose-cost"]))
+if "--beside-myosuite" in sys.argv[1:]:
+    from muscle_lab.bench.beside_myosuite import main_beside_myosuite
+
+    sys.exit(main_beside_myosuite([a for a in sys.argv[1:] if a != "--beside-myosuite"]))
 if "--env" in sys.argv[1:]:
     from muscle_lab.bench.env import main_env
 

@@ -18,7 +18,9 @@ import time
 from muscle_lab.core.atlas.runs import AtlasResult, AtlasSettings, core_count, run_atlas
 from muscle_lab.core.simulation.integrator import DEFAULT_MODE, MODES
 
-TARGET_SECONDS = 15.0  # on 2 cores, for 19 muscles at 0.5 s, faithful
+# On 2 cores, for 19 muscles at 0.5 s, faithful: issue 22's target on the compiled engine, the
+# earlier one where faithful mode runs on OpenSim.
+TARGET_SECONDS = {"compiled": 2.0, "opensim": 15.0}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,15 +36,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def process_start_seconds(mode: str, model: str | None) -> float:
-    """Starting one simulation process: spawn, import OpenSim, load the model, describe it."""
+def process_start_seconds(mode: str, model: str | None) -> tuple[float, str]:
+    """Starting one simulation process (spawn, import OpenSim, load the model, describe it), and
+    the engine it runs the mode on."""
     from muscle_lab.core.simulation.process import SimulationProcess
 
     started = time.monotonic()
     process = SimulationProcess(model, MODES[mode], poses=True)
     elapsed = time.monotonic() - started
+    engine = process.engine
     process.close()
-    return elapsed
+    return elapsed, engine
 
 
 def children_cpu_seconds() -> float:
@@ -69,11 +73,12 @@ def main_atlas(argv: list[str]) -> int:
     cores = core_count()
     counts = [int(n) for n in options.workers.split(",")] if options.workers else sorted({cores, 1}, reverse=True)
     settings = AtlasSettings(options.model, options.mode, 1.0, 0.0, options.seconds)
-    first = process_start_seconds(options.mode, options.model)  # the compiled engine's first build, if any
-    start = process_start_seconds(options.mode, options.model)
+    first, _ = process_start_seconds(options.mode, options.model)  # the compiled engine's first build, if any
+    start, engine = process_start_seconds(options.mode, options.model)
     print(
         f"Atlas benchmark: each muscle at 1 (others 0) and all at 0, {options.seconds:g} s per run, "
-        f"{options.mode} mode, no atlas cache; {cores} cores; starting one simulation process takes {start:.1f} s "
+        f"{options.mode} mode on the {engine} engine, no atlas cache; {cores} cores; "
+        f"starting one simulation process takes {start:.1f} s "
         f"(the first, building the compiled engine's C in this fresh home if it runs, {first:.1f} s); "
         f"load average {os.getloadavg()[0]:.1f}"
     )
@@ -88,9 +93,14 @@ def main_atlas(argv: list[str]) -> int:
         result = run_atlas(settings, workers=workers, use_cache=False)
         walls[workers] = result.wall_seconds
         print(row(workers, result, children_cpu_seconds() - cpu), flush=True)
-    if 2 in walls and options.mode == "faithful" and options.seconds == 0.5:
-        verdict = "met" if walls[2] <= TARGET_SECONDS else "not met"
-        print(f"target: the atlas in <= {TARGET_SECONDS:g} s on 2 cores: {verdict} ({walls[2]:.1f} s)")
+    target = TARGET_SECONDS.get(engine)
+    default_run = options.mode == "faithful" and options.seconds == 0.5 and options.model is None
+    if 2 in walls and target and default_run:
+        verdict = "met" if walls[2] <= target else "not met"
+        print(
+            f"target on the {engine} engine: the atlas in <= {target:g} s on 2 cores: {verdict} ({walls[2]:.1f} s; "
+            f"load average {os.getloadavg()[0]:.1f})"
+        )
     return 0
 
 

@@ -5,7 +5,8 @@ osim-rl v2.1.5, timed in the same run when a copy of it is given (`--osim-rl PAT
 MUSCLE_LAB_OSIM_RL variable: a folder holding osim-rl's `osim/` at commit bd3ba244, extracted
 outside the project, e.g. `git archive bd3ba244 osim | tar -x -C /tmp/osimrl`). The original
 is patched at run time for OpenSim 4.6 (`prescribeControlForActuator` by muscle name); none of
-its code is kept here. Also 1 against 2 environments in a gymnasium AsyncVectorEnv.
+its code is kept here. Also 1 and 2 environments in gymnasium's SyncVectorEnv and AsyncVectorEnv
+(`--scenarios "" --vector-steps N` times those alone).
 """
 
 from __future__ import annotations
@@ -91,7 +92,7 @@ class Timing:
     configuration: str
     steps: int
     seconds: float
-    observation_seconds: float | None  # None when not measured (vector envs)
+    observation_seconds: float | None  # None when not measured
 
     @property
     def steps_per_second(self) -> float:
@@ -167,23 +168,75 @@ def time_original(module: types.ModuleType, scenario: str, steps: int) -> Timing
     return Timing(f"original osim-rl {OSIM_RL_COMMIT}", steps, elapsed, stopwatch.seconds)
 
 
-def time_vector_env(count: int, steps: int, seed: int = 0) -> Timing:
-    """`count` environments in a gymnasium AsyncVectorEnv (a process each), random actions, `steps` each."""
-    from gymnasium.vector import AsyncVectorEnv
+@dataclass
+class VectorTiming:
+    kind: str  # "sync" or "async"
+    count: int
+    steps: int  # environment steps, all environments
+    seconds: float
+    cpu_seconds: float  # this process's and, for async, its environments' processes'
 
+    @property
+    def steps_per_second(self) -> float:
+        return self.steps / self.seconds
+
+    @property
+    def steps_per_cpu_second(self) -> float:
+        return self.steps / self.cpu_seconds
+
+
+def time_vector_env(kind: str, count: int, steps: int, engine: str = "compiled", seed: int = 0) -> VectorTiming:
+    """`count` environments (faithful mode on `engine`) in a gymnasium SyncVectorEnv (one process)
+    or AsyncVectorEnv (a process each), random actions, `steps` each; the first reset not timed.
+    CPU time too: on a shared machine the wall clock says more about the others' work."""
+    from gymnasium.vector import AsyncVectorEnv, SyncVectorEnv
+
+    from muscle_lab.bench.headless_rate import process_cpu_seconds
     from muscle_lab.env import ProstheticsEnv
 
-    vector = AsyncVectorEnv([functools.partial(ProstheticsEnv) for _ in range(count)], context="spawn")
+    make = [functools.partial(ProstheticsEnv, engine=engine) for _ in range(count)]
+    vector = AsyncVectorEnv(make, context="spawn") if kind == "async" else SyncVectorEnv(make)
+    pids = [process.pid for process in getattr(vector, "processes", [])]
+
+    def cpu() -> float:
+        return time.process_time() + sum(process_cpu_seconds(pid) for pid in pids)
+
     try:
         vector.action_space.seed(seed)
         vector.reset(seed=seed)
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), cpu()
         for _ in range(steps):
             vector.step(vector.action_space.sample())  # ended episodes reset on the next step, by themselves
-        elapsed = time.perf_counter() - started
+        elapsed, cpu_seconds = time.perf_counter() - started, cpu() - cpu_started
     finally:
         vector.close()
-    return Timing(f"AsyncVectorEnv, {count} env{'s' if count > 1 else ''} (faithful)", steps * count, elapsed, None)
+    return VectorTiming(kind, count, steps * count, elapsed, cpu_seconds)
+
+
+def time_vector_envs(steps: int, engine: str) -> None:
+    """Sync and async vector envs of 1 and 2 environments, one after the other, with the ratios."""
+    from muscle_lab.env import ProstheticsEnv
+
+    ProstheticsEnv(engine=engine).close()  # builds the compiled engine's C once, before anything is timed
+    print(f"\nVector envs, faithful mode on the {engine} engine, random actions, {steps} steps each")
+    print("| vector env | environments | steps | steps/s (wall) | steps per CPU second | cores used | load average |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    timings = {}
+    for kind in ("sync", "async"):
+        for count in (1, 2):
+            timings[kind, count] = t = time_vector_env(kind, count, steps, engine)
+            print(
+                f"| {kind.capitalize()}VectorEnv | {count} | {t.steps} | {t.steps_per_second:.0f} | "
+                f"{t.steps_per_cpu_second:.0f} | {t.cpu_seconds / t.seconds:.2f} | {os.getloadavg()[0]:.1f} |",
+                flush=True,
+            )
+    for kind in ("sync", "async"):
+        ratio = timings[kind, 2].steps_per_second / timings[kind, 1].steps_per_second
+        print(f"\n{kind} vector env: 2 envs {ratio:.2f}x the steps/s of 1", end="")
+    print(
+        f"\n(cores free for two CPU-bound processes just now: {free_cores():.1f} of {os.cpu_count()}; "
+        f"load average {os.getloadavg()[0]:.1f})"
+    )
 
 
 def _burn(count: int) -> float:
@@ -223,7 +276,10 @@ def main_env(argv: list[str]) -> int:
         help="comma-separated env modes; 'faithful' runs on OpenSim, 'compiled' is faithful on the compiled "
         "engine, 'before' faithful with its previous integrator settings",
     )
-    parser.add_argument("--vector-steps", type=int, default=150, help="steps of each vector env (0: skip)")
+    parser.add_argument("--vector-steps", type=int, default=1000, help="steps of each vector env (0: skip)")
+    parser.add_argument(
+        "--vector-engine", choices=("compiled", "opensim"), default="compiled", help="the vector envs' engine"
+    )
     args = parser.parse_args(argv)
 
     import muscle_lab.core.simulation.model  # noqa: F401  quiets OpenSim's log (a few lines a step) before the original loads
@@ -248,20 +304,16 @@ def main_env(argv: list[str]) -> int:
                 shares.append((scenario, timing.observation_share))
         ratios.append(_faithful_ratios(scenario, timings))
     if args.vector_steps > 0:
-        single = time_vector_env(1, args.vector_steps)
-        print(_row("random actions", single, None), flush=True)
-        double = time_vector_env(2, args.vector_steps)
-        print(_row("random actions", double, None), flush=True)
-        print(f"\n2 vector envs: {double.steps_per_second / single.steps_per_second:.2f}x the steps/s of 1")
-        print(f"(cores free for two CPU-bound processes just now: {free_cores():.1f} of {os.cpu_count()})")
+        time_vector_envs(args.vector_steps, args.vector_engine)
     print()
     for line in ratios:
         if line:
             print(line)
-    worst = max((share for _, share in shares), default=0.0)
-    verdict = "met" if worst <= TARGET_OBSERVATION_SHARE else "NOT met"
-    target = f"target <= {TARGET_OBSERVATION_SHARE:.0%}"
-    print(f"observation share of a faithful step: at most {worst:.1%} ({target}: {verdict})")
+    if shares:
+        worst = max(share for _, share in shares)
+        verdict = "met" if worst <= TARGET_OBSERVATION_SHARE else "NOT met"
+        target = f"target <= {TARGET_OBSERVATION_SHARE:.0%}"
+        print(f"observation share of a faithful step: at most {worst:.1%} ({target}: {verdict})")
     return 0
 
 

@@ -1,11 +1,12 @@
 """`python -m muscle_lab.bench --history`: how much memory the history keeps for a long session.
 
 Real frames, poses and saved states of the default model (one standing episode, simulated in
-the fast mode) are copied the way they arrive from the simulation process (pickled), numbered
-as successive episodes, until `--minutes` of simulated time have been filed: into the window's
-`History` and into the simulation process's `StateStore`, each with its default budget. Memory
-is measured with tracemalloc (what Python allocated and still holds), next to the estimates the
-budgets use.
+faithful mode on the engine the window would run: the compiled one where the model qualifies,
+which draws its poses from its own state) are copied the way they arrive from the simulation
+process (pickled), numbered as successive episodes, until `--minutes` of simulated time have
+been filed: into the window's `History` and into the simulation process's `StateStore`, each
+with its default budget. Memory is measured with tracemalloc (what Python allocated and still
+holds), next to the estimates the budgets use.
 """
 
 from __future__ import annotations
@@ -30,26 +31,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def record_episode() -> tuple[list[bytes], list[bytes]]:
-    """One episode's (frame, pose) pairs and saved states, pickled as they cross the pipe."""
-    from muscle_lab.core.simulation.engine import Simulation
-    from muscle_lab.core.simulation.integrator import FAST
+def record_episode() -> tuple[list[bytes], list[bytes], str]:
+    """One episode's (frame, pose) pairs and saved states, pickled as they cross the pipe, and
+    the engine that ran it."""
+    from muscle_lab.core.compiled.choose import ChosenSimulation
+    from muscle_lab.core.simulation.integrator import FAITHFUL
     from muscle_lab.core.simulation.pose import PoseReader
 
-    simulation = Simulation(None, FAST)
+    simulation = ChosenSimulation(None, FAITHFUL)
     reader = PoseReader(simulation.loaded)
     simulation.set_excitations([0.05] * len(simulation.muscles))
     steps, states = [], []
     for _ in range(EPISODE_STEPS):
         frame = simulation.step()
-        steps.append(pickle.dumps((dataclasses.replace(frame, done=False), reader.read(simulation.state))))
+        steps.append(pickle.dumps((dataclasses.replace(frame, done=False), simulation.read_pose(reader))))
         states.append(pickle.dumps(simulation.saved_state()))
-    return steps, states
+    return steps, states, simulation.engine
 
 
 def main_history(argv: list[str]) -> int:
     options = build_parser().parse_args(argv)
-    steps, states = record_episode()
+    steps, states, engine = record_episode()
     total = round(options.minutes * 60 / STEP_SECONDS)
     frame, _ = pickle.loads(steps[0])
     arrivals = [pickle.loads(steps[i % EPISODE_STEPS]) for i in range(min(total, 5000))]
@@ -75,7 +77,10 @@ def main_history(argv: list[str]) -> int:
     store_bytes, _ = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     mb = 2**20
-    print(f"History benchmark: {options.minutes:g} min of simulated time ({total} steps, episodes of {EPISODE_STEPS})")
+    print(
+        f"History benchmark: {options.minutes:g} min of simulated time ({total} steps, episodes of {EPISODE_STEPS}; "
+        f"faithful mode on the {engine} engine)"
+    )
     print(
         f"  window history      {kept} steps kept ({kept * STEP_SECONDS:.0f} s, {len(history)} episodes, "
         f"{history.dropped_episodes} dropped), estimate {history.nbytes / mb:.1f} MB, measured "

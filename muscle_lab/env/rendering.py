@@ -81,7 +81,7 @@ class EnvRenderer:
         if self._poses is None:
             self._poses = PoseReader(simulation.loaded, fiber_forces=False)
             self._renderer.set_scene(self._poses.scene)
-        pose = self._poses.read(simulation.state)
+        pose = simulation.read_pose(self._poses)  # the compiled engine's from its own state, no OpenSim state
         if self._camera is None or pose.time == 0.0:  # fitted at each episode's start, then following the pelvis
             scene = self._poses.scene
             self._camera = fit_camera(pose, scene, bone_points=self._renderer.bone_points(pose))

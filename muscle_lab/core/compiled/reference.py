@@ -3,6 +3,8 @@ reference the compiled equations are proven against (issue 22)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import opensim
 
@@ -13,9 +15,10 @@ States = dict[str, np.ndarray]
 
 
 def random_states(data: ModelData, rng: np.random.Generator, count: int) -> States:
-    """Coordinates across (and 10 % beyond) their ranges, the free body near standing height
-    so that the feet are sometimes in contact, speeds, activations (some below the minimum),
-    fiber lengths (some below the minimum) and excitations."""
+    """Coordinates across (and 10 % beyond) their ranges and beyond both limits of any limit
+    force on them, the free body near standing height so that the feet are sometimes in contact,
+    speeds, activations (some below the minimum), fiber lengths (some below the minimum) and
+    excitations."""
     ground_joint = {c for j in data.joints if j.parent == "ground" for c in j.coordinates}
     q = np.empty((count, len(data.coordinates)))
     for i, c in enumerate(data.coordinates):
@@ -29,6 +32,8 @@ def random_states(data: ModelData, rng: np.random.Generator, count: int) -> Stat
         else:
             margin = 0.1 * (c.range_max - c.range_min)
             low, high = c.range_min - margin, c.range_max + margin
+            for limit in (f for f in data.limit_forces if f.coordinate == i):  # the knees' lie outside the range
+                low, high = min(low, limit.lower_limit - 0.1), max(high, limit.upper_limit + 0.1)
         q[:, i] = rng.uniform(low, high, count)
     optimal = np.array([m.optimal_fiber_length for m in data.muscles])
     m = len(data.muscles)
@@ -163,27 +168,55 @@ def worst(ours: np.ndarray, theirs: np.ndarray, absolute: float = 1e-9) -> tuple
 LEVELS = ("kinematics", "paths", "muscles", "contacts", "limits", "derivative")
 
 
+def coverage(data: ModelData, states: States, contact_forces: np.ndarray) -> dict[str, float]:
+    """What a sample holds (OpenSim's contact forces at its states given): the share of states
+    with a contact force, and the fewest states any conditional path point is on its path, off
+    it, and any limited coordinate beyond its upper and its lower limit."""
+    q = states["q"]
+    conditional = [p for m in data.muscles for p in m.path if p.kind == "conditional"]
+    on = np.array([(q[:, p.coordinate] >= p.range_min) & (q[:, p.coordinate] <= p.range_max) for p in conditional])
+    limits = data.limit_forces
+    return {
+        "in contact": float((np.abs(contact_forces).sum(axis=1) > 0).mean()),
+        "conditional on": float(on.sum(axis=1).min()) if conditional else 0.0,
+        "conditional off": float((~on).sum(axis=1).min()) if conditional else 0.0,
+        "above a limit": float(min((q[:, f.coordinate] > f.upper_limit).sum() for f in limits)) if limits else 0.0,
+        "below a limit": float(min((q[:, f.coordinate] < f.lower_limit).sum() for f in limits)) if limits else 0.0,
+    }
+
+
 def sweep(model: str | None, count: int, seed: int = 2026) -> list[str]:
     """The proof at `count` random states of a model (None: the prosthetic one), level by level:
     a line per level with the worst absolute and relative differences and the share of the bar
-    (1e-8 relative or 1e-9 absolute) the worst value uses."""
+    (1e-8 relative or 1e-9 absolute) the worst value uses, then what the states covered and a
+    table row (model, states, contact share, worst absolute, worst relative, worst share of the bar)."""
     from muscle_lab.core.compiled.reader import read_model
     from muscle_lab.core.compiled.worker import CasadiWorker
+    from muscle_lab.core.paths import DEFAULT_MODEL_FILE
 
     loaded = LoadedModel(model, weld_locked=True)
+    name = Path(model or DEFAULT_MODEL_FILE).stem
     data = read_model(loaded.model)
     reference = OpenSimReference(loaded, data)
     rng = np.random.default_rng(seed)
     states = random_states(data, rng, count)
     reference.touch_down(states, rng)
-    lines = []
+    lines, worst_of_all, contact_forces = [], np.zeros(3), np.zeros((count, 0))
     with CasadiWorker(data) as worker:
         for level in LEVELS:
-            largest, relative, ratio = worst(worker.evaluate(level, states), reference.evaluate(level, states))
+            theirs = reference.evaluate(level, states)
+            largest, relative, ratio = worst(worker.evaluate(level, states), theirs)
+            worst_of_all = np.maximum(worst_of_all, (largest, relative, ratio))
+            contact_forces = theirs if level == "contacts" else contact_forces
             lines.append(
-                f"{loaded.name} {level}: {count} states, worst {largest:.2e} absolute, {relative:.2e} relative, "
+                f"{name} {level}: {count} states, worst {largest:.2e} absolute, {relative:.2e} relative, "
                 f"{ratio:.3f} of the bar"
             )
+    held = coverage(data, states, contact_forces)
+    lines.append(f"{name} covered: " + ", ".join(f"{key} {value:g}" for key, value in held.items()))
+    largest, relative, ratio = worst_of_all
+    share = f"1/{1 / max(ratio, 1e-300):.0f}" if ratio < 1 else f"{ratio:.2f} (over the bar)"
+    lines.append(f"| {name} | {count:,} | {held['in contact']:.0%} | {largest:.1e} | {relative:.1e} | {share} |")
     return lines
 
 
@@ -195,8 +228,9 @@ if __name__ == "__main__":  # python -m muscle_lab.core.compiled.reference [--st
     parser = argparse.ArgumentParser(description=sweep.__doc__)
     parser.add_argument("models", nargs="*", help="model files, or names in osim-rl's models folder")
     parser.add_argument("--states", type=int, default=3000)
+    parser.add_argument("--seed", type=int, default=2026)
     arguments = parser.parse_args()
     for name in arguments.models or [None]:
         path = name if name is None or not name.endswith(".osim") or "/" in name else str(osim_rl_models_dir() / name)
-        for line in sweep(path, arguments.states):
+        for line in sweep(path, arguments.states, arguments.seed):
             print(line, flush=True)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from muscle_lab.core.compiled.model_data import ModelData
-from muscle_lab.core.compiled.reference import OpenSimReference, States
+from muscle_lab.core.compiled.reference import OpenSimReference, States, coverage
 from muscle_lab.core.compiled.worker import CasadiWorker
 
 
@@ -28,17 +28,8 @@ def test_level_equals_opensim(level: str, worker: CasadiWorker, reference: OpenS
 
 def test_sample_covers_both_sides(data: ModelData, states: States, reference: OpenSimReference) -> None:
     """The sample holds feet in and out of contact, conditional points on and off the path,
-    coordinates beyond their limits and fibers below their minimum length."""
-    forces = reference.evaluate("contacts", states)
-    in_contact = np.abs(forces).sum(axis=1) > 0
-    assert 0.1 < in_contact.mean() < 0.9
-    conditional = [p for m in data.muscles for p in m.path if p.kind == "conditional"]
-    on = np.array(
-        [
-            (states["q"][:, p.coordinate] >= p.range_min) & (states["q"][:, p.coordinate] <= p.range_max)
-            for p in conditional
-        ]
-    )
-    assert on.any(axis=1).all() and (~on).any(axis=1).all()
-    beyond = [(states["q"][:, f.coordinate] > f.upper_limit).any() for f in data.limit_forces]
-    assert all(beyond)
+    coordinates beyond both limits of their limit forces and fibers below their minimum length."""
+    held = coverage(data, states, reference.evaluate("contacts", states))
+    assert 0.1 < held["in contact"] < 0.9
+    assert held["conditional on"] > 0 and held["conditional off"] > 0
+    assert held["above a limit"] > 0 and held["below a limit"] > 0
