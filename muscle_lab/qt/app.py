@@ -21,7 +21,7 @@ from PyQt5.QtWidgets import QApplication
 
 from muscle_lab.core.excitations import ExcitationError
 from muscle_lab.core.frame import STEP_SECONDS
-from muscle_lab.core.presets.store import PresetError, excitations_from_preset
+from muscle_lab.core.presets.store import PresetError, PresetStore, excitations_from_preset
 from muscle_lab.core.simulation.integrator import DEFAULT_MODE
 from muscle_lab.core.simulation.model_file import model_file_problem
 from muscle_lab.core.simulation.user_controller import ControllerError, ControllerSpec
@@ -126,8 +126,10 @@ def main(args: list[str]) -> int:
         window.lab.modelReady.disconnect(on_first_model)
         if options.preset:
             try:
-                values, notes = excitations_from_preset(options.preset, [m.name for m in info.muscles])
-                window.apply_preset(options.preset, values)
+                store = PresetStore()
+                name = store.get(options.preset).name  # as listed (names match in any case)
+                values, notes = excitations_from_preset(name, [m.name for m in info.muscles], store)
+                window.panels.apply_named_preset(name, values)
                 if notes:
                     window.message_bar.show_message(f"preset {options.preset!r}: " + "; ".join(notes))
             except (PresetError, ExcitationError, OSError, ValueError) as error:

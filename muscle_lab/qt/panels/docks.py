@@ -143,6 +143,16 @@ class DockPanels(QObject):
         """A preset saved elsewhere (the Tune tab, the excitation editor): listed and selected."""
         self.presets.refresh(select=name)
 
+    def apply_named_preset(self, name: str, values: np.ndarray) -> None:
+        """`main.py --preset NAME`: what Apply does with it chosen at full strength (a sequence
+        shows in the excitation editor and plays from the standing start)."""
+        self.presets.select(name)
+        chosen = self.presets.selected_preset()
+        if chosen is None or chosen.name != name:  # not listed (a file that failed to read): values only
+            self._lab.apply_preset(name, values)
+            return
+        self._apply_preset(values)
+
     def _apply_preset(self, values: np.ndarray) -> None:
         preset = self.presets.selected_preset()
         try:
