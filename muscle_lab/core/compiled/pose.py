@@ -11,6 +11,7 @@ from OpenSim here.
 
 from __future__ import annotations
 
+import itertools
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -75,8 +76,9 @@ class CompiledPose:
         frame_translations = origins[self._frame_body] + (carrier @ self._frame_translation[:, :, None])[:, :, 0]
         points = out[self._point_values].reshape(-1, POINT_VALUES)
         on = points[:, 3] != 0.0
-        ends = np.cumsum(np.add.reduceat(on, self._first_points))[:-1]
-        paths = np.split(points[on, :3], ends)  # views of one new array, which nothing else holds
+        bounds = [0, *np.cumsum(np.add.reduceat(on, self._first_points)).tolist()]
+        kept = points[on, :3]  # one new array, which nothing else holds: each path is a view of it
+        paths = [kept[start:end] for start, end in itertools.pairwise(bounds)]  # np.split took 3x the time
         reader = self.reader
         loaded = reader.loaded
         return BodyPose(
