@@ -56,6 +56,9 @@ def test_your_reward_is_plotted_beside_osim_rls_per_step_and_in_total(qtbot, win
     assert totals[-1] == taken[-1].user_total_reward
     _, osim_rl = plots.curve_data("reward", "reward")  # osim-rl's curve is still there, unchanged
     assert osim_rl[-1] == taken[-1].reward
+    window.redrawer.redraw_now()
+    status = window.status.reward_label.text()  # both totals in the status bar
+    assert status == f"total reward {taken[-1].total_reward:8.2f} · yours {taken[-1].user_total_reward:.2f}"
 
     with qtbot.waitSignal(window.controller.worker.rewardChanged, timeout=LOAD_TIMEOUT_MS) as stopped:
         window.menus.stop_reward()
