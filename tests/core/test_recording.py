@@ -92,7 +92,7 @@ def test_storage_grows_by_doubling_into_one_float_block(run):
     assert recording.capacity == 1024
     # One float64 block: 8 bytes a number, whatever the length, no per-step objects.
     assert recording.nbytes == recording.capacity * recording.width * 8
-    assert recording.width == 8 + 2 * 19 + 17 + 11
+    assert recording.width == 10 + 2 * 19 + 17 + 11  # 10 scalars (your reward and its total among them)
     assert recording.time[-1] == pytest.approx(10.0)
 
 
@@ -116,6 +116,30 @@ def test_views_are_read_only_and_survive_clear(recording):
 def test_csv_is_the_run_csv_table(run, recording):
     simulation, frames, _ = run
     assert csv_text(recording) == frames_to_csv(frames[1:], simulation.joint_angle_names, simulation.muscle_names)
+
+
+def test_csv_carries_your_reward_as_run_csv_does_with_reward(run):
+    """Frames with your reward (set here as the simulation process sets it: a value and a running
+    total; one step where it was not computed) give `run --csv --reward`'s table."""
+    simulation, frames, _ = run
+    total, yours = 0.0, []
+    for frame in frames[1:]:
+        value = None if frame.step == 7 else frame.pelvis_height - frame.pelvis_vx
+        total += value or 0.0
+        yours.append(dataclasses.replace(frame, user_reward=value, user_total_reward=None if value is None else total))
+    recording = Recording.for_simulation(simulation)
+    recording.extend(yours)
+
+    assert recording.has_user_reward
+    text = csv_text(recording)
+    assert text == frames_to_csv(yours, simulation.joint_angle_names, simulation.muscle_names, user_reward=True)
+    assert text.splitlines()[0].startswith(
+        "time,pelvis_height,pelvis_vx,reward,total_reward,user_reward,user_total_reward,"
+    )
+
+
+def test_csv_without_your_reward_has_no_such_columns(recording):
+    assert not recording.has_user_reward and "user_reward" not in csv_text(recording).splitlines()[0]
 
 
 def test_mot_loads_in_opensim_with_coordinate_names_in_degrees(run, recording, tmp_path):

@@ -19,7 +19,18 @@ if TYPE_CHECKING:
     from muscle_lab.core.simulation.engine import Simulation
 
 INITIAL_CAPACITY = 256
-SCALAR_COLUMNS = ("step", "time", "pelvis_height", "pelvis_vx", "reward", "total_reward", "done", "end_reason")
+SCALAR_COLUMNS = (
+    "step",
+    "time",
+    "pelvis_height",
+    "pelvis_vx",
+    "reward",
+    "total_reward",
+    "done",
+    "end_reason",
+    "user_reward",  # your reward (core.simulation.user_reward) and its total; NaN where none was computed
+    "user_total_reward",
+)
 
 
 class RecordingError(ValueError):
@@ -101,6 +112,8 @@ class Recording:
             frame.total_reward,
             float(frame.done),
             _end_reason_code(frame.end_reason),
+            _or_nan(frame.user_reward),
+            _or_nan(frame.user_total_reward),
         )
         for column, value in zip(SCALAR_COLUMNS, scalars, strict=True):
             row[self._slices[column].start] = value
@@ -201,6 +214,19 @@ class Recording:
         return self.column("total_reward")
 
     @property
+    def user_reward(self) -> np.ndarray:
+        return self.column("user_reward")
+
+    @property
+    def user_total_reward(self) -> np.ndarray:
+        return self.column("user_total_reward")
+
+    @property
+    def has_user_reward(self) -> bool:
+        """True when your reward was computed for some step: saved tables then carry its columns."""
+        return bool(np.isfinite(self.user_total_reward).any())
+
+    @property
     def done(self) -> np.ndarray:
         return self.column("done").astype(bool)
 
@@ -215,6 +241,10 @@ class Recording:
         rotations = np.array(self.names.coordinate_is_rotation, dtype=bool)
         values[:, rotations] = np.degrees(values[:, rotations])
         return values
+
+
+def _or_nan(value: float | None) -> float:
+    return float("nan") if value is None else value
 
 
 def _end_reason_code(reason: str | None) -> float:

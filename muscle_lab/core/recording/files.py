@@ -76,12 +76,15 @@ def controls_text(recording: Recording, name: str = "muscle_lab_controls") -> st
 
 
 def csv_text(recording: Recording) -> str:
-    """The same columns and number format as `run --csv` (`csv_table.frame_row`)."""
+    """The same columns and number format as `run --csv` (`csv_table.frame_row`), your reward's
+    two columns included when it was computed (empty where it was not)."""
     names = recording.names
+    yours = recording.has_user_reward
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(csv_columns(names.joint_angle_names, names.muscle_names))
-    for time, height, vx, reward, total, done, reason, angles, excitations, activations in zip(
+    writer.writerow(csv_columns(names.joint_angle_names, names.muscle_names, user_reward=yours))
+    user_columns = zip(_cells(recording.user_reward), _cells(recording.user_total_reward), strict=True)
+    for time, height, vx, reward, total, done, reason, angles, excitations, activations, user in zip(
         np.round(recording.time, 6).tolist(),
         recording.pelvis_height.tolist(),
         recording.pelvis_vx.tolist(),
@@ -92,10 +95,19 @@ def csv_text(recording: Recording) -> str:
         recording.joint_angles.tolist(),
         recording.excitations.tolist(),
         recording.activations.tolist(),
+        user_columns,
         strict=True,
     ):
-        writer.writerow([time, height, vx, reward, total, int(done), reason or "", *angles, *excitations, *activations])
+        mine = list(user) if yours else []
+        writer.writerow(
+            [time, height, vx, reward, total, *mine, int(done), reason or "", *angles, *excitations, *activations]
+        )
     return buffer.getvalue()
+
+
+def _cells(values: np.ndarray) -> list[object]:
+    """A column's values for the table, empty where there is none (NaN), as `run --csv` writes them."""
+    return ["" if value != value else value for value in values.tolist()]
 
 
 def write_mot(path: str | os.PathLike[str], recording: Recording) -> None:
