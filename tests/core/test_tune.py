@@ -143,6 +143,22 @@ def test_the_pool_plays_a_sequence_step_by_step():
     assert applied[:5] == [THRUST] * 5 and applied[5:] == [CATCH] * 3
 
 
+def test_a_pool_runs_one_run_at_a_time():
+    """Two runs at once on one pool raced over the model's description (the Ray actors' failure)."""
+    pool = RunPool(default_model_path(), FAITHFUL, 0.05, threading.Event(), 1, poses=False, moment_arms=False)
+    refused: list[str] = []
+
+    def meanwhile(_job: Job, _steps: int) -> None:
+        with pytest.raises(RuntimeError) as error:
+            pool.run([Job("b", "b", THRUST)], lambda _job, _record: None)
+        refused.append(str(error.value))
+
+    records = []
+    pool.run([Job("a", "a", THRUST)], lambda _job, record: records.append(record), meanwhile)
+    assert refused and set(refused) == {"this RunPool is running jobs already: one run at a time"}
+    assert len(records) == 1 and len(records[0].frames) == 6
+
+
 def test_the_space_encodes_values_and_durations():
     start = ExcitationSequence(muscles(), (Phase(0.15, THRUST), Phase(0.5, CATCH)))
     space = SearchSpace(start, PHASES)

@@ -109,6 +109,7 @@ class RunPool:
         self._stopped = threading.Event()  # set by `kill`: after a failure, or with `cancel`
         self._processes: list[SimulationProcess] = []
         self._lock = threading.Lock()
+        self._running = threading.Lock()  # one `run` at a time: its model description is its own
         self._describer = threading.Lock()  # the first process to start describes the model
         self._described = False
         self.model: AtlasModel | None = None  # the description, once read
@@ -124,8 +125,22 @@ class RunPool:
     ) -> AtlasModel:
         """Simulate every job (none: just read the model); callbacks run in this thread.
 
-        Raises AtlasCancelled once `cancel` is set, or what a process raised (ModelLoadError).
+        Raises AtlasCancelled once `cancel` is set, or what a process raised (ModelLoadError);
+        RuntimeError while another thread's `run` is under way on this pool.
         """
+        if not self._running.acquire(blocking=False):
+            raise RuntimeError("this RunPool is running jobs already: one run at a time")
+        try:
+            return self._run(jobs, on_done, on_steps)
+        finally:
+            self._running.release()
+
+    def _run(
+        self,
+        jobs: Sequence[Job],
+        on_done: Callable[[Job, RunRecord], None],
+        on_steps: Callable[[Job, int], None] | None,
+    ) -> AtlasModel:
         pending: queue.SimpleQueue[Job] = queue.SimpleQueue()
         for job in jobs:
             pending.put(job)
