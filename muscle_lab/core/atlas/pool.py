@@ -28,6 +28,7 @@ from muscle_lab.core.simulation.integrator import IntegratorSettings
 from muscle_lab.core.simulation.moment_arms import MomentArms
 from muscle_lab.core.simulation.pose import BodyPose, SceneDescription
 from muscle_lab.core.simulation.process import SimulationProcess
+from muscle_lab.core.simulation.user_controller import ControllerError, ControllerSpec
 
 PROGRESS_EVERY_STEPS = 5
 CROSSING_POINTS = 3  # each coordinate's range at its ends and middle: enough to see what a muscle crosses
@@ -46,6 +47,7 @@ class Job:
     label: str
     excitations: tuple[float, ...]  # held for the whole run, unless `schedule` changes them
     schedule: StepSchedule | None = None  # values over time (a sequence preset): each step's own
+    controller: ControllerSpec | None = None  # a user's controller (with its parameters' values) drives instead
 
 
 @dataclass(frozen=True)
@@ -231,7 +233,11 @@ class RunPool:
                 except queue.Empty:
                     keep = self.keep_processes
                     return
-                events.put(("done", (job, self._simulate(process, job, events))))
+                try:
+                    record = self._simulate(process, job, events)
+                except ControllerError as error:  # which run's controller failed: its label
+                    raise ControllerError(f"in run {job.label}: {error.message}", error.details) from None
+                events.put(("done", (job, record)))
         except BaseException as error:  # noqa: BLE001 - handed to the caller's thread, which raises it
             if not self.stopping():
                 events.put(("error", error))
@@ -251,7 +257,12 @@ class RunPool:
         in flight so that the process never waits for this thread."""
         started = time.monotonic()
         schedule = job.schedule
-        process.set_excitations(job.excitations if schedule is None else schedule.for_step(0))
+        if job.controller is not None or process.controller is not None:
+            # Loaded afresh for every run (a new module and instance: no state carried over); it
+            # raises ControllerError, as does a step it fails, which ends the whole `run`.
+            process.set_controller(job.controller)
+        if job.controller is None:
+            process.set_excitations(job.excitations if schedule is None else schedule.for_step(0))
         frames: list[Frame] = [process.reset()]
         poses: list[BodyPose | None] = [process.read_pose() if self.poses else None]
         process.send_step()

@@ -48,11 +48,11 @@ from muscle_lab.core.simulation.user_controller import (
     CALL_LIMIT_SECONDS,
     LOAD_LIMIT_SECONDS,
     ControllerError,
+    SpecLike,
     overrun_error,
 )
 
-# spawn, not fork: the parent may be a Qt application with threads of its own.
-_CONTEXT = multiprocessing.get_context("spawn")
+_CONTEXT = multiprocessing.get_context("spawn")  # not fork: the parent may be a Qt application with threads
 CLOSE_TIMEOUT_SECONDS = 1.0
 POLL_SECONDS = 0.05  # how often a waiting caller looks at timeouts and abandon requests
 
@@ -94,7 +94,7 @@ class SimulationProcess(RewardCalls, DescribedModel):
         self._time_limit = True  # osim-rl's 300-step limit; a restarted child keeps the choice
         # A user's controller, the muscles kept at the caller's values, and whether each step
         # sends its observation: a restarted child gets them again.
-        self._controller: tuple[str, float, float] | None = None  # (FILE.py[:NAME], call and load limits, s)
+        self._controller: tuple[SpecLike, float, float] | None = None  # (the spec, call and load limits, s)
         self._locked: np.ndarray | None = None
         self._observing = False
         self.observation: Observed | None = None  # the latest, while observing
@@ -124,7 +124,7 @@ class SimulationProcess(RewardCalls, DescribedModel):
     @property
     def controller(self) -> str | None:
         """The controller the child calls every step (FILE.py[:NAME]), None when none."""
-        return self._controller[0] if self._controller is not None else None
+        return str(self._controller[0]) if self._controller is not None else None
 
     # -- commands ------------------------------------------------------------------------
     def set_excitations(self, values: Iterable[float]) -> list[str]:
@@ -166,11 +166,11 @@ class SimulationProcess(RewardCalls, DescribedModel):
                 self._connection.send(("lock", (self._locked,)))
 
     def set_controller(
-        self, spec: str | None, call_limit: float = CALL_LIMIT_SECONDS, load_limit: float = LOAD_LIMIT_SECONDS
+        self, spec: SpecLike | None, call_limit: float = CALL_LIMIT_SECONDS, load_limit: float = LOAD_LIMIT_SECONDS
     ) -> str | None:
-        """Load a controller (FILE.py[:NAME], see core.user_controller) in the child, which then
-        calls it before every step with the step's observation; None drives by the excitations
-        again. Returns its description. Raises ControllerError (the child then has none).
+        """Load a controller (FILE.py[:NAME] or a spec with parameter values, see core.user_controller)
+        in the child, which then calls it before every step with the step's observation; None drives
+        by the excitations again. Returns its description. Raises ControllerError (then it has none).
         While a controller is set, a reset starts the integrator with every control at 1.0, as
         muscle_lab.env's reset does, so that an episode from a reset is the environment's."""
         self.controller_dropped = None
