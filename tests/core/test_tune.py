@@ -184,3 +184,20 @@ def test_a_time_budget_still_runs_one_generation():
     result = TuneSearch(TuneSettings(goal=Goal("upright", 0.05), evaluations=None, seconds=1e-6, population=2,
                                      workers=1)).run()  # fmt: skip
     assert result.evaluations == 3 and len(result.history) == 1
+
+
+def test_a_controllers_search_resumes_to_the_straight_search(tmp_path):
+    from muscle_lab.examples import gait_pattern
+
+    state = tmp_path / "state.json"
+    controller = gait_pattern.__file__
+    settings = TuneSettings(goal=Goal(REWARD, 0.1), evaluations=9, population=4, workers=2, controller=controller)
+    straight = TuneSearch(settings).run()
+    first = TuneSettings(goal=settings.goal, evaluations=5, population=4, workers=2, controller=controller,
+                         state_path=str(state))  # fmt: skip
+    assert TuneSearch(first).run().evaluations == 5
+    assert json.loads(state.read_text())["parameters"]["frequency"] == [0.9, 0.4, 2.0]
+    resumed = TuneSearch.resume(state, TuneSettings(evaluations=9, workers=2)).run()
+    assert resumed.controller == straight.controller == str(Path(controller).resolve())
+    assert resumed.best_parameters == straight.best_parameters and resumed.best_score == straight.best_score
+    assert resumed.best is None and resumed.to_json()["best"]["parameters"] == dict(straight.best_parameters)
