@@ -149,8 +149,7 @@ def test_a_controller_that_raises_stops_the_search_with_its_traceback(capsys, tm
     found = re.match(r"muscle_lab: error: in run g\d+ #\d \(gain=([\d.]+), unused=[\d.]+\): ", last)
     assert found and float(found[1]) > 0.4, last
     assert last.endswith(
-        ": the controller raised ValueError at step 3: too much gain; the search stopped, no simulation process "
-        "is left"
+        ": the controller raised ValueError at step 3: too much gain; the search stopped, no simulation process is left"
     )
     assert not state.exists()  # its first generation failed: no state was written
     assert set(_children(os.getpid())) <= set(before)

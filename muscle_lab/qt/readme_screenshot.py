@@ -152,7 +152,6 @@ def tune_main(path: Path, size: tuple[int, int], runs: int = 61, controller: boo
     """The Tune tab after a short search (1 s horizon) of the hip thrust, or of the example gait
     controller's parameters; its best playing."""
     from muscle_lab.core.tune.space import PARAMETERS
-    from muscle_lab.examples import gait_pattern
 
     window, pump_until = _open_window(size)
     pump_until(lambda: window.lab.latest_frame is not None, 120)
@@ -160,7 +159,7 @@ def tune_main(path: Path, size: tuple[int, int], runs: int = 61, controller: boo
     window.panels.tune_dock.raise_()
     if controller:
         tune.tune_box.setCurrentIndex(tune.tune_box.findData(PARAMETERS))
-        tune.controller_row.set_file(Path(gait_pattern.__file__))
+        tune.controller_row.set_file(Path(__file__).resolve().parents[1] / "examples" / "gait_pattern.py")
     tune.preset_box.setCurrentText("hip-thrust")
     tune.horizon_spin.setValue(1.0)
     tune.evaluations_spin.setValue(runs)
