@@ -92,6 +92,31 @@ def test_ray_runs_the_same_search_as_the_pool():
     assert [g.mean for g in on_ray.history] == [g.mean for g in local.history]
 
 
+@pytest.mark.skipif(importlib.util.find_spec("ray") is None, reason="Ray is not installed (pip install '.[ray]')")
+def test_a_controller_runs_on_ray_and_its_failure_keeps_its_traceback(tmp_path):
+    import ray
+
+    from muscle_lab.core.simulation.user_controller import ControllerError
+
+    failing = tmp_path / "failing.py"
+    failing.write_text(
+        "PARAMETERS = {'gain': (0.3, 0.0, 1.0), 'other': (0.0, 0.0, 1.0)}\n"
+        "def controller(observation, gain=0.3, other=0.0):\n"
+        "    if gain > 0.4:\n"
+        "        raise ValueError('too much gain')\n"
+        "    return [gain] * 19\n"
+    )
+    settings = TuneSettings(goal=Goal(REWARD, 0.05), evaluations=9, population=4, workers=2, sigma=0.5,
+                            controller=str(failing), ray="local")  # fmt: skip
+    try:
+        with pytest.raises(ControllerError) as error:
+            TuneSearch(settings).run()
+    finally:
+        ray.shutdown()
+    assert error.value.message.endswith("the controller raised ValueError at step 1: too much gain")
+    assert 'failing.py", line 4, in controller' in error.value.details
+
+
 # -- a controller's parameters, and the posture goal ---------------------------------------------
 GAIT = ROOT / "muscle_lab" / "examples" / "gait_pattern.py"
 TINY_CONTROLLER = ["--controller", str(GAIT), "--seconds", "0.2", "--evaluations", "5", "--population", "4",

@@ -83,6 +83,7 @@ def test_a_controllers_parameters_are_tuned_in_the_tab_and_saved(qtbot, window, 
     assert panel.controller_row.isHidden() and not panel.preset_box.isHidden()
     panel.tune_box.setCurrentIndex(panel.tune_box.findData(PARAMETERS))
     assert panel.preset_box.isHidden() and not panel.controller_row.isHidden()
+    assert panel.source_label.text() == "Controller"
     assert panel.save_button.text() == "Save parameters…"
     assert panel.start() is None and panel.status.text() == "Choose a controller file that declares PARAMETERS first."
     path = Path(gait_pattern.__file__)
@@ -113,9 +114,9 @@ def test_a_file_without_parameters_and_the_posture_field(qtbot, window, tmp_path
     assert panel.controller_row.parameters_label.text() == (
         "Cannot tune it: PARAMETERS['gain'] in broken.py: the initial value 3 is outside [0, 2]"
     )
-    assert panel.posture_edit.isHidden()
+    assert not panel.posture_edit.isEnabled()
     panel.goal_box.setCurrentIndex(panel.goal_box.findData(POSTURE))
-    assert not panel.posture_edit.isHidden()
+    assert panel.posture_edit.isEnabled()
     panel.tune_box.setCurrentIndex(panel.tune_box.findData("values"))
     panel.posture_edit.setText("knee_angle_l=-30,knee=")
     assert panel.start() is None

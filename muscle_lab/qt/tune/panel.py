@@ -32,7 +32,9 @@ from PyQt5.QtWidgets import (
     QProgressBar,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QSpinBox,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -124,10 +126,14 @@ class TunePanel(QWidget):
         for box in (self.preset_box, self.tune_box, self.goal_box):  # narrow docks: no box wider than the dock
             box.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
             box.setMinimumContentsLength(COMBO_LEAST_CHARACTERS)
-        form = self.form = QFormLayout()
+        form = QFormLayout()
+        # One row for what is tuned (a preset, or a controller file): the form keeps no empty row.
+        self.source_stack = QStackedWidget()
+        self.source_stack.addWidget(self.preset_box)
+        self.source_stack.addWidget(self.controller_row)
+        self.source_label = QLabel("Preset")
         form.addRow("Tune", self.tune_box)
-        form.addRow("Preset", self.preset_box)
-        form.addRow("Controller", self.controller_row)
+        form.addRow(self.source_label, self.source_stack)
         form.addRow("Goal", self.goal_box)
         form.addRow("Posture", self.posture_edit)
         form.addRow("Horizon", self.horizon_spin)
@@ -198,17 +204,15 @@ class TunePanel(QWidget):
         self._show_rows()
 
     def _show_rows(self) -> None:
-        """The preset or the controller row, and the posture's field for the posture goal only."""
+        """The preset or the controller file, and the posture's field enabled for the posture goal."""
         controller = self.tune_box.currentData() == PARAMETERS
-        for field, shown in (
-            (self.preset_box, not controller),
-            (self.controller_row, controller),
-            (self.posture_edit, self.goal_box.currentData() == POSTURE),
-        ):
-            field.setVisible(shown)
-            label = self.form.labelForField(field)
-            if label is not None:
-                label.setVisible(shown)
+        shown = self.controller_row if controller else self.preset_box
+        self.source_stack.setCurrentWidget(shown)
+        for page in (self.preset_box, self.controller_row):  # the stack takes the height of the page shown
+            page.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Preferred if page is shown else QSizePolicy.Ignored)
+        self.source_stack.adjustSize()
+        self.source_label.setText("Controller" if controller else "Preset")
+        self.posture_edit.setEnabled(self.goal_box.currentData() == POSTURE)
         self.save_button.setText("Save parameters…" if controller else "Save as preset")
         self.name_edit.setPlaceholderText("file for its parameters (.json)" if controller else "name of the new preset")
 
