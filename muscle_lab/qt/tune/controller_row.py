@@ -10,12 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from PyQt5.QtCore import pyqtSignal
-from PyQt5.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PyQt5.QtWidgets import QFileDialog, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from muscle_lab.core.simulation.controller_parameters import Parameter, ParameterError, read_parameters
 
 CONTROLLER_FILTER = "Python controllers (*.py)"
-SHOWN_PARAMETERS = 12  # more are summarised: the tab stays short
 
 
 class ControllerRow(QWidget):
@@ -27,21 +26,16 @@ class ControllerRow(QWidget):
         super().__init__(parent)
         self.path: Path | None = None
         self.parameters: tuple[Parameter, ...] = ()
-        self.file_label = QLabel("no file chosen")
-        self.file_label.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)  # a long name never widens the dock
-        self.choose_button = QPushButton("Choose…")
+        self.choose_button = QPushButton("Choose a file…")
         self.choose_button.setToolTip("a controller file that declares PARAMETERS = {'name': (initial, low, high)}")
         self.choose_button.clicked.connect(self.choose)
-        self.parameters_label = QLabel("")
+        # The file's name and its parameters' names; their values and bounds in the tooltip (the tab stays short).
+        self.parameters_label = QLabel("No file chosen.")
         self.parameters_label.setWordWrap(True)
-        self.parameters_label.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
-        row = QHBoxLayout()
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.file_label, 1)
-        row.addWidget(self.choose_button)
+        self.parameters_label.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)  # never widens the dock
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(row)
+        layout.addWidget(self.choose_button)
         layout.addWidget(self.parameters_label)
 
     @property
@@ -58,15 +52,16 @@ class ControllerRow(QWidget):
     def set_file(self, path: Path) -> bool:
         """Read the file's declaration; False (and why, in the row) when it cannot be tuned."""
         self.path = path
-        self.file_label.setText(path.name)
-        self.file_label.setToolTip(str(path))
         try:
             self.parameters = read_parameters(path)
         except ParameterError as error:
             self.parameters = ()
-            self.parameters_label.setText(f"Cannot tune it: {error}")
+            self.parameters_label.setText(f"Cannot tune {path.name}: {error}")
         else:
             self.parameters_label.setText(_describe(self.parameters, path.name))
+        self.parameters_label.setToolTip(
+            "\n".join([str(path), *(f"{p.name}: {p.initial:g} in [{p.low:g}, {p.high:g}]" for p in self.parameters)])
+        )
         self.changed.emit()
         return bool(self.parameters)
 
@@ -74,6 +69,4 @@ class ControllerRow(QWidget):
 def _describe(parameters: tuple[Parameter, ...], name: str) -> str:
     if not parameters:
         return f"{name} declares no PARAMETERS: nothing to tune."
-    shown = [f"{p.name} {p.initial:g} [{p.low:g}, {p.high:g}]" for p in parameters[:SHOWN_PARAMETERS]]
-    more = f", and {len(parameters) - SHOWN_PARAMETERS} more" if len(parameters) > SHOWN_PARAMETERS else ""
-    return f"{len(parameters)} parameters: " + ", ".join(shown) + more
+    return f"{name}, {len(parameters)} parameters: " + ", ".join(p.name for p in parameters)

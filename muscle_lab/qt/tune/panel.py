@@ -113,6 +113,7 @@ class TunePanel(QWidget):
         self.controller_row = ControllerRow()
         self.posture_edit = QLineEdit(DEFAULT_POSTURE)
         self.posture_edit.setMinimumWidth(60)
+        self.posture_edit.setCursorPosition(0)  # a narrow dock shows the first names
         self.posture_edit.setToolTip("joint angles in degrees, by coordinate name: NAME=DEG,NAME=DEG")
         self.goal_box = QComboBox()
         for key in GOALS:
@@ -275,7 +276,7 @@ class TunePanel(QWidget):
         self.save_button.setEnabled(False)
         self.progress.setValue(0)
         self.progress.setFormat("starting the simulation processes…")
-        what = self.controller_row.file_label.text() if settings.controller else settings.preset
+        what = Path(settings.controller).name if settings.controller else settings.preset
         self._say(f"Tuning {what}: {settings.goal.describe()}, seed {settings.seed}…")
         runner.start()
         return runner
