@@ -36,6 +36,7 @@ from muscle_lab.core.recording.columns import Recording
 from muscle_lab.core.recording.files import controls_text, mot_text
 from muscle_lab.core.recording.replay import ControlsSchedule, load_controls
 from muscle_lab.core.reward import TIME_LIMIT_STEPS, describe_end
+from muscle_lab.core.simulation.controller_parameters import ParameterError, load_params_file, read_parameters
 from muscle_lab.core.simulation.integrator import DEFAULT_MODE, MODES, settings_for
 from muscle_lab.core.simulation.process import SimulationProcess
 from muscle_lab.core.simulation.protocol import StepTimeout
@@ -82,6 +83,12 @@ def add_run_command(commands: argparse._SubParsersAction) -> None:
         help="your controller, called every step with osim-rl's observation: a function f(observation) -> "
         "excitations, or an object with act(observation) (default NAME: controller). An error, NaN, a wrong "
         "length or a call over 1 s ends the run (exit 2, the steps so far written)",
+    )
+    run.add_argument(
+        "--params",
+        metavar="FILE.json",
+        help="values of the parameters the --controller file declares (PARAMETERS), as `tune --controller ... --out` "
+        "writes them, or a JSON object of name: value; those it does not name keep their initial values",
     )
     run.add_argument(
         "--reward",
@@ -161,11 +168,17 @@ def command_run(args: argparse.Namespace) -> int:
     check_output_files([args.csv, args.mot, args.sto, args.video])  # a bad path fails now, not after the run
     video_size = _check_video(args) if args.video else None
     values = parse_excitations(args.excitations) if args.excitations is not None else None
+    args.controller_spec = None
     if args.controller is not None:
         try:
-            args.controller = str(ControllerSpec.parse(args.controller))  # the file exists: checked before OpenSim
-        except ControllerError as error:
+            spec = ControllerSpec.parse(args.controller)  # the file exists: checked before OpenSim
+            if args.params is not None:
+                spec = replace(spec, params=load_params_file(args.params, read_parameters(spec.path)))
+        except (ControllerError, ParameterError) as error:
             raise CommandError(str(error)) from None
+        args.controller, args.controller_spec = str(spec), spec
+    elif args.params is not None:
+        raise CommandError("--params gives a controller's parameters: use it with --controller FILE.py")
     if args.reward is not None:
         try:
             args.reward = str(parse_reward_spec(args.reward))
@@ -224,7 +237,7 @@ def _load_controller(args: argparse.Namespace, simulation: SimulationProcess) ->
     if args.controller is None:
         return None
     try:
-        simulation.set_controller(args.controller)
+        simulation.set_controller(args.controller_spec)
     except ControllerError as error:
         return error
     simulation.reset()
@@ -398,6 +411,7 @@ def _report(args: argparse.Namespace, simulation: SimulationProcess, stepped: St
         "interrupted": stepped.stop is not None,
         "timed_out": stepped.timed_out,
         "controller": args.controller,
+        "params": dict(args.controller_spec.params) if args.controller_spec and args.params else None,
         "controller_error": stepped.controller_failed.message if stepped.controller_failed else None,
         # --reward: your total beside osim-rl's ("total_reward"), up to the last step your reward was computed.
         "reward": args.reward,

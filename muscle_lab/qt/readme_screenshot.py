@@ -1,12 +1,13 @@
 """Make the README's screenshots. The window: the hip thrust, branched at step 12 into the hip
 flexors, shown at step 32 with the first run as the ghost. With --atlas: the Atlas tab after
 the default atlas, iliopsoas_r's row chosen and its stored run playing. With --tune: the Tune
-tab after a short search of the hip thrust. With --editor: the Excitations page with the
+tab after a short search of the hip thrust; --tune=controller: of the example gait controller's
+parameters (muscle_lab/examples/gait_pattern.py). With --editor: the Excitations page with the
 thrust-then-catch sequence played to 0.4 s and the timeline back at 0.12 s. From the repository's root:
 
     MUSCLE_LAB_HOME=$(mktemp -d) xvfb-run -a -s "-screen 0 1600x1000x24" \\
         python -m muscle_lab.qt.readme_screenshot assets/screenshot.png [WxH] \\
-        [--atlas | --tune | --editor | --tab=observation | --solo=5]
+        [--atlas | --tune | --tune=controller | --editor | --tab=observation | --solo=5]
 """
 
 from __future__ import annotations
@@ -148,18 +149,24 @@ def solo_main(path: Path, size: tuple[int, int], muscle: int) -> int:
     return _save(window, path)
 
 
-def tune_main(path: Path, size: tuple[int, int], runs: int = 61) -> int:
-    """The Tune tab after a short search of the hip thrust (1 s horizon), its best playing."""
+def tune_main(path: Path, size: tuple[int, int], runs: int = 61, controller: bool = False) -> int:
+    """The Tune tab after a short search (1 s horizon) of the hip thrust, or of the example gait
+    controller's parameters; its best playing."""
+    from muscle_lab.core.tune.space import PARAMETERS
+
     window, pump_until = _open_window(size)
     pump_until(lambda: window.lab.latest_frame is not None, 120)
     tune = window.panels.tune
     window.panels.tune_dock.raise_()
+    if controller:
+        tune.tune_box.setCurrentIndex(tune.tune_box.findData(PARAMETERS))
+        tune.controller_row.set_file(Path(__file__).resolve().parents[1] / "examples" / "gait_pattern.py")
     tune.preset_box.setCurrentText("hip-thrust")
     tune.horizon_spin.setValue(1.0)
     tune.evaluations_spin.setValue(runs)
     tune.start()
     pump_until(lambda: tune.result is not None and tune.runner is None, 900)
-    tune.name_edit.setText("hip-thrust-tuned")
+    tune.name_edit.setText("gait.json" if controller else "hip-thrust-tuned")
     pump_until(lambda: False, 0.6)  # the best plays: a moment in
     window.history_view.playback.pause()
     window.redraw_now()
@@ -190,8 +197,8 @@ if __name__ == "__main__":
     size = tuple(int(n) for n in arguments[1].split("x")) if len(arguments) > 1 else (1500, 950)
     if "--atlas" in sys.argv:
         sys.exit(atlas_main(Path(arguments[0]), size))
-    if "--tune" in sys.argv:
-        sys.exit(tune_main(Path(arguments[0]), size))
+    if "--tune" in sys.argv or "--tune=controller" in sys.argv:
+        sys.exit(tune_main(Path(arguments[0]), size, controller="--tune=controller" in sys.argv))
     if "--editor" in sys.argv:
         sys.exit(editor_main(Path(arguments[0]), size))
     solo = next((int(a[len("--solo=") :]) for a in sys.argv if a.startswith("--solo=")), None)

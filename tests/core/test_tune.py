@@ -143,6 +143,22 @@ def test_the_pool_plays_a_sequence_step_by_step():
     assert applied[:5] == [THRUST] * 5 and applied[5:] == [CATCH] * 3
 
 
+def test_a_pool_runs_one_run_at_a_time():
+    """Two runs at once on one pool raced over the model's description (the Ray actors' failure)."""
+    pool = RunPool(default_model_path(), FAITHFUL, 0.05, threading.Event(), 1, poses=False, moment_arms=False)
+    refused: list[str] = []
+
+    def meanwhile(_job: Job, _steps: int) -> None:
+        with pytest.raises(RuntimeError) as error:
+            pool.run([Job("b", "b", THRUST)], lambda _job, _record: None)
+        refused.append(str(error.value))
+
+    records = []
+    pool.run([Job("a", "a", THRUST)], lambda _job, record: records.append(record), meanwhile)
+    assert refused and set(refused) == {"this RunPool is running jobs already: one run at a time"}
+    assert len(records) == 1 and len(records[0].frames) == 6
+
+
 def test_the_space_encodes_values_and_durations():
     start = ExcitationSequence(muscles(), (Phase(0.15, THRUST), Phase(0.5, CATCH)))
     space = SearchSpace(start, PHASES)
@@ -168,3 +184,20 @@ def test_a_time_budget_still_runs_one_generation():
     result = TuneSearch(TuneSettings(goal=Goal("upright", 0.05), evaluations=None, seconds=1e-6, population=2,
                                      workers=1)).run()  # fmt: skip
     assert result.evaluations == 3 and len(result.history) == 1
+
+
+def test_a_controllers_search_resumes_to_the_straight_search(tmp_path):
+    from muscle_lab.examples import gait_pattern
+
+    state = tmp_path / "state.json"
+    controller = gait_pattern.__file__
+    settings = TuneSettings(goal=Goal(REWARD, 0.1), evaluations=9, population=4, workers=2, controller=controller)
+    straight = TuneSearch(settings).run()
+    first = TuneSettings(goal=settings.goal, evaluations=5, population=4, workers=2, controller=controller,
+                         state_path=str(state))  # fmt: skip
+    assert TuneSearch(first).run().evaluations == 5
+    assert json.loads(state.read_text())["parameters"]["frequency"] == [0.9, 0.4, 2.0]
+    resumed = TuneSearch.resume(state, TuneSettings(evaluations=9, workers=2)).run()
+    assert resumed.controller == straight.controller == str(Path(controller).resolve())
+    assert resumed.best_parameters == straight.best_parameters and resumed.best_score == straight.best_score
+    assert resumed.best is None and resumed.to_json()["best"]["parameters"] == dict(straight.best_parameters)

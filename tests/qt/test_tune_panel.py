@@ -71,3 +71,60 @@ def test_a_search_that_cannot_start_says_why(qtbot, window):
     assert panel.status.text() == "The search failed: a constant preset has no phases to time: tune its values"
     qtbot.waitUntil(lambda: panel.runner is None, timeout=10_000)
     assert panel.start_button.isEnabled() and not panel.save_button.isEnabled()
+
+
+def test_a_controllers_parameters_are_tuned_in_the_tab_and_saved(qtbot, window, tmp_path):
+    from muscle_lab.core.simulation.controller_parameters import load_params_file, read_parameters
+    from muscle_lab.core.tune.space import PARAMETERS
+    from muscle_lab.examples import gait_pattern
+
+    panel = window.panels.tune
+    window.panels.tune_dock.raise_()
+    assert panel.controller_row.isHidden() and not panel.preset_box.isHidden()
+    panel.tune_box.setCurrentIndex(panel.tune_box.findData(PARAMETERS))
+    assert panel.preset_box.isHidden() and not panel.controller_row.isHidden()
+    assert panel.source_label.text() == "Controller"
+    assert panel.save_button.text() == "Save parameters…"
+    assert panel.start() is None and panel.status.text() == "Choose a controller file that declares PARAMETERS first."
+    path = Path(gait_pattern.__file__)
+    assert panel.controller_row.set_file(path)
+    shown = panel.controller_row.parameters_label
+    assert shown.text().startswith("gait_pattern.py, 11 parameters: frequency, start_phase, tone, hip_swing, ")
+    assert shown.toolTip().splitlines()[1:3] == ["frequency: 0.9 in [0.4, 2]", "start_phase: 0.25 in [0, 1]"]
+    tiny(panel, budget=5)
+    with qtbot.waitSignal(panel.searchEnded, timeout=SEARCH_TIMEOUT_MS) as ended:
+        assert panel.start() is not None
+    result = ended.args[0]
+    assert result is not None and result.controller == str(path), panel.status.text()
+    assert result.evaluations == 5 and result.best_score >= result.start_score
+    qtbot.waitUntil(lambda: panel.runner is None, timeout=10_000)
+    saved = panel.save_parameters(tmp_path / "best.json")
+    assert saved is not None
+    assert load_params_file(saved, read_parameters(path)) == result.best_parameters
+
+
+def test_a_file_without_parameters_and_the_posture_field(qtbot, window, tmp_path):
+    from muscle_lab.core.tune.goal import POSTURE
+    from muscle_lab.core.tune.space import PARAMETERS
+
+    panel = window.panels.tune
+    panel.tune_box.setCurrentIndex(panel.tune_box.findData(PARAMETERS))
+    broken = tmp_path / "broken.py"
+    broken.write_text("PARAMETERS = {'gain': (3, 0, 2)}\n")
+    assert not panel.controller_row.set_file(broken)
+    assert panel.controller_row.parameters_label.text() == (
+        "Cannot tune broken.py: PARAMETERS['gain'] in broken.py: the initial value 3 is outside [0, 2]"
+    )
+    assert not panel.posture_edit.isEnabled()
+    panel.goal_box.setCurrentIndex(panel.goal_box.findData(POSTURE))
+    assert panel.posture_edit.isEnabled()
+    panel.tune_box.setCurrentIndex(panel.tune_box.findData("values"))
+    panel.posture_edit.setText("knee_angle_l=-30,knee=")
+    assert panel.start() is None
+    assert panel.status.text() == "posture entry 'knee=': '' is no number of degrees"
+    panel.posture_edit.setText("knee=-30")
+    with qtbot.waitSignal(panel.searchEnded, timeout=SEARCH_TIMEOUT_MS) as ended:
+        assert panel.start() is not None
+    assert ended.args[0] is None
+    assert panel.status.text().startswith("The search failed: the model has no coordinate 'knee'; a posture names:")
+    qtbot.waitUntil(lambda: panel.runner is None, timeout=10_000)

@@ -28,6 +28,7 @@ from muscle_lab.core.simulation.integrator import IntegratorSettings
 from muscle_lab.core.simulation.moment_arms import MomentArms
 from muscle_lab.core.simulation.pose import BodyPose, SceneDescription
 from muscle_lab.core.simulation.process import SimulationProcess
+from muscle_lab.core.simulation.user_controller import ControllerError, ControllerSpec
 
 PROGRESS_EVERY_STEPS = 5
 CROSSING_POINTS = 3  # each coordinate's range at its ends and middle: enough to see what a muscle crosses
@@ -46,6 +47,7 @@ class Job:
     label: str
     excitations: tuple[float, ...]  # held for the whole run, unless `schedule` changes them
     schedule: StepSchedule | None = None  # values over time (a sequence preset): each step's own
+    controller: ControllerSpec | None = None  # a user's controller (with its parameters' values) drives instead
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,7 @@ class RunPool:
         self._stopped = threading.Event()  # set by `kill`: after a failure, or with `cancel`
         self._processes: list[SimulationProcess] = []
         self._lock = threading.Lock()
+        self._running = threading.Lock()  # one `run` at a time: its model description is its own
         self._describer = threading.Lock()  # the first process to start describes the model
         self._described = False
         self.model: AtlasModel | None = None  # the description, once read
@@ -124,8 +127,22 @@ class RunPool:
     ) -> AtlasModel:
         """Simulate every job (none: just read the model); callbacks run in this thread.
 
-        Raises AtlasCancelled once `cancel` is set, or what a process raised (ModelLoadError).
+        Raises AtlasCancelled once `cancel` is set, or what a process raised (ModelLoadError);
+        RuntimeError while another thread's `run` is under way on this pool.
         """
+        if not self._running.acquire(blocking=False):
+            raise RuntimeError("this RunPool is running jobs already: one run at a time")
+        try:
+            return self._run(jobs, on_done, on_steps)
+        finally:
+            self._running.release()
+
+    def _run(
+        self,
+        jobs: Sequence[Job],
+        on_done: Callable[[Job, RunRecord], None],
+        on_steps: Callable[[Job, int], None] | None,
+    ) -> AtlasModel:
         pending: queue.SimpleQueue[Job] = queue.SimpleQueue()
         for job in jobs:
             pending.put(job)
@@ -216,7 +233,11 @@ class RunPool:
                 except queue.Empty:
                     keep = self.keep_processes
                     return
-                events.put(("done", (job, self._simulate(process, job, events))))
+                try:
+                    record = self._simulate(process, job, events)
+                except ControllerError as error:  # which run's controller failed: its label
+                    raise ControllerError(f"in run {job.label}: {error.message}", error.details) from None
+                events.put(("done", (job, record)))
         except BaseException as error:  # noqa: BLE001 - handed to the caller's thread, which raises it
             if not self.stopping():
                 events.put(("error", error))
@@ -236,7 +257,12 @@ class RunPool:
         in flight so that the process never waits for this thread."""
         started = time.monotonic()
         schedule = job.schedule
-        process.set_excitations(job.excitations if schedule is None else schedule.for_step(0))
+        if job.controller is not None or process.controller is not None:
+            # Loaded afresh for every run (a new module and instance: no state carried over); it
+            # raises ControllerError, as does a step it fails, which ends the whole `run`.
+            process.set_controller(job.controller)
+        if job.controller is None:
+            process.set_excitations(job.excitations if schedule is None else schedule.for_step(0))
         frames: list[Frame] = [process.reset()]
         poses: list[BodyPose | None] = [process.read_pose() if self.poses else None]
         process.send_step()

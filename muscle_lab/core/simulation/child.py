@@ -23,7 +23,7 @@ from muscle_lab.core.simulation.integrator import IntegratorSettings
 from muscle_lab.core.simulation.pose import BodyPose, SceneDescription
 from muscle_lab.core.simulation.protocol import Description, Observed
 from muscle_lab.core.simulation.state_store import StateStore
-from muscle_lab.core.simulation.user_controller import ControllerSlot
+from muscle_lab.core.simulation.user_controller import ControllerSlot, SpecLike
 from muscle_lab.core.simulation.user_reward import RewardSlot
 
 if TYPE_CHECKING:
@@ -205,7 +205,7 @@ class _ChildObserver:
         """A mode with other muscles reloads the model: read from the new one."""
         self._reader, self._last = None, None
 
-    def load_controller(self, spec: str | None, call_limit: float, load_limit: float) -> str | None:
+    def load_controller(self, spec: SpecLike | None, call_limit: float, load_limit: float) -> str | None:
         reader = self._observation_reader()
         return self.slot.load(spec, self.simulation.muscle_names, reader.size, call_limit, load_limit)
 

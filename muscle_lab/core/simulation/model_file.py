@@ -63,16 +63,7 @@ def model_file_problem(path: str | Path) -> str | None:
 def read_model_summary(path: str | Path) -> ModelSummary:
     """The model's name and its muscles' names, in model order."""
     path = Path(path).expanduser()
-    if not path.is_file():
-        raise ModelNotFoundError(f"model file not found: {path}")
-    try:
-        text = path.read_text(encoding="utf-8")
-        root = ET.fromstring(_SCOPED_TAG.sub(lambda m: f"<{m[1]}{m[2].replace('::', '__')}", text))
-    except (OSError, UnicodeDecodeError, ET.ParseError) as error:
-        raise ModelFileError(f"cannot read model {path}: {error}") from None
-    model = root if root.tag == "Model" else root.find("Model")
-    if model is None:
-        raise ModelFileError(f"cannot read model {path}: no <Model> element")
+    model = _model_element(path)
     names = tuple(
         element.get("name", "")
         for force_set in model.iter("ForceSet")
@@ -83,6 +74,43 @@ def read_model_summary(path: str | Path) -> ModelSummary:
     if not names:
         raise ModelFileError(f"model {path} has no muscles")
     return ModelSummary(model.get("name", path.stem), names)
+
+
+def _model_element(path: str | Path) -> ET.Element:
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise ModelNotFoundError(f"model file not found: {path}")
+    try:
+        text = path.read_text(encoding="utf-8")
+        root = ET.fromstring(_SCOPED_TAG.sub(lambda m: f"<{m[1]}{m[2].replace('::', '__')}", text))
+    except (OSError, UnicodeDecodeError, ET.ParseError) as error:
+        raise ModelFileError(f"cannot read model {path}: {error}") from None
+    model = root if root.tag == "Model" else root.find("Model")
+    if model is None:
+        raise ModelFileError(f"cannot read model {path}: no <Model> element")
+    return model
+
+
+@dataclass(frozen=True)
+class CoordinateInfo:
+    name: str
+    rotational: bool  # else translational (m) or coupled
+    locked: bool  # OpenSim holds it at its default value
+
+
+def read_model_coordinates(path: str | Path) -> tuple[CoordinateInfo, ...]:
+    """The model's coordinates as its XML declares them (motion type rotational by default, as
+    OpenSim reads it), in file order."""
+    model = _model_element(path)
+    return tuple(
+        CoordinateInfo(
+            element.get("name", ""),
+            (element.findtext("motion_type") or "rotational").strip() == "rotational",
+            (element.findtext("locked") or element.findtext("default_locked") or "false").strip() == "true",
+        )
+        for element in model.iter("Coordinate")
+        if element.get("name")
+    )
 
 
 def muscle_names_in_model_file(path: str | Path) -> tuple[str, ...]:

@@ -47,11 +47,11 @@ from muscle_lab.core.simulation.protocol import (
 )
 from muscle_lab.core.simulation.user_controller import (
     ControllerError,
+    SpecLike,
     overrun_error,
 )
 
-# spawn, not fork: the parent may be a Qt application with threads of its own.
-_CONTEXT = multiprocessing.get_context("spawn")
+_CONTEXT = multiprocessing.get_context("spawn")  # not fork: the parent may be a Qt application with threads
 CLOSE_TIMEOUT_SECONDS = 1.0
 POLL_SECONDS = 0.05  # how often a waiting caller looks at timeouts and abandon requests
 
@@ -93,7 +93,7 @@ class SimulationProcess(ControllerCalls, RewardCalls, DescribedModel):
         self._time_limit = True  # osim-rl's 300-step limit; a restarted child keeps the choice
         # A user's controller, the muscles kept at the caller's values, and whether each step
         # sends its observation: a restarted child gets them again.
-        self._controller: tuple[str, float, float] | None = None  # (FILE.py[:NAME], call and load limits, s)
+        self._controller: tuple[SpecLike, float, float] | None = None  # (the spec, call and load limits, s)
         self._locked: np.ndarray | None = None
         self._observing = False
         self.observation: Observed | None = None  # the latest, while observing
@@ -123,7 +123,7 @@ class SimulationProcess(ControllerCalls, RewardCalls, DescribedModel):
     @property
     def controller(self) -> str | None:
         """The controller the child calls every step (FILE.py[:NAME]), None when none."""
-        return self._controller[0] if self._controller is not None else None
+        return str(self._controller[0]) if self._controller is not None else None
 
     # -- commands ------------------------------------------------------------------------
     def set_excitations(self, values: Iterable[float]) -> list[str]:

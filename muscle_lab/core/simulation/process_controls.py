@@ -14,7 +14,12 @@ import numpy as np
 
 from muscle_lab.core.errors import SimulationFailed
 from muscle_lab.core.simulation.protocol import Observed
-from muscle_lab.core.simulation.user_controller import CALL_LIMIT_SECONDS, LOAD_LIMIT_SECONDS, ControllerError
+from muscle_lab.core.simulation.user_controller import (
+    CALL_LIMIT_SECONDS,
+    LOAD_LIMIT_SECONDS,
+    ControllerError,
+    SpecLike,
+)
 
 
 class ControllerCalls:
@@ -24,7 +29,7 @@ class ControllerCalls:
     _process: Any
     _in_flight: int
     _discarding: bool
-    _controller: tuple[str, float, float] | None
+    _controller: tuple[SpecLike, float, float] | None
     _locked: np.ndarray | None
     _observing: bool
     _stop_at_end = False
@@ -67,11 +72,11 @@ class ControllerCalls:
                 self._connection.send(("lock", (self._locked,)))
 
     def set_controller(
-        self, spec: str | None, call_limit: float = CALL_LIMIT_SECONDS, load_limit: float = LOAD_LIMIT_SECONDS
+        self, spec: SpecLike | None, call_limit: float = CALL_LIMIT_SECONDS, load_limit: float = LOAD_LIMIT_SECONDS
     ) -> str | None:
-        """Load a controller (FILE.py[:NAME], see core.user_controller) in the child, which then
-        calls it before every step with the step's observation; None drives by the excitations
-        again. Returns its description. Raises ControllerError (the child then has none).
+        """Load a controller (FILE.py[:NAME] or a spec with parameter values, see core.user_controller)
+        in the child, which then calls it before every step with the step's observation; None drives
+        by the excitations again. Returns its description. Raises ControllerError (then it has none).
         While a controller is set, a reset starts the integrator with every control at 1.0, as
         muscle_lab.env's reset does, so that an episode from a reset is the environment's."""
         self.controller_dropped = None

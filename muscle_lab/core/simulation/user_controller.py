@@ -15,6 +15,7 @@ next Python line it runs. No OpenSim and no Qt here.
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib.machinery
 import importlib.util
 import inspect
@@ -35,6 +36,13 @@ import numpy as np
 from muscle_lab.core.errors import SimulationFailed
 from muscle_lab.core.observation.layout import OBSERVATION_BOUND
 from muscle_lab.core.simulation.call_watch import CALL, LOAD, CallWatch, Overrun
+from muscle_lab.core.simulation.controller_parameters import (
+    ParameterError,
+    Values,
+    check_keywords,
+    declared_values,
+    describe_values,
+)
 
 CALL_LIMIT_SECONDS = 1.0  # a controller call that takes longer is stopped: the step is not taken
 LOAD_LIMIT_SECONDS = 60.0  # importing the file (a framework, a network's weights) may take a while
@@ -72,10 +80,12 @@ class CallTimedOut(BaseException):
 
 @dataclass(frozen=True)
 class ControllerSpec:
-    """`FILE.py[:NAME]` as given on the command line or picked in the window."""
+    """`FILE.py[:NAME]` as given on the command line or picked in the window, and the values of
+    the parameters its file declares (core.controller_parameters; unnamed ones keep their initial)."""
 
     path: Path
     name: str | None = None
+    params: Values = ()
 
     @classmethod
     def parse(cls, text: str) -> ControllerSpec:
@@ -95,6 +105,9 @@ class ControllerSpec:
     def label(self) -> str:
         """Short, for the window: "fixed_action.py:FixedActionAgent"."""
         return f"{self.path.name}:{self.name}" if self.name else self.path.name
+
+
+SpecLike = str | ControllerSpec  # what the simulation process is asked to load: FILE.py[:NAME], or a spec
 
 
 class UserController:
@@ -194,14 +207,18 @@ def load_controller(
     on `sys.path`, as for a script, so that it can import its neighbours; its prints go to stderr."""
     module = import_user_file(spec.path, load_limit)
     name, target = _find_target(module, spec)
+    values = _parameter_values(module, target, name, spec)
     if inspect.isclass(target):
-        target = _instantiate(target, spec, len(muscle_names), observation_size, load_limit)
+        target = _instantiate(target, spec, len(muscle_names), observation_size, load_limit, values)
         name += "()"
+    elif values:  # a function takes them in every call
+        target = functools.partial(target, **dict(values))
+    given = f" with {describe_values(values)}" if values else ""
     act = getattr(target, "act", None)
     if callable(act):
-        return UserController(act, f"{name}.act from {spec.path.name}", muscle_names, call_limit)
+        return UserController(act, f"{name}.act from {spec.path.name}{given}", muscle_names, call_limit)
     if callable(target):
-        return UserController(target, f"{name} from {spec.path.name}", muscle_names, call_limit)
+        return UserController(target, f"{name} from {spec.path.name}{given}", muscle_names, call_limit)
     raise ControllerError(
         f"{name} in {spec.path} is a {type(target).__name__}: a controller is a function f(observation) "
         "or an object with act(observation)"
@@ -257,6 +274,22 @@ def _find_target(module: Any, spec: ControllerSpec) -> tuple[str, Any]:
     raise ControllerError(f"{spec.path} defines no {DEFAULT_NAME!r}: name the controller, {spec.path.name}:NAME{note}")
 
 
+def _parameter_values(module: Any, target: Any, name: str, spec: ControllerSpec) -> Values:
+    """The values of the parameters the file declares, checked against what `target` takes."""
+    try:
+        values = declared_values(module, spec.params, spec.path.name)
+        if values and not (inspect.isclass(target) or inspect.isfunction(target)):
+            raise ParameterError(
+                f"{name} in {spec.path.name} is a {type(target).__name__}: the parameters its PARAMETERS declares "
+                "go to a class's constructor or a function's calls as keyword arguments"
+            )
+        if values:
+            check_keywords(target, values, f"{name} in {spec.path.name}")
+    except ParameterError as error:
+        raise ControllerError(str(error)) from None
+    return values
+
+
 def _own_definitions(module: Any) -> list[tuple[str, Any]]:
     """The public classes and functions written in the module itself (not imported into it)."""
     return [
@@ -273,12 +306,18 @@ def _candidates_note(module: Any) -> str:
     return f" (it defines {', '.join(names)})" if names else " (it defines no class or function)"
 
 
-def _instantiate(cls: type, spec: ControllerSpec, muscles: int, observation_size: int, load_limit: float) -> Any:
-    """`cls()`, or `cls(observation_space, action_space)` for osim-rl-helper's agents."""
+def _instantiate(
+    cls: type, spec: ControllerSpec, muscles: int, observation_size: int, load_limit: float, values: Values = ()
+) -> Any:
+    """`cls()`, or `cls(observation_space, action_space)` for osim-rl-helper's agents; the declared
+    parameters' values as keyword arguments."""
+    given = {name for name, _ in values}
     try:
         parameters = inspect.signature(cls).parameters.values()
         required = [
-            p for p in parameters if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+            p
+            for p in parameters
+            if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.name not in given
         ]
     except (TypeError, ValueError):  # no signature to read (a C type): try it bare
         required = []
@@ -290,7 +329,7 @@ def _instantiate(cls: type, spec: ControllerSpec, muscles: int, observation_size
     arguments = spaces(muscles, observation_size) if required else ()
     try:
         with call_time_limit(load_limit), contextlib.redirect_stdout(sys.stderr):
-            return cls(*arguments)
+            return cls(*arguments, **dict(values))
     except CallTimedOut as stopped:
         raise ControllerError(
             f"{cls.__name__}() in {spec.path} did not return within {load_limit:g} s",
@@ -368,18 +407,19 @@ class ControllerSlot:
 
     def load(
         self,
-        spec_text: str | None,
+        spec_text: SpecLike | None,
         muscle_names: Sequence[str],
         observation_size: int,
         call_limit: float,
         load_limit: float = LOAD_LIMIT_SECONDS,
     ) -> str | None:
-        """Load the controller `spec_text` (None: none); the previous one goes either way. Returns
+        """Load the controller `spec_text` (FILE.py[:NAME], or a spec with parameter values; None:
+        none); the previous one goes either way. Returns
         its description."""
         self.controller, self.halted = None, None
         if spec_text is None:
             return None
-        spec = ControllerSpec.parse(spec_text)
+        spec = spec_text if isinstance(spec_text, ControllerSpec) else ControllerSpec.parse(spec_text)
         with self._watched(load_limit, 0, LOAD):
             self.controller = load_controller(spec, muscle_names, observation_size, call_limit, load_limit)
         return self.controller.description

@@ -14,7 +14,9 @@ from muscle_lab.core.atlas.effects import RunRecord
 from muscle_lab.core.atlas.pool import AtlasCancelled, Job, RunPool
 from muscle_lab.core.frame import STEP_SECONDS
 from muscle_lab.core.simulation.integrator import IntegratorSettings
+from muscle_lab.core.simulation.user_controller import ControllerError
 
+CONTROL = "control"  # the Ray actors' concurrency group for cancel, beside the runs
 Done = Callable[[int, RunRecord], None]  # (job index, its record), in the caller's thread
 
 
@@ -77,8 +79,10 @@ class PoolEvaluator:
 
 
 class RayEvaluator:
-    """The same runs on Ray: `address` "local" starts Ray here, else joins that cluster. One actor
-    per CPU Ray offers (or `workers`), each keeping a one-process pool for the whole search."""
+    """The same runs on Ray: `address` "local" starts a Ray of its own here (never one found
+    running), else joins that cluster. One actor per CPU Ray offers (or `workers`), each keeping a
+    one-process pool for the whole search and running one job at a time: its `run` and `close`
+    calls are in Ray's default concurrency group (one thread), `cancel` in one of its own."""
 
     def __init__(
         self, address: str, model_path: Path, integrator: IntegratorSettings, steps: int, workers: int | None = None
@@ -90,13 +94,15 @@ class RayEvaluator:
         self.ray: Any = ray
         if not ray.is_initialized():
             ray.init(
-                address=None if address == "local" else address,
+                address=address,  # "local": a new Ray, even where RAY_ADDRESS or `ray start` names one
                 include_dashboard=False,
                 log_to_driver=False,
                 configure_logging=False,
             )
         count = workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
-        actor = ray.remote(num_cpus=1, max_concurrency=2)(RayWorker)  # the second thread takes `cancel`
+        # Two runs at once on one actor's pool raced (the model's description went to one of them) and
+        # ran two processes on one CPU: runs go one at a time, and `cancel` still gets a thread.
+        actor = ray.remote(num_cpus=1, concurrency_groups={CONTROL: 1})(RayWorker)
         self.actors = [actor.remote(str(model_path), integrator, steps) for _ in range(count)]
         self.coordinate_names: tuple[str, ...] = ()
 
@@ -111,6 +117,10 @@ class RayEvaluator:
             try:
                 answer = ray.get(ready[0])
             except ray.exceptions.RayError as error:
+                self.kill()  # the jobs still queued end at once: `close` comes after them
+                cause = getattr(error, "cause", None)  # what the actor raised
+                if isinstance(cause, ControllerError):  # the user's code failed: its message and traceback
+                    raise ControllerError(cause.message, cause.details) from None
                 raise RuntimeError(str(error)) from None
             if answer is None:
                 raise TuneCancelled("tune cancelled")
@@ -120,11 +130,11 @@ class RayEvaluator:
 
     def kill(self) -> None:
         for actor in self.actors:
-            actor.cancel.remote()
+            actor.cancel.options(concurrency_group=CONTROL).remote()
 
     def close(self) -> None:
         """Each actor ends its simulation process, then the actor goes."""
-        self.ray.get([actor.close.remote() for actor in self.actors])
+        self.ray.get([actor.close.remote() for actor in self.actors])  # queued after their runs
         for actor in self.actors:
             self.ray.kill(actor)
         self.actors = []

@@ -1,4 +1,5 @@
-"""A CMA-ES search (the `cma` library) over a preset's pattern, its runs in parallel processes.
+"""A CMA-ES search (the `cma` library) over a preset's pattern or a controller's parameters, its
+runs in parallel processes.
 
 Threading: `TuneSearch.run()` blocks until the budget is spent, so the window calls it in a worker
 thread; its `progress` callback runs in that thread. `cancel()` may be called from any thread:
@@ -13,7 +14,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,11 +31,14 @@ from muscle_lab.core.atlas.pool import Job
 from muscle_lab.core.paths import default_model_path
 from muscle_lab.core.presets.sequence import ExcitationSequence
 from muscle_lab.core.presets.store import PresetStore, schedule_from_preset
+from muscle_lab.core.simulation.controller_parameters import Values, describe_values, read_parameters
 from muscle_lab.core.simulation.integrator import DEFAULT_MODE, MODES, settings_for
-from muscle_lab.core.simulation.model_file import read_model_summary
+from muscle_lab.core.simulation.model_file import read_model_coordinates, read_model_summary
+from muscle_lab.core.simulation.user_controller import ControllerSpec
 from muscle_lab.core.tune.evaluate import Evaluator, PoolEvaluator, RayEvaluator, TuneCancelled
-from muscle_lab.core.tune.goal import Goal, score
-from muscle_lab.core.tune.space import VALUES, SearchSpace
+from muscle_lab.core.tune.goal import POSTURE, Goal, score
+from muscle_lab.core.tune.posture import PostureError, check_names
+from muscle_lab.core.tune.space import PARAMETERS, PHASES, VALUES, ParameterSpace, SearchSpace
 from muscle_lab.core.tune.state import Generation, SavedSearch, load_state, save_state
 
 DEFAULT_SIGMA = 0.2  # of the [0, 1] range: big enough to leave the start, small enough to stay near it
@@ -60,8 +64,11 @@ class TuneSettings:
     ray: str | None = None  # a Ray address, or "local"
     poses: bool = False  # keep the body's poses of the best runs (to draw them)
     state_path: str | None = None  # written after every generation, to resume from
+    controller: str | None = None  # FILE.py[:NAME]: tune the parameters its file declares, not a preset
 
     def __post_init__(self) -> None:
+        if self.controller is not None and self.tune == PHASES:
+            raise TuneError("a controller's parameters are tuned: --tune phases is for a sequence preset")
         if self.evaluations is None and self.seconds is None:
             raise TuneError("give a budget: evaluations, seconds or both")
         if self.evaluations is not None and self.evaluations < 1:
@@ -86,27 +93,39 @@ class TuneProgress:
     budget: int | None
     generation: Generation | None = None
     best_score: float | None = None
-    best: ExcitationSequence | None = None
+    best: ExcitationSequence | None = None  # tuning a preset
+    best_parameters: Values = ()  # tuning a controller
     best_run: RunRecord | None = None  # when the best changed in this generation
     previous_run: RunRecord | None = None  # the best before it
 
 
 @dataclass
 class TuneResult:
-    preset: str
+    preset: str  # the preset's name, or the controller's FILE.py[:NAME] label
     goal: Goal
     history: list[Generation]
     start_score: float
     best_score: float
-    best: ExcitationSequence
+    best: ExcitationSequence | None  # None when tuning a controller
     evaluations: int
     seconds: float
     cancelled: bool
     best_run: RunRecord | None = None  # None when the best was found before a resume
+    controller: str | None = None  # FILE.py[:NAME] when tuning a controller's parameters
+    best_parameters: Values = ()  # its parameters' best values
+
+    def parameters_json(self) -> dict[str, Any]:
+        """What `--out` writes for a controller and `run --params` reads: its best values."""
+        return {"controller": self.controller, "parameters": dict(self.best_parameters), "goal": self.goal.describe(),
+                "score": self.best_score}  # fmt: skip
 
     def to_json(self) -> dict[str, Any]:
+        if self.best is not None:
+            best: dict[str, Any] = {"muscles": list(self.best.muscles), "sequence": self.best.to_data()}
+        else:
+            best = {"controller": self.controller, "parameters": dict(self.best_parameters)}
         return {
-            "preset": self.preset,
+            "preset" if self.controller is None else "controller": self.preset,
             "goal": self.goal.describe(),
             "start_score": self.start_score,
             "best_score": self.best_score,
@@ -115,7 +134,7 @@ class TuneResult:
             "seconds": round(self.seconds, 3),
             "cancelled": self.cancelled,
             "history": [g.__dict__ for g in self.history],
-            "best": {"muscles": list(self.best.muscles), "sequence": self.best.to_data()},
+            "best": best,
         }
 
 
@@ -138,17 +157,22 @@ class TuneSearch:
         self._started = time.monotonic()
         self._best_run: RunRecord | None = None
         self.model_path = Path(settings.model_path) if settings.model_path else default_model_path()
+        self.notes: list[str] = []
         if saved is None:
-            names = read_model_summary(self.model_path).muscle_names
-            start, self.notes = schedule_from_preset(settings.preset, names, store)
-            saved = SavedSearch(
-                settings.preset, start, settings.tune, settings.goal, settings.seed,
-                settings.population, settings.sigma, settings.model_path, settings.mode,
-            )  # fmt: skip
-        else:
-            self.notes = []
+            saved, self.notes = _new_search(settings, self.model_path, store)
         self.saved = saved
-        self.space = SearchSpace(saved.start, saved.tune)
+        self.space: SearchSpace | ParameterSpace
+        self.controller = ControllerSpec.parse(saved.controller) if saved.controller else None
+        if saved.controller is not None:
+            self.space = ParameterSpace(saved.parameters)
+        else:
+            assert saved.start is not None  # a preset's search has its start pattern
+            self.space = SearchSpace(saved.start, saved.tune)
+        if saved.goal.kind == POSTURE:
+            try:
+                check_names(saved.goal.posture, read_model_coordinates(self.model_path))
+            except PostureError as error:
+                raise TuneError(str(error)) from None
 
     @classmethod
     def resume(cls, path: str | Path, settings: TuneSettings, progress: Progress | None = None) -> TuneSearch:
@@ -158,7 +182,7 @@ class TuneSearch:
         merged = TuneSettings(
             saved.preset, saved.tune, saved.goal, settings.evaluations, settings.seconds, saved.seed,
             saved.population, saved.sigma, saved.model_path, saved.mode, settings.workers, settings.ray,
-            settings.poses, settings.state_path or str(path),
+            settings.poses, settings.state_path or str(path), saved.controller,
         )  # fmt: skip
         return cls(merged, progress, saved=saved)
 
@@ -258,13 +282,7 @@ class TuneSearch:
 
     def _evaluate(self, candidates: list[Any], label: str) -> list[RunRecord]:
         assert self._evaluator is not None
-        jobs = []
-        for index, x in enumerate(candidates):
-            sequence = self.space.decode(np.asarray(x))
-            values = tuple(float(v) for v in sequence.for_step(0))
-            jobs.append(
-                Job(f"{label}-{index}", f"{label} #{index}", values, None if sequence.is_constant else sequence)
-            )
+        jobs = [self._job(np.asarray(x), f"{label}-{index}", f"{label} #{index}") for index, x in enumerate(candidates)]
         done = 0
 
         def on_done(_index: int, _record: RunRecord) -> None:
@@ -275,6 +293,17 @@ class TuneSearch:
 
         return self._evaluator.evaluate(jobs, on_done)
 
+    def _job(self, x: np.ndarray, key: str, label: str) -> Job:
+        if isinstance(self.space, ParameterSpace):
+            assert self.controller is not None
+            params = self.space.decode(x)
+            return Job(
+                key, f"{label} ({describe_values(params)})", (), controller=replace(self.controller, params=params)
+            )
+        sequence = self.space.decode(x)
+        values = tuple(float(v) for v in sequence.for_step(0))
+        return Job(key, label, values, None if sequence.is_constant else sequence)
+
     def _score(self, record: RunRecord) -> float:
         assert self._evaluator is not None
         value = score(self.saved.goal, record.frames, self._evaluator.coordinate_names)
@@ -283,23 +312,52 @@ class TuneSearch:
     def _tell(self, generation: Generation, best_run: RunRecord | None, previous: RunRecord | None) -> None:
         if self.progress is None:
             return
-        best = self._best()
         self.progress(
             TuneProgress(
-                self.saved.evaluations, self.settings.evaluations, generation, self.saved.best_score, best,
-                best_run, previous,
+                self.saved.evaluations, self.settings.evaluations, generation, self.saved.best_score,
+                self._best_sequence(), self._best_parameters(), best_run, previous,
             )
         )  # fmt: skip
 
-    def _best(self) -> ExcitationSequence:
+    def _best_x(self) -> np.ndarray:
         x = self.saved.best_x
-        return self.space.decode(np.asarray(x)) if x is not None else self.saved.start
+        return np.asarray(x) if x is not None else self.space.x0()
+
+    def _best_sequence(self) -> ExcitationSequence | None:
+        return self.space.decode(self._best_x()) if isinstance(self.space, SearchSpace) else None
+
+    def _best_parameters(self) -> Values:
+        return self.space.decode(self._best_x()) if isinstance(self.space, ParameterSpace) else ()
 
     def _result(self, best_run: RunRecord | None, seconds: float) -> TuneResult:
         saved = self.saved
         start = saved.start_score if saved.start_score is not None else math.nan
         best = saved.best_score if saved.best_score is not None else math.nan
         return TuneResult(
-            saved.preset, saved.goal, list(saved.history), start, best, self._best(), saved.evaluations, seconds,
-            self._cancel.is_set(), best_run,
+            saved.preset, saved.goal, list(saved.history), start, best, self._best_sequence(), saved.evaluations,
+            seconds, self._cancel.is_set(), best_run, saved.controller, self._best_parameters(),
         )  # fmt: skip
+
+
+def _new_search(settings: TuneSettings, model_path: Path, store: PresetStore | None) -> tuple[SavedSearch, list[str]]:
+    """A search from its start: the preset's pattern, or the controller file's declared parameters."""
+    if settings.controller is not None:
+        spec = ControllerSpec.parse(settings.controller)  # ControllerError: no such file
+        parameters = read_parameters(spec.path)  # ParameterError: a bad declaration, named
+        if not parameters:
+            raise TuneError(
+                f"{spec.path.name} declares no PARAMETERS: nothing to tune (declare, at module level, "
+                "PARAMETERS = {'name': (initial, low, high), ...})"
+            )
+        saved = SavedSearch(
+            spec.label, None, PARAMETERS, settings.goal, settings.seed, settings.population, settings.sigma,
+            settings.model_path, settings.mode, controller=str(spec), parameters=parameters,
+        )  # fmt: skip
+        return saved, []
+    names = read_model_summary(model_path).muscle_names
+    start, notes = schedule_from_preset(settings.preset, names, store)
+    saved = SavedSearch(
+        settings.preset, start, settings.tune, settings.goal, settings.seed,
+        settings.population, settings.sigma, settings.model_path, settings.mode,
+    )  # fmt: skip
+    return saved, notes

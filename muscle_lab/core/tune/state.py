@@ -13,6 +13,7 @@ from typing import Any
 
 from muscle_lab.core.atomic import atomic_write_text
 from muscle_lab.core.presets.sequence import ExcitationSequence, SequenceError, sequence_from_data
+from muscle_lab.core.simulation.controller_parameters import Parameter, ParameterError, check_declaration
 from muscle_lab.core.tune.goal import Goal
 from muscle_lab.core.user_files import UserFileError, load_user_json
 
@@ -40,8 +41,8 @@ class Generation:
 class SavedSearch:
     """Everything a search needs to carry on where it stopped."""
 
-    preset: str
-    start: ExcitationSequence
+    preset: str  # the preset's name, or the controller's label
+    start: ExcitationSequence | None  # None when tuning a controller
     tune: str
     goal: Goal
     seed: int
@@ -56,14 +57,18 @@ class SavedSearch:
     best_x: list[float] | None = None
     evaluations: int = 0
     seconds: float = 0.0
+    controller: str | None = None  # FILE.py[:NAME] whose declared parameters are tuned
+    parameters: tuple[Parameter, ...] = ()  # as declared when the search began
 
 
 def save_state(path: str | Path, saved: SavedSearch) -> None:
     data = {
         "schema_version": STATE_VERSION,
         "preset": saved.preset,
-        "muscles": list(saved.start.muscles),
-        "start": saved.start.to_data(),
+        "muscles": list(saved.start.muscles) if saved.start is not None else None,
+        "start": saved.start.to_data() if saved.start is not None else None,
+        "controller": saved.controller,
+        "parameters": {p.name: [p.initial, p.low, p.high] for p in saved.parameters},
         "tune": saved.tune,
         "goal": asdict(saved.goal),
         "seed": saved.seed,
@@ -90,7 +95,10 @@ def load_state(path: str | Path) -> SavedSearch:
     try:
         if data.get("schema_version") != STATE_VERSION:
             raise TuneStateError(f"{path}: not a tune state file of version {STATE_VERSION}")
-        start = sequence_from_data(data["start"], data["muscles"])
+        start = sequence_from_data(data["start"], data["muscles"]) if data["start"] is not None else None
+        controller = data.get("controller")
+        if start is None and controller is None:
+            raise TuneStateError(f"{path}: not a usable tune state: neither a start pattern nor a controller")
         return SavedSearch(
             preset=data["preset"],
             start=start,
@@ -108,10 +116,12 @@ def load_state(path: str | Path) -> SavedSearch:
             best_x=data["best_x"],
             evaluations=data["evaluations"],
             seconds=data["seconds"],
+            controller=controller,
+            parameters=check_declaration(data.get("parameters", {}), str(path)) if controller is not None else (),
         )
     except TuneStateError:
         raise
     except KeyError as error:
         raise TuneStateError(f"{path}: not a usable tune state: no field {error}") from None
-    except (TypeError, ValueError, AttributeError, pickle.UnpicklingError, SequenceError) as error:
+    except (TypeError, ValueError, AttributeError, pickle.UnpicklingError, SequenceError, ParameterError) as error:
         raise TuneStateError(f"{path}: not a usable tune state: {error}") from None

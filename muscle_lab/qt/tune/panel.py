@@ -1,14 +1,19 @@
-"""The Tune tab: improve a preset with CMA-ES while the window stays live.
+"""The Tune tab: improve a preset, or a controller's parameters, with CMA-ES while the window
+stays live.
 
-Choose the preset, what to change, the goal, the budget and the seed; Start runs the search in a
-thread (`TuneRunner`), its runs in the core's simulation processes. The plot shows the goal per
-generation; each new best plays in the body view beside the previous best as the ghost (stored
-runs, no simulation); Save as preset keeps the best found.
+Choose the preset (or a controller file, whose declared parameters are shown), what to change,
+the goal (a posture's target angles for the posture goal), the budget and the seed; Start runs
+the search in a thread (`TuneRunner`), its runs in the core's simulation processes. The plot
+shows the goal per generation; each new best plays in the body view beside the previous best as
+the ghost (stored runs, no simulation); Save as preset keeps the best found (Save parameters
+writes a controller's best values as JSON, for `run --params`).
 """
 
 from __future__ import annotations
 
+import json
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -18,6 +23,7 @@ from PyQt5.QtGui import QColor
 from PyQt5.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
+    QFileDialog,
     QFormLayout,
     QFrame,
     QHBoxLayout,
@@ -26,15 +32,20 @@ from PyQt5.QtWidgets import (
     QProgressBar,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QSpinBox,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from muscle_lab.core.atomic import atomic_write_text
 from muscle_lab.core.presets.store import PresetError, PresetStore
-from muscle_lab.core.tune.goal import GOAL_UNITS, GOALS, REWARD, Goal
+from muscle_lab.core.tune.goal import GOAL_UNITS, GOALS, POSTURE, REWARD, Goal
+from muscle_lab.core.tune.posture import parse_posture
 from muscle_lab.core.tune.search import TuneProgress, TuneResult, TuneSettings
-from muscle_lab.core.tune.space import PHASES, TUNABLE, VALUES
+from muscle_lab.core.tune.space import PARAMETERS, PHASES, TUNABLE, VALUES
+from muscle_lab.qt.tune.controller_row import ControllerRow
 from muscle_lab.qt.tune.runner import TuneRunner
 
 if TYPE_CHECKING:
@@ -53,8 +64,14 @@ GOAL_NAMES = {
     "reward2": "total reward (round 2)",
     "distance": "distance before falling",
     "upright": "time upright",
+    POSTURE: "reach a posture",
 }
-TUNE_NAMES = {VALUES: "each phase's values", PHASES: "values and phase durations"}
+TUNE_NAMES = {
+    VALUES: "each phase's values",
+    PHASES: "values and phase durations",
+    PARAMETERS: "a controller's parameters",
+}
+DEFAULT_POSTURE = "hip_flexion_l=40,knee_angle_l=-60"  # the left knee lifted: standing on the prosthesis
 
 
 def stop_runners(runners: list[TuneRunner]) -> None:
@@ -91,8 +108,13 @@ class TunePanel(QWidget):
     def _build(self) -> None:
         self.preset_box = QComboBox()
         self.tune_box = QComboBox()
-        for key in TUNABLE:
+        for key in (*TUNABLE, PARAMETERS):
             self.tune_box.addItem(TUNE_NAMES[key], key)
+        self.controller_row = ControllerRow()
+        self.posture_edit = QLineEdit(DEFAULT_POSTURE)
+        self.posture_edit.setMinimumWidth(60)
+        self.posture_edit.setCursorPosition(0)  # a narrow dock shows the first names
+        self.posture_edit.setToolTip("joint angles in degrees, by coordinate name: NAME=DEG,NAME=DEG")
         self.goal_box = QComboBox()
         for key in GOALS:
             self.goal_box.addItem(GOAL_NAMES[key], key)
@@ -106,9 +128,15 @@ class TunePanel(QWidget):
             box.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
             box.setMinimumContentsLength(COMBO_LEAST_CHARACTERS)
         form = QFormLayout()
-        form.addRow("Preset", self.preset_box)
+        # One row for what is tuned (a preset, or a controller file): the form keeps no empty row.
+        self.source_stack = QStackedWidget()
+        self.source_stack.addWidget(self.preset_box)
+        self.source_stack.addWidget(self.controller_row)
+        self.source_label = QLabel("Preset")
         form.addRow("Tune", self.tune_box)
+        form.addRow(self.source_label, self.source_stack)
         form.addRow("Goal", self.goal_box)
+        form.addRow("Posture", self.posture_edit)
         form.addRow("Horizon", self.horizon_spin)
         form.addRow("Effort", self.effort_spin)
         form.addRow("Budget", self.evaluations_spin)
@@ -172,6 +200,22 @@ class TunePanel(QWidget):
         layout.addLayout(save_row)
         layout.addWidget(self.status)
         layout.addWidget(self.plot_widget, 1)  # last: what a short dock scrolls to
+        self.tune_box.currentIndexChanged.connect(self._show_rows)
+        self.goal_box.currentIndexChanged.connect(self._show_rows)
+        self._show_rows()
+
+    def _show_rows(self) -> None:
+        """The preset or the controller file, and the posture's field enabled for the posture goal."""
+        controller = self.tune_box.currentData() == PARAMETERS
+        shown = self.controller_row if controller else self.preset_box
+        self.source_stack.setCurrentWidget(shown)
+        for page in (self.preset_box, self.controller_row):  # the stack takes the height of the page shown
+            page.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Preferred if page is shown else QSizePolicy.Ignored)
+        self.source_stack.adjustSize()
+        self.source_label.setText("Controller" if controller else "Preset")
+        self.posture_edit.setEnabled(self.goal_box.currentData() == POSTURE)
+        self.save_button.setText("Save parameters…" if controller else "Save as preset")
+        self.name_edit.setPlaceholderText("file for its parameters (.json)" if controller else "name of the new preset")
 
     @pyqtSlot(bool)
     def set_shown(self, shown: bool) -> None:
@@ -191,11 +235,20 @@ class TunePanel(QWidget):
         info = self._lab.model_info
         if info is None:
             return None
-        goal = Goal(self.goal_box.currentData(), self.horizon_spin.value(), self.effort_spin.value())
+        kind = self.goal_box.currentData()
+        posture = parse_posture(self.posture_edit.text()) if kind == POSTURE else ()
+        goal = Goal(kind, self.horizon_spin.value(), self.effort_spin.value(), posture=posture)
         population = self.population_spin.value() or None
+        tune, controller = self.tune_box.currentData(), None
+        if tune == PARAMETERS:
+            controller = self.controller_row.spec_text
+            if controller is None:
+                raise ValueError("Choose a controller file that declares PARAMETERS first.")
+            tune = VALUES
         return TuneSettings(
-            self.preset_box.currentText(), self.tune_box.currentData(), goal, self.evaluations_spin.value(), None,
+            self.preset_box.currentText(), tune, goal, self.evaluations_spin.value(), None,
             self.seed_spin.value(), population, model_path=str(info.path), mode=self._lab.mode, poses=True,
+            controller=controller,
         )  # fmt: skip
 
     def start(self) -> TuneRunner | None:
@@ -223,7 +276,8 @@ class TunePanel(QWidget):
         self.save_button.setEnabled(False)
         self.progress.setValue(0)
         self.progress.setFormat("starting the simulation processes…")
-        self._say(f"Tuning {settings.preset}: {settings.goal.describe()}, seed {settings.seed}…")
+        what = Path(settings.controller).name if settings.controller else settings.preset
+        self._say(f"Tuning {what}: {settings.goal.describe()}, seed {settings.seed}…")
         runner.start()
         return runner
 
@@ -238,15 +292,22 @@ class TunePanel(QWidget):
         stop_runners(self._runners)
 
     def save_best(self) -> str | None:
-        """Save the best pattern found as a user preset named in the line edit; its name, or None."""
+        """Save the best pattern found as a user preset named in the line edit; its name, or None.
+        A controller's best parameters go to a JSON file (chosen in a dialog)."""
         result, info = self.result, self._lab.model_info
         name = self.name_edit.text().strip()
         if result is None or info is None:
             return None
+        if result.controller is not None:
+            path, _ = QFileDialog.getSaveFileName(
+                self, "Save the best parameters", name or "params.json", "JSON (*.json)"
+            )
+            return self.save_parameters(Path(path)) if path else None
         if not name:
             self._say("Name the preset first.")
             return None
         best = result.best
+        assert best is not None  # a preset's search
         description = (
             f"Tuned from {result.preset}: {result.goal.describe()} {result.start_score:.4g} -> {result.best_score:.4g}"
         )
@@ -262,6 +323,19 @@ class TunePanel(QWidget):
         self.refresh_presets()
         self.presetSaved.emit(name)
         return name
+
+    def save_parameters(self, path: Path) -> str | None:
+        """Write the controller's best parameters where `run --controller FILE.py --params` reads them."""
+        result = self.result
+        if result is None or result.controller is None:
+            return None
+        try:
+            atomic_write_text(path, json.dumps(result.parameters_json(), indent=1) + "\n")
+        except OSError as error:
+            self._say(f"Not saved: {error}")
+            return None
+        self._say(f"Saved the best parameters to {path.name}.")
+        return str(path)
 
     # -- from the runner -----------------------------------------------------------------
     def _on_progress(self, progress: TuneProgress) -> None:
@@ -291,8 +365,9 @@ class TunePanel(QWidget):
         )
         self.searchEnded.emit(result)
 
-    def _on_failed(self, message: str) -> None:
+    def _on_failed(self, message: str, details: str = "") -> None:
         self._say(f"The search failed: {message}")
+        self.status.setToolTip(details)  # a controller's traceback
         self.searchEnded.emit(None)
 
     def _on_finished(self, runner: TuneRunner) -> None:
@@ -334,6 +409,7 @@ class TunePanel(QWidget):
 
     def _say(self, text: str) -> None:
         self.status.setText(text)
+        self.status.setToolTip("")
 
 
 def _spin(spin: QSpinBox | QDoubleSpinBox, low: float, high: float, value: float, suffix: str, tip: str) -> Any:

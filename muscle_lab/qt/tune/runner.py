@@ -4,8 +4,11 @@ within a moment, with every process ended; the result so far still arrives."""
 
 from __future__ import annotations
 
+import sys
+
 from PyQt5.QtCore import QThread, pyqtSignal
 
+from muscle_lab.core.simulation.user_controller import UserCodeError
 from muscle_lab.core.tune.search import TuneSearch, TuneSettings
 
 # What a search can raise besides a cancel: a preset or settings it cannot use (ValueError: PresetError,
@@ -18,11 +21,12 @@ RUNNING: list[TuneRunner] = []
 
 class TuneRunner(QThread):
     """One search. Emits `progressed(TuneProgress)` after each run and generation, then exactly
-    one of `succeeded(TuneResult)` (also when cancelled: `result.cancelled`) or `failed(message)`."""
+    one of `succeeded(TuneResult)` (also when cancelled: `result.cancelled`) or `failed(message,
+    details)`: details is a failing controller's traceback (also on stderr), else empty."""
 
     progressed = pyqtSignal(object)
     succeeded = pyqtSignal(object)
-    failed = pyqtSignal(str)
+    failed = pyqtSignal(str, str)
 
     def __init__(self, settings: TuneSettings) -> None:
         super().__init__()
@@ -57,6 +61,9 @@ class TuneRunner(QThread):
                 search.cancel()
             result = search.run()
         except SEARCH_ERRORS as error:
-            self.failed.emit(str(error))
+            details = error.details if isinstance(error, UserCodeError) else ""
+            if details:
+                print(f"{error}\n{details}", file=sys.stderr, flush=True)
+            self.failed.emit(str(error), details)
             return
         self.succeeded.emit(result)
