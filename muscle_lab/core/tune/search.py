@@ -20,12 +20,6 @@ from typing import Any
 
 import numpy as np
 
-with warnings.catch_warnings():
-    # cma warns at import without matplotlib, which only its plots (unused here) need; muscle_lab no
-    # longer brings matplotlib in (it came with osim-rl's dependencies).
-    warnings.filterwarnings("ignore", message="Could not import matplotlib", category=UserWarning)
-    import cma
-
 from muscle_lab.core.atlas.effects import RunRecord
 from muscle_lab.core.atlas.pool import Job
 from muscle_lab.core.paths import default_model_path
@@ -207,7 +201,7 @@ class TuneSearch:
             options = {"seed": saved.seed, "bounds": [0.0, 1.0], "verbose": -9}
             if saved.population is not None:
                 options["popsize"] = saved.population
-            saved.optimiser = cma.CMAEvolutionStrategy(self.space.x0(), saved.sigma, options)
+            saved.optimiser = _cma().CMAEvolutionStrategy(self.space.x0(), saved.sigma, options)
         optimiser = saved.optimiser
         started = time.monotonic() - saved.seconds
         self._evaluator = self._make_evaluator()
@@ -361,3 +355,14 @@ def _new_search(settings: TuneSettings, model_path: Path, store: PresetStore | N
         settings.population, settings.sigma, settings.model_path, settings.mode,
     )  # fmt: skip
     return saved, notes
+
+
+def _cma() -> Any:
+    """`cma`, imported when a search starts: it imports SciPy's statistics (over a second), which
+    the window, whose Tune tab imports this module, would otherwise wait for at every start."""
+    with warnings.catch_warnings():
+        # cma warns at import without matplotlib, which only its plots (unused here) need.
+        warnings.filterwarnings("ignore", message="Could not import matplotlib", category=UserWarning)
+        import cma
+
+    return cma
