@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from muscle_lab.core.presets.store import PresetStore
+from muscle_lab.core.tune.state import Generation
 
 SEARCH_TIMEOUT_MS = 180_000
 
@@ -128,3 +129,15 @@ def test_a_file_without_parameters_and_the_posture_field(qtbot, window, tmp_path
     assert ended.args[0] is None
     assert panel.status.text().startswith("The search failed: the model has no coordinate 'knee'; a posture names:")
     qtbot.waitUntil(lambda: panel.runner is None, timeout=10_000)
+
+
+def test_the_goal_plot_keeps_the_best_values_range_when_the_mean_is_far_below(window):
+    """A generation whose candidates fall at once has a mean hundreds below its best: the plot's
+    range stays the best values' (the mean is drawn where it falls inside it)."""
+    panel = window.panels.tune
+    panel.plot_generation(Generation(1, 8, best=10.0, mean=-500.0, best_so_far=10.0, seconds=1.0))
+    panel.plot_generation(Generation(2, 16, best=12.0, mean=-450.0, best_so_far=12.0, seconds=2.0))
+    view = panel.plot_widget.getPlotItem().getViewBox()
+    view.autoRange()
+    low, high = view.viewRange()[1]
+    assert 9.0 < low < 10.0 and 12.0 < high < 13.0

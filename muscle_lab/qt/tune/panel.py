@@ -45,6 +45,7 @@ from muscle_lab.core.tune.goal import GOAL_UNITS, GOALS, POSTURE, REWARD, Goal
 from muscle_lab.core.tune.posture import parse_posture
 from muscle_lab.core.tune.search import TuneProgress, TuneResult, TuneSettings
 from muscle_lab.core.tune.space import PARAMETERS, PHASES, TUNABLE, VALUES
+from muscle_lab.core.tune.state import Generation
 from muscle_lab.qt.tune.controller_row import ControllerRow
 from muscle_lab.qt.tune.runner import TuneRunner
 
@@ -168,7 +169,10 @@ class TunePanel(QWidget):
         self.best_curve = plot.plot(
             pen=pg.mkPen(BEST_COLOUR, width=1), symbol="o", symbolSize=4, name="generation's best"
         )
-        self.mean_curve = plot.plot(pen=pg.mkPen(MEAN_COLOUR, width=1, style=Qt.DashLine), name="mean")
+        # The mean can lie hundreds below the best (a candidate that falls at once): it is drawn
+        # where it falls in the range the best values set, never widening it.
+        self.mean_curve = pg.PlotDataItem(pen=pg.mkPen(MEAN_COLOUR, width=1, style=Qt.DashLine), name="mean")
+        plot.addItem(self.mean_curve, ignoreBounds=True)
 
         self.name_edit = QLineEdit()
         self.name_edit.setMinimumWidth(60)
@@ -347,8 +351,7 @@ class TunePanel(QWidget):
         generation = progress.generation
         if generation is None:
             return
-        self._history.append((generation.best, generation.mean, generation.best_so_far))
-        self._draw()
+        self.plot_generation(generation)
         unit = GOAL_UNITS[self.runner.settings.goal.kind]
         self._say(f"Generation {generation.generation}: best so far {generation.best_so_far:.4g}{unit}.")
         if progress.best_run is not None:
@@ -392,6 +395,11 @@ class TunePanel(QWidget):
             ghost = (previous.frames, previous.poses, "tune: the previous best")
         self._lab.show_stored_run(best.frames, best.poses, f"tune: best so far ({value:.4g})", ghost=ghost)
         self._best_shown = best
+
+    def plot_generation(self, generation: Generation) -> None:
+        """Add a generation's best, mean and best so far to the goal's plot."""
+        self._history.append((generation.best, generation.mean, generation.best_so_far))
+        self._draw()
 
     def _draw(self) -> None:
         if not self._history:
