@@ -86,3 +86,21 @@ def test_rewind_refuses_a_state_of_another_episode():
     simulation.reset()
     with pytest.raises(SimulationFailed, match="cannot rewind episode 1 to a state of episode 0"):
         simulation.rewind(saved)
+
+
+def test_steps_asked_ahead_come_back_in_order_each_with_its_own_excitations(process):
+    """The child holds step answers while more commands wait and sends them together
+    (child.HeldAnswers): every step still comes back, in order, with the excitations set for it."""
+    asked = []
+    for k in range(8):
+        values = [0.1 * (k % 3)] * 19
+        values[k] = 1.0
+        process.set_excitations(values)
+        process.send_step()
+        asked.append(values)
+    frames = [process.receive_step() for _ in range(8)]
+    assert [frame.step for frame in frames] == list(range(1, 9))
+    for frame, values in zip(frames, asked, strict=True):
+        assert list(frame.excitations) == values
+    assert process.steps_in_flight == 0 and not process.step_ready()
+    assert process.read_pose().time == pytest.approx(frames[-1].time)  # the next answer is the pose's

@@ -10,6 +10,7 @@ import signal
 from collections.abc import Callable
 from dataclasses import replace
 from multiprocessing.connection import Connection
+from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -75,12 +76,17 @@ def serve(
     connection.send(("ok", description))
     stop_at_end = False  # steps asked past an episode's end are answered, not taken (set_stop_at_end)
     last_step: object = None  # the last step's answer, sent again for those
+    answers = HeldAnswers(connection)
     while True:
+        if not answers.send_before_waiting():
+            return
         try:
             command, args = connection.recv()
         except (EOFError, OSError):
             return  # the parent is gone
         if command == "close":
+            return
+        if command != "step" and not answers.send_held():  # what this command says comes after them
             return
         if command == "excite":  # checked by the parent already; nobody waits for an answer
             with contextlib.suppress(Exception):
@@ -93,7 +99,7 @@ def serve(
             stop_at_end = bool(args[0])
             continue
         if command == "step" and stop_at_end and simulation.frame.done and last_step is not None:
-            if not _answered(connection, command, ("ok", last_step)):
+            if not answers.step(("ok", last_step)):
                 return
             continue
         if command in _ONE_WAY_OBSERVER_COMMANDS:
@@ -146,7 +152,7 @@ def serve(
             answer: tuple[str, object] = ("ok", value)
         except Exception as error:  # noqa: BLE001 - any failure goes back to the caller, the child serves on
             answer = ("error", error)
-        if not _answered(connection, command, answer):
+        if not (answers.step(answer) if command == "step" else _answered(connection, command, answer)):
             return
 
 
@@ -161,6 +167,49 @@ def _status(connection: Connection) -> Callable[[str], None]:
     return say
 
 
+class HeldAnswers:
+    """Step answers held while more commands wait in the pipe, then sent in one message: each
+    message wakes the parent, and on a virtual machine a pipe write that wakes a waiting process
+    cost ~0.15 ms, a sixth of a compiled step. An answer is held at most until the child would
+    wait for a command or MOST_HELD are held; any other answer sends them first (order kept).
+    Each is pickled as it is held, so one that cannot be pickled is found at its own step."""
+
+    MOST_HELD = 4
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+        self._held: list[bytes] = []
+
+    def step(self, answer: tuple[str, object]) -> bool:
+        """Hold a step's answer (sent at once when nothing else waits); False: the child must end."""
+        try:
+            self._held.append(bytes(ForkingPickler.dumps(answer)))
+        except Exception as error:  # noqa: BLE001 - pickling can raise anything: see _answered
+            if self.send_held():
+                _say_fatal(self._connection, "step", error)
+            return False
+        return self.send_before_waiting() if len(self._held) < self.MOST_HELD else self.send_held()
+
+    def send_before_waiting(self) -> bool:
+        """Send what is held unless a command already waits (it is read at once)."""
+        try:
+            waiting = self._connection.poll(0)
+        except (EOFError, OSError):
+            return False
+        return True if waiting else self.send_held()
+
+    def send_held(self) -> bool:
+        held, self._held = self._held, []
+        try:
+            if len(held) == 1:
+                self._connection.send_bytes(held[0])  # as `send` would have: the parent reads it so
+            elif held:
+                self._connection.send(("batch", held))
+        except (EOFError, OSError):
+            return False  # the parent is gone
+        return True
+
+
 def _answered(connection: Connection, command: str, answer: tuple[str, object]) -> bool:
     """Send the answer; False when it cannot be pickled (a controller that broke `sys.modules`,
     say): then a plain-text "fatal" answer says so and the child ends, its modules untrusted."""
@@ -169,13 +218,15 @@ def _answered(connection: Connection, command: str, answer: tuple[str, object]) 
     except (EOFError, OSError):
         return False  # the parent is gone
     except Exception as error:  # noqa: BLE001 - pickling can raise anything
-        with contextlib.suppress(Exception):
-            why = f"{type(error).__name__}: {error}"
-            connection.send(
-                ("fatal", f"the simulation process could not send its answer to {command} ({why}) and ended")
-            )
+        _say_fatal(connection, command, error)
         return False
     return True
+
+
+def _say_fatal(connection: Connection, command: str, error: Exception) -> None:
+    with contextlib.suppress(Exception):
+        why = f"{type(error).__name__}: {error}"
+        connection.send(("fatal", f"the simulation process could not send its answer to {command} ({why}) and ended"))
 
 
 _ONE_WAY_OBSERVER_COMMANDS = ("observe", "lock", "resume")

@@ -16,7 +16,9 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import multiprocessing
+import pickle
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, cast
@@ -89,6 +91,7 @@ class SimulationProcess(ControllerCalls, RewardCalls, DescribedModel):
         self._excitations: np.ndarray | None = None
         self._abandoned: str | None = None  # why the child was ended on purpose
         self._in_flight = 0  # steps asked for (send_step) and not yet received
+        self._backlog: deque[tuple[str, Any]] = deque()  # step answers received in a batch, not yet taken
         self._next_episode = 0  # a restarted child numbers its episodes from here
         self._time_limit = True  # osim-rl's 300-step limit; a restarted child keeps the choice
         # A user's controller, the muscles kept at the caller's values, and whether each step
@@ -171,7 +174,7 @@ class SimulationProcess(ControllerCalls, RewardCalls, DescribedModel):
         """True when the oldest step asked for has its answer waiting: `receive_step` will not wait
         (a dead child counts as ready: receiving says so)."""
         try:
-            return self._in_flight > 0 and self._connection.poll(0)
+            return self._in_flight > 0 and (bool(self._backlog) or self._connection.poll(0))
         except OSError:
             return True
 
@@ -186,10 +189,10 @@ class SimulationProcess(ControllerCalls, RewardCalls, DescribedModel):
             self._after_controller_failure()  # the step was not taken: frame and pose stay
             raise
         except SimulationAbandoned:
-            self._in_flight = 0
+            self._forget_in_flight()
             raise
         except SimulationProcessDied as died:
-            self._in_flight = 0
+            self._forget_in_flight()
             self.frame = Frame(**{**self.frame.__dict__, "error": str(died), "done": True})
         return self.frame
 
@@ -310,7 +313,7 @@ class SimulationProcess(ControllerCalls, RewardCalls, DescribedModel):
     def start(self) -> None:
         """Start the child and load the model in it (abandonable like any call)."""
         self._abandoned = None
-        self._in_flight = 0
+        self._forget_in_flight()
         self._connection, child_end = _CONTEXT.Pipe()
         self._watch = CallWatch(_CONTEXT)
         self._process = _CONTEXT.Process(
@@ -342,6 +345,11 @@ class SimulationProcess(ControllerCalls, RewardCalls, DescribedModel):
         self.frame = self._received(self._description.frame)
         self.engine = self._description.engine
         self._send_settings()
+
+    def _forget_in_flight(self) -> None:
+        """The child died or was ended: no answer of its comes, held back or not."""
+        self._in_flight = 0
+        self._backlog.clear()
 
     def _received(self, frame: Frame) -> Frame:
         self._next_episode = max(self._next_episode, frame.episode + 1)
@@ -383,6 +391,8 @@ class SimulationProcess(ControllerCalls, RewardCalls, DescribedModel):
 
     def _next_message(self, command: str, timeout: float | None) -> tuple[str, Any]:
         """The child's next message, waited for in short polls; the wait may be given up."""
+        if self._backlog:  # the rest of a batch of step answers (child.HeldAnswers)
+            return self._backlog.popleft()
         busy = self.busy
         assert busy is not None
         from_time = busy.from_time
@@ -404,7 +414,12 @@ class SimulationProcess(ControllerCalls, RewardCalls, DescribedModel):
 
     def _read_answer(self, command: str) -> tuple[str, Any]:
         try:
-            return cast("tuple[str, Any]", self._connection.recv())
+            answer = cast("tuple[str, Any]", self._connection.recv())
+            if answer[0] == "batch":  # step answers sent together, each pickled on its own
+                first, *rest = (cast("tuple[str, Any]", pickle.loads(data)) for data in answer[1])
+                self._backlog.extend(rest)
+                return first
+            return answer
         except (EOFError, OSError):
             raise
         except Exception as error:  # noqa: BLE001 - an answer that cannot be unpickled here

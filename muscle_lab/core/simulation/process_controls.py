@@ -37,6 +37,7 @@ class ControllerCalls:
     on_observation: Callable[[Observed], None] | None
     controller_dropped: ControllerError | None
     _send_reward: Callable[[], None]  # RewardCalls's
+    _forget_in_flight: Callable[[], None]  # SimulationProcess's
 
     def _call(self, command: str, *args: object, timeout: float | None = None) -> Any:
         raise NotImplementedError
@@ -126,7 +127,7 @@ class ControllerCalls:
             except ControllerError:
                 continue
             except SimulationFailed:  # died or abandoned: the next call reports it
-                self._in_flight = 0
+                self._forget_in_flight()
                 return
         with contextlib.suppress(OSError):
             self._connection.send(("resume", ()))
