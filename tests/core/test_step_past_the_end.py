@@ -104,3 +104,20 @@ def test_steps_asked_ahead_come_back_in_order_each_with_its_own_excitations(proc
         assert list(frame.excitations) == values
     assert process.steps_in_flight == 0 and not process.step_ready()
     assert process.read_pose().time == pytest.approx(frames[-1].time)  # the next answer is the pose's
+
+
+def test_a_discard_of_steps_some_taken_some_refused_rewinds_to_the_last_one_received(process):
+    """Steps asked ahead before the end is known: those before the end are taken, those after it
+    refused; dropping them all goes back to the last step received, and the next step follows it."""
+    process.set_stop_at_end(True)
+    process.set_excitations(HIP_THRUST)
+    while not (frame := process.step()).done and frame.step < 30:
+        pass
+    received = process.step()  # mid-fall, some steps before the end
+    for _ in range(20):  # past the end (~step 41) for most of them
+        process.send_step()
+    process.discard_steps()
+
+    assert process.frame is received and process.read_pose().time == pytest.approx(received.time)
+    following = process.step()
+    assert following.step == received.step + 1 and following.time == pytest.approx(received.time + 0.01)

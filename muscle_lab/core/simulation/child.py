@@ -105,6 +105,8 @@ def serve(
         if command in _ONE_WAY_OBSERVER_COMMANDS:
             observer.command(command, args)
             continue
+        if command in ("reset", "restore", "rewind", "change_integrator"):
+            last_step = None  # a step from where it then is is taken, done or not (even if this fails)
         try:
             if command == "step":
                 observer.before_step()  # a user's controller sets the excitations (ControllerError)
@@ -144,8 +146,6 @@ def serve(
                 states.clear("it keeps none from before the mode changed")
             else:
                 raise ValueError(f"unknown command {command!r}")
-            if command in ("reset", "restore", "rewind", "change_integrator"):
-                last_step = None  # a step from where it now is is taken, done or not
             if command in ("step", "reset", "restore", "change_integrator") and not simulation.failed:
                 saved = simulation.saved_state()  # with your total, for a branch from this step
                 states.put(replace(saved, user_total_reward=rewards.total) if rewards.active else saved)

@@ -76,6 +76,8 @@ class BodyPose:
         step, and two dozen arrays pickled one by one cost the simulation process and the
         window's simulation thread twice the time (unpickled, the arrays are read-only views)."""
         optional = (self.excitations, self.fiber_forces)
+        if any(a is not None and len(a) != len(self.activations) for a in optional):
+            raise ValueError("a pose's excitations and fiber forces have one value per muscle, as its activations")
         arrays = [self.body_positions, self.activations, self.frame_rotations, self.frame_translations]
         arrays += [*self.muscle_paths, *(a for a in optional if a is not None)]
         numbers = np.concatenate([np.ravel(np.asarray(a, dtype=float)) for a in arrays]).tobytes()

@@ -102,6 +102,7 @@ class SimulationWorker(RewardWorker):
     def set_real_time(self, real_time: bool) -> None:
         self._real_time = real_time
         self._anchor = None
+        self._rate_samples.clear()  # the steps asked ahead follow the new pace, not the last second's
 
     @pyqtSlot(str)
     @_guarded
@@ -267,7 +268,9 @@ class SimulationWorker(RewardWorker):
                     if self._collect_step() is None:
                         break
                 depth = self._pipeline_depth()
-                while self._running and sim.steps_in_flight < depth:
+                if self._replay is not None:  # none asked past the recording's end
+                    depth = min(depth, max(1, self._replay.steps - sim.frame.step))
+                while self._running and self._interrupt is None and sim.steps_in_flight < depth:
                     self._issue_step()
             self._schedule(delay)
         if time.perf_counter() - self._last_flush >= BATCH_SECONDS:
