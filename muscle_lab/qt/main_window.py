@@ -80,7 +80,6 @@ class MainWindow(QMainWindow):
         lab.plotWindowChanged.connect(self.plot_panel.set_window_seconds)  # before the toolbar's box follows
         # A legend line more or less changes what the plots need: fitted again, once per turn.
         self.plot_panel.plotsResized.connect(self._refit_plots_height_soon)
-        lab.rewardChanged.connect(lambda name: self.plot_panel.legend_row.name_yours(name is not None))
         self.plots_area.currentChanged.connect(self._refit_plots_height_soon)  # the editor wants more height
         commands = {"toggle_run": self.toggle_run, "step": self.step, "reset": self.reset, "zero_all": self.zero_all}
         self.toolbars = Toolbars(

@@ -38,21 +38,12 @@ class LegendRow(QWidget):
         self._grid.addWidget(self.ghost_label, 0, 1)
         self._grid.setColumnStretch(1, 1)
         self._legend_width = 0  # the legend's width on one line
-        self._curves: list[Curve] = []
-        self._yours = False  # a reward of your own is loaded: its curves are named too
 
     def set_curves(self, curves: Sequence[Curve]) -> None:
-        """Name the curves (your reward's too while one is loaded: `name_yours`)."""
-        self._curves = list(curves)
         self.legend_label.setWordWrap(False)
-        self.legend_label.setText(legend_html(curves, self._yours))
+        self.legend_label.setText(legend_html(curves))
         self._legend_width = self.legend_label.sizeHint().width()
         self.fit(self.width())
-
-    def name_yours(self, yours: bool) -> None:
-        """Your reward was loaded (True) or dropped: its curves named in the legend, or no longer."""
-        self._yours = yours
-        self.set_curves(self._curves)
 
     def set_ghost(self, text: str) -> None:
         """The ghost's name ("" without one), after a sample of its faint grey line."""

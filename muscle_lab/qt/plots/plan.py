@@ -119,15 +119,12 @@ def time_tick_step(span: float, width: float) -> float:
     return next((step for step in TIME_TICK_STEPS if span / step <= most_labels), TIME_TICK_STEPS[-1])
 
 
-def legend_html(curves: Sequence[Curve], yours: bool = False) -> str:
-    """One entry per joint-angle colour (the same on the right and left plots), in its colour;
-    with `yours` (a reward of your own is loaded), one for your reward's curves too."""
+def legend_html(curves: Sequence[Curve]) -> str:
+    """One entry per joint-angle colour (the same on the right and left plots), in its colour."""
     entries: dict[tuple[str, str], None] = {}
     for curve in curves:
         if curve.plot in ("right", "left", "other"):
             entries[(curve.label, curve.colour)] = None
-    if yours and any(curve.optional for curve in curves):
-        entries[("your reward and total", YOURS_COLOUR)] = None
     return f"{NBSP}{NBSP} ".join(  # entries wrap between each other, never inside one
         f"<span style='color:{colour}'>━━</span>{NBSP}{label.replace(' ', NBSP)}" for label, colour in entries
     )
