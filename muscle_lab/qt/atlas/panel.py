@@ -35,9 +35,10 @@ from muscle_lab.core.muscle_descriptions import describe, load_descriptions
 from muscle_lab.core.reward import MIN_PELVIS_HEIGHT
 from muscle_lab.core.simulation.moment_arms import MomentArms
 from muscle_lab.qt.atlas.plots import MomentArmPlots, PlotTabs, TracePlot, pelvis_trace, sentence_case
-from muscle_lab.qt.atlas.runner import AtlasRunner, progress_text, stop_runners
+from muscle_lab.qt.atlas.runner import AtlasRunner, progress_text
 from muscle_lab.qt.atlas.solo_answer import SoloAnswer, stored_run_label
 from muscle_lab.qt.atlas.table import HeatMapTable
+from muscle_lab.qt.panels.cancellable import CancellableRuns
 from muscle_lab.qt.simulation.news import MOMENT_ARMS_WHILE_RUNNING
 
 if TYPE_CHECKING:
@@ -63,7 +64,7 @@ SIGN_TIP = (
 )
 
 
-class AtlasPanel(QWidget):
+class AtlasPanel(CancellableRuns, QWidget):
     """Runs the atlas of the window's model and shows it: heat map, sentences, runs, moment arms."""
 
     resultShown = pyqtSignal(object)  # the AtlasResult now in the heat map
@@ -261,16 +262,6 @@ class AtlasPanel(QWidget):
         self._say(f"{self._describe(settings)}: looking in the cache…")
         runner.start()
         return runner
-
-    def cancel(self) -> None:
-        if self.runner is not None:
-            self.runner.cancel()
-            self.cancel_button.setEnabled(False)
-            self.progress.setFormat("cancelling…")
-
-    def shut_down(self) -> None:
-        """The app is quitting: a running atlas is cancelled, its processes ended."""
-        stop_runners(self._runners)  # the solo answer's too
 
     def _on_progress(self, progress: AtlasProgress) -> None:
         if self.runner is None or self.runner.atlas.cancelled:

@@ -59,13 +59,6 @@ class AtlasRunner(QThread):
         self.succeeded.emit(result)
 
 
-def stop_runners(runners: list[AtlasRunner]) -> None:
-    """Cancel every atlas still running and wait a moment for each (its owner is going away)."""
-    for runner in list(runners):
-        if runner.isRunning():
-            runner.stop()
-
-
 def progress_text(progress: AtlasProgress) -> str:
     """ "12 of 20 runs · last: iliopsoas_r"."""
     text = f"{progress.runs_done} of {progress.runs_total} runs"

@@ -46,6 +46,7 @@ from muscle_lab.core.tune.posture import parse_posture
 from muscle_lab.core.tune.search import TuneProgress, TuneResult, TuneSettings
 from muscle_lab.core.tune.space import PARAMETERS, PHASES, TUNABLE, VALUES
 from muscle_lab.core.tune.state import Generation
+from muscle_lab.qt.panels.cancellable import CancellableRuns
 from muscle_lab.qt.tune.controller_row import ControllerRow
 from muscle_lab.qt.tune.runner import TuneRunner
 
@@ -75,13 +76,7 @@ TUNE_NAMES = {
 DEFAULT_POSTURE = "hip_flexion_l=40,knee_angle_l=-60"  # the left knee lifted: standing on the prosthesis
 
 
-def stop_runners(runners: list[TuneRunner]) -> None:
-    for runner in list(runners):
-        if runner.isRunning():
-            runner.stop()
-
-
-class TunePanel(QWidget):
+class TunePanel(CancellableRuns, QWidget):
     """Settings, Start/Cancel, progress, the goal per generation, Save as preset."""
 
     searchEnded = pyqtSignal(object)  # the TuneResult (cancelled or not), or None after a failure
@@ -284,16 +279,6 @@ class TunePanel(QWidget):
         self._say(f"Tuning {what}: {settings.goal.describe()}, seed {settings.seed}…")
         runner.start()
         return runner
-
-    def cancel(self) -> None:
-        if self.runner is not None:
-            self.runner.cancel()
-            self.cancel_button.setEnabled(False)
-            self.progress.setFormat("cancelling…")
-
-    def shut_down(self) -> None:
-        """The app is quitting: a running search is cancelled, its processes ended."""
-        stop_runners(self._runners)
 
     def save_best(self) -> str | None:
         """Save the best pattern found as a user preset named in the line edit; its name, or None.
