@@ -36,12 +36,11 @@ class StatusBar:
         frame = lab.latest_frame if browser.live else browser.frame
         if frame is not None:
             self.time_label.setText(f"sim time {frame.time:6.2f} s")
-            text = f"total reward {frame.total_reward:8.2f}"
-            if frame.user_total_reward is not None:  # your reward's total beside osim-rl's
-                text += f" · yours {frame.user_total_reward:.2f}"
-            self.reward_label.setText(text)
+            yours = frame.user_total_reward  # your reward's total, beside osim-rl's
+            mine = "" if yours is None else f" · yours {yours:.2f}"
+            self.reward_label.setText(f"total reward {frame.total_reward:8.2f}{mine}")
             self.reward_label.setToolTip(
-                "osim-rl's total reward this episode" + ("; yours: your reward file's total" if "yours" in text else "")
+                "osim-rl's total reward this episode" + ("; yours: your reward file's total" if mine else "")
             )
         if lab.running and lab.real_time_factor > 0:
             self._last_rate = lab.real_time_factor
