@@ -1,4 +1,5 @@
-"""Shared by the core tests: run a function in a forked child with bounded memory and time."""
+"""Shared by the core tests: run a function in a forked child with bounded memory and time; a
+preset store of the test's own."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from muscle_lab.core.presets.store import PresetStore
 
 
 def run_in_child(function: Callable[[], Any], timeout: float = 60.0) -> tuple[str, Any]:
@@ -44,3 +47,9 @@ def run_in_child(function: Callable[[], Any], timeout: float = 60.0) -> tuple[st
 def in_child() -> Callable[..., tuple[str, Any]]:
     """`in_child(function)`: see run_in_child."""
     return run_in_child
+
+
+@pytest.fixture
+def store(tmp_path) -> PresetStore:
+    """A preset store whose user presets live in the test's temporary folder."""
+    return PresetStore(user_dir=tmp_path / "user")

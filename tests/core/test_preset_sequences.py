@@ -38,11 +38,6 @@ BAD_SEQUENCES = {
 }
 
 
-@pytest.fixture
-def store(tmp_path) -> PresetStore:
-    return PresetStore(user_dir=tmp_path / "user")
-
-
 def two_phases(loop: bool = False) -> ExcitationSequence:
     return ExcitationSequence(MUSCLES, (Phase(0.15, THRUST), Phase(0.5, CATCH)), loop=loop)
 

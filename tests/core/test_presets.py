@@ -58,11 +58,6 @@ BAD_FILES = {
 }
 
 
-@pytest.fixture
-def store(tmp_path) -> PresetStore:
-    return PresetStore(user_dir=tmp_path / "user")
-
-
 def save_hip_thrust_copy(store: PresetStore, name: str = "mine", **options) -> None:
     store.save(name, MUSCLES, HIP_THRUST, model=DEFAULT.name, description="my thrust", **options)
 
