@@ -192,6 +192,8 @@ class HeldAnswers:
 
     def send_before_waiting(self) -> bool:
         """Send what is held unless a command already waits (it is read at once)."""
+        if not self._held:
+            return True  # nothing to send: no need to look at the pipe (a closed one is seen by recv)
         try:
             waiting = self._connection.poll(0)
         except (EOFError, OSError):
