@@ -49,6 +49,7 @@ class SimulationWorker(RewardWorker):
     @pyqtSlot(object, str)
     @_guarded
     def start(self, model_path: object, mode: str) -> None:
+        self.native_thread_id = threading.get_native_id()  # this thread's, for the GUI benchmark's CPU account
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._tick)
@@ -278,11 +279,7 @@ class SimulationWorker(RewardWorker):
 
     def _pipeline_depth(self) -> int:
         least, most = PIPELINE_DEPTHS
-        samples = self._rate_samples  # (wall clock, steps taken) at each flush, over the last second
-        if len(samples) < 2 or samples[-1][0] <= samples[0][0]:
-            return least
-        (t0, s0), (t1, s1) = samples[0], samples[-1]
-        return int(min(most, max(least, (s1 - s0) / (t1 - t0) * PIPELINE_SECONDS)))
+        return int(min(most, max(least, self._steps_per_second() * PIPELINE_SECONDS)))
 
     def _advance(self) -> Frame | None:
         """One step with the latest excitations (while paused); handles episode end and failure."""
@@ -311,7 +308,6 @@ class SimulationWorker(RewardWorker):
         sim = self._sim
         assert sim is not None
         self.step_thread = QThread.currentThread()
-        self.native_thread_id = threading.get_native_id()
         values = self._mailbox.take()
         if values is not None and len(values) != len(sim.muscles):
             values = None  # posted for the previous model, before the window rebuilt its sliders

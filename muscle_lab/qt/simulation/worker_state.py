@@ -92,7 +92,9 @@ class WorkerState(QObject):
         # a wait on the simulation process that has run too long is then given up.
         self._interrupt: str | None = None
         self.step_thread: QThread | None = None  # the thread that drove the last step (for tests)
-        self.native_thread_id: int | None = None  # the OS's id of that thread (the GUI benchmark's CPU account)
+        self.native_thread_id: int | None = (
+            None  # the OS's id of this worker's thread, once started (the GUI benchmark's CPU account)
+        )
         self._controller: str | None = None  # FILE.py[:NAME], called by the simulation process every step
         self._reward: str | None = None  # FILE.py[:NAME], your reward, called after every step
         self._locked: object = None  # the muscles a controller leaves at the sliders' values (bools)
@@ -197,8 +199,16 @@ class WorkerState(QObject):
             return 0.0
         while len(self._rate_samples) > 2 and now - self._rate_samples[0][0] > 1.0:
             self._rate_samples.popleft()
-        (t0, s0), (t1, s1) = self._rate_samples[0], self._rate_samples[-1]
-        return (s1 - s0) * STEP_SECONDS / (t1 - t0) if t1 > t0 else 0.0
+        return self._steps_per_second() * STEP_SECONDS
+
+    def _steps_per_second(self) -> float:
+        """Steps taken per wall-clock second over the samples kept (the last second's, taken at
+        each flush); 0 without two of them."""
+        samples = self._rate_samples
+        if len(samples) < 2:
+            return 0.0
+        (t0, s0), (t1, s1) = samples[0], samples[-1]
+        return (s1 - s0) / (t1 - t0) if t1 > t0 else 0.0
 
     def _model_info(self) -> ModelInfo:
         sim = self._sim
