@@ -2,18 +2,27 @@
 simulation, on the compiled engine. In process, CPU time (time.process_time, robust to the
 machine's load) per step of the step itself, of the pose the engine computes (read_pose) and of
 the pose OpenSim's PoseReader reads from the engine's OpenSim state; then the simulation
-process's rate as `run` drives it (headless_rate) with and without a pose every step."""
+process's rate as `run` drives it (headless_rate) without poses, with a full pose every step and
+with the deferred pose the window asks for (core.compiled.pose_layout)."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import time
+from typing import Literal
 
 import numpy as np
 
 from muscle_lab.core.frame import STEP_SECONDS
 from muscle_lab.core.reward import TIME_LIMIT_STEPS, is_done
+
+PoseChoice = bool | Literal["deferred"]
+POSE_CHOICES: dict[PoseChoice, str] = {
+    False: "without poses",
+    "deferred": "a deferred pose every step (the window's)",
+    True: "a full pose every step",
+}
 
 
 def main_pose_cost(argv: list[str]) -> int:
@@ -52,24 +61,24 @@ def main_pose_cost(argv: list[str]) -> int:
     for name, total in cpu.items():
         print(f"  {name:14s} {1000 * total / steps:7.3f} ms")
     print(f"  largest difference between the two poses' points: {largest:.2e} m")
-    rates: dict[bool, list[float]] = {False: [], True: []}
+    rates: dict[PoseChoice, list[float]] = {choice: [] for choice in POSE_CHOICES}
     for _ in range(options.rounds):
-        for poses in (False, True):
+        for poses in POSE_CHOICES:
             rate, engine = headless_rate("faithful", values, options.seconds, poses=poses)
             rates[poses].append(rate)
     best = {poses: max(r) for poses, r in rates.items()}
     print(f"headless (the simulation process as `run` drives it, engine {engine}), best of {options.rounds}:")
-    print(f"  without poses {best[False]:.2f}x real time, with a pose every step {best[True]:.2f}x")
-    print(f"  ratio {best[True] / best[False]:.2f}")
+    for poses in POSE_CHOICES:
+        print(f"  {POSE_CHOICES[poses]:42s} {best[poses]:5.2f}x real time, {best[poses] / best[False]:.2f} of none")
     print("the same, CPU per step of the simulation process and of its caller (first round's set-up excluded):")
-    for poses in (False, True):
+    for poses in POSE_CHOICES:
         child, parent = _cpu_per_step(values, options.seconds, poses)
-        print(f"  {'with' if poses else 'without'} poses: simulation process {child:.3f} ms, caller {parent:.3f} ms")
+        print(f"  {POSE_CHOICES[poses]:42s} simulation process {child:.3f} ms, caller {parent:.3f} ms")
     print(f"load average {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     return 0
 
 
-def _cpu_per_step(values: np.ndarray, seconds: float, poses: bool) -> tuple[float, float]:
+def _cpu_per_step(values: np.ndarray, seconds: float, poses: PoseChoice) -> tuple[float, float]:
     """headless_rate's loop, timed in CPU: the child's from /proc (10 ms ticks: over a few
     hundred steps, ~1 %), this process's by time.process_time."""
     from muscle_lab.core.simulation.integrator import settings_for

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from muscle_lab.core.compiled.pose_layout import DeferredPose
 from muscle_lab.core.frame import STEP_SECONDS, Frame
 from muscle_lab.core.simulation.pose import BodyPose
 
@@ -109,6 +110,8 @@ def frame_bytes(frame: Frame) -> int:
 def pose_bytes(pose: BodyPose | None) -> int:
     if pose is None:
         return 0
+    if isinstance(pose, DeferredPose):  # its names belong to its layout, shared by all
+        return OBJECT_OVERHEAD_BYTES + sum(a.nbytes + ARRAY_OVERHEAD_BYTES for a in pose.kept_arrays)
     arrays = [pose.body_positions, pose.activations, pose.frame_rotations, pose.frame_translations, *pose.muscle_paths]
     arrays += [a for a in (pose.excitations, pose.fiber_forces) if a is not None]
     names = NAME_BYTES * len(pose.body_names) + PAIR_BYTES * len(pose.segments)

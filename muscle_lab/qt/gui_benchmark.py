@@ -95,8 +95,9 @@ def main_gui(argv: list[str]) -> int:
         return _time_atlas_tab(app, MainWindow(mode=options.mode))
     headless: list[float] = []
     headless_cpu: list[float] = []  # the simulation process's CPU ms a step in each headless run
+    headless_shares: list[tuple[float, float]] = []  # its shares of the wall time running and waiting for a core
     if options.as_fast_as_possible:  # the yardstick, before the window and again after it
-        headless.append(_headless(options, headless_cpu))
+        headless.append(_headless(options, headless_cpu, headless_shares))
     window = MainWindow(mode=options.mode)
     view_width, view_height = (int(n) for n in options.view_size.lower().split("x"))
     window.body_view.setFixedSize(view_width, view_height)  # the window grows around it
@@ -105,7 +106,7 @@ def main_gui(argv: list[str]) -> int:
         view3d.release()
         view3d.renderingFailed.emit("switched off by --no-3d")  # the body area shows the 2D drawing
     renderer_name = view3d.renderer.renderer_name if view3d.renderer is not None else ""
-    from muscle_lab.bench.headless_rate import process_cpu_seconds
+    from muscle_lab.bench.headless_rate import process_cpu_seconds, schedule_seconds
     from muscle_lab.bench.thread_cpu import cpu_spent, threads_cpu_seconds
 
     worker = window.controller.worker
@@ -127,6 +128,7 @@ def main_gui(argv: list[str]) -> int:
             stats["rss_start"] = resident_mb()
             stats["child_rss_start"] = resident_mb(worker.simulation_pid)
             stats["child_cpu_start"] = process_cpu_seconds(worker.simulation_pid)
+            stats["child_schedule_start"] = schedule_seconds(worker.simulation_pid)
             stats["threads_cpu_start"] = threads_cpu_seconds(_thread_names(worker))
             stats["redraws_start"] = window.redrawer.redraw_count
             stats["renders_start"] = view3d.render_count
@@ -135,6 +137,8 @@ def main_gui(argv: list[str]) -> int:
         if stats["steps"] >= target_steps + WARM_UP_STEPS and "end" not in stats:
             stats["end"] = time.perf_counter()
             stats["child_cpu"] = process_cpu_seconds(worker.simulation_pid) - stats["child_cpu_start"]
+            schedule = zip(stats["child_schedule_start"], schedule_seconds(worker.simulation_pid), strict=True)
+            stats["child_schedule"] = [b - a for a, b in schedule]
             stats["threads_cpu"] = cpu_spent(stats["threads_cpu_start"], threads_cpu_seconds(_thread_names(worker)))
             stats["measured_steps"] = stats["steps"] - WARM_UP_STEPS
             window.pause()
@@ -240,12 +244,12 @@ def main_gui(argv: list[str]) -> int:
         print("GUI benchmark did not finish", file=sys.stderr)
         return 1
     if headless:
-        headless.append(_headless(options, headless_cpu))
-    report(options, stats, headless, headless_cpu)
+        headless.append(_headless(options, headless_cpu, headless_shares))
+    report(options, stats, headless, headless_cpu, headless_shares)
     return 0
 
 
-def _headless(options: argparse.Namespace, cpu: list[float]) -> float:
+def _headless(options: argparse.Namespace, cpu: list[float], shares: list[tuple[float, float]]) -> float:
     """Simulated seconds per wall second of the benchmark's pattern run as `run` runs it."""
     from muscle_lab.bench.headless_rate import headless_rate
     from muscle_lab.core.paths import default_model_path
@@ -256,7 +260,7 @@ def _headless(options: argparse.Namespace, cpu: list[float]) -> float:
         values, _ = excitations_from_preset(options.preset, names)
     else:
         values = np.full(len(names), float(np.clip(options.level, 0.0, 1.0)))
-    rate, _engine = headless_rate(options.mode, values, options.seconds, cpu=cpu)
+    rate, _engine = headless_rate(options.mode, values, options.seconds, cpu=cpu, shares=shares)
     return rate
 
 
@@ -305,7 +309,11 @@ def steps_advanced(shown: list[int], first: int, last: int) -> int:
 
 
 def report(
-    options: argparse.Namespace, stats: dict, headless: list[float], headless_cpu: list[float] | None = None
+    options: argparse.Namespace,
+    stats: dict,
+    headless: list[float],
+    headless_cpu: list[float] | None = None,
+    headless_shares: list[tuple[float, float]] | None = None,
 ) -> None:
     wall = stats["end"] - stats["start"]
     lateness = np.array(stats["lateness"]) * 1000
@@ -339,6 +347,10 @@ def report(
             f"  simulation CPU        window {window_cpu:.2f} ms a step, headless {np.mean(headless_cpu):.2f} ms "
             "(the simulation process's own: what it does, whatever share of the cores it gets)"
         )
+        ran, waited = (seconds / wall for seconds in stats["child_schedule"])
+        print(f"  simulation process    window {_time_shares(ran, waited)}")
+        if headless_shares:
+            print(f"                        headless {_time_shares(*np.mean(headless_shares, axis=0))}")
     report_cpu(stats, wall)
     print(f"  redraws per second    {redraw_rate:6.1f}    target >= 30   {_verdict(redraw_rate >= 30)}")
     width, height, uses_3d, renderer_name = stats["view"]
@@ -383,6 +395,12 @@ def report(
 
 def _thread_names(worker: SimulationWorker) -> dict[int, str]:
     return {worker.native_thread_id: "simulation thread"} if worker.native_thread_id else {}
+
+
+def _time_shares(ran: float, waited: float) -> str:
+    """Where the simulation process's wall time went: on a core, waiting for one, or idle
+    (waiting for its next command: the window or `run` had not asked yet)."""
+    return f"on a core {ran:4.0%}, waiting for a core {waited:4.0%}, waiting for a command {1 - ran - waited:4.0%}"
 
 
 def report_cpu(stats: dict, wall: float) -> None:

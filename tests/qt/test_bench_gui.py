@@ -49,6 +49,29 @@ def test_gui_benchmark_prints_its_figures(tmp_path):
     assert settings.read_text(encoding="utf-8") == '{"schema_version": 1, "mode": "faithful"}'
 
 
+def test_gui_benchmark_as_fast_as_possible_sets_the_window_beside_run(tmp_path):
+    """The window's simulation speed beside headless runs before and after it, the CPU a step
+    of each, where the simulation process's time went, and the cores each part used."""
+    out = run_bench(tmp_path, "--gui", "--seconds", "0.5", "--mode", "fast", "--as-fast-as-possible").stdout
+    speed = r"window (\d+\.\d\d)x real time, headless as `run` (\d+\.\d\d)x \(before \d+\.\d\dx, after \d+\.\d\dx\)"
+    assert re.search(rf"simulation speed\s+{speed}: window/run \d+\.\d\d  target >= 0.85", out)
+    assert re.search(r"simulation CPU\s+window \d+\.\d\d ms a step, headless \d+\.\d\d ms", out)
+    shares = r"on a core +(\d+)%, waiting for a core +(\d+)%, waiting for a command +(-?\d+)%"
+    window, headless = (re.search(rf"{who} {shares}", out) for who in ("window", "headless"))
+    assert window is not None and headless is not None, out
+    for found in (window, headless):
+        assert 0 < int(found.group(1)) <= 100 and abs(sum(int(found.group(k)) for k in (1, 2, 3)) - 100) <= 2
+    assert re.search(r"cores used\s+\d\.\d\d of \d+: simulation process \d\.\d\d", out)
+
+
+def test_schedule_seconds_are_read_from_proc():
+    from muscle_lab.bench.headless_rate import schedule_seconds
+
+    ran, waited = schedule_seconds(os.getpid())
+    assert ran > 0 and waited >= 0
+    assert all(value != value for value in schedule_seconds(2**30))  # NaN: no such process
+
+
 def test_resident_memory_is_read_from_proc():
     assert 10 < resident_mb() < 10_000
 

@@ -45,3 +45,31 @@ def test_the_status_bar_says_a_first_compile_while_it_runs(qtbot, tmp_path, monk
         assert window.status.model_label.text().startswith("OpenSim · ")
     finally:
         window.close()
+
+
+def test_the_window_keeps_the_compiled_engines_poses_as_states_and_draws_them(
+    qtbot, open_window, wait_for_step, monkeypatch, compiled_home
+):
+    """Each step's pose crosses the pipe as the state it is drawn from (core.compiled.pose_layout):
+    the history keeps those, the body view draws the live one and any step the timeline shows."""
+    from muscle_lab.core.compiled.pose_layout import DeferredPose
+
+    monkeypatch.setenv(ENGINE_VARIABLE, "auto")
+    monkeypatch.setenv(HOME_ENV, str(compiled_home))
+    window = open_window(mode="faithful")
+    assert window.lab.engine == "compiled"
+    for _ in range(6):
+        window.step()
+    wait_for_step(window, 6)
+    episode = window.lab.history.current
+    assert episode is not None and len(episode.poses) == 7
+    assert all(isinstance(pose, DeferredPose) for pose in episode.poses[1:])  # the load's was read whole
+    view = window.body_view.view3d
+    qtbot.waitUntil(lambda: view.pose is not None and view.pose.time == 0.06, timeout=10_000)
+    rendered = view.render_count
+    window.lab.browser.show_step(2)
+    qtbot.waitUntil(lambda: view.pose is episode.poses[2] and view.render_count > rendered, timeout=10_000)
+    assert view.pose.body_positions.shape == (len(view.pose.body_names), 3)  # built in this process
+    window.reset()  # a new episode's first pose comes with its frame, as the state too
+    qtbot.waitUntil(lambda: window.lab.history.current is not episode, timeout=10_000)
+    assert isinstance(window.lab.history.current.poses[0], DeferredPose)

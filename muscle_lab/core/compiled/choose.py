@@ -140,10 +140,10 @@ class ChosenSimulation:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)  # only for what this class does not define itself
 
-    def read_pose(self, reader: PoseReader) -> BodyPose:
+    def read_pose(self, reader: PoseReader, deferred: bool = False) -> BodyPose:
         """The drawn pose of the current state, read by the running engine (the compiled one
-        computes it from its own state)."""
-        return self._inner.read_pose(reader)
+        computes it from its own state, or with `deferred` keeps that state to build it later)."""
+        return self._inner.read_pose(reader, deferred)
 
     @property
     def time_limit(self) -> bool:

@@ -84,6 +84,7 @@ class CompiledFunction:
     """A generated function of (x, excitation) -> outputs, called through ctypes."""
 
     def __init__(self, library: Path, name: str = "rhs") -> None:
+        self.library = library
         self._lib = ctypes.CDLL(str(library))
         self._function = getattr(self._lib, name)
         self._function.restype = ctypes.c_int

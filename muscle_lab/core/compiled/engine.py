@@ -176,12 +176,14 @@ class CompiledSimulation(SimulationProperties):
             self._rhs.into(self._xdot, self._x, self._applied)
         return self._observer.vector(self._x, self._xdot)
 
-    def read_pose(self, reader: PoseReader) -> BodyPose:
+    def read_pose(self, reader: PoseReader, deferred: bool = False) -> BodyPose:
         """`reader.read(self.state)`'s pose, computed from the engine's own state by the
-        generated C (core.compiled.pose): no OpenSim state is made."""
+        generated C (core.compiled.pose): no OpenSim state is made. `deferred`: kept as the
+        state and built when read, in whichever process reads it (core.compiled.pose_layout)."""
         if self._drawer is None or self._drawer.reader is not reader:
             self._drawer = CompiledPose(self.data, reader, self._drawing)
-        return self._drawer.read(self._x, self._step * STEP_SECONDS, self._applied)
+        read = self._drawer.deferred if deferred else self._drawer.read
+        return read(self._x, self._step * STEP_SECONDS, self._applied)
 
     def pelvis_velocity(self) -> tuple[float, float, float]:
         """The pelvis's (reward body's) origin velocity in ground now: the frame's pose, no

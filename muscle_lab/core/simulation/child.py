@@ -12,7 +12,7 @@ from dataclasses import replace
 from multiprocessing.connection import Connection
 from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -37,7 +37,7 @@ def serve(
     connection: Connection,
     model_path: str | Path | None,
     integrator: IntegratorSettings,
-    poses: bool = False,
+    poses: bool | Literal["deferred"] = False,
     first_episode: int = 0,
     time_limit: bool = True,
     watch: CallWatch | None = None,
@@ -45,7 +45,9 @@ def serve(
 ) -> None:
     """The child's loop: build the Simulation (on the engine chosen, core.compiled.choose), then
     answer commands until told to close.
-    A step answers (frame, pose, observed, reward failure), the pose None unless `poses`, the
+    A step answers (frame, pose, observed, reward failure), the pose None unless `poses` (a
+    DeferredPose with "deferred", where the engine is the compiled one); with `poses`, a start
+    of an episode (STARTS) answers (frame, pose). The
     observation None unless observing. Every state reached is kept (bounded) for `restore`. A
     user's controller is called before each step; when it fails the step is not taken and its
     error is the answer. A user's reward is called after each step (its value and total go in the
@@ -112,7 +114,7 @@ def serve(
                 observer.before_step()  # a user's controller sets the excitations (ControllerError)
                 rewards.before_step(simulation.frame)
                 frame = simulation.step()
-                pose = _pose_or_none(reader, simulation) if poses and not frame.error else None
+                pose = _pose_or_none(reader, simulation, poses == "deferred") if poses and not frame.error else None
                 stepped = rewards.after_step(frame)
                 value: object = (stepped, pose, observer.observed(), rewards.take_failure())
                 last_step = (stepped, pose, None, None)  # said once: no observation, no failure
@@ -149,11 +151,16 @@ def serve(
             if command in ("step", "reset", "restore", "change_integrator") and not simulation.failed:
                 saved = simulation.saved_state()  # with your total, for a branch from this step
                 states.put(replace(saved, user_total_reward=rewards.total) if rewards.active else saved)
+            if command in STARTS and poses:  # the new episode's first pose, without another call
+                value = (value, _pose_or_none(reader, simulation, poses == "deferred"))
             answer: tuple[str, object] = ("ok", value)
         except Exception as error:  # noqa: BLE001 - any failure goes back to the caller, the child serves on
             answer = ("error", error)
         if not (answers.step(answer) if command == "step" else _answered(connection, command, answer)):
             return
+
+
+STARTS = ("reset", "restore", "change_integrator")  # commands that start an episode
 
 
 def _status(connection: Connection) -> Callable[[str], None]:
@@ -302,12 +309,12 @@ class _ChildObserver:
         return self._reader
 
 
-def _pose_or_none(reader: PoseReader, simulation: Simulation) -> BodyPose | None:
+def _pose_or_none(reader: PoseReader, simulation: Simulation, deferred: bool) -> BodyPose | None:
     """The pose after a step, read by the engine (the compiled engine computes it from its own
     state; OpenSim's PoseReader still describes the scene); a state OpenSim cannot read a pose
     from costs the drawing only."""
     try:
-        return simulation.read_pose(reader)
+        return simulation.read_pose(reader, deferred)
     except RuntimeError:
         return None
 

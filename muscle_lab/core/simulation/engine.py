@@ -236,8 +236,9 @@ class Simulation(SimulationProperties):
         """The current OpenSim state (for readers in this thread, such as the pose)."""
         return self._state
 
-    def read_pose(self, reader: PoseReader) -> BodyPose:
-        """The drawn pose of the current state (as the compiled engine's, which reads its own)."""
+    def read_pose(self, reader: PoseReader, deferred: bool = False) -> BodyPose:
+        """The drawn pose of the current state (as the compiled engine's, which reads its own;
+        `deferred` is the compiled engine's only: OpenSim's pose is read now)."""
         return reader.read(self._state)
 
     def observation(self, reader: ObservationReader) -> np.ndarray:

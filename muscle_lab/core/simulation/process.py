@@ -21,7 +21,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 import numpy as np
 
@@ -75,15 +75,19 @@ class SimulationProcess(ControllerCalls, RewardCalls, DescribedModel):
         integrator: IntegratorSettings,
         should_abandon: AbandonCheck | None = None,
         start: bool = True,
-        poses: bool = False,
+        poses: bool | Literal["deferred"] = False,
         engine: str | None = None,
     ) -> None:
-        """`poses`: every step also reads the body pose (`self.pose`), for drawing and video.
+        """`poses`: every step also reads the body pose (`self.pose`), for drawing and video;
+        "deferred": on the compiled engine, as a DeferredPose (built here when first read: the
+        window draws few of the poses it keeps).
         `engine`: for faithful mode (core.engine_choice; None: MUSCLE_LAB_ENGINE, else "auto")."""
         self.integrator = integrator
         self.requested_engine = requested_engine(engine)
         self.engine = "opensim"  # the engine running the mode, once the child says
-        self.pose: BodyPose | None = None  # the last step's, when `poses`
+        # With `poses`, the pose of `frame`'s state; None from a (re)start until the first step
+        # or episode start (read_pose reads it).
+        self.pose: BodyPose | None = None
         self._poses = poses
         self.should_abandon = should_abandon
         self.busy: Busy | None = None  # read from any thread: set while a call waits on the child
@@ -222,7 +226,7 @@ class SimulationProcess(ControllerCalls, RewardCalls, DescribedModel):
     def reset(self) -> Frame:
         """Back to the standing start; a new child if the old one died."""
         try:
-            self.frame = self._received(self._call("reset"))
+            self.frame = self._started(self._call("reset"))
         except SimulationProcessDied:
             return self._restart()
         self._observe_now()
@@ -233,14 +237,14 @@ class SimulationProcess(ControllerCalls, RewardCalls, DescribedModel):
         the current excitations (see Simulation.restore). Raises StateNotKept when the child
         no longer has it (it keeps a bounded history; a restarted child has none), and
         SimulationFailed when the child died (a reset starts a new one)."""
-        self.frame = self._received(self._call("restore", episode, step))
+        self.frame = self._started(self._call("restore", episode, step))
         self._observe_now()
         return self.frame
 
     def change_integrator(self, integrator: IntegratorSettings) -> Frame:
         """Switch mode and start a new episode (a new child if the old one died)."""
         try:
-            self.frame = self._received(self._call("change_integrator", integrator))
+            self.frame = self._started(self._call("change_integrator", integrator))
         except SimulationProcessDied:
             self.integrator = integrator
             return self._restart()
@@ -342,7 +346,7 @@ class SimulationProcess(ControllerCalls, RewardCalls, DescribedModel):
             self._connection.close()
             raise
         self._group = group_of(self._process.pid)
-        self.frame = self._received(self._description.frame)
+        self.frame, self.pose = self._received(self._description.frame), None
         self.engine = self._description.engine
         self._send_settings()
 
@@ -350,6 +354,12 @@ class SimulationProcess(ControllerCalls, RewardCalls, DescribedModel):
         """The child died or was ended: no answer of its comes, held back or not."""
         self._in_flight = 0
         self._backlog.clear()
+
+    def _started(self, answer: Any) -> Frame:
+        """The first frame of an episode; with poses, its pose comes with it (child.STARTS)."""
+        if self._poses:
+            answer, self.pose = answer
+        return self._received(answer)
 
     def _received(self, frame: Frame) -> Frame:
         self._next_episode = max(self._next_episode, frame.episode + 1)

@@ -34,6 +34,9 @@ class HistoryView(QObject):
         self.timeline = Timeline()
         self._dirty = True  # what is shown changed: plots, timeline and body follow at the next redraw
         self._episodes_listed: list[tuple[int, str]] = []
+        # Each episode's text in the timeline's list, by identity, with what it was made from:
+        # a list of hundreds of episodes is checked at every redraw, and few texts change.
+        self._descriptions: dict[int, tuple[Episode, tuple[object, ...], str]] = {}
         self._plotted: tuple[Episode | None, Episode | None] = (None, None)  # (shown, ghost) traces
         self.browser.changed.connect(self._mark_dirty)
         lab.batchArrived.connect(self.add_batch)
@@ -125,7 +128,10 @@ class HistoryView(QObject):
 
     def _update_timeline(self, episode: Episode | None) -> None:
         current = self.history.current
-        listed = [(e.number, describe_episode(e, live=e is current)) for e in reversed(self.history.episodes)]
+        listed = [(e.number, self._describe(e, e is current)) for e in reversed(self.history.episodes)]
+        if len(self._descriptions) > 2 * len(listed):  # forget dropped episodes
+            kept = {id(e) for e in self.history.episodes}
+            self._descriptions = {key: value for key, value in self._descriptions.items() if key in kept}
         if listed != self._episodes_listed:
             self._episodes_listed = listed
             self.timeline.set_episodes(listed)
@@ -144,6 +150,16 @@ class HistoryView(QObject):
             self.timeline.set_branch_enabled(False, "the simulation failed here: choose an earlier step")
         else:
             self.timeline.set_branch_enabled(True, "")
+
+    def _describe(self, episode: Episode, live: bool) -> str:
+        # A finished episode's length no longer changes; the live one's text omits it.
+        made_of = (live, episode.pinned, episode.label, episode.branched_from, episode.ended)
+        known = self._descriptions.get(id(episode))
+        if known is not None and known[0] is episode and known[1] == made_of:
+            return known[2]
+        text = describe_episode(episode, live)
+        self._descriptions[id(episode)] = (episode, made_of, text)
+        return text
 
     def status_text(self) -> str:
         return self.browser.status_text()

@@ -10,6 +10,7 @@ process would stall the window; there it runs on the other core while this threa
 from __future__ import annotations
 
 import contextlib
+import sys
 import threading
 import time
 
@@ -20,24 +21,19 @@ from muscle_lab.core.excitations import ExcitationError
 from muscle_lab.core.frame import Frame
 from muscle_lab.core.recording.replay import ControlsSchedule
 from muscle_lab.core.simulation.integrator import settings_for
+from muscle_lab.core.simulation.pose import BodyPose
 from muscle_lab.core.simulation.process import SimulationProcess
 from muscle_lab.core.simulation.protocol import SimulationAbandoned
 from muscle_lab.core.simulation.state_store import StateNotKept
 from muscle_lab.core.simulation.user_controller import ControllerError
 from muscle_lab.qt.simulation.news import MOMENT_ARMS_WHILE_RUNNING, ON_END_RESET, Branched
 from muscle_lab.qt.simulation.worker_reward import RewardWorker
-from muscle_lab.qt.simulation.worker_state import INTERRUPT_CLOSE
+from muscle_lab.qt.simulation.worker_state import GIL_SWITCH_SECONDS, INTERRUPT_CLOSE
 from muscle_lab.qt.simulation.worker_state import guarded as _guarded
 
 # Frames and their poses go to the GUI at most this often: at real time every other 10 ms step
 # (50 Hz). At 20 ms it was every third step (jitter), which held the 3D view to ~30 poses a second.
 BATCH_SECONDS = 0.015
-# Steps asked of the child ahead while the simulation is behind real time: as many as it computes
-# in PIPELINE_SECONDS, so that it never waits on this thread's turn for the GIL (the window's
-# drawing holds it) and a slider move still reaches a step within that time. Two suit OpenSim's
-# slow steps; eight took the window's simulation from 0.5 to 0.7 of `run`'s speed on 2 cores.
-PIPELINE_SECONDS = 0.02
-PIPELINE_DEPTHS = (2, 8)
 # What starting a simulation process can raise: the model file may have changed since it loaded.
 RESTART_ERRORS = (ModelLoadError, SimulationFailed, OSError)
 
@@ -50,6 +46,7 @@ class SimulationWorker(RewardWorker):
     @_guarded
     def start(self, model_path: object, mode: str) -> None:
         self.native_thread_id = threading.get_native_id()  # this thread's, for the GUI benchmark's CPU account
+        sys.setswitchinterval(GIL_SWITCH_SECONDS)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._tick)
@@ -61,7 +58,9 @@ class SimulationWorker(RewardWorker):
     @pyqtSlot(object)
     @_guarded
     def load_model(self, model_path: object) -> None:
-        sim = SimulationProcess(model_path, settings_for(self._mode), self._should_abandon, start=False, poses=True)
+        sim = SimulationProcess(
+            model_path, settings_for(self._mode), self._should_abandon, start=False, poses="deferred"
+        )
         self._loading = sim
         sim.set_time_limit_at_start(self._time_limit)
         try:
@@ -187,7 +186,7 @@ class SimulationWorker(RewardWorker):
         except RESTART_ERRORS as error:
             self._post("simulationFailed", str(error))
             return
-        self._post("branched", Branched(episode, step, frame, self._sim.read_pose()))
+        self._post("branched", Branched(episode, step, frame, self._current_pose()))
         self._anchor = None
         if frame.done and self._ends_episodes:
             self._set_running(False)  # a step at or past the end: Run starts a new episode
@@ -276,10 +275,6 @@ class SimulationWorker(RewardWorker):
             self._schedule(delay)
         if time.perf_counter() - self._last_flush >= BATCH_SECONDS:
             self._flush()
-
-    def _pipeline_depth(self) -> int:
-        least, most = PIPELINE_DEPTHS
-        return int(min(most, max(least, self._steps_per_second() * PIPELINE_SECONDS)))
 
     def _advance(self) -> Frame | None:
         """One step with the latest excitations (while paused); handles episode end and failure."""
@@ -391,13 +386,20 @@ class SimulationWorker(RewardWorker):
     def _episode_over(self) -> bool:
         return self._sim is not None and self._ends_episodes and self._sim.frame.done
 
+    def _current_pose(self) -> BodyPose | None:
+        """The pose of the simulation's current frame: the one that came with it (an episode's
+        start brings its pose: no call, the child goes on), else read."""
+        if self._sim is None:
+            return None
+        return self._sim.pose if self._sim.pose is not None else self._sim.read_pose()
+
     def _after_reset(self, frame: Frame) -> None:
         # A model that starts "fallen" (osim-rl's 9-dof model has its pelvis at 0 m) never
         # ends an episode: every step would end it.
         self._ends_episodes = not frame.done
         if self._sim is not None:
             self._sim.set_stop_at_end(self._ends_episodes)  # steps asked past the end cost nothing
-        self._pending.append((frame, self._sim.read_pose() if self._sim is not None else None))
+        self._pending.append((frame, self._current_pose()))
         self._anchor = None
         self._flush()
         self._report_dropped_controller()
