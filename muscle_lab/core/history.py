@@ -200,6 +200,7 @@ class History:
         self.episodes: list[Episode] = []
         self.nbytes = 0
         self.dropped_episodes = 0
+        self.revision = 0  # counts changes to the list of episodes and their pins (not to their steps)
 
     def __iter__(self) -> Iterator[Episode]:
         return iter(self.episodes)
@@ -226,10 +227,12 @@ class History:
     def add(self, frame: Frame, pose: BodyPose | None) -> Episode:
         """File a live step: a new episode number starts an episode (a reset), else it extends
         the newest. A step of an older episode (one in flight when a branch began) joins that one."""
-        episode = self.get(frame.episode)
+        current = self.current  # nearly always its episode: the others are looked for only if not
+        episode = current if current is not None and current.number == frame.episode else self.get(frame.episode)
         if episode is None:
             episode = Episode(frame.episode, EpisodeTrace(self.channels), first_step=frame.step)
             self.episodes.append(episode)
+            self.revision += 1
         elif frame.step <= episode.last_step:
             if frame.error and frame.step == episode.last_step:
                 # A failed integration repeats the last good step with its error: the episode
@@ -256,13 +259,25 @@ class History:
             episode.first_step = frame.step
         self.nbytes += episode.append(frame, pose)
         self.episodes.append(episode)
+        self.revision += 1
         self._keep_within_budget()
         return episode
+
+    def file_first(self, episodes: list[Episode]) -> None:
+        """File episodes made elsewhere (stored runs, their bytes already counted) before all others."""
+        self.episodes[0:0] = episodes
+        self.revision += 1
+
+    def remove(self, episode: Episode) -> None:
+        self.episodes.remove(episode)
+        self.nbytes -= episode.nbytes
+        self.revision += 1
 
     def pin(self, number: int | None) -> None:
         """Keep this episode for comparison (one at a time); None unpins."""
         for episode in self.episodes:
             episode.pinned = episode.number == number
+        self.revision += 1
 
     @property
     def pinned(self) -> Episode | None:
@@ -271,6 +286,7 @@ class History:
     def clear(self, channels: int | None = None) -> None:
         self.episodes.clear()
         self.nbytes = 0
+        self.revision += 1
         if channels is not None:
             self.channels = channels
 
@@ -285,8 +301,7 @@ class History:
                 keep.add(newest.branched_from[0])
             droppable = [e for e in self.episodes[:-1] if e.number not in keep]
             victim = droppable[0] if droppable else self.episodes[0]
-            self.episodes.remove(victim)
-            self.nbytes -= victim.nbytes
+            self.remove(victim)
             self.dropped_episodes += 1
             for branch in self.episodes:  # the steps a branch shared with it now count there
                 if branch.branched_from is not None and branch.branched_from[0] == victim.number:

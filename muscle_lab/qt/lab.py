@@ -254,8 +254,7 @@ class LabModel(QObject):
         history = self.history
         keep = {self.browser.reference.number} if self.browser.reference is not None else set()
         for old in [e for e in history.episodes if e.number < 0 and not e.pinned and e.number not in keep]:
-            history.episodes.remove(old)
-            history.nbytes -= old.nbytes
+            history.remove(old)
         filed = []
         for run_frames, run_poses, run_label in runs:
             self._stored_runs += 1
@@ -265,7 +264,7 @@ class LabModel(QObject):
                 history.nbytes += stored.append(dataclasses.replace(frame, episode=number), pose)
             filed.append(stored)
         # Oldest first, as the simulation's: the ghost (numbered lower) is the run's previous episode.
-        history.episodes[0:0] = list(reversed(filed))
+        history.file_first(list(reversed(filed)))
         return filed
 
     # -- from the worker -----------------------------------------------------------------

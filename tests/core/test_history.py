@@ -126,3 +126,34 @@ def test_a_failed_step_is_filed_and_the_episode_says_it_ended(hip_thrust_episode
     episode = history.current
     assert episode.last_step == 9 and episode.frames[-1] is failed and episode.ended
     assert episode.pose_at(9) is poses[9]  # the pose of the last good step stays
+
+
+def test_the_revision_counts_changes_to_the_list_of_episodes_not_their_steps(hip_thrust_episode):
+    """The timeline rebuilds its list of episodes only when this changes (hundreds of episodes
+    were described at every redraw)."""
+    frames, poses, (reset, reset_pose) = hip_thrust_episode
+    history = History(channel_count(frames[0].joint_angles.size))
+    seen = [history.revision]
+
+    def changed() -> bool:
+        seen.append(history.revision)
+        return seen[-1] != seen[-2]
+
+    history.add(frames[0], poses[0])
+    assert changed()  # a new episode
+    for frame, pose in zip(frames[1:], poses[1:], strict=True):
+        history.add(frame, pose)
+    assert not changed()  # its steps
+    history.add(reset, reset_pose)
+    assert changed()
+    history.pin(0)
+    assert changed()
+    history.branch(0, 5, frames[5].__class__(**{**frames[5].__dict__, "episode": 2}), poses[5])
+    assert changed()
+    history.remove(history.episodes[-1])
+    assert changed() and len(history.episodes) == 2
+    small = History(history.channels, budget_bytes=1)  # every new episode drops the older ones
+    small.add(frames[0], poses[0])
+    before = small.revision
+    small.add(reset, reset_pose)
+    assert small.revision >= before + 2 and len(small.episodes) == 1  # one added, one dropped

@@ -34,6 +34,7 @@ class HistoryView(QObject):
         self.timeline = Timeline()
         self._dirty = True  # what is shown changed: plots, timeline and body follow at the next redraw
         self._episodes_listed: list[tuple[int, str]] = []
+        self._listed_from: tuple[object, ...] = ()  # what the list was made from (_update_timeline)
         # Each episode's text in the timeline's list, by identity, with what it was made from:
         # a list of hundreds of episodes is checked at every redraw, and few texts change.
         self._descriptions: dict[int, tuple[Episode, tuple[object, ...], str]] = {}
@@ -61,7 +62,7 @@ class HistoryView(QObject):
     def model_changed(self, info: ModelInfo) -> None:
         self.browser.clear(channel_count(len(info.joint_angle_names)))
         self._plotted = (None, None)
-        self._episodes_listed = []
+        self._episodes_listed, self._listed_from = [], ()
 
     def add_batch(self, batch: Batch) -> None:
         self.browser.add(batch.frames, batch.poses)
@@ -128,13 +129,11 @@ class HistoryView(QObject):
 
     def _update_timeline(self, episode: Episode | None) -> None:
         current = self.history.current
-        listed = [(e.number, self._describe(e, e is current)) for e in reversed(self.history.episodes)]
-        if len(self._descriptions) > 2 * len(listed):  # forget dropped episodes
-            kept = {id(e) for e in self.history.episodes}
-            self._descriptions = {key: value for key, value in self._descriptions.items() if key in kept}
-        if listed != self._episodes_listed:
-            self._episodes_listed = listed
-            self.timeline.set_episodes(listed)
+        # The list changes with the episodes, their pins, and the live one's label and end.
+        made_of = (self.history.revision, id(current), current and current.label, current and current.ended)
+        if made_of != self._listed_from:
+            self._listed_from = made_of
+            self._list_episodes(current)
         step, frame = self.browser.step, self.browser.frame
         if episode is None or step is None or frame is None:
             return
@@ -150,6 +149,15 @@ class HistoryView(QObject):
             self.timeline.set_branch_enabled(False, "the simulation failed here: choose an earlier step")
         else:
             self.timeline.set_branch_enabled(True, "")
+
+    def _list_episodes(self, current: Episode | None) -> None:
+        listed = [(e.number, self._describe(e, e is current)) for e in reversed(self.history.episodes)]
+        if len(self._descriptions) > 2 * len(listed):  # forget dropped episodes
+            kept = {id(e) for e in self.history.episodes}
+            self._descriptions = {key: value for key, value in self._descriptions.items() if key in kept}
+        if listed != self._episodes_listed:
+            self._episodes_listed = listed
+            self.timeline.set_episodes(listed)
 
     def _describe(self, episode: Episode, live: bool) -> str:
         # A finished episode's length no longer changes; the live one's text omits it.
