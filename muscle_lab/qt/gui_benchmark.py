@@ -71,6 +71,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="the excitation editor in the plots' place, recording the sliders (its take redrawn as it grows)",
     )
     parser.add_argument(
+        "--observation",
+        action="store_true",
+        help="the Observation tab in front: every step also computes and sends osim-rl's observation",
+    )
+    parser.add_argument(
         "--atlas",
         action="store_true",
         help="time the Atlas tab's run instead (every muscle at its settings, the cache empty), beside "
@@ -186,6 +191,8 @@ def main_gui(argv: list[str]) -> int:
         if options.editor:
             window.plots_area.show_editor(True)
             window.editor.record_action.setChecked(True)
+        if options.observation:
+            window.panels.observation.dock.raise_()
         if options.preset:
             values, _notes = excitations_from_preset(options.preset, [m.name for m in info.muscles])
             window.apply_preset(options.preset, values)
@@ -326,7 +333,8 @@ def report(
     print(
         f"GUI benchmark: {options.seconds:g} s simulated, {options.mode} mode, {speed}, "
         f"platform {platform}, {excited}, episodes reset by themselves, "
-        f"{'no ghost' if options.no_ghost else 'the previous episode as ghost'} "
+        f"{'no ghost' if options.no_ghost else 'the previous episode as ghost'}"
+        f"{', the Observation tab in front' if options.observation else ''} "
         f"(measured after {WARM_UP_STEPS} warm-up steps)"
     )
     print(

@@ -51,8 +51,11 @@ def test_gui_benchmark_prints_its_figures(tmp_path):
 
 def test_gui_benchmark_as_fast_as_possible_sets_the_window_beside_run(tmp_path):
     """The window's simulation speed beside headless runs before and after it, the CPU a step
-    of each, where the simulation process's time went, and the cores each part used."""
-    out = run_bench(tmp_path, "--gui", "--seconds", "0.5", "--mode", "fast", "--as-fast-as-possible").stdout
+    of each, where the simulation process's time went, and the cores each part used (here with
+    the Observation tab in front: every step also computes osim-rl's observation)."""
+    arguments = ("--gui", "--seconds", "0.5", "--mode", "fast", "--as-fast-as-possible", "--observation")
+    out = run_bench(tmp_path, *arguments).stdout
+    assert "as fast as possible, platform offscreen" in out and "the Observation tab in front" in out
     speed = r"window (\d+\.\d\d)x real time, headless as `run` (\d+\.\d\d)x \(before \d+\.\d\dx, after \d+\.\d\dx\)"
     assert re.search(rf"simulation speed\s+{speed}: window/run \d+\.\d\d  target >= 0.85", out)
     assert re.search(r"simulation CPU\s+window \d+\.\d\d ms a step, headless \d+\.\d\d ms", out)
