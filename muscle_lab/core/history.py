@@ -239,6 +239,8 @@ class History:
                 # then says it failed, and the last pose stays.
                 episode.frames[-1] = frame
             return episode
+        if episode is not current:  # an older episode's length changed: its description too
+            self.revision += 1
         self.nbytes += episode.append(frame, pose)
         self._keep_within_budget()
         return episode

@@ -35,6 +35,8 @@ def _assert_same(pose: BodyPose, expected: BodyPose) -> None:
     np.testing.assert_array_equal(pose.frame_rotations, expected.frame_rotations)
     np.testing.assert_array_equal(pose.activations, expected.activations)
     np.testing.assert_array_equal(pose.excitations, expected.excitations)
+    np.testing.assert_array_equal(pose.frame_translations, expected.frame_translations)
+    np.testing.assert_array_equal(pose.fiber_forces, expected.fiber_forces)
 
 
 def test_each_step_sends_the_state_and_the_pose_built_here_is_the_one_read_on_request(process) -> None:
@@ -60,6 +62,10 @@ def test_an_episode_start_brings_its_pose_with_it(process) -> None:
     process.step()
     restored = process.restore(frame.episode, 0)
     assert restored.step == 0 and process.pose is not None and process.pose.time == 0.0
+    _assert_same(process.pose, process.read_pose())  # type: ignore[arg-type]
+    process.step()
+    changed = process.change_integrator(FAITHFUL)  # a change of mode starts an episode too
+    assert changed.step == 0 and isinstance(process.pose, DeferredPose)
     _assert_same(process.pose, process.read_pose())  # type: ignore[arg-type]
 
 

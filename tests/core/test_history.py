@@ -152,6 +152,15 @@ def test_the_revision_counts_changes_to_the_list_of_episodes_not_their_steps(hip
     assert changed()
     history.remove(history.episodes[-1])
     assert changed() and len(history.episodes) == 2
+    late = frames[-1].__class__(**{**frames[-1].__dict__, "step": 42, "time": 0.42})
+    history.add(late, None)  # a step in flight joins its older episode: that one's length changed
+    assert changed() and history.get(0).last_step == 42
+    stored = history.episodes[:1]
+    history.remove(stored[0])
+    history.file_first(stored)  # stored runs, filed first
+    assert changed() and history.episodes[0] is stored[0]
+    history.clear()
+    assert changed()
     small = History(history.channels, budget_bytes=1)  # every new episode drops the older ones
     small.add(frames[0], poses[0])
     before = small.revision

@@ -150,8 +150,16 @@ def test_run_or_reset_while_looking_at_history_goes_back_to_live(qtbot, window):
 def test_a_pinned_episode_is_the_ghost_and_another_episode_can_be_chosen(qtbot, window):
     first = run_episode(qtbot, window, hip_thrust(window))
     window.timeline.pinToggled.emit(True)
+    window.redraw_now()
+    box = window.timeline.episode_box
+    texts = [box.itemText(i) for i in range(box.count())]
+    assert texts[0].endswith("pinned (live)")  # the list follows a pin (the history's revision)
     second = run_episode(qtbot, window, np.full(len(window.muscle_panel.rows), 0.05))
     assert second.number == first.number + 1
+    window.redraw_now()
+    texts = [box.itemText(i) for i in range(box.count())]
+    assert texts[0].endswith("(live)") and "pinned" not in texts[0]
+    assert f"{first.duration:.2f} s, ended" in texts[1] and texts[1].endswith("pinned")  # its length, its end
     window.timeline.compareChosen.emit("pinned")
     window.redraw_now()
     assert window.history_view.browser.ghost is first

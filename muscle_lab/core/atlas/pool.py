@@ -264,7 +264,8 @@ class RunPool:
         if job.controller is None:
             process.set_excitations(job.excitations if schedule is None else schedule.for_step(0))
         frames: list[Frame] = [process.reset()]
-        poses: list[BodyPose | None] = [process.read_pose() if self.poses else None]
+        # The reset brings its pose (read again only if it could not).
+        poses: list[BodyPose | None] = [(process.pose or process.read_pose()) if self.poses else None]
         process.send_step()
         for done in range(1, self.steps + 1):
             if done < self.steps:

@@ -12,6 +12,8 @@ from OpenSim here.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -45,7 +47,7 @@ class CompiledPose:
             at += POINT_VALUES * len(muscle.path)
         counts = [len(data.muscles[i].path) for i in muscles]
         self.layout = PoseLayout(
-            library=str(drawing.library),
+            library=str(Path(drawing.library).resolve()),  # the receiver may have another working folder
             body_names=loaded.body_names,
             segments=reader.segments,
             bodies=np.array([body_index[name] for name in loaded.body_names], dtype=int),
@@ -68,8 +70,15 @@ class CompiledPose:
         (in the loaded model's muscle order)."""
         return self.layout.build(x, time, excitations, self._drawing)
 
-    def deferred(self, x: np.ndarray, time: float, excitations: np.ndarray) -> DeferredPose:
-        """The same pose kept as copies of x and the excitations, built when read (pose_layout)."""
-        if self._layout_file is None:
-            self._layout_file = self.layout.save()
+    def deferred(self, x: np.ndarray, time: float, excitations: np.ndarray) -> BodyPose:
+        """The same pose kept as copies of x and the excitations, built when read (pose_layout);
+        read now where its layout's file cannot be written (a full or read-only cache)."""
+        # Written again if it went (a cache cleaned while the window runs): a look costs ~2 us.
+        if self._layout_file is None or (self._layout_file and not os.path.isfile(self._layout_file)):
+            try:
+                self._layout_file = self.layout.save()
+            except OSError:
+                self._layout_file = ""
+        if not self._layout_file:
+            return self.read(x, time, excitations)
         return DeferredPose(self._layout_file, time, np.array(x, dtype=float), np.array(excitations, dtype=float), True)

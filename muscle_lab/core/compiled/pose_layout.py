@@ -165,7 +165,14 @@ _DRAWINGS: dict[str, CompiledFunction] = {}  # by library, in this process
 _RECENT: deque[DeferredPose] = deque()  # the deferred poses holding their built pose, oldest first
 
 
-def _received_pose(layout_file: str, time: float, x: bytes, excitations: bytes) -> DeferredPose:
+def _received_pose(layout_file: str, time: float, x: bytes, excitations: bytes) -> DeferredPose | None:
+    """The pose, its layout and library loaded here now (once each): a pose that cannot be built
+    is no pose (None: the drawing keeps the last one), never a failure in whatever draws it later.
+    The simulation process writes a layout's file again if it went."""
+    try:
+        _drawing_of(_layout(layout_file).library)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
+        return None
     return DeferredPose(layout_file, time, np.frombuffer(x), np.frombuffer(excitations), made_here=False)
 
 

@@ -152,7 +152,7 @@ def serve(
                 saved = simulation.saved_state()  # with your total, for a branch from this step
                 states.put(replace(saved, user_total_reward=rewards.total) if rewards.active else saved)
             if command in STARTS and poses:  # the new episode's first pose, without another call
-                value = (value, _pose_or_none(reader, simulation, poses == "deferred"))
+                value = (value, _start_pose(reader, simulation, poses == "deferred"))
             answer: tuple[str, object] = ("ok", value)
         except Exception as error:  # noqa: BLE001 - any failure goes back to the caller, the child serves on
             answer = ("error", error)
@@ -316,6 +316,15 @@ def _pose_or_none(reader: PoseReader, simulation: Simulation, deferred: bool) ->
     try:
         return simulation.read_pose(reader, deferred)
     except RuntimeError:
+        return None
+
+
+def _start_pose(reader: PoseReader, simulation: Simulation, deferred: bool) -> BodyPose | None:
+    """An episode start's pose, or None (the caller then asks for it): the start has happened
+    and must be answered as such, whatever reading its pose raised."""
+    try:
+        return _pose_or_none(reader, simulation, deferred)
+    except Exception:  # noqa: BLE001
         return None
 
 

@@ -63,6 +63,7 @@ class HistoryView(QObject):
         self.browser.clear(channel_count(len(info.joint_angle_names)))
         self._plotted = (None, None)
         self._episodes_listed, self._listed_from = [], ()
+        self._descriptions.clear()
 
     def add_batch(self, batch: Batch) -> None:
         self.browser.add(batch.frames, batch.poses)
@@ -152,7 +153,7 @@ class HistoryView(QObject):
 
     def _list_episodes(self, current: Episode | None) -> None:
         listed = [(e.number, self._describe(e, e is current)) for e in reversed(self.history.episodes)]
-        if len(self._descriptions) > 2 * len(listed):  # forget dropped episodes
+        if len(self._descriptions) > len(listed):  # forget dropped episodes (they hold their steps)
             kept = {id(e) for e in self.history.episodes}
             self._descriptions = {key: value for key, value in self._descriptions.items() if key in kept}
         if listed != self._episodes_listed:

@@ -106,6 +106,37 @@ def test_only_the_latest_built_poses_keep_their_build(engine: CompiledSimulation
     for pose in poses:
         assert pose.muscle_paths[0] is pose.muscle_paths[0]  # built once, read twice
     kept = [pose for pose in poses if pose._built is not None]  # noqa: SLF001
-    assert kept == poses[-KEPT_BUILT:]
+    assert [id(pose) for pose in kept] == [id(pose) for pose in poses[-KEPT_BUILT:]]
     assert len(pose_layout._RECENT) == KEPT_BUILT  # noqa: SLF001
     np.testing.assert_array_equal(poses[0].activations, poses[-1].activations)  # built again when read
+
+
+def test_where_the_layout_cannot_be_written_the_pose_is_read_at_once(
+    engine: CompiledSimulation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full or read-only cache costs the window its lighter poses, never a step."""
+    from muscle_lab.core.compiled.pose import CompiledPose
+
+    def refuse(_layout: object) -> str:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pose_layout.PoseLayout, "save", refuse)
+    reader = PoseReader(engine.loaded)
+    drawer = CompiledPose(engine.data, reader, engine._drawing)  # noqa: SLF001  a layout not yet written
+    pose = drawer.deferred(engine.x, 0.15, np.zeros(19))
+    assert type(pose) is BodyPose
+    _assert_equal(pose, drawer.read(engine.x, 0.15, np.zeros(19)))
+
+
+def test_a_layout_file_gone_is_no_pose_where_received_and_written_again(engine: CompiledSimulation) -> None:
+    reader = PoseReader(engine.loaded)
+    sent = engine.read_pose(reader, deferred=True)
+    layout_file = Path(sent._layout_file)  # noqa: SLF001
+    data = pickle.dumps(sent)
+    pose_layout._LAYOUTS.clear()  # noqa: SLF001  as in a window that has not read it yet
+    layout_file.unlink()
+    assert pickle.loads(data) is None  # the drawing keeps its last pose; nothing fails later
+    again = engine.read_pose(reader, deferred=True)  # the simulation process writes it again
+    assert layout_file.is_file()
+    pose_layout._LAYOUTS.clear()  # noqa: SLF001
+    _assert_equal(pickle.loads(pickle.dumps(again)), engine.read_pose(reader))
