@@ -2,12 +2,13 @@
 flexors, shown at step 32 with the first run as the ghost. With --atlas: the Atlas tab after
 the default atlas, iliopsoas_r's row chosen and its stored run playing. With --tune: the Tune
 tab after a short search of the hip thrust; --tune=controller: of the example gait controller's
-parameters (muscle_lab/examples/gait_pattern.py). With --editor: the Excitations page with the
+parameters (muscle_lab/examples/gait_pattern.py); --tune=posture: of the standing tone towards
+the hip thrust's pose at 0.15 s. With --editor: the Excitations page with the
 thrust-then-catch sequence played to 0.4 s and the timeline back at 0.12 s. From the repository's root:
 
     MUSCLE_LAB_HOME=$(mktemp -d) xvfb-run -a -s "-screen 0 1600x1000x24" \\
         python -m muscle_lab.qt.readme_screenshot assets/screenshot.png [WxH] \\
-        [--atlas | --tune | --tune=controller | --editor | --tab=observation | --solo=5]
+        [--atlas | --tune | --tune=controller | --tune=posture | --editor | --tab=observation | --solo=5]
 """
 
 from __future__ import annotations
@@ -149,9 +150,13 @@ def solo_main(path: Path, size: tuple[int, int], muscle: int) -> int:
     return _save(window, path)
 
 
-def tune_main(path: Path, size: tuple[int, int], runs: int = 61, controller: bool = False) -> int:
+def tune_main(
+    path: Path, size: tuple[int, int], runs: int = 61, controller: bool = False, posture: bool = False
+) -> int:
     """The Tune tab after a short search (1 s horizon) of the hip thrust, or of the example gait
-    controller's parameters; its best playing."""
+    controller's parameters, or (`posture`) of the standing tone towards the hip thrust's pose at
+    0.15 s taken with Shown; its best playing."""
+    from muscle_lab.core.tune.goal import POSTURE
     from muscle_lab.core.tune.space import PARAMETERS
 
     window, pump_until = _open_window(size)
@@ -162,11 +167,22 @@ def tune_main(path: Path, size: tuple[int, int], runs: int = 61, controller: boo
         tune.tune_box.setCurrentIndex(tune.tune_box.findData(PARAMETERS))
         tune.controller_row.set_file(Path(__file__).resolve().parents[1] / "examples" / "gait_pattern.py")
     tune.preset_box.setCurrentText("hip-thrust")
+    if posture:
+        window.panels.presets.select("hip-thrust")
+        window.panels.presets.apply_selected()
+        window.run()
+        pump_until(lambda: window.lab.latest_frame is not None and window.lab.latest_frame.time >= 0.2, 60)
+        window.pause()
+        pump_until(lambda: not window.lab.running, 10)
+        window.lab.browser.show_step(15)
+        tune.goal_box.setCurrentIndex(tune.goal_box.findData(POSTURE))
+        tune.posture_row.shown_button.click()
+        tune.preset_box.setCurrentText("standing-tone")
     tune.horizon_spin.setValue(1.0)
     tune.evaluations_spin.setValue(runs)
     tune.start()
     pump_until(lambda: tune.result is not None and tune.runner is None, 900)
-    tune.name_edit.setText("gait.json" if controller else "hip-thrust-tuned")
+    tune.name_edit.setText("gait.json" if controller else f"{tune.preset_box.currentText()}-tuned")
     pump_until(lambda: False, 0.6)  # the best plays: a moment in
     window.history_view.playback.pause()
     window.redraw_now()
@@ -197,8 +213,9 @@ if __name__ == "__main__":
     size = tuple(int(n) for n in arguments[1].split("x")) if len(arguments) > 1 else (1500, 950)
     if "--atlas" in sys.argv:
         sys.exit(atlas_main(Path(arguments[0]), size))
-    if "--tune" in sys.argv or "--tune=controller" in sys.argv:
-        sys.exit(tune_main(Path(arguments[0]), size, controller="--tune=controller" in sys.argv))
+    if any(a in sys.argv for a in ("--tune", "--tune=controller", "--tune=posture")):
+        controller, posture = "--tune=controller" in sys.argv, "--tune=posture" in sys.argv
+        sys.exit(tune_main(Path(arguments[0]), size, controller=controller, posture=posture))
     if "--editor" in sys.argv:
         sys.exit(editor_main(Path(arguments[0]), size))
     solo = next((int(a[len("--solo=") :]) for a in sys.argv if a.startswith("--solo=")), None)

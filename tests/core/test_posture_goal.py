@@ -12,7 +12,7 @@ from muscle_lab.core.frame import STEP_SECONDS, Frame
 from muscle_lab.core.paths import default_model_path
 from muscle_lab.core.simulation.model_file import read_model_coordinates
 from muscle_lab.core.tune.goal import POSTURE, Goal, GoalError, score
-from muscle_lab.core.tune.posture import PostureError, check_names, parse_posture
+from muscle_lab.core.tune.posture import PostureError, check_names, parse_posture, posture_text
 from muscle_lab.core.tune.search import TuneError, TuneSearch, TuneSettings
 
 NAMES = ("pelvis_tilt", "pelvis_tx", "hip_flexion_r", "knee_angle_r")
@@ -110,3 +110,11 @@ def test_a_search_comes_closer_to_a_posture():
     assert TuneSearch(TuneSettings(goal=goal, evaluations=9, population=4, workers=2)).run().best_score == (
         result.best_score
     )
+
+
+def test_posture_text_reads_back_as_the_angles_it_was_made_from():
+    text = posture_text(
+        ("hip_flexion_r", "hip_adduction_r", "knee_angle_r"), [40.04, -3.26, -0.02], ("hip_adduction_r",)
+    )
+    assert text == "hip_flexion_r=40.0,knee_angle_r=-0.0"
+    assert parse_posture(text) == (("hip_flexion_r", 40.0), ("knee_angle_r", -0.0))

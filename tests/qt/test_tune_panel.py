@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from PyQt5.QtCore import Qt
+
 from muscle_lab.core.presets.store import PresetStore
 from muscle_lab.core.tune.state import Generation
 
@@ -141,3 +144,32 @@ def test_the_goal_plot_keeps_the_best_values_range_when_the_mean_is_far_below(wi
     view.autoRange()
     low, high = view.viewRange()[1]
     assert 9.0 < low < 10.0 and 12.0 < high < 13.0
+
+
+def test_the_posture_can_be_the_pose_the_body_view_shows(qtbot, window):
+    """Pose the body (here a few steps of the hip thrust), go back to a step on the timeline and
+    take its joint angles as the posture to reach: every joint that moves, to 0.1°, and a search
+    accepts it."""
+    from muscle_lab.core.tune.goal import POSTURE
+    from muscle_lab.core.tune.posture import parse_posture
+
+    panel = window.panels.tune
+    panel.goal_box.setCurrentIndex(panel.goal_box.findData(POSTURE))
+    window.apply_excitations([1.0 if i in (2, 4, 10, 12) else 0.0 for i in range(len(window.muscle_panel.rows))])
+    for _ in range(8):
+        window.step()
+    qtbot.waitUntil(lambda: window.lab.latest_frame.step == 8, timeout=30_000)
+    window.lab.browser.show_step(5)
+    shown = window.lab.browser.frame
+    assert shown.step == 5
+    qtbot.mouseClick(panel.posture_row.shown_button, Qt.LeftButton)
+    posture = dict(parse_posture(panel.posture_edit.text()))
+    info = window.lab.model_info
+    moving = [name for name in info.joint_angle_names if name not in info.locked_joint_angles]
+    assert list(posture) == moving and len(moving) >= 6
+    for name, value in posture.items():
+        assert value == pytest.approx(shown.joint_angles[info.joint_angle_names.index(name)], abs=0.05)
+    assert panel.posture_edit.toolTip() == panel.posture_edit.text()
+    assert panel.status.text() == "Posture: the shown pose at t = 0.05 s (episode 0)."
+    settings = panel.settings()
+    assert settings is not None and dict(settings.goal.posture) == posture

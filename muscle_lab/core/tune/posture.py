@@ -59,6 +59,11 @@ def _posture_file(path: Path) -> Posture:
     return checked(tuple((str(name), float(value)) for name, value in data.items()))
 
 
+def posture_text(names: Sequence[str], degrees: Sequence[float], fixed: Sequence[str] = ()) -> str:
+    """A posture as parse_posture reads it, to 0.1°, from joint angles by name (`fixed` left out)."""
+    return ",".join(f"{name}={value:.1f}" for name, value in zip(names, degrees, strict=True) if name not in fixed)
+
+
 def checked(posture: Sequence[Sequence[object]]) -> Posture:
     """As tuples (a state file gives lists), finite, each coordinate once."""
     try:

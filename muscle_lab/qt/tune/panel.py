@@ -48,6 +48,7 @@ from muscle_lab.core.tune.space import PARAMETERS, PHASES, TUNABLE, VALUES
 from muscle_lab.core.tune.state import Generation
 from muscle_lab.qt.panels.cancellable import CancellableRuns
 from muscle_lab.qt.tune.controller_row import ControllerRow
+from muscle_lab.qt.tune.posture_row import PostureRow
 from muscle_lab.qt.tune.runner import TuneRunner
 
 if TYPE_CHECKING:
@@ -107,10 +108,9 @@ class TunePanel(CancellableRuns, QWidget):
         for key in (*TUNABLE, PARAMETERS):
             self.tune_box.addItem(TUNE_NAMES[key], key)
         self.controller_row = ControllerRow()
-        self.posture_edit = QLineEdit(DEFAULT_POSTURE)
-        self.posture_edit.setMinimumWidth(60)
-        self.posture_edit.setCursorPosition(0)  # a narrow dock shows the first names
-        self.posture_edit.setToolTip("joint angles in degrees, by coordinate name: NAME=DEG,NAME=DEG")
+        self.posture_row = PostureRow(DEFAULT_POSTURE)
+        self.posture_edit = self.posture_row.edit
+        self.posture_row.poseWanted.connect(self._take_shown_pose)
         self.goal_box = QComboBox()
         for key in GOALS:
             self.goal_box.addItem(GOAL_NAMES[key], key)
@@ -132,7 +132,7 @@ class TunePanel(CancellableRuns, QWidget):
         form.addRow("Tune", self.tune_box)
         form.addRow(self.source_label, self.source_stack)
         form.addRow("Goal", self.goal_box)
-        form.addRow("Posture", self.posture_edit)
+        form.addRow("Posture", self.posture_row)
         form.addRow("Horizon", self.horizon_spin)
         form.addRow("Effort", self.effort_spin)
         form.addRow("Budget", self.evaluations_spin)
@@ -212,9 +212,17 @@ class TunePanel(CancellableRuns, QWidget):
             page.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Preferred if page is shown else QSizePolicy.Ignored)
         self.source_stack.adjustSize()
         self.source_label.setText("Controller" if controller else "Preset")
-        self.posture_edit.setEnabled(self.goal_box.currentData() == POSTURE)
+        self.posture_row.setEnabled(self.goal_box.currentData() == POSTURE)
         self.save_button.setText("Save parameters…" if controller else "Save as preset")
         self.name_edit.setPlaceholderText("file for its parameters (.json)" if controller else "name of the new preset")
+
+    def _take_shown_pose(self) -> None:
+        info, frame = self._lab.model_info, self._lab.browser.frame
+        if info is None or frame is None:
+            self.status.setText("No pose is shown yet: the posture stays as written.")
+            return
+        self.posture_row.take_pose(info.joint_angle_names, frame.joint_angles, info.locked_joint_angles)
+        self.status.setText(f"Posture: the shown pose at t = {frame.time:.2f} s (episode {frame.episode}).")
 
     @pyqtSlot(bool)
     def set_shown(self, shown: bool) -> None:
