@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
+
+
+def take_back_ctrl_c() -> None:
+    """Popen's preexec_fn for a command a test stops with SIGINT: a shell's background job
+    ignores Ctrl+C and its children inherit that (Python then installs no KeyboardInterrupt), so
+    a suite started in the background saw the command ignore it. Only signal.signal runs between
+    fork and exec: the preexec_fn thread warning does not apply."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def child_pids() -> set[int]:

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from muscle_lab.core.paths import osim_rl_models_dir
+from tests.processes import take_back_ctrl_c
 
 ROOT = Path(__file__).resolve().parents[1]
 FEET_IN_GROUND = str(osim_rl_models_dir() / "gait9dof18musc_20170320.osim")
@@ -52,7 +53,7 @@ def test_step_timeout_must_be_positive(tmp_path):
 def test_ctrl_c_stops_a_step_that_takes_minutes(tmp_path):
     with subprocess.Popen(
         [sys.executable, "main.py", "run", "--model", FEET_IN_GROUND, "--csv", str(tmp_path / "out.csv")],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=take_back_ctrl_c,  # noqa: PLW1509
     ) as run:  # fmt: skip
         try:
             warning = run.stderr.readline()  # printed just before stepping starts

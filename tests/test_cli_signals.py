@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.processes import take_back_ctrl_c
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -20,9 +22,7 @@ def start_long_run(*outputs: str) -> subprocess.Popen:
         [sys.executable, "main.py", "run", "--preset", "hip-thrust", "--no-stop", "--seconds", "30", "--progress",
          *outputs],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        # A shell's background job ignores Ctrl+C, and a child inherits that: take it back. (Only
-        # signal.signal runs between fork and exec, so the thread warning does not apply.)
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # noqa: PLW1509
+        preexec_fn=take_back_ctrl_c,  # noqa: PLW1509
     )  # fmt: skip
     first = process.stderr.readline()  # blocks until the first step is done: no wall-clock wait
     assert first.startswith("muscle_lab: stepping: 0.01 s simulated, step 1,"), first

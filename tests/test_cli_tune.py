@@ -18,6 +18,7 @@ from muscle_lab.cli import main
 from muscle_lab.core.presets.store import PresetStore
 from muscle_lab.core.tune.goal import REWARD, Goal
 from muscle_lab.core.tune.search import TuneSearch, TuneSettings
+from tests.processes import take_back_ctrl_c
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ["--seconds", "0.1", "--evaluations", "5", "--population", "4", "--workers", "2"]
@@ -53,7 +54,10 @@ def test_ctrl_c_ends_the_search_and_every_simulation_process(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     command = [sys.executable, "main.py", "tune", "--seconds", "0.3", "--evaluations", "200", "--population", "4",
                "--workers", "2", "--state", str(tmp_path / "state.json")]  # fmt: skip
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=take_back_ctrl_c,  # noqa: PLW1509
+    )  # fmt: skip
     assert process.stderr is not None
     for line in process.stderr:  # the first generation's line: the pool is running
         if "generation 1:" in line:

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.processes import take_back_ctrl_c
+
 REPO = Path(__file__).resolve().parents[1]
 WINDOW_SIZE = (1500, 950)
 
@@ -128,8 +130,9 @@ def test_ctrl_c_and_sigterm_close_the_window_like_its_close_button(tmp_path, sig
         "XDG_RUNTIME_DIR": str(tmp_path),
     }
     with subprocess.Popen(
-        [sys.executable, "main.py", "--mode", "fast"], cwd=REPO, env=env, stderr=subprocess.PIPE, text=True
-    ) as window:
+        [sys.executable, "main.py", "--mode", "fast"], cwd=REPO, env=env, stderr=subprocess.PIPE, text=True,
+        preexec_fn=take_back_ctrl_c,  # noqa: PLW1509
+    ) as window:  # fmt: skip
         try:
             # The signal handlers are in place before the window starts its simulation process.
             wait_for(lambda: window.poll() is not None or simulation_children(window.pid), "the simulation process")
@@ -149,9 +152,10 @@ def simulation_children(pid: int) -> list[int]:
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
+            command = (stat.parent / "cmdline").read_bytes().decode(errors="replace") if int(fields[1]) == pid else ""
+        except OSError:  # gone meanwhile (a short-lived child: the compiler, say)
             continue
-        if int(fields[1]) == pid and "spawn_main" in (stat.parent / "cmdline").read_bytes().decode(errors="replace"):
+        if "spawn_main" in command:
             children.append(int(stat.parent.name))
     return children
 
