@@ -41,7 +41,7 @@ def headless_rate(
         wall = time.perf_counter() - started
         rate = steps * STEP_SECONDS / wall
         if shares is not None:
-            ran, waited = (b - a for a, b in zip(schedule_started, schedule_seconds(simulation.pid), strict=True))
+            ran, waited = schedule_since(simulation.pid, schedule_started)
             shares.append((ran / wall, waited / wall))
         if cpu is not None:
             cpu.append(1000 * (process_cpu_seconds(simulation.pid) - cpu_started) / steps)
@@ -71,3 +71,9 @@ def schedule_seconds(pid: int | None) -> tuple[float, float]:
         return ran / 1e9, waited / 1e9
     except (OSError, ValueError):
         return float("nan"), float("nan")
+
+
+def schedule_since(pid: int | None, started: tuple[float, float]) -> tuple[float, float]:
+    """`schedule_seconds` spent since the reading `started`."""
+    now = schedule_seconds(pid)
+    return now[0] - started[0], now[1] - started[1]

@@ -81,6 +81,7 @@ def main_pose_cost(argv: list[str]) -> int:
 def _cpu_per_step(values: np.ndarray, seconds: float, poses: PoseChoice) -> tuple[float, float]:
     """headless_rate's loop, timed in CPU: the child's from /proc (10 ms ticks: over a few
     hundred steps, ~1 %), this process's by time.process_time."""
+    from muscle_lab.bench.headless_rate import process_cpu_seconds
     from muscle_lab.core.simulation.integrator import settings_for
     from muscle_lab.core.simulation.process import SimulationProcess
 
@@ -89,22 +90,15 @@ def _cpu_per_step(values: np.ndarray, seconds: float, poses: PoseChoice) -> tupl
         simulation.set_excitations(values)
         simulation.step()
         steps = round(seconds / STEP_SECONDS)
-        child, parent = _process_cpu(simulation.pid), time.process_time()
+        child, parent = process_cpu_seconds(simulation.pid), time.process_time()
         for _ in range(steps):
             frame = simulation.step()
             if is_done(frame.pelvis_height) or frame.step >= TIME_LIMIT_STEPS:
                 simulation.reset()
-        child, parent = _process_cpu(simulation.pid) - child, time.process_time() - parent
+        child, parent = process_cpu_seconds(simulation.pid) - child, time.process_time() - parent
         return 1000 * child / steps, 1000 * parent / steps
     finally:
         simulation.close()
-
-
-def _process_cpu(pid: int | None) -> float:
-    """User and system CPU seconds of process `pid` so far."""
-    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _largest_difference(a: object, b: object) -> float:

@@ -111,7 +111,7 @@ def main_gui(argv: list[str]) -> int:
         view3d.release()
         view3d.renderingFailed.emit("switched off by --no-3d")  # the body area shows the 2D drawing
     renderer_name = view3d.renderer.renderer_name if view3d.renderer is not None else ""
-    from muscle_lab.bench.headless_rate import process_cpu_seconds, schedule_seconds
+    from muscle_lab.bench.headless_rate import process_cpu_seconds, schedule_seconds, schedule_since
     from muscle_lab.bench.thread_cpu import cpu_spent, threads_cpu_seconds
 
     worker = window.controller.worker
@@ -142,8 +142,7 @@ def main_gui(argv: list[str]) -> int:
         if stats["steps"] >= target_steps + WARM_UP_STEPS and "end" not in stats:
             stats["end"] = time.perf_counter()
             stats["child_cpu"] = process_cpu_seconds(worker.simulation_pid) - stats["child_cpu_start"]
-            schedule = zip(stats["child_schedule_start"], schedule_seconds(worker.simulation_pid), strict=True)
-            stats["child_schedule"] = [b - a for a, b in schedule]
+            stats["child_schedule"] = schedule_since(worker.simulation_pid, stats["child_schedule_start"])
             stats["threads_cpu"] = cpu_spent(stats["threads_cpu_start"], threads_cpu_seconds(_thread_names(worker)))
             stats["measured_steps"] = stats["steps"] - WARM_UP_STEPS
             window.pause()

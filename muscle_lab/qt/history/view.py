@@ -35,9 +35,6 @@ class HistoryView(QObject):
         self._dirty = True  # what is shown changed: plots, timeline and body follow at the next redraw
         self._episodes_listed: list[tuple[int, str]] = []
         self._listed_from: tuple[object, ...] = ()  # what the list was made from (_update_timeline)
-        # Each episode's text in the timeline's list, by identity, with what it was made from:
-        # a list of hundreds of episodes is checked at every redraw, and few texts change.
-        self._descriptions: dict[int, tuple[Episode, tuple[object, ...], str]] = {}
         self._plotted: tuple[Episode | None, Episode | None] = (None, None)  # (shown, ghost) traces
         self.browser.changed.connect(self._mark_dirty)
         lab.batchArrived.connect(self.add_batch)
@@ -63,7 +60,6 @@ class HistoryView(QObject):
         self.browser.clear(channel_count(len(info.joint_angle_names)))
         self._plotted = (None, None)
         self._episodes_listed, self._listed_from = [], ()
-        self._descriptions.clear()
 
     def add_batch(self, batch: Batch) -> None:
         self.browser.add(batch.frames, batch.poses)
@@ -152,23 +148,10 @@ class HistoryView(QObject):
             self.timeline.set_branch_enabled(True, "")
 
     def _list_episodes(self, current: Episode | None) -> None:
-        listed = [(e.number, self._describe(e, e is current)) for e in reversed(self.history.episodes)]
-        if len(self._descriptions) > len(listed):  # forget dropped episodes (they hold their steps)
-            kept = {id(e) for e in self.history.episodes}
-            self._descriptions = {key: value for key, value in self._descriptions.items() if key in kept}
+        listed = [(e.number, describe_episode(e, live=e is current)) for e in reversed(self.history.episodes)]
         if listed != self._episodes_listed:
             self._episodes_listed = listed
             self.timeline.set_episodes(listed)
-
-    def _describe(self, episode: Episode, live: bool) -> str:
-        # A finished episode's length no longer changes; the live one's text omits it.
-        made_of = (live, episode.pinned, episode.label, episode.branched_from, episode.ended)
-        known = self._descriptions.get(id(episode))
-        if known is not None and known[0] is episode and known[1] == made_of:
-            return known[2]
-        text = describe_episode(episode, live)
-        self._descriptions[id(episode)] = (episode, made_of, text)
-        return text
 
     def status_text(self) -> str:
         return self.browser.status_text()
